@@ -1,0 +1,40 @@
+/**
+ * The cluster port: everything modsync asks of the Kubernetes API server. The pipeline only
+ * sees this interface; `kube-adapter.ts` implements it with @kubernetes/client-node, and tests
+ * run that adapter against dkp-sim over real HTTP.
+ *
+ * Every method throws `ClusterError` (core/errors.ts) once its retries are spent.
+ */
+import type { ClusterKind } from '../core/kinds.ts';
+import type { JsonObject, KubeObject, ObjectId } from '../core/object.ts';
+
+export interface WriteOptions {
+  /** Server-side dry run (`dryRun=All`): validated and admitted, not persisted. */
+  dryRun: boolean;
+}
+
+export interface ApplyOptions extends WriteOptions {
+  /** Take fields over from other managers instead of failing with a conflict. */
+  force?: boolean;
+}
+
+export interface DeleteOptions extends WriteOptions {
+  /** Preconditions: delete only the very object that was listed. */
+  uid?: string;
+  resourceVersion?: string;
+}
+
+export interface ClusterPort {
+  /** One LIST of every object of the kind (the steady-state read). */
+  list(kind: ClusterKind): Promise<KubeObject[]>;
+  /** One GET; null when the object does not exist. Not used in the steady state. */
+  get(id: ObjectId): Promise<KubeObject | null>;
+  /** Server-side apply under field manager `modsync`. Returns the object the server stored (or would store). */
+  apply(obj: KubeObject, opts: ApplyOptions): Promise<KubeObject>;
+  /** JSON merge patch (used for the ModuleRelease approval annotation only). */
+  mergePatch(id: ObjectId, patch: JsonObject, opts: WriteOptions): Promise<KubeObject>;
+  delete(id: ObjectId, opts: DeleteOptions): Promise<void>;
+}
+
+/** The field manager modsync applies with. */
+export const FIELD_MANAGER = 'modsync';

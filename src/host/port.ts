@@ -1,0 +1,49 @@
+/**
+ * The git host port: pull requests (merge requests on GitLab) for release approvals and plan
+ * previews. One adapter per forge in this folder; the pipeline never imports an adapter,
+ * only this interface (the CLI wires the configured one in).
+ */
+
+export type HostKind = 'none' | 'github' | 'gitlab' | 'gitea';
+
+export interface PullRequest {
+  /** Number (GitHub/Gitea) or IID (GitLab). */
+  number: number;
+  url: string;
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+  state: 'open' | 'closed' | 'merged';
+  /** Head commit, when the host reports it. */
+  headSha?: string;
+}
+
+export interface PullRequestDraft {
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+}
+
+/** What `ensurePullRequest` did: the expected outcomes are values, not errors. */
+export type EnsureOutcome = 'created' | 'updated' | 'unchanged';
+
+export interface GitHost {
+  kind: HostKind;
+  /** The open pull request from `head` into `base`, or null. */
+  findOpen(head: string, base: string): Promise<PullRequest | null>;
+  /** Open pull requests whose head branch starts with prefix (modsync's own branches). */
+  listOpen(headPrefix: string, base: string): Promise<PullRequest[]>;
+  /** Create, or (when one is open for the branch) update title/body only if they changed. */
+  ensure(draft: PullRequestDraft): Promise<{ pr: PullRequest | null; outcome: EnsureOutcome }>;
+  /** Comment, then close (without merging). */
+  close(pr: PullRequest, comment: string): Promise<void>;
+  /** A pull request by number (for plan previews), null if it does not exist. */
+  get(number: number): Promise<PullRequest | null>;
+  /**
+   * Create or update the one comment on a pull request that contains `marker` (a hidden HTML
+   * comment); unchanged bodies are not written. Returns what happened.
+   */
+  upsertComment(number: number, marker: string, body: string): Promise<EnsureOutcome>;
+}

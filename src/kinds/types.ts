@@ -1,0 +1,45 @@
+/**
+ * One handler per managed kind, registered in `registry.ts`, so stages stay generic: the
+ * loader asks it for kind-specific validation, the planner for drift and destructive rules.
+ */
+import type { DestructiveReason } from '../core/change-set.ts';
+import type { ManagedKind } from '../core/kinds.ts';
+import type { KubeObject } from '../core/object.ts';
+
+/** A path into an object, e.g. `['spec', 'update', 'windows', 0, 'from']`. */
+export type ObjectPath = (string | number)[];
+
+/** A kind-specific problem found in a manifest; the loader turns the path into file:line:col. */
+export interface KindProblem {
+  path: ObjectPath;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+/** A reference from one object to another (ModuleConfig → ModuleSource / ModuleUpdatePolicy). */
+export interface Reference {
+  kind: ManagedKind;
+  name: string;
+  path: ObjectPath;
+}
+
+export interface KindHandler {
+  kind: ManagedKind;
+  /** apiVersions accepted in git; the first one is what modsync writes. */
+  apiVersions: readonly string[];
+  /** Rules beyond the CRD schema (window order, name rules, forbidden values). */
+  validate(obj: KubeObject): KindProblem[];
+  /**
+   * The object modsync applies for a manifest as written in git (e.g. a v1alpha1
+   * ModuleUpdatePolicy converted to v1alpha2), with warnings about the conversion.
+   */
+  toApplied(obj: KubeObject): { object: KubeObject; warnings: KindProblem[] };
+  /** Objects this one refers to; they must exist in git or in the cluster. */
+  references(obj: KubeObject): Reference[];
+  /** Whether a desired and a live value at a dotted path are the same for drift purposes (e.g. Go durations `6h30m` = `6h30m0s`). */
+  sameValue(path: string, desired: unknown, live: unknown): boolean;
+  /** Paths that are not drift even when they differ (e.g. one-shot annotations the controller removes after use). */
+  ignoreDrift(path: string, desired: KubeObject, live: KubeObject): boolean;
+  /** Why changing `live` into `next` is destructive, if it is. (Deletes are always destructive.) */
+  destructive(live: KubeObject, next: KubeObject): DestructiveReason | undefined;
+}
