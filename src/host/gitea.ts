@@ -1,0 +1,117 @@
+/**
+ * Gitea and Forgejo (API v1): pull requests on `{owner}/{repo}`, comments through the issues
+ * API. Finding a pull request by branch lists the open ones and filters on `head.ref`: this
+ * works on every Gitea and Forgejo version, whereas `GET /pulls/{base}/{head}` (Gitea ≥ 1.22)
+ * answers 404 both for "no such pull request" and "endpoint unknown", and also returns closed
+ * ones. modsync keeps few PRs open, so the list is short.
+ */
+import type { PullRequest, PullRequestDraft } from './port.ts';
+import { ForgeHttp, saysAlreadyExists } from './http.ts';
+import type { ForgeApi, ForgeApiOptions, ForgeComment } from './http.ts';
+
+/** Gitea's default `MAX_RESPONSE_ITEMS`; larger `limit`s are cut to it anyway. */
+const GITEA_PAGE_SIZE = 50;
+
+/** The parts of a Gitea pull request object modsync reads. */
+interface GiteaPull {
+  number: number;
+  html_url: string;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  merged?: boolean;
+  merged_at?: string | null;
+  head: { ref: string; sha?: string };
+  base: { ref: string };
+}
+
+interface GiteaComment {
+  id: number;
+  body: string;
+}
+
+/** A Gitea/Forgejo adapter for one repository. */
+export function createGiteaApi(opts: ForgeApiOptions & { owner: string; repo: string }): ForgeApi {
+  const { owner, repo } = opts;
+  const headers: Record<string, string> = {};
+  if (opts.token) headers.Authorization = `token ${opts.token}`;
+  const http = new ForgeHttp({
+    ...opts,
+    baseUrl: opts.apiUrl,
+    headers,
+    secrets: opts.token ? [opts.token] : [],
+    subject: `gitea ${owner}/${repo}`,
+  });
+  const repoPath = `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`;
+
+  const openInto = async (base: string): Promise<GiteaPull[]> => {
+    const pulls = await http.paginate<GiteaPull>(`${repoPath}/pulls`, { state: 'open', limit: GITEA_PAGE_SIZE });
+    return pulls.filter((p) => p.base.ref === base && p.state === 'open');
+  };
+
+  return {
+    kind: 'gitea',
+
+    async findOpen(head, base) {
+      const pull = (await openInto(base)).find((p) => p.head.ref === head);
+      return pull ? toPullRequest(pull) : null;
+    },
+
+    async listOpen(headPrefix, base) {
+      return (await openInto(base)).filter((p) => p.head.ref.startsWith(headPrefix)).map(toPullRequest);
+    },
+
+    async get(number) {
+      const answer = await http.request<GiteaPull>('GET', `${repoPath}/pulls/${number}`, { expect: [404] });
+      return answer.status === 404 ? null : toPullRequest(answer.data);
+    },
+
+    async create(draft: PullRequestDraft) {
+      const answer = await http.request<GiteaPull>('POST', `${repoPath}/pulls`, {
+        body: { title: draft.title, head: draft.head, base: draft.base, body: draft.body },
+        expect: [409],
+      });
+      if (answer.status === 409) {
+        if (saysAlreadyExists(answer)) return 'exists';
+        throw http.unexpected('POST', `${repoPath}/pulls`, answer);
+      }
+      return toPullRequest(answer.data);
+    },
+
+    async update(number, change) {
+      const { data } = await http.request<GiteaPull>('PATCH', `${repoPath}/pulls/${number}`, { body: change });
+      return toPullRequest(data);
+    },
+
+    async close(number) {
+      await http.request('PATCH', `${repoPath}/pulls/${number}`, { body: { state: 'closed' } });
+    },
+
+    async listComments(number): Promise<ForgeComment[]> {
+      // Older Gitea returns every comment at once and ignores paging; newer sends Link headers.
+      const comments = await http.paginate<GiteaComment>(`${repoPath}/issues/${number}/comments`, { limit: GITEA_PAGE_SIZE });
+      return comments.map((c) => ({ id: c.id, body: c.body ?? '' }));
+    },
+
+    async createComment(number, body) {
+      await http.request('POST', `${repoPath}/issues/${number}/comments`, { body: { body } });
+    },
+
+    async updateComment(_number, commentId, body) {
+      await http.request('PATCH', `${repoPath}/issues/comments/${commentId}`, { body: { body } });
+    },
+  };
+}
+
+function toPullRequest(p: GiteaPull): PullRequest {
+  return {
+    number: p.number,
+    url: p.html_url,
+    title: p.title,
+    body: p.body ?? '',
+    head: p.head.ref,
+    base: p.base.ref,
+    state: p.merged || p.merged_at ? 'merged' : p.state,
+    ...(p.head.sha ? { headSha: p.head.sha } : {}),
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * GitLab (gitlab.com or self-hosted, REST API v4): merge requests on a project addressed by
+ * its URL-encoded full path (`group/subgroup/project` → `group%2Fsubgroup%2Fproject`), comments
+ * as merge request notes. `PullRequest.number` is the merge request's IID.
+ */
+import type { PullRequest, PullRequestDraft } from './port.ts';
+import { ForgeHttp, saysAlreadyExists } from './http.ts';
+import type { ForgeApi, ForgeApiOptions, ForgeComment } from './http.ts';
+
+/** The parts of a GitLab merge request object modsync reads. */
+interface GitLabMergeRequest {
+  iid: number;
+  web_url: string;
+  title: string;
+  description: string | null;
+  state: 'opened' | 'closed' | 'merged' | 'locked';
+  source_branch: string;
+  target_branch: string;
+  sha?: string | null;
+}
+
+interface GitLabNote {
+  id: number;
+  body: string;
+  /** System notes ("added 1 commit", "changed the description") are GitLab's, never ours. */
+  system?: boolean;
+}
+
+/** A GitLab adapter for one project (`projectPath` as in the clone URL, subgroups included). */
+export function createGitLabApi(opts: ForgeApiOptions & { projectPath: string }): ForgeApi {
+  const headers: Record<string, string> = {};
+  if (opts.token) headers['PRIVATE-TOKEN'] = opts.token;
+  const http = new ForgeHttp({
+    ...opts,
+    baseUrl: opts.apiUrl,
+    headers,
+    secrets: opts.token ? [opts.token] : [],
+    subject: `gitlab ${opts.projectPath}`,
+  });
+  const project = `/projects/${encodeURIComponent(opts.projectPath)}`;
+  const mrs = `${project}/merge_requests`;
+
+  return {
+    kind: 'gitlab',
+
+    async findOpen(head, base) {
+      const { data } = await http.request<GitLabMergeRequest[]>('GET', mrs, {
+        query: { state: 'opened', source_branch: head, target_branch: base },
+      });
+      const mr = data.find((m) => m.source_branch === head && m.target_branch === base);
+      return mr ? toPullRequest(mr) : null;
+    },
+
+    async listOpen(headPrefix, base) {
+      const list = await http.paginate<GitLabMergeRequest>(mrs, { state: 'opened', target_branch: base, per_page: 100 });
+      return list.filter((m) => m.source_branch.startsWith(headPrefix)).map(toPullRequest);
+    },
+
+    async get(number) {
+      const answer = await http.request<GitLabMergeRequest>('GET', `${mrs}/${number}`, { expect: [404] });
+      return answer.status === 404 ? null : toPullRequest(answer.data);
+    },
+
+    async create(draft: PullRequestDraft) {
+      const answer = await http.request<GitLabMergeRequest>('POST', mrs, {
+        body: { source_branch: draft.head, target_branch: draft.base, title: draft.title, description: draft.body },
+        expect: [409],
+      });
+      if (answer.status === 409) {
+        if (saysAlreadyExists(answer)) return 'exists';
+        throw http.unexpected('POST', mrs, answer);
+      }
+      return toPullRequest(answer.data);
+    },
+
+    async update(number, change) {
+      const { data } = await http.request<GitLabMergeRequest>('PUT', `${mrs}/${number}`, {
+        body: { title: change.title, description: change.body },
+      });
+      return toPullRequest(data);
+    },
+
+    async close(number) {
+      await http.request('PUT', `${mrs}/${number}`, { body: { state_event: 'close' } });
+    },
+
+    async listComments(number): Promise<ForgeComment[]> {
+      const notes = await http.paginate<GitLabNote>(`${mrs}/${number}/notes`, { per_page: 100 });
+      return notes.filter((n) => !n.system).map((n) => ({ id: n.id, body: n.body }));
+    },
+
+    async createComment(number, body) {
+      await http.request('POST', `${mrs}/${number}/notes`, { body: { body } });
+    },
+
+    async updateComment(number, commentId, body) {
+      await http.request('PUT', `${mrs}/${number}/notes/${commentId}`, { body: { body } });
+    },
+  };
+}
+
+function toPullRequest(m: GitLabMergeRequest): PullRequest {
+  return {
+    number: m.iid,
+    url: m.web_url,
+    title: m.title,
+    body: m.description ?? '',
+    head: m.source_branch,
+    base: m.target_branch,
+    // `locked` is the short state while GitLab merges; it is still open until `merged`.
+    state: m.state === 'opened' || m.state === 'locked' ? 'open' : m.state,
+    ...(m.sha ? { headSha: m.sha } : {}),
+  };
+}

@@ -1,0 +1,284 @@
+/**
+ * The one HTTP client the forge adapters share: plain `fetch` with a timeout on every attempt,
+ * bounded retries with backoff for 5xx, network failures and rate limits, pagination, and
+ * error wrapping into `ModsyncError('RequestFailed')` with the token scrubbed from messages.
+ */
+import { ModsyncError, messageOf } from '../core/errors.ts';
+import { Redactor } from '../core/redact.ts';
+import type { HostKind, PullRequest, PullRequestDraft } from './port.ts';
+
+/** The slice of a pino logger the adapters use (a pino `Logger` fits). */
+export interface HostLogger {
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+/** Transport settings shared by all adapters; defaults are documented on each field. */
+export interface HttpOptions {
+  /** API root without a trailing slash, e.g. `https://api.github.com`, `https://HOST/api/v4`. */
+  baseUrl: string;
+  /** Auth and content headers for every request. */
+  headers: Record<string, string>;
+  /** Text that must never appear in errors or logs (the token). */
+  secrets?: string[];
+  /** Prefix of error messages, e.g. `github acme/app`. */
+  subject: string;
+  fetch?: typeof fetch;
+  /** Per attempt, default 30 s. */
+  timeoutMs?: number;
+  /** Retries after the first attempt, default 3. */
+  retries?: number;
+  /** First backoff step, doubled on each retry; default 1 s. */
+  retryDelayMs?: number;
+  /** A rate limit asking to wait longer than this fails at once (transient); default 60 s. */
+  maxRetryWaitMs?: number;
+  /** How to wait between attempts (tests pass a recorder). */
+  sleep?: (ms: number) => Promise<void>;
+  logger?: HostLogger;
+}
+
+/** A finished request whose status the caller asked to see as a value. */
+export interface HttpAnswer<T> {
+  status: number;
+  headers: Headers;
+  data: T;
+}
+
+/** Per-request knobs: query parameters, JSON body, statuses that are answers rather than errors. */
+export interface RequestOptions {
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  /** Non-2xx statuses returned to the caller instead of thrown (404 for "not found", 409/422 for "exists"). */
+  expect?: number[];
+}
+
+const sleepReal = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A forge's JSON API reached over `fetch`; one per adapter instance, no global state. */
+export class ForgeHttp {
+  private readonly opts: HttpOptions;
+  private readonly redactor = new Redactor();
+  private readonly origin: string;
+
+  constructor(opts: HttpOptions) {
+    this.opts = opts;
+    for (const s of opts.secrets ?? []) this.redactor.add(s);
+    this.origin = new URL(opts.baseUrl).origin;
+  }
+
+  /** Sends one request (with retries) and decodes the JSON answer. */
+  async request<T>(method: string, path: string, ro: RequestOptions = {}): Promise<HttpAnswer<T>> {
+    return this.send<T>(method, this.url(path, ro.query), ro);
+  }
+
+  /**
+   * Every item of a list endpoint from page 1, following `Link: rel="next"` (or GitLab's
+   * `x-next-page`). The adapter puts its own page-size parameter into `query`.
+   */
+  async paginate<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T[]> {
+    const items: T[] = [];
+    let url: string | null = this.url(path, { ...query, page: 1 });
+    // A bound so a server that keeps answering "next" cannot keep us here forever.
+    for (let pages = 0; url && pages < 200; pages++) {
+      const answer: HttpAnswer<T[]> = await this.send<T[]>('GET', url, {});
+      if (!Array.isArray(answer.data)) throw this.fail(`GET ${this.pathOf(url)}: expected a JSON list`, false);
+      items.push(...answer.data);
+      url = this.nextPage(url, answer.headers);
+    }
+    return items;
+  }
+
+  /** The error for an answer the caller asked to see (`expect`) but cannot use. */
+  unexpected(method: string, path: string, answer: HttpAnswer<unknown>): ModsyncError {
+    const msg = forgeMessage(answer.data).replace(/\s+/g, ' ').trim();
+    return this.fail(`${method} ${path}: HTTP ${answer.status}${msg ? `: ${msg.slice(0, 300)}` : ''}`, false);
+  }
+
+  private url(path: string, query: RequestOptions['query']): string {
+    const u = new URL(this.opts.baseUrl + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u.toString();
+  }
+
+  private nextPage(current: string, headers: Headers): string | null {
+    const link = headers.get('link');
+    const next = link?.split(',').find((part) => /rel="?next"?/.test(part));
+    const target = next?.match(/<([^>]+)>/)?.[1];
+    if (target) {
+      const u = new URL(target, current);
+      // Never send the token to another origin, whatever a header says.
+      if (u.origin !== this.origin) throw this.fail(`pagination link leads to another origin (${u.origin})`, false);
+      return u.toString();
+    }
+    const nextPage = headers.get('x-next-page');
+    if (nextPage) {
+      const u = new URL(current);
+      u.searchParams.set('page', nextPage);
+      return u.toString();
+    }
+    return null;
+  }
+
+  private async send<T>(method: string, url: string, ro: RequestOptions): Promise<HttpAnswer<T>> {
+    const retries = this.opts.retries ?? 3;
+    const what = `${method} ${this.pathOf(url)}`;
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await this.fetchOnce(method, url, ro.body);
+      } catch (err) {
+        // Timeouts, resets, refused connections: worth another try.
+        const msg = `${what}: ${err instanceof DOMException && err.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : messageOf(err)}`;
+        if (attempt >= retries) throw this.fail(msg, true, err);
+        await this.pause(attempt, what, 0, this.backoff(attempt));
+        continue;
+      }
+      const text = await res.text().catch(() => '');
+      if (res.ok || ro.expect?.includes(res.status)) {
+        return { status: res.status, headers: res.headers, data: parseJson(text) as T };
+      }
+      const limited = isRateLimited(res);
+      if (!limited && res.status < 500) {
+        const moved = res.status >= 300 && res.status < 400 ? ` (redirected to ${res.headers.get('location') ?? '?'}: check the host URL)` : '';
+        throw this.fail(`${what}: HTTP ${res.status}${moved}${describe(text)}`, false);
+      }
+      const wait = limited ? rateLimitWait(res.headers, this.backoff(attempt)) : this.backoff(attempt);
+      const maxWait = this.opts.maxRetryWaitMs ?? 60_000;
+      if (attempt >= retries || wait > maxWait) {
+        const why = limited ? `rate limited (HTTP ${res.status}, retry in ${Math.ceil(wait / 1000)} s)` : `HTTP ${res.status}`;
+        throw this.fail(`${what}: ${why}${describe(text)}`, true);
+      }
+      await this.pause(attempt, what, res.status, wait);
+    }
+  }
+
+  private get timeoutMs(): number {
+    return this.opts.timeoutMs ?? 30_000;
+  }
+
+  private async fetchOnce(method: string, url: string, body: unknown): Promise<Response> {
+    const headers: Record<string, string> = { 'User-Agent': 'modsync', Accept: 'application/json', ...this.opts.headers };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const doFetch = this.opts.fetch ?? fetch;
+    return doFetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.timeoutMs),
+      // A redirect (renamed repository, wrong base URL) is reported, not followed with the token.
+      redirect: 'manual',
+    });
+  }
+
+  private backoff(attempt: number): number {
+    return (this.opts.retryDelayMs ?? 1000) * 2 ** attempt;
+  }
+
+  private async pause(attempt: number, what: string, status: number, waitMs: number): Promise<void> {
+    this.opts.logger?.warn({ host: this.opts.subject, request: what, status, attempt: attempt + 1, waitMs }, 'git host request retried');
+    await (this.opts.sleep ?? sleepReal)(waitMs);
+  }
+
+  private pathOf(url: string): string {
+    const u = new URL(url);
+    return u.pathname + u.search;
+  }
+
+  private fail(message: string, transient: boolean, cause?: unknown): ModsyncError {
+    // The cause is kept for debugging but scrubbed too: fetch errors may echo request details.
+    const scrubbedCause = cause === undefined ? undefined : this.redactor.scrub(messageOf(cause));
+    return new ModsyncError('RequestFailed', this.redactor.scrub(message), {
+      subject: this.opts.subject,
+      transient,
+      cause: scrubbedCause,
+    });
+  }
+}
+
+/** GitHub says 403 or 429 with `x-ratelimit-remaining: 0` or `retry-after`; GitLab and Gitea say 429. */
+function isRateLimited(res: Response): boolean {
+  if (res.status === 429) return true;
+  return res.status === 403 && (res.headers.get('x-ratelimit-remaining') === '0' || res.headers.has('retry-after'));
+}
+
+/** How long a rate-limited answer asks us to wait: `retry-after`, else the reset time, else backoff. */
+function rateLimitWait(headers: Headers, fallbackMs: number): number {
+  const retryAfter = headers.get('retry-after');
+  if (retryAfter) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    const at = Date.parse(retryAfter);
+    if (!Number.isNaN(at)) return Math.max(0, at - Date.now());
+  }
+  const reset = headers.get('x-ratelimit-reset') ?? headers.get('ratelimit-reset');
+  if (reset && Number.isFinite(Number(reset))) return Math.max(0, Number(reset) * 1000 - Date.now());
+  return fallbackMs;
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The forge's own words about a failure, short: GitHub/Gitea `message`, GitLab `message` (string, list or map), `errors[]`. */
+export function forgeMessage(data: unknown): string {
+  if (typeof data === 'string') return data;
+  if (!data || typeof data !== 'object') return '';
+  const parts: string[] = [];
+  const collect = (v: unknown): void => {
+    if (typeof v === 'string') parts.push(v);
+    else if (Array.isArray(v)) v.forEach(collect);
+    else if (v && typeof v === 'object') Object.values(v).forEach(collect);
+  };
+  const o = data as Record<string, unknown>;
+  collect(o.message);
+  collect(o.error);
+  if (Array.isArray(o.errors)) for (const e of o.errors) collect(typeof e === 'object' && e ? (e as Record<string, unknown>).message : e);
+  return parts.join('; ');
+}
+
+function describe(text: string): string {
+  const msg = forgeMessage(parseJson(text)).replace(/\s+/g, ' ').trim();
+  return msg ? `: ${msg.length > 300 ? `${msg.slice(0, 300)}…` : msg}` : '';
+}
+
+/** The primitives each forge adapter provides; the shared flow in `create.ts` builds a `GitHost` on them. */
+export interface ForgeApi {
+  kind: Exclude<HostKind, 'none'>;
+  findOpen(head: string, base: string): Promise<PullRequest | null>;
+  listOpen(headPrefix: string, base: string): Promise<PullRequest[]>;
+  get(number: number): Promise<PullRequest | null>;
+  /** Opens a pull request; `'exists'` when the forge answers that one is already open for the branch. */
+  create(draft: PullRequestDraft): Promise<PullRequest | 'exists'>;
+  update(number: number, change: { title: string; body: string }): Promise<PullRequest>;
+  /** Closes without merging. */
+  close(number: number): Promise<void>;
+  listComments(number: number): Promise<ForgeComment[]>;
+  createComment(number: number, body: string): Promise<void>;
+  updateComment(number: number, commentId: number, body: string): Promise<void>;
+}
+
+/** A comment on a pull request, as far as modsync needs it. */
+export interface ForgeComment {
+  id: number;
+  body: string;
+}
+
+/** True when a create was refused because an open pull request already exists for the branch. */
+export function saysAlreadyExists(answer: HttpAnswer<unknown>): boolean {
+  return /already exists/i.test(forgeMessage(answer.data));
+}
+
+/** Transport knobs passed through from `createGitHost` to every adapter. */
+export type TransportOptions = Pick<HttpOptions, 'fetch' | 'timeoutMs' | 'retries' | 'retryDelayMs' | 'maxRetryWaitMs' | 'sleep' | 'logger'>;
+
+/** What every forge adapter factory takes besides the repository it works on. */
+export interface ForgeApiOptions extends TransportOptions {
+  /** API root, already complete (`…/api/v3`, `…/api/v4`, `…/api/v1` or `https://api.github.com`). */
+  apiUrl: string;
+  token?: string;
+}
