@@ -1,0 +1,7 @@
+/** The subcommands, in the order `modsync --help` lists them. */
+import type { Command } from './command.ts';
+import { planCommand } from './plan.ts';
+import { syncCommand } from './sync.ts';
+import { validateCommand } from './validate.ts';
+
+export const COMMANDS: readonly Command[] = [validateCommand, planCommand, syncCommand];

@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+/**
+ * The `modsync` binary: parses the subcommand and flags, loads and validates the whole
+ * configuration (defaults < file < env < flags), creates the redactor and the logger, and
+ * hands over to the subcommand. Exit codes are in exit-codes.ts.
+ */
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { loadConfig } from '../config/load.ts';
+import { loadConfigSchema, settingsOf, type Setting } from '../config/settings.ts';
+import { Redactor } from '../core/redact.ts';
+import { createLogger } from '../log.ts';
+import type { Command } from './command.ts';
+import { EXIT, type ExitCode } from './exit-codes.ts';
+import { COMMANDS } from './commands.ts';
+
+const VERSION = '0.1.0';
+
+function usage(settings: Setting[]): string {
+  const lines = [
+    'modsync: GitOps for Deckhouse modules',
+    '',
+    'Usage: modsync <command> [flags]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    '',
+    'Global flags:',
+    '  --config FILE       config file (env MODSYNC_CONFIG); defaults: config/modsync.yaml',
+    '  --help, -h          help for modsync or a command',
+    '  --version           print the version',
+    '',
+    `Every setting is a flag and an env var (${settings.length} settings): "modsync <command> --help" lists those that matter.`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+function commandHelp(cmd: Command, settings: Setting[]): string {
+  const lines = [`Usage: ${cmd.usage}`, '', cmd.help.trim(), ''];
+  if (cmd.flags.length) {
+    lines.push('Flags:');
+    for (const f of cmd.flags) {
+      const name = f.type === 'string' ? `--${f.name} ${f.choices ? f.choices.join('|') : 'VALUE'}` : `--${f.name}`;
+      lines.push(`  ${name.padEnd(34)} ${f.description}`);
+    }
+    lines.push('');
+  }
+  const relevant = settings.filter((s) => cmd.settings.some((g) => s.key === g || s.key.startsWith(g + '.')));
+  if (relevant.length) {
+    lines.push('Settings (flag, env var, config key):');
+    for (const s of relevant) {
+      const flag = s.type === 'boolean' ? `--${s.flag} / --no-${s.flag}` : `--${s.flag} VALUE`;
+      lines.push(`  ${flag.padEnd(34)} ${s.env.padEnd(30)} ${s.key}`);
+      lines.push(`  ${''.padEnd(34)} ${s.description}`);
+    }
+    lines.push('');
+  }
+  lines.push('  --config FILE                      MODSYNC_CONFIG                 config file', '');
+  return lines.join('\n');
+}
+
+function parseOptions(cmd: Command, settings: Setting[]): ParseArgsOptionsConfig {
+  const options: ParseArgsOptionsConfig = { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+  for (const s of settings) {
+    options[s.flag] = { type: s.type === 'boolean' ? 'boolean' : 'string' };
+    if (s.type === 'boolean') options[`no-${s.flag}`] = { type: 'boolean' };
+  }
+  for (const f of cmd.flags) options[f.name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
+  return options;
+}
+
+/** Runs modsync with the given arguments; returns the exit code (never calls process.exit). */
+export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<ExitCode> {
+  const settings = settingsOf(loadConfigSchema());
+  const write = (t: string): void => void process.stdout.write(t);
+  const first = argv[0];
+  if (!first || first === '--help' || first === '-h' || first === 'help') {
+    write(usage(settings));
+    return first ? EXIT.ok : EXIT.usage;
+  }
+  if (first === '--version' || first === 'version') {
+    write(`modsync ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const cmd = COMMANDS.find((c) => c.name === first);
+  if (!cmd) {
+    process.stderr.write(`modsync: unknown command "${first}"\n\n${usage(settings)}`);
+    return EXIT.usage;
+  }
+
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv.slice(1), options: parseOptions(cmd, settings), allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`modsync ${cmd.name}: ${(err as Error).message}\nRun "modsync ${cmd.name} --help" for the flags.\n`);
+    return EXIT.usage;
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) {
+    write(commandHelp(cmd, settings));
+    return EXIT.ok;
+  }
+
+  const settingFlags: Record<string, string | boolean | undefined> = {};
+  for (const s of settings) {
+    if (values[`no-${s.flag}`]) settingFlags[s.flag] = false;
+    else if (values[s.flag] !== undefined) settingFlags[s.flag] = values[s.flag];
+  }
+  const cmdFlags: Record<string, string | boolean | undefined> = {};
+  const problems: string[] = [];
+  for (const f of cmd.flags) {
+    const v = values[f.name] ?? f.default;
+    if (f.choices && typeof v === 'string' && !f.choices.includes(v)) problems.push(`--${f.name}: must be one of ${f.choices.join(', ')}, got "${v}"`);
+    cmdFlags[f.name] = v;
+  }
+
+  const loaded = loadConfig({ flags: settingFlags, env, file: typeof values.config === 'string' ? values.config : undefined });
+  problems.push(...loaded.problems);
+  if (problems.length) {
+    process.stderr.write(`modsync ${cmd.name}: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    return EXIT.usage;
+  }
+
+  const redactor = new Redactor();
+  const logger = createLogger({ format: loaded.config.log.format, level: loaded.config.log.level, redactor });
+  const out = (text: string): void => void process.stdout.write(redactor.scrub(text));
+  try {
+    return await cmd.run({ config: loaded.config, args: parsed.positionals, flags: cmdFlags, env, out, redactor, logger, tty: Boolean(process.stdout.isTTY) });
+  } catch (err) {
+    logger.error({ err: { message: (err as Error).message, name: (err as Error).name } }, 'modsync failed');
+    process.stderr.write(redactor.scrub(`modsync ${cmd.name}: ${(err as Error).message}\n`));
+    return EXIT.failed;
+  }
+}
+
+// Run when executed as the binary (not when imported by tests).
+if (import.meta.main) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

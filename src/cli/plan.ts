@@ -1,0 +1,26 @@
+/**
+ * `modsync plan`: what a sync would change, read-only against the cluster (LISTs plus
+ * server-side dry-runs of the objects that changed). Exit 0 no changes, 2 changes, 1 error.
+ */
+import { hasChanges } from '../core/change-set.ts';
+import type { Command } from './command.ts';
+import { EXIT } from './exit-codes.ts';
+import { printResult, runFromConfig, type OutputFormat } from './sync-run.ts';
+
+export const planCommand: Command = {
+  name: 'plan',
+  summary: 'show what a sync would change (read-only; exit 2 when there are changes)',
+  usage: 'modsync plan --repo <https-url|dir> [--branch B] [--path ROOT] [--kubeconfig F] [--output text|json|markdown]',
+  help: `Fetches the repository, validates it, reads the cluster (one LIST per kind) and prints a
+field-level diff of what "modsync sync" would do. Objects that may have changed are checked
+with a server-side dry run, so the diff is the server's exact result. Nothing is written.
+Exit codes: 0 no changes, 2 changes, 1 error.`,
+  flags: [{ name: 'output', short: 'o', type: 'string', choices: ['text', 'json', 'markdown'], default: 'text', description: 'output format' }],
+  settings: ['instance', 'git', 'cluster', 'sync', 'status.path', 'log'],
+  async run(ctx) {
+    const result = await runFromConfig(ctx, 'plan');
+    printResult(ctx, result, ctx.flags.output as OutputFormat);
+    if (!result.ok) return EXIT.failed;
+    return hasChanges(result.changes) ? EXIT.changes : EXIT.ok;
+  },
+};

@@ -1,0 +1,183 @@
+/**
+ * One sync as a flat pipeline of named stages: fetch → load → read → validate → plan → guard →
+ * apply → prune (→ approve → request → report, see report.ts). Each stage is a function of
+ * its inputs and the ports; a stage failure stops the run with a named reason. `plan` and
+ * `--dry-run` stop after the plan (server-side dry-runs of the changed objects included).
+ */
+import { randomUUID } from 'node:crypto';
+import type { ChangeEntry, ChangeSet } from '../core/change-set.ts';
+import { countByAction } from '../core/change-set.ts';
+import { ModsyncError, messageOf, type FailureReason } from '../core/errors.ts';
+import type { ManagedKind } from '../core/kinds.ts';
+import { isManagedKind } from '../core/kinds.ts';
+import type { KubeObject } from '../core/object.ts';
+import { subjectOf } from '../core/object.ts';
+import { handlerFor } from '../kinds/registry.ts';
+import { hasErrors, type Issue } from '../manifests/issues.ts';
+import { resolvePlaceholders } from '../manifests/placeholders.ts';
+import { applyStage } from './apply.ts';
+import { guard } from './guard.ts';
+import { checkReferences, loadDesiredState, type DesiredState } from './load.ts';
+import { planChanges, refineWithDryRun, type Plan } from './plan.ts';
+import { pruneStage } from './prune.ts';
+import { liveHas, readCluster } from './read.ts';
+import type { LiveState, StageName, StageResult, SyncOptions, SyncPorts, SyncResult } from './types.ts';
+
+class StageFailure extends Error {
+  constructor(readonly reason: FailureReason, message: string) {
+    super(message);
+  }
+}
+
+/** Runs a stage, timing it and recording its result; rethrows a StageFailure to stop the run. */
+async function stage<T>(name: StageName, reason: FailureReason, results: StageResult[], ports: SyncPorts, fn: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    const value = await fn();
+    results.push({ stage: name, ok: true, durationMs: Math.round(performance.now() - started) });
+    return value;
+  } catch (err) {
+    const why = err instanceof StageFailure ? err.reason : err instanceof ModsyncError ? err.reason : reason;
+    const message = messageOf(err);
+    results.push({ stage: name, ok: false, reason: why, message, durationMs: Math.round(performance.now() - started) });
+    ports.logger.error({ stage: name, reason: why, err: message }, 'stage failed');
+    throw new StageFailure(why, message);
+  }
+}
+
+function managedLive(live: LiveState): Map<ManagedKind, KubeObject[]> {
+  const out = new Map<ManagedKind, KubeObject[]>();
+  for (const [kind, objects] of live) if (isManagedKind(kind)) out.set(kind, objects);
+  return out;
+}
+
+/** Server-side dry-runs of every create/update, to show the server's exact result (plan, --dry-run). */
+async function dryRunChanges(plan: Plan, live: LiveState, ports: SyncPorts): Promise<ChangeSet> {
+  const out: ChangeSet = [];
+  for (const change of plan.changes) {
+    const item = plan.toApply.find((a) => subjectOf(a.id) === change.subject);
+    if (!item || change.outcome !== 'planned' || (change.action !== 'create' && change.action !== 'update')) {
+      out.push(change);
+      continue;
+    }
+    const current = (live.get(change.id.kind) ?? []).find((o) => o.metadata.name === change.id.name);
+    try {
+      const result = await ports.cluster.apply(item.object, { dryRun: true, force: true });
+      out.push(refineWithDryRun(change, result, current));
+    } catch (err) {
+      out.push({ ...change, outcome: 'failed', message: messageOf(err) });
+    }
+  }
+  return out;
+}
+
+export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<SyncResult> {
+  const stages: StageResult[] = [];
+  const runId = randomUUID().slice(0, 8);
+  let logger = ports.logger.child({ run: runId });
+  const p: SyncPorts = { ...ports, logger };
+  let commit: string | null = null;
+  let issues: Issue[] = [];
+  let changes: ChangeSet = [];
+  let live: LiveState | undefined;
+  const started = performance.now();
+
+  try {
+    const checkout = await stage('fetch', 'FetchFailed', stages, p, () => ports.git.checkout());
+    commit = checkout.commit;
+    logger = logger.child({ commit });
+    p.logger = logger;
+
+    const desired: DesiredState = await stage('load', 'ValidationFailed', stages, p, () =>
+      loadDesiredState({ repoDir: checkout.dir, root: opts.root, excludePaths: [opts.statusPath] }),
+    );
+    issues = [...desired.issues];
+
+    live = await stage('read', 'ClusterReadFailed', stages, p, () => readCluster(ports.cluster));
+    const current = live;
+
+    await stage('validate', 'ValidationFailed', stages, p, async () => {
+      issues.push(...checkReferences(desired, { has: (kind, name) => liveHas(current, kind, name) }));
+      issues.push(...resolvePlaceholders(desired.objects, { secretsDir: opts.secretsDir, env: opts.env, redactor: ports.redactor }));
+      for (const i of issues) logger[i.severity === 'error' ? 'error' : 'warn']({ file: `${i.file}:${i.line}:${i.col}`, subject: i.subject, problem: i.message }, 'manifest problem');
+      if (hasErrors(issues)) {
+        const count = issues.filter((i) => i.severity === 'error').length;
+        throw new StageFailure('ValidationFailed', `${count} invalid manifest${count === 1 ? '' : 's'} problem${count === 1 ? '' : 's'}; nothing was applied`);
+      }
+    });
+
+    const plan = await stage('plan', 'PlanFailed', stages, p, async () => {
+      const planned = planChanges({
+        desired: desired.objects.map((d) => ({ id: d.id, object: d.object, origin: `${d.file}:${d.line}` })),
+        live: managedLive(current),
+        instance: opts.instance,
+        prune: opts.prune,
+        protectedNames: opts.protectedNames,
+        handlers: handlerFor,
+        redactor: ports.redactor,
+      });
+      const guarded = { ...planned, changes: guard(planned.changes, { maxDestructive: opts.maxDestructive }).changes };
+      // Only plan and --dry-run ask the server for its exact result; sync writes right away.
+      if (opts.mode !== 'sync') guarded.changes = await dryRunChanges(guarded, current, p);
+      return guarded;
+    });
+    changes = plan.changes;
+
+    if (opts.mode === 'sync') {
+      const modules = new Set((current.get('Module') ?? []).map((m) => m.metadata.name));
+      const planned = (e: ChangeEntry): boolean => e.outcome === 'planned';
+      const applyItems = plan.toApply
+        .map((a) => ({ entry: changes.find((c) => c.subject === subjectOf(a.id))!, object: a.object }))
+        .filter((i) => i.entry && planned(i.entry) && (i.entry.action === 'create' || i.entry.action === 'update'));
+      const applied = await stage('apply', 'ApplyFailed', stages, p, () => applyStage(applyItems, p, { modules, moduleWaitMs: opts.moduleWaitMs }));
+      const pruneItems = plan.toDelete
+        .map((d) => ({ entry: changes.find((c) => c.subject === subjectOf(d.id))!, uid: d.uid, resourceVersion: d.resourceVersion }))
+        .filter((i) => i.entry && planned(i.entry));
+      const pruned = await stage('prune', 'PruneFailed', stages, p, () => pruneStage(pruneItems, p));
+      const done = new Map([...applied, ...pruned].map((e) => [e.subject, e]));
+      changes = changes.map((c) => done.get(c.subject) ?? c);
+      markFailedStages(changes, stages);
+    }
+  } catch (err) {
+    if (!(err instanceof StageFailure)) throw err;
+  }
+
+  const failure = stages.find((s) => !s.ok)?.reason;
+  const result: SyncResult = { commit, changes, issues, stages, failure, ok: !failure, live };
+  logSummary(result, opts, logger, performance.now() - started);
+  return result;
+}
+
+/** Objects that failed make their stage fail (the run's exit code), after all were tried. */
+function markFailedStages(changes: ChangeSet, stages: StageResult[]): void {
+  const failedApply = changes.filter((c) => c.outcome === 'failed' && c.action !== 'delete');
+  const failedPrune = changes.filter((c) => c.outcome === 'failed' && c.action === 'delete');
+  for (const [name, failed, reason] of [['apply', failedApply, 'ApplyFailed'], ['prune', failedPrune, 'PruneFailed']] as const) {
+    const s = stages.find((x) => x.stage === name);
+    if (s && failed.length) {
+      s.ok = false;
+      s.reason = reason;
+      s.message = `${failed.length} object${failed.length === 1 ? '' : 's'} failed: ${failed.map((f) => f.subject).join(', ')}`;
+    }
+  }
+}
+
+function logSummary(result: SyncResult, opts: SyncOptions, logger: SyncPorts['logger'], ms: number): void {
+  const counts = countByAction(result.changes);
+  const by = (o: string): number => result.changes.filter((c) => c.outcome === o).length;
+  const data = {
+    mode: opts.mode,
+    result: result.ok ? 'success' : 'failure',
+    reason: result.failure,
+    created: counts.create,
+    updated: counts.update,
+    deleted: counts.delete,
+    unchanged: counts.unchanged,
+    held: by('held'),
+    deferred: by('deferred'),
+    failed: by('failed'),
+    durationMs: Math.round(ms),
+  };
+  if (result.ok) logger.info(data, 'sync finished');
+  else logger.error(data, 'sync failed');
+}

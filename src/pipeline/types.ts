@@ -1,0 +1,70 @@
+/**
+ * Shapes shared by the pipeline stages: options, ports, per-stage results, the run result.
+ */
+import type { ChangeSet } from '../core/change-set.ts';
+import type { FailureReason } from '../core/errors.ts';
+import type { ClusterKind } from '../core/kinds.ts';
+import type { KubeObject } from '../core/object.ts';
+import type { Redactor } from '../core/redact.ts';
+import type { ClusterPort } from '../cluster/port.ts';
+import type { GitPort } from '../git/port.ts';
+import type { GitHost } from '../host/port.ts';
+import type { Issue } from '../manifests/issues.ts';
+import type { Logger } from '../log.ts';
+
+/** plan: read-only, dry-runs what changed; dry-run: same for `sync --dry-run`; sync: writes. */
+export type RunMode = 'plan' | 'dry-run' | 'sync';
+
+export interface SyncOptions {
+  mode: RunMode;
+  instance: string;
+  /** Root folder of the manifests inside the repository. */
+  root: string;
+  /** Status report folder, relative to the repository root (never read as desired state). */
+  statusPath: string;
+  prune: boolean;
+  maxDestructive: number;
+  /** `Kind/name` of objects never deleted or disabled. */
+  protectedNames: string[];
+  secretsDir: string;
+  env: Record<string, string | undefined>;
+  /** How long an enabled ModuleConfig waits for its Module before being deferred. */
+  moduleWaitMs: number;
+}
+
+/** The three narrow ports plus the run's logger and redactor, injected. */
+export interface SyncPorts {
+  git: GitPort;
+  cluster: ClusterPort;
+  host?: GitHost;
+  logger: Logger;
+  redactor: Redactor;
+  /** Injected for tests; defaults to a real timer. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type StageName = 'fetch' | 'load' | 'read' | 'validate' | 'plan' | 'apply' | 'prune' | 'approve' | 'request' | 'report';
+
+export interface StageResult {
+  stage: StageName;
+  ok: boolean;
+  reason?: FailureReason;
+  message?: string;
+  durationMs: number;
+}
+
+/** The cluster as read by one LIST per kind. */
+export type LiveState = Map<ClusterKind, KubeObject[]>;
+
+export interface SyncResult {
+  /** The git commit the run refers to. */
+  commit: string | null;
+  changes: ChangeSet;
+  issues: Issue[];
+  stages: StageResult[];
+  /** The first stage failure, if any. */
+  failure?: FailureReason;
+  ok: boolean;
+  /** The live state read (for status reports and `status`), when the run got that far. */
+  live?: LiveState;
+}
