@@ -135,7 +135,12 @@ export class ForgeHttp {
       }
       const text = await res.text().catch(() => '');
       if (res.ok || ro.expect?.includes(res.status)) {
-        return { status: res.status, headers: res.headers, data: parseJson(text) as T };
+        const data = parseJson(text);
+        // Every answer modsync reads is a JSON object or list; HTML means a wrong API URL.
+        if (res.ok && res.status !== 204 && (data === null || typeof data !== 'object')) {
+          throw this.fail(`${what}: HTTP ${res.status} but the answer is not JSON (check the API URL)`, false);
+        }
+        return { status: res.status, headers: res.headers, data: data as T };
       }
       const limited = isRateLimited(res);
       if (!limited && res.status < 500) {
