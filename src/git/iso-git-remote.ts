@@ -1,0 +1,132 @@
+/**
+ * The remote operations the adapter needs, each one bounded by a deadline and sent with fresh
+ * headers: fetch one ref shallowly, push one commit to one branch, delete a branch, list
+ * branches. They throw raw errors; the port methods wrap them with the right failure reason.
+ */
+import fs from 'node:fs';
+import git from 'isomorphic-git';
+import type { GitAuth } from './auth.ts';
+import { freshHeaders, withDeadline } from './iso-git-http.ts';
+import type { ObjectStore } from './iso-git-tree.ts';
+
+/** Everything needed to talk to one remote repository. */
+export interface Remote {
+  /** Credential-free URL. */
+  url: string;
+  auth: GitAuth | undefined;
+  timeoutMs: number;
+  store: ObjectStore;
+}
+
+/** A ref to fetch: a branch or a tag, by short name. */
+export interface RefSpec {
+  kind: 'branch' | 'tag';
+  name: string;
+}
+
+/**
+ * Result of a push that reached the server: pushed, or the branch was not updated (a lost
+ * race, or a server-side rule such as a protected branch; `detail` says which).
+ */
+export type PushOutcome = { pushed: true } | { pushed: false; detail: string };
+
+/**
+ * Fetches `ref` with history cut at `depth` and returns the commit it points at (annotated
+ * tags peeled), or null when the remote has no such ref. The last fetched commit is kept as a
+ * local ref so the next fetch can tell the server what it already has (a no-op fetch then
+ * transfers no objects).
+ */
+export async function fetchRef(remote: Remote, ref: RefSpec, depth: number): Promise<string | null> {
+  const fullRef = ref.kind === 'branch' ? `refs/heads/${ref.name}` : `refs/tags/${ref.name}`;
+  let fetched: string | null;
+  try {
+    const result = await withDeadline(remote.timeoutMs, (http) =>
+      git.fetch({
+        fs,
+        http,
+        gitdir: remote.store.gitdir,
+        cache: remote.store.cache,
+        url: remote.url,
+        ref: ref.name,
+        remoteRef: fullRef,
+        singleBranch: true,
+        tags: false,
+        depth,
+        headers: freshHeaders(remote.auth),
+      }),
+    );
+    fetched = result.fetchHead;
+  } catch (err) {
+    if (isMissingRemoteRef(err, fullRef)) return null;
+    throw err;
+  }
+  if (!fetched) return null;
+  await git.writeRef({ fs, gitdir: remote.store.gitdir, ref: fullRef, value: fetched, force: true });
+  const { oid } = await git.readCommit({ fs, gitdir: remote.store.gitdir, cache: remote.store.cache, oid: fetched });
+  return oid;
+}
+
+function isMissingRemoteRef(err: unknown, fullRef: string): boolean {
+  const e = err as { code?: string; data?: { what?: string } };
+  return e?.code === 'NotFoundError' && (e.data?.what === fullRef || e.data?.what === fullRef.replace(/^refs\/(heads|tags)\//, ''));
+}
+
+/**
+ * Pushes `commit` to `branch`. Without `force` the server must be able to fast-forward; a
+ * branch that moved meanwhile gives 'rejected' (detected by isomorphic-git before sending, or
+ * by the server's compare-and-swap of the ref when the move happened during the push).
+ */
+export async function pushCommit(remote: Remote, commit: string, branch: string, force: boolean): Promise<PushOutcome> {
+  try {
+    await withDeadline(remote.timeoutMs, (http) =>
+      git.push({
+        fs,
+        http,
+        gitdir: remote.store.gitdir,
+        cache: remote.store.cache,
+        url: remote.url,
+        ref: commit,
+        remoteRef: `refs/heads/${branch}`,
+        force,
+        headers: freshHeaders(remote.auth),
+      }),
+    );
+  } catch (err) {
+    const e = err as { code?: string; message?: string; data?: { prettyDetails?: string } };
+    if (e.code === 'PushRejectedError') return { pushed: false, detail: 'the branch moved (not a fast-forward)' };
+    if (e.code === 'GitPushError') return { pushed: false, detail: (e.data?.prettyDetails ?? e.message ?? '').replace(/\s+/g, ' ').trim() };
+    throw err;
+  }
+  await git.writeRef({ fs, gitdir: remote.store.gitdir, ref: `refs/heads/${branch}`, value: commit, force: true });
+  return { pushed: true };
+}
+
+/** Deletes `branch` on the remote. */
+export async function deleteRemoteBranch(remote: Remote, branch: string): Promise<void> {
+  await withDeadline(remote.timeoutMs, (http) =>
+    git.push({
+      fs,
+      http,
+      gitdir: remote.store.gitdir,
+      cache: remote.store.cache,
+      url: remote.url,
+      ref: '0'.repeat(40),
+      remoteRef: `refs/heads/${branch}`,
+      delete: true,
+      headers: freshHeaders(remote.auth),
+    }),
+  );
+  await git.deleteRef({ fs, gitdir: remote.store.gitdir, ref: `refs/heads/${branch}` }).catch(() => undefined);
+}
+
+/** Remote branch names starting with `prefix`, sorted. */
+export async function listRemoteBranches(remote: Remote, prefix: string): Promise<string[]> {
+  const refs = await withDeadline(remote.timeoutMs, (http) =>
+    git.listServerRefs({ http, url: remote.url, prefix: `refs/heads/${prefix}`, headers: freshHeaders(remote.auth) }),
+  );
+  return refs
+    .map((r) => r.ref)
+    .filter((r) => r.startsWith(`refs/heads/${prefix}`))
+    .map((r) => r.slice('refs/heads/'.length))
+    .sort();
+}

@@ -1,0 +1,254 @@
+/**
+ * GitPort over HTTPS with isomorphic-git (no git binary in the image). The tracked ref is
+ * fetched shallowly into a bare cache repository and written out as a plain working tree;
+ * commits and approval branches are built from objects directly (no checkout, no index), so
+ * the working tree the pipeline reads is never touched by writes.
+ *
+ * Cache layout under `cacheDir/<hash of url + branch>/`: `git/` (bare, shallow), `worktree/`
+ * (exactly the checked-out commit's tree, no `.git`), `checked-out` (that commit's id).
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import { ModsyncError, type FailureReason } from '../core/errors.ts';
+import type { Redactor } from '../core/redact.ts';
+import { splitUrlCredentials, type GitAuth } from './auth.ts';
+import { wrapGitError } from './iso-git-http.ts';
+import { deleteRemoteBranch, fetchRef, listRemoteBranches, pushCommit, type Remote } from './iso-git-remote.ts';
+import { applyEdits, materialize, readPath, type ObjectStore } from './iso-git-tree.ts';
+import type { BranchResult, Checkout, CommitRequest, FileEdits, GitPort } from './port.ts';
+
+/** The subset of a pino logger the adapter uses. */
+export interface GitLogger {
+  debug(obj: Record<string, unknown>, msg: string): void;
+  info(obj: Record<string, unknown>, msg: string): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+}
+
+export interface IsoGitOptions {
+  /** HTTPS (or HTTP) clone URL. Credentials in it are moved to `auth` and never stored. */
+  url: string;
+  /** Tracked branch: desired state is read from it, status commits go to it by default. */
+  branch: string;
+  /** Pin: a tag name or a full 40-hex commit id (must be on `branch`). Default: the branch head. */
+  revision?: string;
+  /** Where clones are kept between runs (a volume in the cluster keeps fetches small). */
+  cacheDir: string;
+  auth?: GitAuth;
+  /** Author and committer of modsync's commits. */
+  author: { name: string; email: string };
+  /** Deadline of each network operation (one fetch, one push, one listing). Default 60 s. */
+  timeoutMs?: number;
+  /** How many times a push that lost a race is replayed on the new head. Default 5. */
+  pushRetries?: number;
+  logger?: GitLogger;
+  /** Scrubs error messages (the token is registered by `loadGitAuth`). */
+  redactor?: Redactor;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_PUSH_RETRIES = 5;
+/** Deepening steps for a commit pin that is not at the branch head. */
+const PIN_DEPTHS = [1, 50, 1000, 1_000_000];
+/** Each fetch adds a pack and isomorphic-git has no gc: past this many, start a fresh clone. */
+const MAX_PACKS = 50;
+const COMMIT_ID = /^[0-9a-f]{40}$/;
+
+/** Creates the isomorphic-git adapter; nothing touches the network before the first call. */
+export function createIsoGit(opts: IsoGitOptions): GitPort {
+  const { url, auth } = splitUrlCredentials(opts.url, opts.auth, opts.redactor);
+  const base = path.join(opts.cacheDir, createHash('sha256').update(`${url}\n${opts.branch}`).digest('hex').slice(0, 16));
+  const gitdir = path.join(base, 'git');
+  const worktree = path.join(base, 'worktree');
+  const stateFile = path.join(base, 'checked-out');
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const pushRetries = opts.pushRetries ?? DEFAULT_PUSH_RETRIES;
+  const log = opts.logger;
+
+  // One operation at a time: they share the cache repository and its refs.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const remote = (): Remote => ({ url, auth, timeoutMs, store: { gitdir, cache: {} } });
+  const wrap = (reason: FailureReason, action: string) => (err: unknown) => {
+    throw wrapGitError(err, { reason, url, action, ...(opts.redactor ? { redactor: opts.redactor } : {}) });
+  };
+
+  async function ensureRepo(): Promise<void> {
+    const packs = await readdir(path.join(gitdir, 'objects', 'pack')).catch(() => null);
+    if (packs && packs.filter((f) => f.endsWith('.pack')).length > MAX_PACKS) {
+      log?.info({ gitdir }, 'git cache has too many packs, starting a fresh clone');
+      await rm(gitdir, { recursive: true, force: true });
+    } else if (packs) {
+      return;
+    }
+    await mkdir(gitdir, { recursive: true });
+    await git.init({ fs, gitdir, bare: true, defaultBranch: opts.branch });
+    // isomorphic-git needs a remote with a fetch refspec to record remote refs; the URL is
+    // the credential-free one.
+    await git.addRemote({ fs, gitdir, remote: 'origin', url, force: true });
+  }
+
+  /** Head of `branch` on the remote (fetched), or null when the branch does not exist. */
+  async function branchHead(r: Remote, branch: string): Promise<string | null> {
+    return fetchRef(r, { kind: 'branch', name: branch }, 1);
+  }
+
+  async function trackedHead(r: Remote): Promise<string> {
+    const head = await branchHead(r, opts.branch);
+    if (!head) throw new ModsyncError('FetchFailed', `branch ${opts.branch} does not exist`, { subject: url });
+    return head;
+  }
+
+  async function hasCommit(store: ObjectStore, oid: string): Promise<boolean> {
+    return git.readCommit({ fs, gitdir, cache: store.cache, oid }).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async function resolvePin(r: Remote): Promise<string> {
+    const pin = opts.revision;
+    if (!pin) return trackedHead(r);
+    if (!COMMIT_ID.test(pin)) {
+      const tagged = await fetchRef(r, { kind: 'tag', name: pin }, 1);
+      if (!tagged) throw new ModsyncError('FetchFailed', `tag ${pin} does not exist`, { subject: url });
+      return tagged;
+    }
+    // A commit cannot be asked for by id over protocol v1: fetch the branch deeper until it shows up.
+    for (const depth of PIN_DEPTHS) {
+      if (await hasCommit(r.store, pin)) return pin;
+      const head = await fetchRef(r, { kind: 'branch', name: opts.branch }, depth);
+      if (!head) throw new ModsyncError('FetchFailed', `branch ${opts.branch} does not exist`, { subject: url });
+    }
+    if (await hasCommit(r.store, pin)) return pin;
+    throw new ModsyncError('FetchFailed', `commit ${pin} is not in the history of branch ${opts.branch}`, { subject: url });
+  }
+
+  /** Makes `worktree` exactly the tree of `commit` (a fresh copy swapped in when it changed). */
+  async function ensureWorktree(store: ObjectStore, commit: string): Promise<boolean> {
+    const current = await readFile(stateFile, 'utf8').catch(() => '');
+    if (current.trim() === commit && (await stat(worktree).catch(() => null))?.isDirectory()) return false;
+    const fresh = `${worktree}.new`;
+    const old = `${worktree}.old`;
+    await rm(fresh, { recursive: true, force: true });
+    await rm(old, { recursive: true, force: true });
+    const files = await materialize(store, commit, fresh);
+    await rename(worktree, old).catch(() => undefined);
+    await rename(fresh, worktree);
+    await writeFile(stateFile, `${commit}\n`);
+    await rm(old, { recursive: true, force: true });
+    log?.debug({ commit, files }, 'git working tree written');
+    return true;
+  }
+
+  function signature(): { name: string; email: string; timestamp: number; timezoneOffset: number } {
+    return { ...opts.author, timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 };
+  }
+
+  async function writeCommitOn(store: ObjectStore, parent: string, tree: string, message: string): Promise<string> {
+    const who = signature();
+    return git.writeCommit({ fs, gitdir, commit: { message: message.endsWith('\n') ? message : `${message}\n`, tree, parent: [parent], author: who, committer: who } });
+  }
+
+  async function treeOf(store: ObjectStore, commit: string): Promise<string> {
+    return (await git.readCommit({ fs, gitdir, cache: store.cache, oid: commit })).commit.tree;
+  }
+
+  async function commitOnce(req: CommitRequest, branch: string): Promise<{ done: true; commit: string | null } | { done: false; detail: string }> {
+    const r = remote();
+    const head = await branchHead(r, branch);
+    const parent = head ?? (await trackedHead(r));
+    const baseTree = await treeOf(r.store, parent);
+    const tree = await applyEdits(r.store, baseTree, req.files);
+    if (tree === baseTree && head) return { done: true, commit: null };
+    // A new branch whose content equals the tracked branch starts at the tracked head itself.
+    const commit = tree === baseTree ? parent : await writeCommitOn(r.store, parent, tree, req.message);
+    const outcome = await pushCommit(r, commit, branch, false);
+    if (!outcome.pushed) return { done: false, detail: outcome.detail };
+    return { done: true, commit: commit === parent ? null : commit };
+  }
+
+  return {
+    checkout: () =>
+      serial(async () => {
+        const started = performance.now();
+        await ensureRepo();
+        const r = remote();
+        const commit = await resolvePin(r).catch(wrap('FetchFailed', `fetch ${opts.revision ?? opts.branch}`));
+        const fetchedMs = Math.round(performance.now() - started);
+        const written = await ensureWorktree(r.store, commit).catch(wrap('FetchFailed', `check out ${commit}`));
+        log?.info({ commit, ref: opts.revision ?? opts.branch, fetchMs: fetchedMs, totalMs: Math.round(performance.now() - started), treeWritten: written }, 'git checkout done');
+        return { dir: worktree, commit, ref: opts.revision ?? opts.branch } satisfies Checkout;
+      }),
+
+    commit: (req) =>
+      serial(async () => {
+        const branch = req.branch ?? opts.branch;
+        await ensureRepo();
+        let detail = '';
+        for (let attempt = 0; attempt <= pushRetries; attempt++) {
+          const result = await commitOnce(req, branch).catch(wrap('ReportFailed', `commit to ${branch}`));
+          if (result.done) {
+            if (result.commit) log?.info({ branch, commit: result.commit, attempt }, 'git commit pushed');
+            return result.commit;
+          }
+          detail = result.detail;
+          log?.warn({ branch, attempt, detail }, 'git push rejected, replaying on the new head');
+        }
+        throw new ModsyncError('ReportFailed', `push to ${branch} was rejected ${pushRetries + 1} times (${detail}); giving up for this run`, {
+          subject: url,
+          transient: true,
+        });
+      }),
+
+    putBranch: (branch, files, message) =>
+      serial(async (): Promise<BranchResult> => {
+        await ensureRepo();
+        return (async () => {
+          const r = remote();
+          const baseCommit = await trackedHead(r);
+          const tree = await applyEdits(r.store, await treeOf(r.store, baseCommit), files);
+          const existing = await branchHead(r, branch);
+          if (existing) {
+            const { commit } = await git.readCommit({ fs, gitdir, cache: r.store.cache, oid: existing });
+            if (commit.tree === tree && commit.parent.length === 1 && commit.parent[0] === baseCommit) return { commit: existing, changed: false };
+          }
+          const commit = await writeCommitOn(r.store, baseCommit, tree, message);
+          // The branch is modsync's own: force is allowed, and the server must accept it.
+          const outcome = await pushCommit(r, commit, branch, true);
+          if (!outcome.pushed) throw new ModsyncError('RequestFailed', `push to ${branch} was rejected: ${outcome.detail}`, { subject: url });
+          log?.info({ branch, commit }, 'git branch updated');
+          return { commit, changed: true };
+        })().catch(wrap('RequestFailed', `update branch ${branch}`));
+      }),
+
+    readFiles: (branch, paths) =>
+      serial(async (): Promise<FileEdits> => {
+        await ensureRepo();
+        const r = remote();
+        const head = await branchHead(r, branch).catch(wrap('FetchFailed', `fetch ${branch}`));
+        const out: FileEdits = {};
+        for (const p of paths) out[p] = head ? await readPath(r.store, head, p) : null;
+        return out;
+      }),
+
+    listBranches: (prefix) => serial(() => listRemoteBranches(remote(), prefix).catch(wrap('FetchFailed', 'list branches'))),
+
+    deleteBranch: (branch) =>
+      serial(async () => {
+        await ensureRepo();
+        const r = remote();
+        const exists = (await listRemoteBranches(r, branch).catch(wrap('RequestFailed', 'list branches'))).includes(branch);
+        if (!exists) return;
+        await deleteRemoteBranch(r, branch).catch(wrap('RequestFailed', `delete branch ${branch}`));
+        log?.info({ branch }, 'git branch deleted');
+      }),
+  };
+}
