@@ -1,0 +1,179 @@
+/**
+ * A lock across processes: a `coordination.k8s.io/v1` Lease, taken with optimistic
+ * concurrency, so a CronJob run, a daemon and overlapping replicas never sync at once.
+ *
+ * Every write carries the resourceVersion that was read, so of two processes racing for the
+ * same Lease exactly one write wins; the loser gets 409 and reports "not acquired". A holder
+ * that died is taken over once `renewTime + leaseDurationSeconds` has passed.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ApiException } from '@kubernetes/client-node';
+import { ClusterError } from '../core/errors.ts';
+import { createKubeClient, toClusterError, type RawBody } from './kube-adapter.ts';
+import { withRetry } from './retry.ts';
+
+export interface LeaseLockOptions {
+  kc: KubeConfig;
+  namespace: string;
+  name: string;
+  /** Who takes the lock: unique per process (e.g. `pod-name` or `host-pid`). */
+  holder: string;
+  /** How long the lock holds without a renewal. */
+  durationSeconds: number;
+  /** Deadline of one request, in ms. Default 15000. */
+  timeoutMs?: number;
+  /** Retries for answers worth retrying (5xx, 429, no answer), never for races (409). Default 2. */
+  retries?: number;
+  /** The clock; tests move it to expire a Lease. */
+  now?: () => Date;
+}
+
+/** The outcome of `acquire`: the lock, or who has it and until when. */
+export type AcquireResult = { acquired: true } | { acquired: false; holder: string; expiresAt: string };
+
+/** The lock's verbs; each throws ClusterError when the API server cannot be asked. */
+export interface LeaseLock {
+  /** Takes the lock if it is free, expired or already ours. */
+  acquire(): Promise<AcquireResult>;
+  /** Extends our hold; false when the lock is no longer ours (taken over, deleted, lost a race). */
+  renew(): Promise<boolean>;
+  /** Frees the lock if it is ours, so the next run need not wait for expiry. */
+  release(): Promise<void>;
+}
+
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+  [key: string]: unknown;
+}
+
+interface LeaseObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; resourceVersion?: string; managedFields?: unknown; [key: string]: unknown };
+  spec?: LeaseSpec;
+}
+
+const API_VERSION = 'coordination.k8s.io/v1';
+
+/** Formats a time as a Kubernetes MicroTime (`2026-11-21T12:00:00.000000Z`), the format Lease times need. */
+export function formatMicroTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/** Creates the lock; no request is made until a verb is called. */
+export function createLeaseLock(opts: LeaseLockOptions): LeaseLock {
+  const client = createKubeClient(opts.kc);
+  const now = opts.now ?? (() => new Date());
+  const subject = `Lease/${opts.namespace}/${opts.name}`;
+  const header = { apiVersion: API_VERSION, kind: 'Lease', metadata: { name: opts.name, namespace: opts.namespace } };
+
+  /** One request; 404 and 409 come back as values because they decide the outcome. */
+  async function send(run: Parameters<typeof client.call>[3]): Promise<RawBody | 'not-found' | 'conflict'> {
+    try {
+      return await withRetry(
+        async (signal) => {
+          try {
+            return await client.call(signal, API_VERSION, 'Lease', run);
+          } catch (err) {
+            throw toClusterError(err, subject, client.server);
+          }
+        },
+        {
+          retries: opts.retries ?? 2,
+          baseDelayMs: 200,
+          maxDelayMs: 2000,
+          timeoutMs: opts.timeoutMs ?? 15_000,
+          isTransient: (e) => e instanceof ClusterError && e.transient && e.code !== 409,
+        },
+      );
+    } catch (err) {
+      const mapped = toClusterError(err, subject, client.server);
+      if (mapped.cause instanceof ApiException && mapped.code === 404) return 'not-found';
+      if (mapped.cause instanceof ApiException && mapped.code === 409) return 'conflict';
+      throw mapped;
+    }
+  }
+
+  async function read(): Promise<LeaseObject | undefined> {
+    const got = await send((api) => api.read(header));
+    return typeof got === 'object' ? (got as unknown as LeaseObject) : undefined;
+  }
+
+  /** Writes `spec` over the Lease we read (PUT with its resourceVersion); false when someone else wrote first. */
+  async function write(current: LeaseObject, spec: LeaseSpec): Promise<boolean> {
+    const { managedFields: _ignored, ...metadata } = current.metadata;
+    const body = { apiVersion: API_VERSION, kind: 'Lease', metadata: { ...metadata, name: opts.name, namespace: opts.namespace }, spec };
+    const put = await send((api) => api.replace(body));
+    return typeof put === 'object';
+  }
+
+  function ours(lease: LeaseObject): boolean {
+    return lease.spec?.holderIdentity === opts.holder;
+  }
+
+  function expiresAt(lease: LeaseObject): Date {
+    const spec = lease.spec ?? {};
+    const since = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');
+    const duration = (spec.leaseDurationSeconds ?? opts.durationSeconds) * 1000;
+    return new Date((Number.isNaN(since) ? 0 : since) + duration);
+  }
+
+  function heldByOther(lease: LeaseObject | undefined): AcquireResult {
+    // Lost a race and the Lease vanished before we could look: someone else is mid-change.
+    if (!lease) return { acquired: false, holder: 'unknown', expiresAt: now().toISOString() };
+    return { acquired: false, holder: lease.spec?.holderIdentity ?? 'unknown', expiresAt: expiresAt(lease).toISOString() };
+  }
+
+  return {
+    async acquire() {
+      const stamp = formatMicroTime(now());
+      const current = await read();
+      if (!current) {
+        const spec: LeaseSpec = { holderIdentity: opts.holder, leaseDurationSeconds: opts.durationSeconds, acquireTime: stamp, renewTime: stamp, leaseTransitions: 0 };
+        const created = await send((api) => api.create({ ...header, metadata: { ...header.metadata }, spec }));
+        // 409 AlreadyExists: another process created it between our read and our create.
+        return typeof created === 'object' ? { acquired: true } : heldByOther(await read());
+      }
+      const spec = current.spec ?? {};
+      const free = !spec.holderIdentity || expiresAt(current).getTime() <= now().getTime();
+      if (ours(current)) {
+        const renewed = await write(current, { ...spec, leaseDurationSeconds: opts.durationSeconds, renewTime: stamp });
+        return renewed ? { acquired: true } : heldByOther(await read());
+      }
+      if (!free) return heldByOther(current);
+      const takeover: LeaseSpec = {
+        ...spec,
+        holderIdentity: opts.holder,
+        leaseDurationSeconds: opts.durationSeconds,
+        acquireTime: stamp,
+        renewTime: stamp,
+        leaseTransitions: (spec.leaseTransitions ?? 0) + 1,
+      };
+      return (await write(current, takeover)) ? { acquired: true } : heldByOther(await read());
+    },
+
+    async renew() {
+      const current = await read();
+      if (!current || !ours(current)) return false;
+      return write(current, { ...current.spec, renewTime: formatMicroTime(now()) });
+    },
+
+    async release() {
+      const current = await read();
+      if (!current || !ours(current)) return;
+      const { holderIdentity: _released, ...rest } = current.spec ?? {};
+      // Keep the history (leaseTransitions); an empty holder is free for anyone at once. Losing
+      // a race here means someone else holds it now, which is fine too.
+      await write(current, { ...rest, renewTime: formatMicroTime(now()) });
+    },
+  };
+}
+
+/** A one-line description of a lock outcome, for logs and the "locked" exit message. */
+export function describeAcquire(result: AcquireResult, lease: string): string {
+  return result.acquired ? `acquired ${lease}` : `${lease} is held by ${result.holder} until ${result.expiresAt}`;
+}
