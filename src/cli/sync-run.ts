@@ -9,7 +9,7 @@ import { formatIssues } from '../manifests/issues.ts';
 import { runSync } from '../pipeline/run.ts';
 import type { RunMode, SyncOptions, SyncResult } from '../pipeline/types.ts';
 import type { CommandContext } from './command.ts';
-import { createClusterPort, createGitPort, statusFolder } from './wire.ts';
+import { createClusterPort, createGitPort, createHostPort, isRemoteRepo, statusFolder } from './wire.ts';
 
 export function syncOptionsOf(config: Config, mode: RunMode, env: Record<string, string | undefined>): SyncOptions {
   return {
@@ -23,6 +23,9 @@ export function syncOptionsOf(config: Config, mode: RunMode, env: Record<string,
     secretsDir: config.sync.secretsDir,
     env,
     moduleWaitMs: config.cluster.moduleWaitSeconds * 1000,
+    branch: config.git.branch,
+    status: { enabled: config.status.enabled, branch: config.status.branch },
+    readOnlyGit: Boolean(config.git.revision),
   };
 }
 
@@ -32,7 +35,9 @@ export type OutputFormat = 'text' | 'json' | 'markdown';
 export async function runFromConfig(ctx: CommandContext, mode: RunMode): Promise<SyncResult> {
   const git = createGitPort(ctx.config, ctx.env, ctx.redactor, ctx.logger);
   const cluster = createClusterPort(ctx.config, ctx.env, ctx.logger);
-  return runSync(syncOptionsOf(ctx.config, mode, ctx.env), { git, cluster, logger: ctx.logger, redactor: ctx.redactor });
+  // plan never writes to git; sync and --dry-run go through the request stage (which only plans in dry-run).
+  const host = mode === 'plan' || !isRemoteRepo(ctx.config.git.repo) ? undefined : createHostPort(ctx.config, ctx.env, ctx.redactor, ctx.logger);
+  return runSync(syncOptionsOf(ctx.config, mode, ctx.env), { git, cluster, host, logger: ctx.logger, redactor: ctx.redactor });
 }
 
 /** Prints a run's result in the chosen format (secrets are scrubbed by ctx.out). */

@@ -15,6 +15,9 @@ import { subjectOf } from '../core/object.ts';
 import { handlerFor } from '../kinds/registry.ts';
 import { hasErrors, type Issue } from '../manifests/issues.ts';
 import { resolvePlaceholders } from '../manifests/placeholders.ts';
+import { approveStage, decideApprovals } from '../approvals/approve-stage.ts';
+import { requestStage, type RequestResult } from '../approvals/request-stage.ts';
+import { reportStage } from '../report/report-stage.ts';
 import { applyStage } from './apply.ts';
 import { guard } from './guard.ts';
 import { checkReferences, loadDesiredState, type DesiredState } from './load.ts';
@@ -24,8 +27,10 @@ import { liveHas, readCluster } from './read.ts';
 import type { LiveState, StageName, StageResult, SyncOptions, SyncPorts, SyncResult } from './types.ts';
 
 class StageFailure extends Error {
-  constructor(readonly reason: FailureReason, message: string) {
+  readonly reason: FailureReason;
+  constructor(reason: FailureReason, message: string) {
     super(message);
+    this.reason = reason;
   }
 }
 
@@ -80,6 +85,8 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
   let issues: Issue[] = [];
   let changes: ChangeSet = [];
   let live: LiveState | undefined;
+  let requests: RequestResult[] = [];
+  let reportCommit: string | null | undefined;
   const started = performance.now();
 
   try {
@@ -136,23 +143,60 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
       const pruned = await stage('prune', 'PruneFailed', stages, p, () => pruneStage(pruneItems, p));
       const done = new Map([...applied, ...pruned].map((e) => [e.subject, e]));
       changes = changes.map((c) => done.get(c.subject) ?? c);
-      markFailedStages(changes, stages);
     }
+
+    const dryRun = opts.mode !== 'sync';
+    const approvals = desired.approvals.map((a) => ({ name: a.name, module: a.module, version: a.version, versions: a.versions, file: `${a.file}:${a.line}` }));
+    const releases = current.get('ModuleRelease') ?? [];
+    const approved = await stage('approve', 'ApproveFailed', stages, p, () => approveStage(decideApprovals(releases, approvals), p, { dryRun }));
+    changes = [...changes, ...approved];
+    if (ports.host && !opts.readOnlyGit) {
+      const host = ports.host;
+      requests = await stage('request', 'RequestFailed', stages, p, () =>
+        requestStage({ releases, approvals, root: opts.root, baseBranch: opts.branch, dryRun }, { git: ports.git, host, logger: p.logger }),
+      );
+    }
+    markFailedStages(changes, stages);
+    markFailedRequests(requests, stages);
   } catch (err) {
     if (!(err instanceof StageFailure)) throw err;
   }
 
-  const failure = stages.find((s) => !s.ok)?.reason;
-  const result: SyncResult = { commit, changes, issues, stages, failure, ok: !failure, live };
+  let failure = stages.find((s) => !s.ok)?.reason;
+  if (live && opts.status.enabled && !opts.readOnlyGit && opts.mode !== 'plan') {
+    const errors = [...stages.filter((s) => !s.ok).map((s) => `${s.stage}: ${s.message ?? s.reason}`), ...issues.filter((i) => i.severity === 'error').map((i) => `${i.file}:${i.line}:${i.col}: ${i.message}`)];
+    const input = { instance: opts.instance, commit: commit ?? 'unknown', now: new Date().toISOString(), live, changes, ok: !failure, reason: failure, errors, requests };
+    const reported = await stage('report', 'ReportFailed', stages, p, () =>
+      reportStage(input, { statusPath: opts.statusPath, branch: opts.status.branch || opts.branch, dryRun: opts.mode !== 'sync' }, { git: ports.git, logger: p.logger, redactor: ports.redactor }),
+    ).catch(() => undefined);
+    reportCommit = reported?.commit ?? null;
+    failure = stages.find((s) => !s.ok)?.reason;
+  }
+  const result: SyncResult = { commit, changes, issues, stages, failure, ok: !failure, live, requests, reportCommit };
   logSummary(result, opts, logger, performance.now() - started);
   return result;
 }
 
+/** A failed pull-request operation fails the request stage (the rest were still tried). */
+function markFailedRequests(requests: RequestResult[], stages: StageResult[]): void {
+  const failed = requests.filter((r) => r.outcome === 'failed');
+  const s = stages.find((x) => x.stage === 'request');
+  if (s && failed.length) {
+    s.ok = false;
+    s.reason = 'RequestFailed';
+    s.message = failed.map((f) => `${f.module}: ${f.message ?? 'failed'}`).join('; ');
+  }
+}
+
 /** Objects that failed make their stage fail (the run's exit code), after all were tried. */
 function markFailedStages(changes: ChangeSet, stages: StageResult[]): void {
-  const failedApply = changes.filter((c) => c.outcome === 'failed' && c.action !== 'delete');
-  const failedPrune = changes.filter((c) => c.outcome === 'failed' && c.action === 'delete');
-  for (const [name, failed, reason] of [['apply', failedApply, 'ApplyFailed'], ['prune', failedPrune, 'PruneFailed']] as const) {
+  const failed = (pred: (c: ChangeEntry) => boolean): ChangeEntry[] => changes.filter((c) => c.outcome === 'failed' && pred(c));
+  const groups = [
+    ['apply', failed((c) => c.action === 'create' || c.action === 'update'), 'ApplyFailed'],
+    ['prune', failed((c) => c.action === 'delete'), 'PruneFailed'],
+    ['approve', failed((c) => c.action === 'approve' || c.action === 'unapprove'), 'ApproveFailed'],
+  ] as const;
+  for (const [name, failed, reason] of groups) {
     const s = stages.find((x) => x.stage === name);
     if (s && failed.length) {
       s.ok = false;

@@ -11,6 +11,7 @@ import type { GitPort } from '../git/port.ts';
 import type { GitHost } from '../host/port.ts';
 import type { Issue } from '../manifests/issues.ts';
 import type { Logger } from '../log.ts';
+import type { RequestResult } from '../approvals/request-stage.ts';
 
 /** plan: read-only, dry-runs what changed; dry-run: same for `sync --dry-run`; sync: writes. */
 export type RunMode = 'plan' | 'dry-run' | 'sync';
@@ -30,6 +31,12 @@ export interface SyncOptions {
   env: Record<string, string | undefined>;
   /** How long an enabled ModuleConfig waits for its Module before being deferred. */
   moduleWaitMs: number;
+  /** The tracked branch (base of approval pull requests). */
+  branch: string;
+  /** Write the status report, and to which branch. */
+  status: { enabled: boolean; branch: string };
+  /** A pinned tag/commit is read-only: no approval branches, no status commits. */
+  readOnlyGit: boolean;
 }
 
 /** The three narrow ports plus the run's logger and redactor, injected. */
@@ -67,4 +74,8 @@ export interface SyncResult {
   ok: boolean;
   /** The live state read (for status reports and `status`), when the run got that far. */
   live?: LiveState;
+  /** Approval pull requests ensured, updated or closed. */
+  requests: RequestResult[];
+  /** The status report commit, when one was made. */
+  reportCommit?: string | null;
 }

@@ -1,0 +1,116 @@
+/**
+ * What an approval pull request looks like: branch, title, body with a hidden machine-readable
+ * marker, and the approval files it adds. Pure functions of the cluster's releases, so the
+ * request stage can compare what it would write with what is there and write only on change.
+ */
+import { posix } from 'node:path';
+import { stringify } from 'yaml';
+import type { KubeObject } from '../core/object.ts';
+import { byVersion, releaseInfo, type ReleaseInfo } from './releases.ts';
+
+export const APPROVAL_BRANCH_PREFIX = 'modsync/approve/';
+const MARKER_PREFIX = '<!-- modsync:approval ';
+
+export interface ApprovalRequest {
+  module: string;
+  branch: string;
+  title: string;
+  body: string;
+  /** Approval files to add, by path from the repository root. */
+  files: Record<string, string>;
+  releases: ReleaseInfo[];
+}
+
+/** What modsync wrote into its own PR body, read back. */
+export interface ApprovalMarker {
+  module: string;
+  releases: string[];
+}
+
+export function branchFor(module: string): string {
+  return APPROVAL_BRANCH_PREFIX + module;
+}
+
+export function moduleOfBranch(branch: string): string | undefined {
+  return branch.startsWith(APPROVAL_BRANCH_PREFIX) ? branch.slice(APPROVAL_BRANCH_PREFIX.length) : undefined;
+}
+
+export function approvalFilePath(root: string, releaseName: string): string {
+  return posix.join(root, 'approvals', `${releaseName}.yaml`).replace(/^\.\//, '');
+}
+
+/** The approval file content for one release (what merging the PR puts into git). */
+export function renderApprovalFile(r: ReleaseInfo): string {
+  const doc = {
+    apiVersion: 'modsync.io/v1alpha1',
+    kind: 'ModuleReleaseApproval',
+    metadata: { name: r.name },
+    spec: { module: r.module, version: r.version },
+  };
+  return `# Approves ${r.module} v${r.version} (ModuleRelease ${r.name}).\n# Opened by modsync; merging the pull request approves the release on the next sync.\n${stringify(doc)}`;
+}
+
+function listVersions(versions: string[]): string {
+  const v = versions.map((x) => `v${x}`);
+  return v.length <= 1 ? v.join('') : `${v.slice(0, -1).join(', ')} and ${v[v.length - 1]}`;
+}
+
+function fence(value: unknown): string {
+  return '```yaml\n' + stringify(value).trimEnd() + '\n```';
+}
+
+function releaseSection(r: ReleaseInfo, obj: KubeObject): string {
+  const spec = obj.spec ?? {};
+  const lines = [`### v${r.version} (\`${r.name}\`)`, ''];
+  lines.push(`- Controller: ${r.message || '(no message)'}`);
+  if (spec.requirements && Object.keys(spec.requirements).length) lines.push('- Requirements:', '', fence(spec.requirements), '');
+  if (spec.changelog && Object.keys(spec.changelog).length) lines.push('- Changelog:', '', fence(spec.changelog), '');
+  else lines.push('- Changelog: none published');
+  return lines.join('\n');
+}
+
+export interface RequestContext {
+  root: string;
+  deployed?: ReleaseInfo;
+}
+
+/** The approval request for one module's releases that wait with no approval in git. */
+export function renderApprovalRequest(module: string, waiting: readonly KubeObject[], ctx: RequestContext): ApprovalRequest {
+  const pairs = waiting.map((o) => ({ obj: o, info: releaseInfo(o) })).sort((a, b) => byVersion(a.info, b.info));
+  const releases = pairs.map((p) => p.info);
+  const versions = releases.map((r) => r.version);
+  const title = `Approve ${module} ${listVersions(versions)}`;
+  const policy = releases[releases.length - 1]?.policy || '(Deckhouse default)';
+  const marker: ApprovalMarker = { module, releases: releases.map((r) => r.name) };
+  const body = [
+    `${MARKER_PREFIX}${JSON.stringify(marker)} -->`,
+    `Merging this pull request approves ${releases.length === 1 ? 'this release' : 'these releases'} of \`${module}\`: on its next sync modsync sets \`modules.deckhouse.io/approved: "true"\` on the ModuleRelease${releases.length === 1 ? '' : 's'}. Closing it declines; modsync opens a new one when another release arrives.`,
+    '',
+    '| | |',
+    '|---|---|',
+    `| Module | \`${module}\` |`,
+    `| Deployed | ${ctx.deployed ? `v${ctx.deployed.version}` : 'none yet'} |`,
+    `| Proposed | ${listVersions(versions)} |`,
+    `| Update policy | \`${policy}\` |`,
+    `| Source | \`${releases[0]?.source || 'unknown'}\` |`,
+    '',
+    releases.length > 1 ? 'Deckhouse deploys releases one step at a time, so each needs its approval.\n' : '',
+    ...pairs.map((p) => releaseSection(p.info, p.obj)),
+    '',
+  ].join('\n');
+  const files: Record<string, string> = {};
+  for (const r of releases) files[approvalFilePath(ctx.root, r.name)] = renderApprovalFile(r);
+  return { module, branch: branchFor(module), title, body, files, releases };
+}
+
+/** Reads the marker back from a PR body; undefined when it is not one of modsync's. */
+export function readMarker(body: string): ApprovalMarker | undefined {
+  const start = body.indexOf(MARKER_PREFIX);
+  if (start < 0) return undefined;
+  const end = body.indexOf(' -->', start);
+  try {
+    return JSON.parse(body.slice(start + MARKER_PREFIX.length, end)) as ApprovalMarker;
+  } catch {
+    return undefined;
+  }
+}

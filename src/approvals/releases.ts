@@ -1,0 +1,99 @@
+/**
+ * Facts about ModuleReleases that the approval stages need, as pure functions of the objects
+ * read from the cluster and the approval files read from git.
+ */
+import semver from 'semver';
+import type { KubeObject } from '../core/object.ts';
+
+/** The annotation Deckhouse's module release controller reads (API.md §1). */
+export const APPROVED_ANNOTATION = 'modules.deckhouse.io/approved';
+
+/** An approval file from git (`modsync.io/v1alpha1 ModuleReleaseApproval`). */
+export interface Approval {
+  name: string;
+  module: string;
+  /** An exact version, or */
+  version?: string;
+  /** a semver range that pre-approves matching releases. */
+  versions?: string;
+  file?: string;
+}
+
+export interface ReleaseInfo {
+  name: string;
+  module: string;
+  version: string;
+  phase: string;
+  message: string;
+  policy: string;
+  source: string;
+  approved: boolean;
+}
+
+export function releaseInfo(r: KubeObject): ReleaseInfo {
+  const spec = r.spec ?? {};
+  const status = r.status ?? {};
+  const labels = r.metadata.labels ?? {};
+  return {
+    name: r.metadata.name,
+    module: String(spec.moduleName ?? labels.module ?? ''),
+    version: String(spec.version ?? '').replace(/^v/, ''),
+    phase: String(status.phase ?? ''),
+    message: String(status.message ?? ''),
+    policy: labels['modules.deckhouse.io/update-policy'] ?? '',
+    source: labels.source ?? '',
+    approved: isApprovedValue(r.metadata.annotations?.[APPROVED_ANNOTATION]),
+  };
+}
+
+/** Go's strconv.ParseBool truthy values, which is how the controller reads the annotation. */
+function isApprovedValue(v: string | undefined): boolean {
+  return v !== undefined && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v);
+}
+
+/**
+ * A Pending release the controller holds for the approval annotation (Manual mode, or a minor
+ * bump under AutoPatch). Its message names the annotation, possibly next to a window wait.
+ */
+export function waitsForApproval(r: KubeObject): boolean {
+  const info = releaseInfo(r);
+  return info.phase === 'Pending' && !info.approved && /approved/.test(info.message) && /annotation/.test(info.message);
+}
+
+/** Whether an approval file covers the release (exact version or a matching range). */
+export function covers(approval: Approval, release: ReleaseInfo): boolean {
+  if (approval.module !== release.module) return false;
+  if (approval.version !== undefined) return approval.version.replace(/^v/, '') === release.version;
+  if (approval.versions !== undefined) return semver.satisfies(release.version, approval.versions, { includePrerelease: true });
+  return false;
+}
+
+export function coveringApproval(approvals: readonly Approval[], release: ReleaseInfo): Approval | undefined {
+  return approvals.find((a) => covers(a, release));
+}
+
+/**
+ * Whether the approval annotation was set by modsync (its merge patch shows up as an Update
+ * entry of field manager `modsync` owning the annotation). A human's `kubectl annotate` is
+ * never undone by modsync.
+ */
+export function approvedByModsync(r: KubeObject, manager = 'modsync'): boolean {
+  return (r.metadata.managedFields ?? []).some((m) => {
+    if (m.manager !== manager) return false;
+    const annotations = (m.fieldsV1?.['f:metadata'] as Record<string, Record<string, unknown>> | undefined)?.['f:annotations'];
+    return Boolean(annotations && `f:${APPROVED_ANNOTATION}` in annotations);
+  });
+}
+
+/** The deployed release of a module, if any. */
+export function deployedRelease(releases: readonly KubeObject[], module: string): ReleaseInfo | undefined {
+  return releases.map(releaseInfo).find((r) => r.module === module && r.phase === 'Deployed');
+}
+
+/** Sorts release infos by semantic version, oldest first. */
+export function byVersion(a: ReleaseInfo, b: ReleaseInfo): number {
+  const va = semver.valid(a.version);
+  const vb = semver.valid(b.version);
+  if (va && vb) return semver.compare(va, vb);
+  return a.version.localeCompare(b.version);
+}

@@ -1,0 +1,39 @@
+/**
+ * Report stage (sync step 10): renders the status report and commits it only when its bytes
+ * changed. The previous report is read from the branch it lives on, so unchanged entries keep
+ * their "observed at" commit and time. Committing goes through GitPort.commit, which replays
+ * on a lost push race and never force-pushes.
+ */
+import { posix } from 'node:path';
+import type { GitPort } from '../git/port.ts';
+import type { Logger } from '../log.ts';
+import type { Redactor } from '../core/redact.ts';
+import { buildReport, type ReportInput } from './model.ts';
+import { parseReport, renderMarkdown, renderYaml } from './render.ts';
+
+export interface ReportOptions {
+  /** Status folder relative to the repository root. */
+  statusPath: string;
+  /** Branch the report is committed to. */
+  branch: string;
+  dryRun: boolean;
+}
+
+export interface ReportResult {
+  /** The new commit, or null when the report did not change (or dry run). */
+  commit: string | null;
+  files: Record<string, string>;
+}
+
+export async function reportStage(input: Omit<ReportInput, 'previous'>, opts: ReportOptions, ports: { git: GitPort; logger: Logger; redactor: Redactor }): Promise<ReportResult> {
+  const yamlPath = posix.join(opts.statusPath, 'status.yaml');
+  const mdPath = posix.join(opts.statusPath, 'README.md');
+  const previousFiles = await ports.git.readFiles(opts.branch, [yamlPath]);
+  const report = buildReport({ ...input, previous: parseReport(previousFiles[yamlPath]) });
+  // Messages from the cluster can quote values; the report goes to git, so scrub it.
+  const files = { [yamlPath]: ports.redactor.scrub(renderYaml(report)), [mdPath]: ports.redactor.scrub(renderMarkdown(report)) };
+  if (opts.dryRun) return { commit: null, files };
+  const commit = await ports.git.commit({ files, message: `modsync: status report (${report.lastSync.result})`, branch: opts.branch });
+  ports.logger.info({ commit, changed: commit !== null }, commit ? 'status report committed' : 'status report unchanged');
+  return { commit, files };
+}
