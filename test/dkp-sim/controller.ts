@@ -1,27 +1,105 @@
 /**
- * The simulated Deckhouse module controller (stub; filled in shortly).
+ * The simulated Deckhouse module controller. It writes only through the InternalApi (so every
+ * change is a real write: defaulting, validation, resourceVersion bumps, watch events) and runs
+ * on a fast clock: each pass scans sources that are due, keeps Modules and ModuleConfigs up to
+ * date, decides Pending releases and advances module phases by one step.
  */
-import type { Catalog } from './catalog.ts';
+import { DECKHOUSE_REPO, publishVersion, type Catalog, type PublishRequest } from './catalog.ts';
+import { reconcileConfigs } from './controller-configs.ts';
+import { moduleReady, reconcileModules, type PhaseMemory } from './controller-modules.ts';
+import { reconcileReleases } from './controller-releases.ts';
+import { reconcileSources, scanSource, type ScanMemory } from './controller-sources.ts';
 import type { InternalApi } from './types.ts';
 
-/** Handle on the running controller. */
+/** Handle on the simulated controller, for `start()` and for tests that drive it step by step. */
 export interface SimController {
+  /** Create the objects every DKP cluster has: the `deckhouse` ModuleSource and the `deckhouse`/`global` ModuleConfigs. */
   seed(): void;
+  /** Run a pass every `tickMs`. */
   start(): void;
   stop(): void;
+  /** One full synchronous pass (deterministic; tests call it instead of waiting for ticks). */
   reconcileNow(): void;
-  publish(req: { repo: string; module: string; version: string; channel?: string }): { ok: boolean; message: string };
+  /** Add a version to the catalog; the next pass rescans and creates releases for enabled modules. */
+  publish(req: PublishRequest): { ok: boolean; message: string };
 }
 
-/** Create the controller; it writes only through `api`. */
-export function createController(_api: InternalApi, _catalog: Catalog, _opts: { tickMs: number }): SimController {
+/** Options of the controller. */
+export interface ControllerOptions {
+  /** Milliseconds between passes when started (each pass advances module phases by one step). */
+  tickMs: number;
+}
+
+/** Create the controller over `api` and `catalog` (the catalog is edited in place by `publish`). */
+export function createController(api: InternalApi, catalog: Catalog, opts: ControllerOptions): SimController {
+  const scans = new Map<string, ScanMemory>();
+  const phases = new Map<string, PhaseMemory>();
+  let timer: NodeJS.Timeout | undefined;
+
+  const pass = (): void => {
+    reconcileSources(api, catalog, scans);
+    reconcileModules(api, catalog, phases);
+    reconcileConfigs(api);
+    reconcileReleases(api, (module) => moduleReady(api, module));
+  };
+
   return {
-    seed() {},
-    start() {},
-    stop() {},
-    reconcileNow() {},
-    publish() {
-      return { ok: false, message: 'not implemented' };
+    seed() {
+      if (!api.get('modulesources', 'deckhouse')) {
+        api.create('modulesources', {
+          apiVersion: 'deckhouse.io/v1alpha1',
+          kind: 'ModuleSource',
+          metadata: { name: 'deckhouse', labels: { heritage: 'deckhouse', module: 'deckhouse', app: 'deckhouse' } },
+          spec: {
+            registry: {
+              repo: DECKHOUSE_REPO,
+              scheme: 'HTTPS',
+              // base64 of {"auths":{"registry.deckhouse.io":{}}}: anonymous access, as in CE
+              dockerCfg: 'eyJhdXRocyI6eyJyZWdpc3RyeS5kZWNraG91c2UuaW8iOnt9fX0=',
+            },
+          },
+        });
+      }
+      if (!api.get('moduleconfigs', 'deckhouse')) {
+        api.create('moduleconfigs', {
+          apiVersion: 'deckhouse.io/v1alpha1',
+          kind: 'ModuleConfig',
+          metadata: { name: 'deckhouse' },
+          spec: { version: 1, settings: { bundle: 'Default', releaseChannel: 'Stable', update: { mode: 'Auto' } } },
+        });
+      }
+      if (!api.get('moduleconfigs', 'global')) {
+        api.create('moduleconfigs', {
+          apiVersion: 'deckhouse.io/v1alpha1',
+          kind: 'ModuleConfig',
+          metadata: { name: 'global' },
+          spec: { version: 2, settings: { modules: { publicDomainTemplate: '%s.example.com' } } },
+        });
+      }
+      scanSource(api, catalog, 'deckhouse', scans);
+      reconcileConfigs(api);
+    },
+    start() {
+      if (timer) return;
+      timer = setInterval(() => {
+        try {
+          pass();
+        } catch (err) {
+          // A pass that hits a concurrent client write simply retries on the next tick.
+          process.emitWarning(`dkp-sim controller pass failed: ${(err as Error).message}`);
+        }
+      }, opts.tickMs);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+    reconcileNow() {
+      pass();
+    },
+    publish(req) {
+      return publishVersion(catalog, req);
     },
   };
 }
