@@ -29,9 +29,11 @@ export interface LoadGitAuthOptions {
 export const TOKEN_USERNAME = 'x-access-token';
 
 /**
- * Reads the git token from `tokenFile` or `tokenEnv`. Returns undefined when neither is
- * configured (anonymous access). A configured but missing or empty source is a ConfigInvalid
- * error: silently falling back to anonymous would only fail later with a vaguer message.
+ * Reads the git token from `tokenFile` (wins) or `tokenEnv`. Returns undefined for anonymous
+ * access: nothing configured, or the env var unset or empty (the default config names an env
+ * var, and public repositories need no token). A configured token file that is missing or
+ * empty is a ConfigInvalid error: the user asked for it, and a mounted Secret that is not
+ * there should not turn into a vaguer 401 later.
  */
 export function loadGitAuth(opts: LoadGitAuthOptions): GitAuth | undefined {
   let token: string | undefined;
@@ -46,8 +48,7 @@ export function loadGitAuth(opts: LoadGitAuthOptions): GitAuth | undefined {
     }
     if (!token) throw new ModsyncError('ConfigInvalid', 'the git token file is empty', { subject: opts.tokenFile });
   } else if (opts.tokenEnv) {
-    token = opts.env[opts.tokenEnv]?.trim();
-    if (!token) throw new ModsyncError('ConfigInvalid', 'the env var for the git token is not set or empty', { subject: opts.tokenEnv });
+    token = opts.env[opts.tokenEnv]?.trim() || undefined;
   }
   if (!token) return opts.username ? { username: opts.username } : undefined;
   opts.redactor?.add(token);

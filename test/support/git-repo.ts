@@ -136,9 +136,9 @@ export async function commitLog(bareDir: string, branch: string): Promise<LogEnt
     });
 }
 
-/** Creates a lightweight tag `name` at the head of `branch`. */
-export async function tagBranch(bareDir: string, branch: string, name: string): Promise<void> {
-  await git(['tag', name, `refs/heads/${branch}`], bareDir);
+/** Tags the head of `branch` as `name`: lightweight, or annotated when a message is given. */
+export async function tagBranch(bareDir: string, branch: string, name: string, annotation?: string): Promise<void> {
+  await git(['tag', ...(annotation ? ['-a', '-m', annotation] : []), name, `refs/heads/${branch}`], bareDir);
 }
 
 async function withClone<T>(bareDir: string, branch: string | null, fn: (work: string) => Promise<T>): Promise<T> {

@@ -1,0 +1,102 @@
+/**
+ * GitPort for a plain local directory used in place (`--repo ./clusters`): no clone, no
+ * fetch, no commits. This is the "try it on my laptop" and CI mode, so it does what a user
+ * running a tool on their own checkout expects:
+ * - checkout returns the directory itself, with the HEAD commit when it lies in a git
+ *   repository (the content may include uncommitted edits: the directory is the truth);
+ * - commit writes the status files into the directory and commits nothing (returns null);
+ *   the user reviews and commits them like any other edit. Files are only written when their
+ *   content changes, so a no-op run leaves the directory untouched;
+ * - readFiles reads the directory for the tracked branch;
+ * - approval branches (putBranch, listBranches, deleteBranch, other branches in readFiles)
+ *   need a remote repository and fail with a ModsyncError saying so.
+ */
+import fs from 'node:fs';
+import { mkdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import { ModsyncError } from '../core/errors.ts';
+import { checkEditPath } from './iso-git-tree.ts';
+import type { Checkout, FileEdits, GitPort } from './port.ts';
+
+export interface LocalDirOptions {
+  dir: string;
+  /**
+   * The name the pipeline uses for the tracked branch; readFiles serves the directory for
+   * it. Default: any name (the directory is the only "branch" there is).
+   */
+  branch?: string;
+}
+
+/** Creates the local-directory adapter (see the file comment for what each method does). */
+export function createLocalDir(opts: LocalDirOptions): GitPort {
+  const dir = path.resolve(opts.dir);
+
+  const noRemote = (what: string): ModsyncError =>
+    new ModsyncError('RequestFailed', `${what} needs a remote repository (an https:// URL in --repo); a local directory has no branches to push`, {
+      subject: dir,
+    });
+
+  /** Resolves `rel` inside the directory, refusing paths that leave it through a symlink. */
+  async function target(rel: string): Promise<string> {
+    try {
+      checkEditPath(rel);
+    } catch (err) {
+      throw new ModsyncError('ReportFailed', (err as Error).message, { subject: dir });
+    }
+    const full = path.join(dir, rel);
+    const root = await realpath(dir);
+    let parent = path.dirname(full);
+    while (!(await stat(parent).catch(() => null))) parent = path.dirname(parent);
+    const real = await realpath(parent);
+    if (real !== root && !real.startsWith(root + path.sep)) {
+      throw new ModsyncError('ReportFailed', `${rel} resolves outside the directory (symlink)`, { subject: dir });
+    }
+    return full;
+  }
+
+  return {
+    async checkout(): Promise<Checkout> {
+      const st = await stat(dir).catch(() => null);
+      if (!st?.isDirectory()) throw new ModsyncError('FetchFailed', 'the repository directory does not exist or is not a directory', { subject: dir });
+      const root = await git.findRoot({ fs, filepath: dir }).catch(() => null);
+      if (!root) return { dir, commit: null, ref: opts.branch ?? '(directory)' };
+      const commit = await git.resolveRef({ fs, dir: root, ref: 'HEAD' }).catch(() => null);
+      const branch = await git.currentBranch({ fs, dir: root }).catch(() => undefined);
+      return { dir, commit, ref: branch ?? commit ?? '(directory)' };
+    },
+
+    async commit(req): Promise<string | null> {
+      for (const [rel, content] of Object.entries(req.files)) {
+        const full = await target(rel);
+        if (content === null) {
+          await rm(full, { force: true });
+          continue;
+        }
+        if ((await readFile(full, 'utf8').catch(() => null)) === content) continue;
+        await mkdir(path.dirname(full), { recursive: true });
+        await writeFile(full, content);
+      }
+      return null;
+    },
+
+    async putBranch(): Promise<never> {
+      throw noRemote('pushing an approval branch');
+    },
+
+    async readFiles(branch, paths): Promise<FileEdits> {
+      if (opts.branch !== undefined && branch !== opts.branch) throw noRemote(`reading branch ${branch}`);
+      const out: FileEdits = {};
+      for (const rel of paths) out[rel] = await readFile(await target(rel), 'utf8').catch(() => null);
+      return out;
+    },
+
+    async listBranches(): Promise<never> {
+      throw noRemote('listing approval branches');
+    },
+
+    async deleteBranch(): Promise<never> {
+      throw noRemote('deleting an approval branch');
+    },
+  };
+}
