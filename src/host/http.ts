@@ -52,6 +52,9 @@ export interface RequestOptions {
   expect?: number[];
 }
 
+/** Far more than modsync's own pull requests or one pull request's comments ever span. */
+const MAX_PAGES = 100;
+
 const sleepReal = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A forge's JSON API reached over `fetch`; one per adapter instance, no global state. */
@@ -78,8 +81,9 @@ export class ForgeHttp {
   async paginate<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T[]> {
     const items: T[] = [];
     let url: string | null = this.url(path, { ...query, page: 1 });
-    // A bound so a server that keeps answering "next" cannot keep us here forever.
-    for (let pages = 0; url && pages < 200; pages++) {
+    for (let pages = 0; url; pages++) {
+      // A bound so a server that keeps answering "next" cannot keep us here forever.
+      if (pages === MAX_PAGES) throw this.fail(`GET ${this.pathOf(url)}: more than ${MAX_PAGES} pages`, false);
       const answer: HttpAnswer<T[]> = await this.send<T[]>('GET', url, {});
       if (!Array.isArray(answer.data)) throw this.fail(`GET ${this.pathOf(url)}: expected a JSON list`, false);
       items.push(...answer.data);
@@ -124,16 +128,19 @@ export class ForgeHttp {
     const what = `${method} ${this.pathOf(url)}`;
     for (let attempt = 0; ; attempt++) {
       let res: Response;
+      let text: string;
       try {
         res = await this.fetchOnce(method, url, ro.body);
+        text = await res.text();
       } catch (err) {
-        // Timeouts, resets, refused connections: worth another try.
-        const msg = `${what}: ${err instanceof DOMException && err.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : messageOf(err)}`;
-        if (attempt >= retries) throw this.fail(msg, true, err);
+        // Timeouts, resets, refused connections. A POST is not repeated: the forge may have
+        // acted on it already (a second comment); the caller's next run looks before it writes.
+        const msg = `${what}: ${networkMessage(err, this.timeoutMs)}`;
+        if (attempt >= retries || method === 'POST') throw this.fail(msg, true, err);
         await this.pause(attempt, what, 0, this.backoff(attempt));
         continue;
       }
-      const text = await res.text().catch(() => '');
+      this.opts.logger?.debug({ host: this.opts.subject, request: what, status: res.status }, 'git host request');
       if (res.ok || ro.expect?.includes(res.status)) {
         const data = parseJson(text);
         // Every answer modsync reads is a JSON object or list; HTML means a wrong API URL.
@@ -218,6 +225,13 @@ function rateLimitWait(headers: Headers, fallbackMs: number): number {
   const reset = headers.get('x-ratelimit-reset') ?? headers.get('ratelimit-reset');
   if (reset && Number.isFinite(Number(reset))) return Math.max(0, Number(reset) * 1000 - Date.now());
   return fallbackMs;
+}
+
+/** What went wrong below HTTP: undici says "fetch failed" and keeps the reason in `cause`. */
+function networkMessage(err: unknown, timeoutMs: number): string {
+  if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
+  const cause = err instanceof Error && err.cause !== undefined ? ` (${messageOf(err.cause)})` : '';
+  return `${messageOf(err)}${cause}`;
 }
 
 function parseJson(text: string): unknown {

@@ -122,6 +122,44 @@ describe('createGitHost', () => {
 describe('shared transport', () => {
   const host = () => createGitHost({ kind: 'gitea', repoUrl: 'https://gt.example.com/a/b.git', token: 'tok-abcdef-123', retryDelayMs: 1, sleep: async () => {} });
 
+  it('retries a refused connection on reads but never repeats a POST that may have landed', async () => {
+    const calls: string[] = [];
+    const refusing = createGitHost({
+      kind: 'gitea',
+      repoUrl: 'https://gt.example.com/a/b.git',
+      token: 'tok-abcdef-123',
+      retries: 2,
+      sleep: async () => {},
+      fetch: async (input, init) => {
+        calls.push(`${init?.method} ${String(input)}`);
+        throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 10.0.0.7:443') });
+      },
+    });
+    const read = (await refusing.get(1).catch((e: unknown) => e)) as ModsyncError;
+    expect(read.message).toContain('fetch failed (connect ECONNREFUSED 10.0.0.7:443)');
+    expect(read.transient).toBe(true);
+    expect(calls).toHaveLength(3);
+
+
+    // Reads succeed, the POST's connection resets: one attempt only, reported as transient.
+    const posts: string[] = [];
+    const resetting = createGitHost({
+      kind: 'gitea',
+      repoUrl: 'https://gt.example.com/a/b.git',
+      retries: 2,
+      sleep: async () => {},
+      fetch: async (input, init) => {
+        if (init?.method !== 'POST') return new Response('[]', { status: 200 });
+        posts.push(String(input));
+        throw new TypeError('fetch failed', { cause: new Error('read ECONNRESET') });
+      },
+    });
+    const write = (await resetting.upsertComment(1, '<!-- m -->', 'x').catch((e: unknown) => e)) as ModsyncError;
+    expect(write.reason).toBe('RequestFailed');
+    expect(write.transient).toBe(true);
+    expect(posts).toEqual(['https://gt.example.com/api/v1/repos/a/b/issues/1/comments']);
+  });
+
   it('refuses a pagination link to another origin (the token would go there)', async () => {
     nock('https://gt.example.com')
       .get('/api/v1/repos/a/b/pulls')
