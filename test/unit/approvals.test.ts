@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../src/core/object.ts';
+import type { JsonObject, KubeObject } from '../../src/core/object.ts';
 import { decideApprovals } from '../../src/approvals/approve-stage.ts';
 import { readMarker, renderApprovalRequest } from '../../src/approvals/pull-request.ts';
 import { closeReason, wantedRequests } from '../../src/approvals/request-stage.ts';
@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 
 const WAITING = `Release is waiting for the 'modules.deckhouse.io/approved: "true"' annotation`;
 
-function release(module: string, version: string, phase: string, opts: { message?: string; annotation?: string; byModsync?: boolean; changelog?: Record<string, unknown> } = {}): KubeObject {
+function release(module: string, version: string, phase: string, opts: { message?: string; annotation?: string; byModsync?: boolean; changelog?: JsonObject } = {}): KubeObject {
   const annotations = opts.annotation ? { 'modules.deckhouse.io/approved': opts.annotation } : undefined;
   return {
     apiVersion: 'deckhouse.io/v1alpha1',
