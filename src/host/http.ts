@@ -2,6 +2,7 @@
  * The one HTTP client the forge adapters share: plain `fetch` with a timeout on every attempt,
  * bounded retries with backoff for 5xx, network failures and rate limits, pagination, and
  * error wrapping into `ModsyncError('RequestFailed')` with the token scrubbed from messages.
+ * Also the small contract (`ForgeApi`) each adapter fulfils for the shared flow in `create.ts`.
  */
 import { ModsyncError, messageOf } from '../core/errors.ts';
 import { Redactor } from '../core/redact.ts';
@@ -149,16 +150,16 @@ export class ForgeHttp {
         }
         return { status: res.status, headers: res.headers, data: data as T };
       }
-      const limited = isRateLimited(res);
+      const limited = isRateLimited(res, text);
       if (!limited && res.status < 500) {
         const moved = res.status >= 300 && res.status < 400 ? ` (redirected to ${res.headers.get('location') ?? '?'}: check the host URL)` : '';
-        throw this.fail(`${what}: HTTP ${res.status}${moved}${describe(text)}`, false);
+        throw this.fail(`${what}: HTTP ${res.status}${moved}${forgeSays(text)}`, false);
       }
       const wait = limited ? rateLimitWait(res.headers, this.backoff(attempt)) : this.backoff(attempt);
       const maxWait = this.opts.maxRetryWaitMs ?? 60_000;
       if (attempt >= retries || wait > maxWait) {
         const why = limited ? `rate limited (HTTP ${res.status}, retry in ${Math.ceil(wait / 1000)} s)` : `HTTP ${res.status}`;
-        throw this.fail(`${what}: ${why}${describe(text)}`, true);
+        throw this.fail(`${what}: ${why}${forgeSays(text)}`, true);
       }
       await this.pause(attempt, what, res.status, wait);
     }
@@ -207,10 +208,14 @@ export class ForgeHttp {
   }
 }
 
-/** GitHub says 403 or 429 with `x-ratelimit-remaining: 0` or `retry-after`; GitLab and Gitea say 429. */
-function isRateLimited(res: Response): boolean {
+/**
+ * GitHub says 403 or 429 with `x-ratelimit-remaining: 0`, `retry-after`, or (secondary limits)
+ * only a message about the rate limit; GitLab and Gitea (or their proxies) say 429.
+ */
+function isRateLimited(res: Response, text: string): boolean {
   if (res.status === 429) return true;
-  return res.status === 403 && (res.headers.get('x-ratelimit-remaining') === '0' || res.headers.has('retry-after'));
+  if (res.status !== 403) return false;
+  return res.headers.get('x-ratelimit-remaining') === '0' || res.headers.has('retry-after') || /rate limit/i.test(text);
 }
 
 /** How long a rate-limited answer asks us to wait: `retry-after`, else the reset time, else backoff. */
@@ -260,7 +265,7 @@ export function forgeMessage(data: unknown): string {
   return parts.join('; ');
 }
 
-function describe(text: string): string {
+function forgeSays(text: string): string {
   const msg = forgeMessage(parseJson(text)).replace(/\s+/g, ' ').trim();
   return msg ? `: ${msg.length > 300 ? `${msg.slice(0, 300)}…` : msg}` : '';
 }

@@ -209,6 +209,19 @@ describe('github transport', () => {
     expect(waits).toEqual([7000]);
   });
 
+  it('backs off on a 403 secondary rate limit that carries no headers, but not on a plain 403', async () => {
+    gh().get(`${REPO}/pulls/5`).reply(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' });
+    gh().get(`${REPO}/pulls/5`).reply(200, pull(5));
+    expect((await host().get(5))?.number).toBe(5);
+    expect(waits).toEqual([5]);
+
+    gh().get(`${REPO}/pulls/6`).reply(403, { message: 'Resource not accessible by integration' });
+    const err = (await host().get(6).catch((e: unknown) => e)) as ModsyncError;
+    expect(err.message).toContain('HTTP 403: Resource not accessible by integration');
+    expect(err.transient).toBe(false);
+    expect(waits).toEqual([5]);
+  });
+
   it('gives up at once, as a transient error, when the rate limit resets too far ahead', async () => {
     gh().get(`${REPO}/pulls/5`).reply(403, { message: 'API rate limit exceeded' }, {
       'x-ratelimit-remaining': '0',
