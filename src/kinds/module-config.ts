@@ -1,0 +1,85 @@
+/**
+ * ModuleConfig: per-module settings, named after its module. Beyond the CRD: the name must
+ * be a module name, `source: Embedded` is rejected by Deckhouse, `source`/`updatePolicy`
+ * name other objects that must exist, the one-shot allow-disabling annotation is not drift
+ * once it has done its job, and disabling a module or switching its source is destructive.
+ */
+import type { KubeObject } from '../core/object.ts';
+import { DNS1123_SUBDOMAIN } from '../manifests/metadata.ts';
+import { getPath, jsonEqual } from '../manifests/values.ts';
+import type { KindHandler, KindProblem, Reference } from './types.ts';
+
+/** Module names: kebab-case, as Deckhouse names modules (`control-plane-manager`). */
+export const MODULE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The annotation that lets a module requiring confirmation be disabled; removed by the controller after use. */
+export const ALLOW_DISABLING_ANNOTATION = 'modules.deckhouse.io/allow-disabling';
+
+function validate(obj: KubeObject): KindProblem[] {
+  const out: KindProblem[] = [];
+  const name = obj.metadata?.name;
+  // Names that are not even DNS subdomains are reported by the generic metadata check.
+  if (typeof name === 'string' && DNS1123_SUBDOMAIN.test(name) && !MODULE_NAME.test(name)) {
+    out.push({
+      path: ['metadata', 'name'],
+      severity: 'error',
+      message: `metadata.name: "${name}" is not a module name; a ModuleConfig is named after its module (lowercase letters, digits and '-', e.g. hello-world)`,
+    });
+  }
+  if (getPath(obj, ['spec', 'source']) === 'Embedded') {
+    out.push({ path: ['spec', 'source'], severity: 'error', message: 'spec.source: Embedded is rejected by Deckhouse; name a ModuleSource or leave source unset for built-in modules' });
+  }
+  return out;
+}
+
+function references(obj: KubeObject): Reference[] {
+  const out: Reference[] = [];
+  const source = getPath(obj, ['spec', 'source']);
+  if (typeof source === 'string' && source !== '' && source !== 'Embedded') out.push({ kind: 'ModuleSource', name: source, path: ['spec', 'source'] });
+  const policy = getPath(obj, ['spec', 'updatePolicy']);
+  if (typeof policy === 'string' && policy !== '') out.push({ kind: 'ModuleUpdatePolicy', name: policy, path: ['spec', 'updatePolicy'] });
+  return out;
+}
+
+// Planner paths may name the annotation dotted (`metadata.annotations.modules.deckhouse.io/allow-disabling`)
+// or bracketed (`metadata.annotations["modules.deckhouse.io/allow-disabling"]`); accept both.
+function isAllowDisablingPath(path: string): boolean {
+  return path.startsWith('metadata.annotations') && path.includes(ALLOW_DISABLING_ANNOTATION);
+}
+
+function withoutAllowDisabling(annotations: unknown): unknown {
+  if (!annotations || typeof annotations !== 'object') return annotations;
+  const rest = { ...(annotations as Record<string, unknown>) };
+  delete rest[ALLOW_DISABLING_ANNOTATION];
+  return Object.keys(rest).length > 0 ? rest : undefined;
+}
+
+function ignoreDrift(path: string, desired: KubeObject, live: KubeObject): boolean {
+  if (getPath(desired, ['spec', 'enabled']) !== getPath(live, ['spec', 'enabled'])) return false;
+  if (isAllowDisablingPath(path)) return true;
+  // A diff of the whole annotations map: drift only if something besides the annotation differs.
+  if (path === 'metadata.annotations') {
+    return jsonEqual(withoutAllowDisabling(desired.metadata.annotations), withoutAllowDisabling(live.metadata.annotations));
+  }
+  return false;
+}
+
+function destructive(live: KubeObject, next: KubeObject): 'disable' | 'source-switch' | undefined {
+  if (getPath(live, ['spec', 'enabled']) === true && getPath(next, ['spec', 'enabled']) !== true) return 'disable';
+  const before = getPath(live, ['spec', 'source']);
+  const after = getPath(next, ['spec', 'source']);
+  if (typeof before === 'string' && before !== '' && typeof after === 'string' && after !== '' && before !== after) return 'source-switch';
+  return undefined;
+}
+
+/** Handler for `deckhouse.io/v1alpha1 ModuleConfig`. */
+export const moduleConfigHandler: KindHandler = {
+  kind: 'ModuleConfig',
+  apiVersions: ['deckhouse.io/v1alpha1'],
+  validate,
+  toApplied: (obj) => ({ object: structuredClone(obj), warnings: [] }),
+  references,
+  sameValue: (_path, desired, live) => jsonEqual(desired, live),
+  ignoreDrift,
+  destructive,
+};

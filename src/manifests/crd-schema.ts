@@ -1,0 +1,167 @@
+/**
+ * Validates manifests against the project's own copies of the Deckhouse CRD schemas, the
+ * way the API server with strict field validation would: enums, patterns, types, required
+ * fields, Kubernetes formats and int-or-string, and unknown fields as errors (the server
+ * would otherwise prune them silently, and git would say something the cluster does not).
+ * CEL rules (`x-kubernetes-validations`) are not evaluated client-side. `strictRequired` is off
+ * because Kubernetes schemas may require, inside oneOf branches, fields declared outside them.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { parseAllDocuments } from 'yaml';
+import type { ObjectPath } from '../kinds/types.ts';
+import { translateAjvErrors } from './schema-errors.ts';
+
+/** A schema violation at a path; `key` when the field name itself is the problem. */
+export interface SchemaProblem {
+  path: ObjectPath;
+  message: string;
+  target: 'key' | 'value';
+}
+
+/** An object schema to validate one apiVersion + kind with. */
+export interface KindSchema {
+  apiVersion: string;
+  kind: string;
+  schema: Record<string, unknown>;
+}
+
+/** Validates whole objects by apiVersion and kind. */
+export interface CrdValidator {
+  has(apiVersion: string, kind: string): boolean;
+  /** Problems of `obj` against its schema; `metadata` and `status` are left to the caller. */
+  validate(apiVersion: string, kind: string, obj: unknown): SchemaProblem[];
+}
+
+type SchemaNode = Record<string, unknown>;
+
+const COMBINATORS = ['allOf', 'anyOf', 'oneOf'] as const;
+
+/**
+ * The `crds/deckhouse` folder of the project: walks up from this module, so it is found both
+ * from `src/manifests/` and from the compiled `dist/src/manifests/`.
+ */
+export function findCrdDir(from: string = fileURLToPath(import.meta.url)): string {
+  let dir = path.dirname(from);
+  for (;;) {
+    const candidate = path.join(dir, 'crds', 'deckhouse');
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`crds/deckhouse not found above ${path.dirname(from)}`);
+    dir = parent;
+  }
+}
+
+/** Reads every CRD in a folder: one schema per (group/version, kind), served or not. */
+export async function loadCrdSchemas(dir: string = findCrdDir()): Promise<KindSchema[]> {
+  const out: KindSchema[] = [];
+  for (const name of (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort()) {
+    const docs = parseAllDocuments(await readFile(path.join(dir, name), 'utf8'));
+    for (const doc of Array.isArray(docs) ? docs : []) {
+      const crd = doc.toJS() as { kind?: string; spec?: { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema?: SchemaNode } }[] } };
+      if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec) continue;
+      for (const v of crd.spec.versions) {
+        const schema = v.schema?.openAPIV3Schema;
+        if (schema) out.push({ apiVersion: `${crd.spec.group}/${v.name}`, kind: crd.spec.names.kind, schema });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The schema as ajv should see it: `additionalProperties: false` on every structural object
+ * that neither preserves unknown fields nor declares additionalProperties (branches of
+ * allOf/anyOf/oneOf/not are validation-only in Kubernetes and stay open), and the object root
+ * taught about apiVersion/kind/metadata, which a CRD schema leaves implicit.
+ */
+export function toStrictSchema(schema: SchemaNode): SchemaNode {
+  const root = close(structuredClone(schema), false);
+  const props = (root.properties ?? {}) as Record<string, SchemaNode>;
+  root.properties = {
+    apiVersion: { type: 'string' },
+    kind: { type: 'string' },
+    metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+    ...props,
+  };
+  return root;
+}
+
+function close(node: SchemaNode, inCombinator: boolean): SchemaNode {
+  const props = node.properties as Record<string, SchemaNode> | undefined;
+  if (props) for (const key of Object.keys(props)) props[key] = close(props[key] as SchemaNode, inCombinator);
+  if (node.items && typeof node.items === 'object' && !Array.isArray(node.items)) node.items = close(node.items as SchemaNode, inCombinator);
+  if (node.additionalProperties && typeof node.additionalProperties === 'object') {
+    node.additionalProperties = close(node.additionalProperties as SchemaNode, inCombinator);
+  }
+  for (const c of COMBINATORS) {
+    if (Array.isArray(node[c])) node[c] = (node[c] as SchemaNode[]).map((s) => close(s, true));
+  }
+  if (node.not && typeof node.not === 'object') node.not = close(node.not as SchemaNode, true);
+  const structuralObject = node.type === 'object' || (props !== undefined && node.type === undefined);
+  const open = node['x-kubernetes-preserve-unknown-fields'] === true || node['x-kubernetes-embedded-resource'] === true;
+  if (structuralObject && !inCombinator && !open && node.additionalProperties === undefined) node.additionalProperties = false;
+  return node;
+}
+
+/** Every `x-…` keyword and format a schema uses, so ajv's strict mode knows them all. */
+function collectVendorKeys(node: unknown, keys: Set<string>, formats: Set<string>): void {
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node)) return node.forEach((n) => collectVendorKeys(n, keys, formats));
+  const schema = node as SchemaNode;
+  for (const [k, v] of Object.entries(schema)) {
+    if (k.startsWith('x-')) keys.add(k);
+    else if (k === 'format' && typeof v === 'string') formats.add(v);
+    else if (k === 'properties' && v && typeof v === 'object') Object.values(v).forEach((s) => collectVendorKeys(s, keys, formats));
+    else if (['items', 'additionalProperties', 'not', ...COMBINATORS].includes(k)) collectVendorKeys(v, keys, formats);
+  }
+}
+
+// Kubernetes resource quantity, e.g. `100m`, `1.5Gi`, `1e3` (apimachinery's quantity grammar).
+const QUANTITY = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function createAjv(schemas: KindSchema[]): Ajv {
+  const ajv = new Ajv({ strict: true, allErrors: true, strictTypes: false, strictRequired: false, verbose: true });
+  const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv;
+  addFormats(ajv);
+  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
+  ajv.addFormat('byte', { type: 'string', validate: (s: string) => BASE64.test(s) });
+  ajv.addFormat('quantity', { type: 'string', validate: (s: string) => QUANTITY.test(s) });
+  ajv.addKeyword({
+    keyword: 'x-kubernetes-int-or-string',
+    schemaType: 'boolean',
+    errors: true,
+    validate: (enabled: boolean, data: unknown) => !enabled || typeof data === 'string' || Number.isInteger(data),
+  });
+  const keys = new Set<string>(['x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type', 'x-kubernetes-validations']);
+  const formats = new Set<string>();
+  for (const s of schemas) collectVendorKeys(s.schema, keys, formats);
+  keys.delete('x-kubernetes-int-or-string');
+  for (const k of keys) ajv.addKeyword({ keyword: k });
+  // The API server ignores formats it does not know; so does modsync.
+  for (const f of formats) if (!ajv.formats[f]) ajv.addFormat(f, true);
+  return ajv;
+}
+
+/** Compiles a validator for the given schemas (CRD versions plus modsync's own kinds). */
+export function createCrdValidator(schemas: KindSchema[]): CrdValidator {
+  const ajv = createAjv(schemas);
+  const compiled = new Map<string, ValidateFunction>();
+  const keyOf = (apiVersion: string, kind: string): string => `${apiVersion} ${kind}`;
+  for (const s of schemas) compiled.set(keyOf(s.apiVersion, s.kind), ajv.compile(toStrictSchema(s.schema)));
+  return {
+    has: (apiVersion, kind) => compiled.has(keyOf(apiVersion, kind)),
+    validate(apiVersion, kind, obj) {
+      const fn = compiled.get(keyOf(apiVersion, kind));
+      if (!fn) return [{ path: ['apiVersion'], message: `no schema for ${apiVersion} ${kind}`, target: 'value' }];
+      return fn(obj) ? [] : translateAjvErrors(fn.errors ?? []);
+    },
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Finds the manifest files of the desired state without ever leaving the checkout.
+ *
+ * The repository is input from anyone who can push to it, so the walk treats it as hostile:
+ * a symlink whose target is outside the checkout is an error (not followed), symlink loops
+ * are detected by real path, files are size-checked before they are read, and only regular
+ * `*.yaml`/`*.yml` files count. Dot entries (`.git`, `.github`, `.gitlab-ci.yml`) and the
+ * excluded paths (modsync's own status folder) are skipped.
+ */
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Issue } from './issues.ts';
+import { issueError } from './issues.ts';
+
+/** A manifest file to load: where it is shown (`path`) and where it is read (`absPath`). */
+export interface ManifestFile {
+  /** Relative to the repository root, posix separators; the link's path for symlinks. */
+  path: string;
+  /** Real path of the file, inside the checkout. */
+  absPath: string;
+}
+
+export interface WalkOptions {
+  repoDir: string;
+  /** Folder inside the repository holding the desired state ('.' = the whole repository). */
+  root: string;
+  /** Paths relative to repoDir that are never read (e.g. the status folder). */
+  excludePaths: string[];
+}
+
+/** Largest manifest file modsync reads (1 MiB): far above any real manifest, far below harm. */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+const MANIFEST_EXT = /\.ya?ml$/;
+
+/** True for names modsync loads as manifests. */
+export function isManifestName(name: string): boolean {
+  return MANIFEST_EXT.test(name) && !name.startsWith('.');
+}
+
+/** Normalises a user-given relative path: posix, no `./`, no trailing `/`; `''` is the repo root. */
+export function normalizeRelPath(p: string): string {
+  const norm = path.posix.normalize(p.replace(/\\/g, '/')).replace(/\/+$/, '');
+  return norm === '.' ? '' : norm.replace(/^\.\//, '');
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function isExcluded(rel: string, excluded: string[]): boolean {
+  return excluded.some((ex) => ex !== '' && (rel === ex || rel.startsWith(`${ex}/`)));
+}
+
+function errnoOf(err: unknown): string {
+  return err && typeof err === 'object' && 'code' in err ? String(err.code) : '';
+}
+
+/** Lists every manifest file under the root, sorted by path, with problems found on the way. */
+export async function listManifestFiles(opts: WalkOptions): Promise<{ files: ManifestFile[]; issues: Issue[] }> {
+  const repoReal = await realpath(opts.repoDir);
+  const excluded = opts.excludePaths.map(normalizeRelPath);
+  const rootRel = normalizeRelPath(opts.root || '.');
+  const files: ManifestFile[] = [];
+  const issues: Issue[] = [];
+  const shownRoot = rootRel || '.';
+
+  if (rootRel.startsWith('..') || path.isAbsolute(rootRel)) {
+    issues.push(issueError(shownRoot, 1, 1, 'the root path must be inside the repository'));
+    return { files, issues };
+  }
+  let rootReal: string;
+  try {
+    rootReal = await realpath(path.join(repoReal, rootRel));
+  } catch {
+    issues.push(issueError(shownRoot, 1, 1, 'the root path does not exist in the repository'));
+    return { files, issues };
+  }
+  if (!isInside(rootReal, repoReal)) {
+    issues.push(issueError(shownRoot, 1, 1, 'symlink points outside the repository'));
+    return { files, issues };
+  }
+  if (!(await stat(rootReal)).isDirectory()) {
+    issues.push(issueError(shownRoot, 1, 1, 'the root path is not a directory'));
+    return { files, issues };
+  }
+
+  const walk = async (dirReal: string, dirRel: string, ancestors: Set<string>): Promise<void> => {
+    const entries = await readdir(dirReal, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
+      if (isExcluded(rel, excluded)) continue;
+      const abs = path.join(dirReal, entry.name);
+      let real = abs;
+      if (entry.isSymbolicLink()) {
+        try {
+          real = await realpath(abs);
+        } catch (err) {
+          // A loop (ELOOP) or a dangling link: only a problem if it claims to be a manifest.
+          if (isManifestName(entry.name)) {
+            const why = errnoOf(err) === 'ELOOP' ? 'symlink loop' : 'broken symlink (its target does not exist)';
+            issues.push(issueError(rel, 1, 1, why));
+          }
+          continue;
+        }
+      }
+      const info = await lstat(real);
+      const isDir = info.isDirectory();
+      if (!isDir && !isManifestName(entry.name)) continue;
+      if (!isInside(real, repoReal)) {
+        issues.push(issueError(rel, 1, 1, 'symlink points outside the repository'));
+        continue;
+      }
+      if (real !== abs && isExcluded(path.relative(repoReal, real).split(path.sep).join('/'), excluded)) continue;
+      if (isDir) {
+        if (ancestors.has(real)) {
+          issues.push(issueError(rel, 1, 1, 'symlink loop: the link points to a directory that contains it'));
+          continue;
+        }
+        await walk(real, rel, new Set([...ancestors, real]));
+      } else if (info.isFile()) {
+        files.push({ path: rel, absPath: real });
+      }
+    }
+  };
+  await walk(rootReal, rootRel, new Set([rootReal]));
+  return { files, issues };
+}
+
+/** Reads a manifest file, refusing files over the size limit before reading them. */
+export async function readManifestFile(file: ManifestFile, maxBytes = MAX_MANIFEST_BYTES): Promise<{ text: string } | { issue: Issue }> {
+  const info = await stat(file.absPath);
+  if (info.size > maxBytes) {
+    const limit = maxBytes % (1024 * 1024) === 0 ? `${maxBytes / (1024 * 1024)} MiB` : `${maxBytes} bytes`;
+    return { issue: issueError(file.path, 1, 1, `file is ${info.size} bytes, over the ${limit} limit for a manifest file`) };
+  }
+  return { text: await readFile(file.absPath, 'utf8') };
+}

@@ -1,0 +1,161 @@
+/**
+ * Secrets in manifests: `spec.registry.dockerCfg` of a ModuleSource may be the placeholder
+ * `${secret:NAME}` instead of the credential itself, so git never holds it in plain text.
+ * At sync time NAME is read from the file `<secretsDir>/NAME` (a mounted Kubernetes Secret),
+ * else from the env var `MODSYNC_SECRET_<NAME upper-cased, other characters as _>`. The value
+ * is either the base64 dockerCfg itself or the raw docker `config.json` (`{"auths": ...}`),
+ * which modsync base64-encodes. NAME cannot contain `/`, so a commit cannot make modsync
+ * read an arbitrary file of the pod. Resolved values are registered with the Redactor and
+ * never appear in messages.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Redactor } from '../core/redact.ts';
+import type { KindProblem, ObjectPath } from '../kinds/types.ts';
+import type { DesiredObject } from '../pipeline/load.ts';
+import type { Issue } from './issues.ts';
+import { issueError } from './issues.ts';
+import { positionOf } from './origin.ts';
+import { formatPath } from './yaml.ts';
+import { getPath, isPlainObject } from './values.ts';
+
+/** The only field where placeholders are allowed. */
+export const DOCKER_CFG_PATH: ObjectPath = ['spec', 'registry', 'dockerCfg'];
+
+const PLACEHOLDER = /^\$\{secret:([A-Za-z0-9][A-Za-z0-9_.-]*)\}$/;
+const LOOKS_LIKE_PLACEHOLDER = /\$\{\s*secret\s*:/;
+const SYNTAX = '${secret:NAME} (NAME: letters, digits, "_", "." and "-", starting with a letter or digit)';
+
+/** The secret name of a well-formed placeholder, else undefined. */
+export function placeholderName(value: string): string | undefined {
+  return PLACEHOLDER.exec(value)?.[1];
+}
+
+/** The env var a placeholder falls back to: `MODSYNC_SECRET_<NAME>`, non-alphanumerics as `_`. */
+export function secretEnvName(name: string): string {
+  return `MODSYNC_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/** Why a value is not a usable dockerCfg (base64 of a JSON object with `auths`), if it is not. */
+export function dockerCfgProblem(value: string): string | undefined {
+  const compact = value.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0) return 'is not base64';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(compact, 'base64').toString('utf8'));
+  } catch {
+    return 'is not base64 of JSON (a docker config.json)';
+  }
+  if (!isPlainObject(parsed) || !isPlainObject(parsed.auths)) return 'is not base64 of a docker config.json with an "auths" object';
+  return undefined;
+}
+
+/**
+ * Checks a ModuleSource's dockerCfg as written in git: a malformed placeholder is an error,
+ * a plain-text credential a warning (and an error if it is not a dockerCfg at all).
+ */
+export function checkDockerCfgInGit(obj: unknown): KindProblem[] {
+  const value = getPath(obj, DOCKER_CFG_PATH);
+  if (typeof value !== 'string' || value === '') return [];
+  if (placeholderName(value)) return [];
+  if (LOOKS_LIKE_PLACEHOLDER.test(value) || value.includes('${')) {
+    return [{ path: DOCKER_CFG_PATH, severity: 'error', message: `spec.registry.dockerCfg: invalid placeholder; the syntax is ${SYNTAX}` }];
+  }
+  const out: KindProblem[] = [
+    { path: DOCKER_CFG_PATH, severity: 'warning', message: 'spec.registry.dockerCfg: stored in git in plain text; use ${secret:NAME} and a mounted Secret or env var' },
+  ];
+  const problem = dockerCfgProblem(value);
+  if (problem) out.push({ path: DOCKER_CFG_PATH, severity: 'error', message: `spec.registry.dockerCfg: ${problem}` });
+  return out;
+}
+
+/** Placeholders anywhere but in dockerCfg are errors: modsync would apply them literally. */
+export function findMisplacedPlaceholders(value: unknown, path: ObjectPath = []): KindProblem[] {
+  if (typeof value === 'string') {
+    const allowed = path.length === DOCKER_CFG_PATH.length && path.every((p, i) => p === DOCKER_CFG_PATH[i]);
+    if (!allowed && LOOKS_LIKE_PLACEHOLDER.test(value)) {
+      return [{ path, severity: 'error', message: `${formatPath(path)}: \${secret:...} placeholders are only supported in spec.registry.dockerCfg` }];
+    }
+    return [];
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => findMisplacedPlaceholders(v, [...path, i]));
+  if (isPlainObject(value)) return Object.entries(value).flatMap(([k, v]) => findMisplacedPlaceholders(v, [...path, k]));
+  return [];
+}
+
+export interface ResolveOptions {
+  /** Folder of mounted secret files; '' to use env vars only. */
+  secretsDir: string;
+  env: Record<string, string | undefined>;
+  redactor: Redactor;
+}
+
+function readSecretFile(dir: string, name: string): string | undefined {
+  if (!dir) return undefined;
+  try {
+    // Kubernetes mounts Secret keys as symlinks into `..data/`; following them is intended.
+    return readFileSync(path.join(dir, name), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every string in a docker config that is a credential, for the redactor. */
+function credentialStrings(json: string): string[] {
+  const out = [json];
+  try {
+    const cfg = JSON.parse(json) as { auths?: Record<string, Record<string, unknown>> };
+    for (const entry of Object.values(cfg.auths ?? {})) {
+      for (const key of ['auth', 'password', 'identitytoken', 'registrytoken']) {
+        const v = entry[key];
+        if (typeof v !== 'string') continue;
+        out.push(v);
+        if (key === 'auth') out.push(Buffer.from(v, 'base64').toString('utf8'));
+      }
+    }
+  } catch {
+    // Not JSON: nothing more to register.
+  }
+  return out;
+}
+
+/**
+ * Replaces dockerCfg placeholders in `obj.object` (never in `source`) with the secret value,
+ * registering every resolved value with the redactor. Missing secrets and values that are no
+ * dockerCfg are errors naming the placeholder, the file and the env var, never a value.
+ */
+export function resolvePlaceholders(objects: DesiredObject[], opts: ResolveOptions): Issue[] {
+  const issues: Issue[] = [];
+  for (const obj of objects) {
+    const value = getPath(obj.object, DOCKER_CFG_PATH);
+    if (typeof value !== 'string') continue;
+    const name = placeholderName(value);
+    if (!name) continue;
+    const subject = `${obj.id.kind}/${obj.id.name}`;
+    const at = positionOf(obj, DOCKER_CFG_PATH);
+    const envName = secretEnvName(name);
+    const where = opts.secretsDir ? `the file ${path.join(opts.secretsDir, name)} or the env var ${envName}` : `the env var ${envName}`;
+    const fromFile = readSecretFile(opts.secretsDir, name)?.trim();
+    const raw = fromFile || opts.env[envName]?.trim();
+    const origin = fromFile ? `the file ${path.join(opts.secretsDir, name)}` : `the env var ${envName}`;
+    if (!raw) {
+      issues.push(issueError(obj.file, at.line, at.col, `spec.registry.dockerCfg: secret for \${secret:${name}} not found; provide ${where}`, subject));
+      continue;
+    }
+    opts.redactor.add(raw);
+    let encoded = raw.replace(/\s+/g, '');
+    if (raw.startsWith('{')) {
+      encoded = Buffer.from(raw).toString('base64');
+    }
+    const problem = dockerCfgProblem(encoded);
+    if (problem) {
+      issues.push(issueError(obj.file, at.line, at.col, `spec.registry.dockerCfg: the value of \${secret:${name}} (from ${origin}) ${problem}`, subject));
+      continue;
+    }
+    opts.redactor.add(encoded);
+    for (const s of credentialStrings(Buffer.from(encoded, 'base64').toString('utf8'))) opts.redactor.add(s);
+    const registry = (obj.object.spec as { registry: Record<string, unknown> }).registry;
+    registry.dockerCfg = encoded;
+  }
+  return issues;
+}

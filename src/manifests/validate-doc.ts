@@ -1,0 +1,132 @@
+/**
+ * Validates one YAML document of the desired state and turns it into what the pipeline
+ * works with: a DesiredObject (converted to the version modsync writes) or an approval.
+ * Checks run in the order a user fixes things: kind allow-list, metadata, CRD schema,
+ * placeholders, then the kind's own rules; every problem points at its node.
+ */
+import { isManagedKind } from '../core/kinds.ts';
+import type { ManagedKind } from '../core/kinds.ts';
+import type { KubeObject } from '../core/object.ts';
+import { APPROVAL_API_VERSION, APPROVAL_KIND, APPROVAL_SCHEMA, approvalSpecOf, validateApproval } from '../kinds/approval.ts';
+import { handlerFor, HANDLERS } from '../kinds/registry.ts';
+import type { KindProblem } from '../kinds/types.ts';
+import type { ApprovalManifest, DesiredObject } from '../pipeline/load.ts';
+import type { CrdValidator, KindSchema } from './crd-schema.ts';
+import { createCrdValidator, findCrdDir, loadCrdSchemas } from './crd-schema.ts';
+import type { Issue } from './issues.ts';
+import { issueError, issueWarning } from './issues.ts';
+import type { LocatedProblem } from './metadata.ts';
+import { checkMetadata } from './metadata.ts';
+import { rememberOrigin } from './origin.ts';
+import { findMisplacedPlaceholders } from './placeholders.ts';
+import type { ManifestDoc } from './yaml.ts';
+import { positionIn } from './yaml.ts';
+
+/** What one document yields: an object to apply, an approval, or nothing (invalid). */
+export interface DocResult {
+  object?: DesiredObject;
+  approval?: ApprovalManifest;
+  issues: Issue[];
+}
+
+/** `deckhouse.io/v1alpha1 ModuleSource, …`: what the allow-list accepts, for messages. */
+export const ACCEPTED_KINDS_TEXT =
+  'deckhouse.io/v1alpha1 ModuleSource, deckhouse.io/v1alpha2 ModuleUpdatePolicy (v1alpha1 deprecated), deckhouse.io/v1alpha1 ModuleConfig, modsync.io/v1alpha1 ModuleReleaseApproval';
+
+/** A validator for every kind modsync accepts from git, from the project's CRD copies. */
+export async function createManifestValidator(crdDir: string = findCrdDir()): Promise<CrdValidator> {
+  const managed = new Set<string>(Object.values(HANDLERS).flatMap((h) => h.apiVersions.map((v) => `${v} ${h.kind}`)));
+  const schemas = (await loadCrdSchemas(crdDir)).filter((s) => managed.has(`${s.apiVersion} ${s.kind}`));
+  const approval: KindSchema = { apiVersion: APPROVAL_API_VERSION, kind: APPROVAL_KIND, schema: APPROVAL_SCHEMA };
+  return createCrdValidator([...schemas, approval]);
+}
+
+function acceptedVersions(kind: string): readonly string[] | undefined {
+  if (isManagedKind(kind)) return handlerFor(kind).apiVersions;
+  return kind === APPROVAL_KIND ? [APPROVAL_API_VERSION] : undefined;
+}
+
+/** Checks the kind allow-list; returns the problem, if any. */
+function kindProblem(value: Record<string, unknown>): LocatedProblem | undefined {
+  const { apiVersion, kind } = value;
+  if (typeof kind !== 'string' || kind === '') return { path: [], severity: 'error', message: `kind: is required; modsync accepts ${ACCEPTED_KINDS_TEXT}` };
+  if (typeof apiVersion !== 'string' || apiVersion === '') return { path: [], severity: 'error', message: `apiVersion: is required for kind ${kind}` };
+  const versions = acceptedVersions(kind);
+  if (!versions) {
+    return { path: ['kind'], severity: 'error', message: `kind ${kind} (${apiVersion}) is not accepted; modsync accepts only ${ACCEPTED_KINDS_TEXT}` };
+  }
+  if (!versions.includes(apiVersion)) {
+    return { path: ['apiVersion'], severity: 'error', message: `apiVersion: ${kind} must be ${versions[0]}, not ${apiVersion}` };
+  }
+  return undefined;
+}
+
+/** Validates a document and builds its DesiredObject or ApprovalManifest when it is valid. */
+export function validateDocument(doc: ManifestDoc, validator: CrdValidator): DocResult {
+  const value = doc.value;
+  const issues: Issue[] = [];
+  const report = (p: LocatedProblem, subject?: string): void => {
+    const at = p.path.length === 0 ? { line: doc.line, col: doc.col } : positionIn(doc, p.path, p.target ?? 'value');
+    issues.push(p.severity === 'error' ? issueError(doc.file, at.line, at.col, p.message, subject) : issueWarning(doc.file, at.line, at.col, p.message, subject));
+  };
+
+  const badKind = kindProblem(value);
+  if (badKind) {
+    report(badKind);
+    return { issues };
+  }
+  const apiVersion = value.apiVersion as string;
+  const kind = value.kind as string;
+  const rawName = (value.metadata as { name?: unknown } | null | undefined)?.name;
+  const subject = typeof rawName === 'string' && rawName ? `${kind}/${rawName}` : undefined;
+  const problems: LocatedProblem[] = [...checkMetadata(value)];
+
+  const checked: Record<string, unknown> = { ...value };
+  if ('status' in checked) {
+    problems.push({ path: ['status'], severity: 'warning', message: 'status: written by the controller, ignored here; remove it', target: 'key' });
+    delete checked.status;
+  }
+  problems.push(...validator.validate(apiVersion, kind, checked).map((p): LocatedProblem => ({ ...p, severity: 'error' })));
+  problems.push(...findMisplacedPlaceholders(checked));
+  const obj = checked as unknown as KubeObject;
+  problems.push(...(isManagedKind(kind) ? handlerFor(kind).validate(obj) : validateApproval(obj)));
+  for (const p of problems) report(p, subject);
+  if (problems.some((p) => p.severity === 'error')) return { issues };
+
+  if (kind === APPROVAL_KIND) {
+    return { approval: { ...approvalSpecOf(obj), file: doc.file, line: doc.line }, issues };
+  }
+  return buildObject(doc, kind as ManagedKind, obj, validator, issues, subject);
+}
+
+function buildObject(doc: ManifestDoc, kind: ManagedKind, written: KubeObject, validator: CrdValidator, issues: Issue[], subject: string | undefined): DocResult {
+  const handler = handlerFor(kind);
+  const { object, warnings } = handler.toApplied(written);
+  const at = (p: KindProblem) => positionIn(doc, p.path);
+  for (const w of warnings) {
+    const pos = at(w);
+    issues.push(w.severity === 'error' ? issueError(doc.file, pos.line, pos.col, w.message, subject) : issueWarning(doc.file, pos.line, pos.col, w.message, subject));
+  }
+  if (object.metadata.namespace !== undefined) {
+    object.metadata = { ...object.metadata };
+    delete object.metadata.namespace;
+  }
+  // A conversion must produce what the written version's schema accepts; say so if not.
+  if (object.apiVersion !== written.apiVersion) {
+    for (const p of validator.validate(object.apiVersion, kind, object)) {
+      const pos = at({ path: p.path, message: p.message, severity: 'error' });
+      issues.push(issueError(doc.file, pos.line, pos.col, `after conversion to ${object.apiVersion}: ${p.message}`, subject));
+    }
+  }
+  if (issues.some((i) => i.severity === 'error')) return { issues };
+  const desired: DesiredObject = {
+    id: { kind, name: object.metadata.name },
+    object,
+    source: doc.value as unknown as KubeObject,
+    file: doc.file,
+    line: doc.line,
+    col: doc.col,
+  };
+  rememberOrigin(desired, doc);
+  return { object: desired, issues };
+}

@@ -1,0 +1,36 @@
+/**
+ * Value comparison shared by the kind handlers: JSON-like values compared the way the API
+ * server would consider them equal (key order irrelevant, numbers by value), so that a
+ * manifest and its live object read back are "the same" exactly when nothing would change.
+ */
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep equality of JSON-like values; numbers compare numerically (`1` and `1.0` are equal). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === 'number' && typeof b === 'number') return a === b || (Number.isNaN(a) && Number.isNaN(b));
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** The value at a path in a JSON-like value, or undefined. */
+export function getPath(value: unknown, path: readonly (string | number)[]): unknown {
+  let cur = value;
+  for (const seg of path) {
+    if (Array.isArray(cur) && typeof seg === 'number') cur = cur[seg];
+    else if (isPlainObject(cur) && typeof seg === 'string') cur = cur[seg];
+    else return undefined;
+  }
+  return cur;
+}
+
+/** Whether a value is a non-null, non-array object. */
+export { isPlainObject };

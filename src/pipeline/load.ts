@@ -1,0 +1,164 @@
+/**
+ * Stage "load": the desired state from a checkout — every manifest under the root, validated
+ * (YAML, kind allow-list, CRD schema, metadata, kind rules, duplicates) with `file:line:col`
+ * for every problem. Any error means the sync applies nothing. `modsync validate` is this
+ * stage plus `checkReferences(state, null)`; `sync` checks references against the cluster.
+ */
+import type { ManagedKind } from '../core/kinds.ts';
+import type { KubeObject, ManagedObjectId } from '../core/object.ts';
+import { subjectOf } from '../core/object.ts';
+import { handlerFor } from '../kinds/registry.ts';
+import type { CrdValidator } from '../manifests/crd-schema.ts';
+import { listManifestFiles, normalizeRelPath, readManifestFile } from '../manifests/files.ts';
+import type { Issue } from '../manifests/issues.ts';
+import { issueError, issueWarning, sortIssues } from '../manifests/issues.ts';
+import { positionOf } from '../manifests/origin.ts';
+import { createManifestValidator, validateDocument } from '../manifests/validate-doc.ts';
+import type { YamlLimits } from '../manifests/yaml.ts';
+import { DEFAULT_YAML_LIMITS, parseManifestFile } from '../manifests/yaml.ts';
+
+export { positionOf };
+
+/** One object of the desired state. */
+export interface DesiredObject {
+  id: ManagedObjectId;
+  /** As modsync will apply it: converted to the write apiVersion, placeholders NOT yet resolved. */
+  object: KubeObject;
+  /** As written in git. */
+  source: KubeObject;
+  /** Relative to the repository root, posix. */
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** A `modsync.io/v1alpha1 ModuleReleaseApproval` found in git. */
+export interface ApprovalManifest {
+  name: string;
+  module: string;
+  /** Exact version, without a leading `v`. */
+  version?: string;
+  /** A semver range pre-approving matching releases. */
+  versions?: string;
+  file: string;
+  line: number;
+}
+
+/** Everything the root holds, with every problem found. */
+export interface DesiredState {
+  objects: DesiredObject[];
+  approvals: ApprovalManifest[];
+  issues: Issue[];
+  /** Manifest files read. */
+  files: number;
+}
+
+export interface LoadOptions {
+  repoDir: string;
+  /** Folder inside the repository; '.' for the whole repository. */
+  root: string;
+  /** Paths relative to repoDir never read as desired state (e.g. the status folder). */
+  excludePaths: string[];
+  /** Reuse a validator across runs (compiling the CRD schemas takes ~0.1 s); built when absent. */
+  validator?: CrdValidator;
+  maxFileBytes?: number;
+  limits?: YamlLimits;
+}
+
+/** Loads and validates the desired state under `root`. Never throws for bad content; only for I/O failures. */
+export async function loadDesiredState(opts: LoadOptions): Promise<DesiredState> {
+  const validator = opts.validator ?? (await createManifestValidator());
+  const walked = await listManifestFiles({ repoDir: opts.repoDir, root: opts.root, excludePaths: opts.excludePaths });
+  const issues: Issue[] = [...walked.issues];
+  const objects: DesiredObject[] = [];
+  const approvals: ApprovalManifest[] = [];
+
+  for (const file of walked.files) {
+    const read = await readManifestFile(file, opts.maxFileBytes);
+    if ('issue' in read) {
+      issues.push(read.issue);
+      continue;
+    }
+    const parsed = parseManifestFile(read.text, file.path, opts.limits ?? DEFAULT_YAML_LIMITS);
+    issues.push(...parsed.issues);
+    for (const doc of parsed.docs) {
+      const result = validateDocument(doc, validator);
+      issues.push(...result.issues);
+      if (result.object) objects.push(result.object);
+      if (result.approval) approvals.push(result.approval);
+    }
+  }
+  if (walked.files.length === 0 && walked.issues.length === 0) {
+    issues.push(issueWarning(normalizeRelPath(opts.root) || '.', 1, 1, 'no *.yaml or *.yml files under the root: the desired state is empty'));
+  }
+
+  return {
+    objects: dropDuplicateObjects(objects, issues),
+    approvals: dropDuplicateApprovals(approvals, issues),
+    issues: sortIssues(issues),
+    files: walked.files.length,
+  };
+}
+
+/** Same kind and name twice: an error at the second, naming the first; the first one is kept. */
+function dropDuplicateObjects(objects: DesiredObject[], issues: Issue[]): DesiredObject[] {
+  const seen = new Map<string, DesiredObject>();
+  const kept: DesiredObject[] = [];
+  for (const obj of objects) {
+    const key = subjectOf(obj.id);
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, obj);
+      kept.push(obj);
+      continue;
+    }
+    const at = positionOf(obj, ['metadata', 'name']);
+    issues.push(issueError(obj.file, at.line, at.col, `defined twice; first at ${first.file}:${first.line}:${first.col}`, key));
+  }
+  return kept;
+}
+
+function dropDuplicateApprovals(approvals: ApprovalManifest[], issues: Issue[]): ApprovalManifest[] {
+  const seen = new Map<string, ApprovalManifest>();
+  const kept: ApprovalManifest[] = [];
+  for (const a of approvals) {
+    const first = seen.get(a.name);
+    if (!first) {
+      seen.set(a.name, a);
+      kept.push(a);
+      continue;
+    }
+    issues.push(issueError(a.file, a.line, 1, `defined twice; first at ${first.file}:${first.line}`, `ModuleReleaseApproval/${a.name}`));
+  }
+  return kept;
+}
+
+/** What checkReferences needs to know about the cluster. */
+export interface ClusterNames {
+  has(kind: ManagedKind, name: string): boolean;
+}
+
+/**
+ * References between objects (a ModuleConfig's `source` and `updatePolicy`) must resolve in
+ * git or in the cluster. Offline (`cluster` null) a reference missing from git is a warning
+ * (it may exist in the cluster, checked at sync); with a cluster view it is an error, since
+ * Deckhouse would reject the ModuleConfig.
+ */
+export function checkReferences(state: DesiredState, cluster: ClusterNames | null): Issue[] {
+  const inGit = new Set(state.objects.map((o) => subjectOf(o.id)));
+  const issues: Issue[] = [];
+  for (const obj of state.objects) {
+    for (const ref of handlerFor(obj.id.kind).references(obj.object)) {
+      if (inGit.has(`${ref.kind}/${ref.name}`)) continue;
+      const at = positionOf(obj, ref.path);
+      const field = ref.path.join('.');
+      const subject = subjectOf(obj.id);
+      if (cluster === null) {
+        issues.push(issueWarning(obj.file, at.line, at.col, `${field}: ${ref.kind} "${ref.name}" is not in git; it must exist in the cluster (checked at sync)`, subject));
+      } else if (!cluster.has(ref.kind, ref.name)) {
+        issues.push(issueError(obj.file, at.line, at.col, `${field}: ${ref.kind} "${ref.name}" not found in git or in the cluster`, subject));
+      }
+    }
+  }
+  return sortIssues(issues);
+}
