@@ -81,8 +81,14 @@ export function diffFields(input: DiffInput): FieldChange[] {
   return changes;
 }
 
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 function sameLeaf(path: string, desired: JsonValue, live: JsonValue, rules: DriftRules | undefined): boolean {
   if (jsonEqual(desired, live)) return true;
+  // An applied `{}` only says the object exists; what defaults or others put in it is theirs.
+  if (isPlainObject(desired) && Object.keys(desired).length === 0 && isPlainObject(live)) return true;
   return rules ? rules.sameValue(path, desired, live) : false;
 }
 

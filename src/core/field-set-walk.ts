@@ -29,7 +29,9 @@ function isObject(v: unknown): v is JsonObject {
 /**
  * The field set of `obj` as the server would record it for an Apply of `obj`: every scalar
  * leaf; atomic lists/objects as one leaf; keys of free-form maps as members themselves;
- * declared struct fields only through their contents. `root` comes from SchemaInfo.schemaFor.
+ * declared struct fields only through their contents, except when empty (`update: {}`) or
+ * null, which makes them members (structured-merge-diff v4.1+, what current API servers run).
+ * `root` comes from SchemaInfo.schemaFor.
  */
 export function fieldSetOf(obj: KubeObject, root: SchemaNode): FieldSet {
   const set = new FieldSet();
@@ -45,6 +47,8 @@ export function fieldSetOf(obj: KubeObject, root: SchemaNode): FieldSet {
     }
   }
   walk(top, root, [], set);
+  // The server strips `metadata` itself (it would be a member once name and friends are gone).
+  set.delete([fieldElement('metadata')]);
   return set;
 }
 
@@ -92,7 +96,8 @@ function walkMap(value: JsonObject, node: Extract<SchemaNode, { type: 'map' }>, 
     if (!type) continue;
     const childPath = [...path, fieldElement(key)];
     walk(child, type, childPath, set);
-    if (!declared) set.insert(childPath);
+    // Map keys are members; so is a field set to null or to an empty object (kept on apply).
+    if (!declared || child === null || (isObject(child) && Object.keys(child).length === 0)) set.insert(childPath);
   }
 }
 

@@ -77,6 +77,10 @@ export class FieldSet {
     if (!this.members.has(key)) this.members.set(key, [...path]);
   }
 
+  delete(path: FieldPath): void {
+    this.members.delete(keyOf(path));
+  }
+
   has(path: FieldPath): boolean {
     return this.members.has(keyOf(path));
   }

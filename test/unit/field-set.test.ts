@@ -85,14 +85,16 @@ describe('fieldSetOf follows the server for the three managed kinds', () => {
     });
   });
 
-  it('ModuleUpdatePolicy: an empty declared object (update: {}) adds nothing', () => {
+  it('ModuleUpdatePolicy: an empty declared object (update: {}) is a member itself, as the API server records it', () => {
     const mup: KubeObject = {
       apiVersion: 'deckhouse.io/v1alpha2',
       kind: 'ModuleUpdatePolicy',
       metadata: { name: 'plain' },
       spec: { releaseChannel: 'Alpha', update: {} },
     };
-    expect(encodeFieldsV1(fieldSetOf(mup, schemaOf(mup)))).toEqual({ 'f:spec': { 'f:releaseChannel': {} } });
+    expect(encodeFieldsV1(fieldSetOf(mup, schemaOf(mup)))).toEqual({ 'f:spec': { 'f:releaseChannel': {}, 'f:update': {} } });
+    const mc: KubeObject = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'm' }, spec: { enabled: false, settings: {} } };
+    expect(encodeFieldsV1(fieldSetOf(mc, schemaOf(mc)))).toEqual({ 'f:spec': { 'f:enabled': {}, 'f:settings': {} } });
   });
 
   it('leaves out apiVersion, kind, name, server metadata and status', () => {

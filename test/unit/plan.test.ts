@@ -306,3 +306,21 @@ describe('refineWithDryRun', () => {
     expect(refined).toMatchObject({ action: 'update', diff: [], message: expect.stringContaining('field ownership only') });
   });
 });
+
+describe('planChanges: empty objects', () => {
+  it('an applied `update: {}` stays unchanged when the server defaulted its contents', () => {
+    const mup: KubeObject = { apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'p' }, spec: { releaseChannel: 'Alpha', update: {} } };
+    const live: KubeObject = {
+      ...mup,
+      metadata: {
+        name: 'p',
+        labels: { 'modsync.io/instance': 'modsync' },
+        managedFields: [{ ...apply({ ...LABELS_FIELDS, 'f:spec': { 'f:releaseChannel': {}, 'f:update': {} } }), apiVersion: 'deckhouse.io/v1alpha2' }],
+      },
+      spec: { releaseChannel: 'Alpha', update: { mode: 'Auto' } },
+    };
+    expect(plan([mup], [live]).changes[0]).toMatchObject({ action: 'unchanged' });
+    const changed = { ...mup, spec: { releaseChannel: 'Beta', update: {} } };
+    expect(plan([changed], [live]).changes[0]).toMatchObject({ action: 'update', diff: [{ path: 'spec.releaseChannel', before: 'Alpha', after: 'Beta' }] });
+  });
+});
