@@ -152,7 +152,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
     return { ...opts.author, timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 };
   }
 
-  async function writeCommitOn(store: ObjectStore, parent: string, tree: string, message: string): Promise<string> {
+  async function writeCommitOn(parent: string, tree: string, message: string): Promise<string> {
     const who = signature();
     return git.writeCommit({ fs, gitdir, commit: { message: message.endsWith('\n') ? message : `${message}\n`, tree, parent: [parent], author: who, committer: who } });
   }
@@ -169,7 +169,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
     const tree = await applyEdits(r.store, baseTree, req.files);
     if (tree === baseTree && head) return { done: true, commit: null };
     // A new branch whose content equals the tracked branch starts at the tracked head itself.
-    const commit = tree === baseTree ? parent : await writeCommitOn(r.store, parent, tree, req.message);
+    const commit = tree === baseTree ? parent : await writeCommitOn(parent, tree, req.message);
     const outcome = await pushCommit(r, commit, branch, false);
     if (!outcome.pushed) return { done: false, detail: outcome.detail };
     return { done: true, commit: commit === parent ? null : commit };
@@ -220,7 +220,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
             const { commit } = await git.readCommit({ fs, gitdir, cache: r.store.cache, oid: existing });
             if (commit.tree === tree && commit.parent.length === 1 && commit.parent[0] === baseCommit) return { commit: existing, changed: false };
           }
-          const commit = await writeCommitOn(r.store, baseCommit, tree, message);
+          const commit = await writeCommitOn(baseCommit, tree, message);
           // The branch is modsync's own: force is allowed, and the server must accept it.
           const outcome = await pushCommit(r, commit, branch, true);
           if (!outcome.pushed) throw new ModsyncError('RequestFailed', `push to ${branch} was rejected: ${outcome.detail}`, { subject: url });

@@ -185,7 +185,7 @@ describe('timeouts', () => {
     expect(elapsed).toBeLessThan(5_000);
   });
 
-  it('applies the deadline to pushes and listings too', async () => {
+  it('applies the deadline to commits and branch listings too', async () => {
     const port = createIsoGit({ url, branch: 'main', cacheDir: path.join(tmp, 'cache-timeout-2'), author: AUTHOR, timeoutMs: 200 });
     await expect(port.listBranches('modsync/')).rejects.toThrow('list branches failed: timed out after 200 ms');
     await expect(port.commit({ files: { 'status/x': 'x' }, message: 'm' })).rejects.toMatchObject({ reason: 'ReportFailed', transient: true });
