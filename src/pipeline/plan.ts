@@ -145,11 +145,11 @@ function pruneHoldReason(obj: KubeObject, id: ObjectId, protectedNames: readonly
 }
 
 function planPrune(input: PlanInput, plan: Plan): void {
-  const wanted = input.desired.map((d) => d.id);
+  const wanted = new Set(input.desired.map((d) => subjectOf(d.id)));
   for (const kind of [...APPLY_ORDER].reverse()) {
     for (const obj of input.live.get(kind) ?? []) {
       const id: ManagedObjectId = { kind, name: obj.metadata.name };
-      if (!isOwnedBy(obj, input.instance) || wanted.some((w) => sameId(w, id))) continue;
+      if (!isOwnedBy(obj, input.instance) || wanted.has(subjectOf(id))) continue;
       // Already being deleted: nothing to do, and no point in listing it.
       if (obj.metadata.deletionTimestamp) continue;
       const held = pruneHoldReason(obj, id, input.protectedNames);
