@@ -36,6 +36,8 @@ function reconcileModule(api: InternalApi, module: string, releases: Obj[], modu
   const chosenSource = str(mc, ['spec', 'source']);
   let deployed = releases.find((r) => phaseOf(r) === 'Deployed');
   let previousPending: Obj | undefined;
+  let ready = moduleReady;
+  let stepTaken = false;
 
   for (const release of releases) {
     if (phaseOf(release) !== 'Pending') continue;
@@ -61,14 +63,17 @@ function reconcileModule(api: InternalApi, module: string, releases: Obj[], modu
       continue;
     }
     previousPending = release;
-    const verdict = decide(api, release, deployed, policy, approved, moduleReady);
-    if (verdict !== undefined) {
-      setPending(api, release, verdict, approvedStatus);
+    const verdict = decide(api, release, deployed, policy, approved, ready);
+    if (verdict !== undefined || stepTaken) {
+      setPending(api, release, verdict ?? '', approvedStatus);
       continue;
     }
     deploy(api, release, deployed, approved || policy.mode === 'Auto' || !deployed);
+    // One step at a time: the module now reinstalls, the rest wait for the next passes.
     deployed = api.get('modulereleases', release.metadata.name);
-    break; // one step at a time
+    previousPending = undefined;
+    ready = false;
+    stepTaken = true;
   }
 }
 

@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { defaultCatalog, EXAMPLE_REPO } from './catalog.ts';
+import { createController, type SimController } from './controller.ts';
+import { createMemoryApi, type MemoryApi } from './controller-memory-api.ts';
+import type { JsonMap, Obj } from './types.ts';
+
+const APPROVAL = `Release is waiting for the 'modules.deckhouse.io/approved: "true"' annotation`;
+
+interface Sim {
+  api: MemoryApi;
+  ctl: SimController;
+  run(passes?: number): void;
+  release(name: string): Obj | undefined;
+  releaseStatus(name: string): JsonMap;
+  approve(name: string): void;
+  publish(...versions: string[]): void;
+}
+
+/** module-two from the example source, enabled under `policy` (a MUP spec, or the embedded policy when undefined), deployed at 1.2.3 and Ready. */
+function enabledModuleTwo(policy?: JsonMap, start?: Date): Sim {
+  const api = createMemoryApi(start);
+  const ctl = createController(api, defaultCatalog(), { tickMs: 10 });
+  ctl.seed();
+  api.create('modulesources', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'example' }, spec: { registry: { repo: EXAMPLE_REPO } } });
+  const spec: JsonMap = { enabled: true };
+  if (policy) {
+    api.create('moduleupdatepolicies', { apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'policy' }, spec: policy });
+    spec.updatePolicy = 'policy';
+  }
+  ctl.reconcileNow();
+  api.create('moduleconfigs', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'module-two' }, spec });
+  const sim: Sim = {
+    api,
+    ctl,
+    run(passes = 1) {
+      for (let i = 0; i < passes; i++) ctl.reconcileNow();
+    },
+    release: (name) => api.get('modulereleases', name),
+    releaseStatus: (name) => (api.get('modulereleases', name)?.status ?? {}) as JsonMap,
+    approve(name) {
+      api.update('modulereleases', name, (o) => {
+        o.metadata.annotations = { ...((o.metadata.annotations ?? {}) as JsonMap), 'modules.deckhouse.io/approved': 'true' };
+      });
+    },
+    publish(...versions) {
+      for (const version of versions) ctl.publish({ repo: EXAMPLE_REPO, module: 'module-two', version });
+    },
+  };
+  sim.run(4);
+  expect(sim.releaseStatus('module-two-v1.2.3').phase).toBe('Deployed');
+  expect((api.get('modules', 'module-two')!.status as JsonMap).phase).toBe('Ready');
+  return sim;
+}
+
+describe('first release', () => {
+  it('deploys the channel version at once whatever the policy says', () => {
+    const sim = enabledModuleTwo({ update: { mode: 'Manual' } });
+    expect(sim.release('module-two-v1.2.3')!.metadata.labels).toMatchObject({ 'modules.deckhouse.io/update-policy': 'policy', status: 'deployed' });
+    expect(sim.release('module-two-v1.2.3')!.metadata.annotations).toEqual({ 'modules.deckhouse.io/change-cause': 'check release (no releases in cluster)' });
+  });
+});
+
+describe('Auto', () => {
+  it('deploys a published version on the next pass and supersedes the previous one', () => {
+    const sim = enabledModuleTwo();
+    sim.publish('1.2.6');
+    sim.run();
+    expect(sim.releaseStatus('module-two-v1.2.6')).toMatchObject({ phase: 'Deployed', message: '' });
+    expect(sim.releaseStatus('module-two-v1.2.3').phase).toBe('Superseded');
+    expect(sim.release('module-two-v1.2.3')!.metadata.labels).toMatchObject({ status: 'superseded' });
+    sim.run(3);
+    expect(sim.api.get('modules', 'module-two')!.properties).toMatchObject({ version: 'v1.2.6' });
+  });
+
+  it('waits for the update window, then deploys inside it', () => {
+    const sim = enabledModuleTwo({ releaseChannel: 'Stable', update: { mode: 'Auto', windows: [{ days: ['Mon', 'Wed'], from: '13:30', to: '14:00' }] } });
+    sim.publish('1.2.6');
+    sim.run();
+    // 2026-03-16 is a Monday, 10:00 UTC
+    expect(sim.releaseStatus('module-two-v1.2.6')).toMatchObject({ phase: 'Pending', message: 'Release is waiting for the update window until 16 Mar 26 13:30 UTC' });
+    sim.api.setNow(new Date('2026-03-16T13:31:00Z'));
+    sim.run();
+    expect(sim.releaseStatus('module-two-v1.2.6').phase).toBe('Deployed');
+  });
+
+  it('walks every minor (the newest patch of the current one first), each step once the module is Ready', () => {
+    const sim = enabledModuleTwo();
+    sim.publish('1.3.0', '1.4.0');
+    sim.run();
+    // 1.2.5 is in the registry (on Alpha): the chain to Stable's 1.4.0 passes through it
+    expect(sim.api.list('modulereleases').map((r) => r.metadata.name)).toEqual([
+      'module-two-v1.2.3', 'module-two-v1.2.5', 'module-two-v1.3.0', 'module-two-v1.4.0',
+    ]);
+    expect(sim.releaseStatus('module-two-v1.2.5').phase).toBe('Deployed');
+    expect(sim.releaseStatus('module-two-v1.3.0')).toMatchObject({ phase: 'Pending', message: 'awaiting for module v1.2.5 to be ready' });
+    expect(sim.releaseStatus('module-two-v1.4.0')).toMatchObject({ phase: 'Pending', message: 'awaiting for v1.3.0 release to be deployed' });
+    sim.run(3);
+    expect(sim.releaseStatus('module-two-v1.3.0').phase).toBe('Deployed');
+    expect(sim.releaseStatus('module-two-v1.4.0')).toMatchObject({ phase: 'Pending', message: 'awaiting for module v1.3.0 to be ready' });
+    sim.run(3);
+    expect(sim.releaseStatus('module-two-v1.4.0').phase).toBe('Deployed');
+    expect(sim.releaseStatus('module-two-v1.3.0').phase).toBe('Superseded');
+  });
+});
+
+describe('Manual', () => {
+  it('leaves every new release Pending until the approval annotation, mirrored into status.approved', () => {
+    const sim = enabledModuleTwo({ update: { mode: 'Manual' } });
+    sim.publish('1.2.4');
+    sim.run(2);
+    expect(sim.releaseStatus('module-two-v1.2.4')).toMatchObject({ phase: 'Pending', approved: false, message: APPROVAL });
+    expect(sim.release('module-two-v1.2.4')!.metadata.labels).toMatchObject({ module: 'module-two', source: 'example', 'modules.deckhouse.io/update-policy': 'policy' });
+
+    sim.approve('module-two-v1.2.4');
+    sim.run();
+    expect(sim.releaseStatus('module-two-v1.2.4')).toMatchObject({ phase: 'Deployed', approved: true });
+    expect(sim.releaseStatus('module-two-v1.2.3').phase).toBe('Superseded');
+  });
+
+  it('deploys one step at a time: approving 1.2.5 first waits for 1.2.4', () => {
+    const sim = enabledModuleTwo({ update: { mode: 'Manual' } });
+    sim.publish('1.2.4');
+    sim.run();
+    sim.publish('1.2.5');
+    sim.run();
+    expect(sim.releaseStatus('module-two-v1.2.5')).toMatchObject({ phase: 'Pending', message: 'awaiting for v1.2.4 release to be deployed' });
+
+    sim.approve('module-two-v1.2.5');
+    sim.run();
+    expect(sim.releaseStatus('module-two-v1.2.5')).toMatchObject({ phase: 'Pending', approved: true, message: 'awaiting for v1.2.4 release to be deployed' });
+    expect(sim.releaseStatus('module-two-v1.2.3').phase).toBe('Deployed');
+
+    sim.approve('module-two-v1.2.4');
+    sim.run();
+    expect(sim.releaseStatus('module-two-v1.2.4').phase).toBe('Deployed');
+    expect(sim.releaseStatus('module-two-v1.2.5').phase).toBe('Pending');
+    sim.run();
+    expect(sim.releaseStatus('module-two-v1.2.5').phase).toBe('Deployed');
+    expect(sim.releaseStatus('module-two-v1.2.4').phase).toBe('Superseded');
+  });
+
+  it('combines the approval and window messages when both hold the release', () => {
+    const sim = enabledModuleTwo({ update: { mode: 'Manual', windows: [{ from: '13:00', to: '15:00' }] } });
+    sim.publish('1.2.4');
+    sim.run();
+    expect(sim.releaseStatus('module-two-v1.2.4').message).toBe(
+      `Release is waiting for the update window, waiting for the 'modules.deckhouse.io/approved: "true"' annotation. After approval the release will be delayed until 16 Mar 26 13:00 UTC`);
+    sim.approve('module-two-v1.2.4');
+    sim.run();
+    expect(sim.releaseStatus('module-two-v1.2.4').message).toBe('Release is waiting for the update window until 16 Mar 26 13:00 UTC');
+  });
+});
+
+describe('AutoPatch', () => {
+  it('deploys patches by itself and holds a minor for approval', () => {
+    const sim = enabledModuleTwo({ update: { mode: 'AutoPatch' } });
+    sim.publish('1.2.4');
+    sim.run();
+    expect(sim.releaseStatus('module-two-v1.2.4').phase).toBe('Deployed');
+    sim.run(3);
+    sim.publish('1.3.0');
+    sim.run(4);
+    expect(sim.releaseStatus('module-two-v1.2.5').phase).toBe('Deployed');
+    expect(sim.releaseStatus('module-two-v1.3.0')).toMatchObject({ phase: 'Pending', message: APPROVAL });
+    sim.approve('module-two-v1.3.0');
+    sim.run();
+    expect(sim.releaseStatus('module-two-v1.3.0').phase).toBe('Deployed');
+  });
+});
+
+describe('policy lookup', () => {
+  it('says when the policy a release is labelled with no longer exists', () => {
+    const sim = enabledModuleTwo({ update: { mode: 'Manual' } });
+    sim.publish('1.2.4');
+    sim.run();
+    sim.api.update('moduleconfigs', 'module-two', (o) => { delete (o.spec as JsonMap).updatePolicy; });
+    sim.api.remove('moduleupdatepolicies', 'policy');
+    sim.run();
+    expect(sim.releaseStatus('module-two-v1.2.4')).toMatchObject({ phase: 'Pending', message: 'Update policy policy not found' });
+  });
+
+  it('re-resolves and writes the policy label when a user removed it', () => {
+    const sim = enabledModuleTwo({ update: { mode: 'Manual' } });
+    sim.publish('1.2.4');
+    sim.run();
+    sim.api.update('modulereleases', 'module-two-v1.2.4', (o) => {
+      delete (o.metadata.labels as JsonMap)['modules.deckhouse.io/update-policy'];
+    });
+    sim.run();
+    expect(sim.release('module-two-v1.2.4')!.metadata.labels).toMatchObject({ 'modules.deckhouse.io/update-policy': 'policy' });
+  });
+});
