@@ -88,6 +88,10 @@ export async function materialize(store: ObjectStore, commit: string, dir: strin
     const { tree } = await git.readTree({ fs, gitdir: store.gitdir, cache: store.cache, oid: treeOid });
     await Promise.all(
       tree.map(async (e) => {
+        // git never writes such names; a crafted repository could, to escape the directory.
+        if (e.path === '.' || e.path === '..' || e.path.includes('/') || e.path.toLowerCase() === '.git') {
+          throw new Error(`the repository holds an invalid path: ${JSON.stringify(e.path)}`);
+        }
         const full = path.join(target, e.path);
         if (e.type === 'tree') return writeDir(e.oid, full);
         if (e.type === 'commit') return void (await mkdir(full, { recursive: true }));

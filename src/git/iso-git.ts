@@ -55,6 +55,17 @@ const PIN_DEPTHS = [1, 50, 1000, 1_000_000];
 /** Each fetch adds a pack and isomorphic-git has no gc: past this many, start a fresh clone. */
 const MAX_PACKS = 50;
 const COMMIT_ID = /^[0-9a-f]{40}$/;
+/** isomorphic-git errors that mean the local cache, not the remote, is at fault. */
+const CACHE_ERRORS = new Set(['NotFoundError', 'ObjectTypeError', 'InternalError', 'InvalidOidError', 'ENOENT']);
+
+/** True for a wrapped failure caused by an unreadable cache (missing or corrupt objects). */
+function isBrokenCache(err: unknown): boolean {
+  if (!(err instanceof ModsyncError) || err.transient) return false;
+  const cause = err.cause as { code?: string; caller?: string } | undefined;
+  if (!cause?.code || !CACHE_ERRORS.has(cause.code)) return false;
+  // A ref missing on the remote or an HTTP answer that does not parse is not the cache's fault.
+  return cause.caller !== 'git.fetch' || cause.code !== 'NotFoundError';
+}
 
 /** Creates the isomorphic-git adapter; nothing touches the network before the first call. */
 export function createIsoGit(opts: IsoGitOptions): GitPort {
@@ -175,17 +186,31 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
     return { done: true, commit: commit === parent ? null : commit };
   }
 
+  async function checkoutOnce(): Promise<Checkout> {
+    const started = performance.now();
+    await ensureRepo();
+    const r = remote();
+    const ref = opts.revision ?? opts.branch;
+    const commit = await resolvePin(r).catch(wrap('FetchFailed', `fetch ${ref}`));
+    const fetchMs = Math.round(performance.now() - started);
+    const treeWritten = await ensureWorktree(r.store, commit).catch(wrap('FetchFailed', `check out ${commit}`));
+    log?.info({ commit, ref, fetchMs, totalMs: Math.round(performance.now() - started), treeWritten }, 'git checkout done');
+    return { dir: worktree, commit, ref };
+  }
+
   return {
     checkout: () =>
       serial(async () => {
-        const started = performance.now();
-        await ensureRepo();
-        const r = remote();
-        const commit = await resolvePin(r).catch(wrap('FetchFailed', `fetch ${opts.revision ?? opts.branch}`));
-        const fetchedMs = Math.round(performance.now() - started);
-        const written = await ensureWorktree(r.store, commit).catch(wrap('FetchFailed', `check out ${commit}`));
-        log?.info({ commit, ref: opts.revision ?? opts.branch, fetchMs: fetchedMs, totalMs: Math.round(performance.now() - started), treeWritten: written }, 'git checkout done');
-        return { dir: worktree, commit, ref: opts.revision ?? opts.branch } satisfies Checkout;
+        try {
+          return await checkoutOnce();
+        } catch (err) {
+          if (!isBrokenCache(err)) throw err;
+          // A fetch killed half-way (pod eviction) can leave a cache git cannot read: start over once.
+          log?.warn({ err: (err as Error).message }, 'git cache unreadable, cloning again');
+          await rm(gitdir, { recursive: true, force: true });
+          await rm(stateFile, { force: true });
+          return checkoutOnce();
+        }
       }),
 
     commit: (req) =>

@@ -1,6 +1,6 @@
 // The isomorphic-git adapter's read side against a real `git http-backend`: clone, fetch,
 // pins, auth and timeouts.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -110,6 +110,22 @@ describe('checkout', () => {
     await expect(missingTag.checkout()).rejects.toThrow(`${url}: tag v9 does not exist`);
     const missingBranch = createIsoGit({ url, branch: 'nope', cacheDir: path.join(tmp, 'cache-nobranch'), author: AUTHOR });
     await expect(missingBranch.checkout()).rejects.toThrow(`${url}: branch nope does not exist`);
+  });
+
+  it('recovers from a corrupt cache (a fetch killed half-way) by cloning again', async () => {
+    const { bare } = await setup({ 'a.yaml': 'a: 1\n' });
+    const cacheDir = path.join(tmp, 'cache-corrupt');
+    const make = () => createIsoGit({ url: server.repoUrl(path.basename(bare)), branch: 'main', cacheDir, author: AUTHOR });
+    await make().checkout();
+    const [hash = ''] = await readdir(cacheDir);
+    const packDir = path.join(cacheDir, hash, 'git', 'objects', 'pack');
+    for (const f of (await readdir(packDir)).filter((name) => name.endsWith('.pack'))) {
+      await truncate(path.join(packDir, f), Math.floor((await stat(path.join(packDir, f))).size / 2));
+    }
+    const head = await pushFiles(bare, 'main', { 'b.yaml': 'b: 2\n' }, 'next');
+    const co = await make().checkout();
+    expect(co.commit).toBe(head);
+    expect(await tree(co.dir)).toEqual({ 'a.yaml': 'a: 1\n', 'b.yaml': 'b: 2\n' });
   });
 
   it('reports an unknown repository as FetchFailed, not transient', async () => {
