@@ -18,7 +18,9 @@ Exit codes: 0 no changes, 2 changes, 1 error.`,
   flags: [{ name: 'output', short: 'o', type: 'string', choices: ['text', 'json', 'markdown'], default: 'text', description: 'output format' }],
   settings: ['instance', 'git', 'cluster', 'sync', 'status.path', 'log'],
   async run(ctx) {
-    const result = await runFromConfig(ctx, 'plan');
+    const run = await runFromConfig(ctx, 'plan');
+    if (run.locked) return EXIT.locked;
+    const result = run.value;
     printResult(ctx, result, ctx.flags.output as OutputFormat);
     if (!result.ok) return EXIT.failed;
     return hasChanges(result.changes) ? EXIT.changes : EXIT.ok;

@@ -1,15 +1,17 @@
 /**
- * Shared by `plan` and `sync`: turn the configuration into pipeline options and ports, run
- * the pipeline, print the result. Kept apart so both commands stay a screen long.
+ * Shared by `plan`, `sync` and `run`: turn the configuration into pipeline options and ports,
+ * run the pipeline (under the Lease for writing runs), print the result.
  */
 import type { Config } from '../config/types.ts';
 import { hasChanges } from '../core/change-set.ts';
 import { renderChanges } from '../core/render-changes.ts';
+import type { LeaseLock } from '../cluster/lease.ts';
 import { formatIssues } from '../manifests/issues.ts';
 import { runSync } from '../pipeline/run.ts';
-import type { RunMode, SyncOptions, SyncResult } from '../pipeline/types.ts';
+import type { RunMode, SyncOptions, SyncPorts, SyncResult } from '../pipeline/types.ts';
 import type { CommandContext } from './command.ts';
-import { createClusterPort, createGitPort, createHostPort, isRemoteRepo, statusFolder } from './wire.ts';
+import { withLease, type Locked } from './locked-sync.ts';
+import { createClusterWiring, createGitPort, createHostPort, createLease, isRemoteRepo, statusFolder } from './wire.ts';
 
 export function syncOptionsOf(config: Config, mode: RunMode, env: Record<string, string | undefined>): SyncOptions {
   return {
@@ -31,13 +33,24 @@ export function syncOptionsOf(config: Config, mode: RunMode, env: Record<string,
 
 export type OutputFormat = 'text' | 'json' | 'markdown';
 
-/** Runs the pipeline in the given mode with ports built from the configuration. */
-export async function runFromConfig(ctx: CommandContext, mode: RunMode): Promise<SyncResult> {
+export interface Wired {
+  ports: SyncPorts;
+  lease: LeaseLock | undefined;
+}
+
+/** Ports for a mode: plan never writes to git (no host); writing runs take the Lease. */
+export function wire(ctx: CommandContext, mode: RunMode, onRequest?: (verb: string, kind: string) => void): Wired {
   const git = createGitPort(ctx.config, ctx.env, ctx.redactor, ctx.logger);
-  const cluster = createClusterPort(ctx.config, ctx.env, ctx.logger);
-  // plan never writes to git; sync and --dry-run go through the request stage (which only plans in dry-run).
+  const { cluster, kubeconfig } = createClusterWiring(ctx.config, ctx.env, ctx.logger, onRequest);
   const host = mode === 'plan' || !isRemoteRepo(ctx.config.git.repo) ? undefined : createHostPort(ctx.config, ctx.env, ctx.redactor, ctx.logger);
-  return runSync(syncOptionsOf(ctx.config, mode, ctx.env), { git, cluster, host, logger: ctx.logger, redactor: ctx.redactor });
+  const lease = mode === 'sync' ? createLease(ctx.config, kubeconfig) : undefined;
+  return { ports: { git, cluster, host, logger: ctx.logger, redactor: ctx.redactor }, lease };
+}
+
+/** Runs the pipeline once in the given mode, under the Lease when it writes. */
+export async function runFromConfig(ctx: CommandContext, mode: RunMode): Promise<Locked<SyncResult>> {
+  const { ports, lease } = wire(ctx, mode);
+  return withLease(lease, ctx.config.daemon.leaseSeconds, ctx.logger, () => runSync(syncOptionsOf(ctx.config, mode, ctx.env), ports));
 }
 
 /** Prints a run's result in the chosen format (secrets are scrubbed by ctx.out). */
@@ -51,5 +64,11 @@ export function printResult(ctx: CommandContext, result: SyncResult, format: Out
   if (issues) ctx.out(issues.endsWith('\n') ? issues : issues + '\n');
   const failed = result.stages.find((s) => !s.ok);
   if (result.changes.length || !failed) ctx.out(renderChanges(result.changes, format, { color: ctx.tty && format === 'text' }));
+  for (const r of result.requests) ctx.out(`approval request ${r.branch}: ${r.outcome}${r.url ? ` ${r.url}` : ''}${r.message ? ` (${r.message})` : ''}\n`);
   if (failed) ctx.out(`${failed.stage} failed (${failed.reason}): ${failed.message ?? ''}\n`);
+}
+
+/** The message for a run that found the Lease taken. */
+export function lockedMessage(l: { holder: string; expiresAt: string }): string {
+  return `another modsync sync is running (lease held by ${l.holder} until ${l.expiresAt}); nothing was done\n`;
 }

@@ -4,7 +4,7 @@
  */
 import type { Command } from './command.ts';
 import { EXIT } from './exit-codes.ts';
-import { printResult, runFromConfig } from './sync-run.ts';
+import { lockedMessage, printResult, runFromConfig } from './sync-run.ts';
 
 export const syncCommand: Command = {
   name: 'sync',
@@ -13,14 +13,19 @@ export const syncCommand: Command = {
   help: `Fetches the repository, validates it, reads the cluster, plans, applies the drifted objects
 with server-side apply (field manager "modsync"), prunes what this instance owns and git no longer
 has, within the destructive-change budget. --dry-run stops after the plan (server-side dry runs).
-Exit codes: 0 success, 1 failure.`,
+Exit codes: 0 success, 1 failure, 3 another sync holds the lease.`,
   flags: [
     { name: 'dry-run', type: 'boolean', description: 'plan only: server-side dry runs, no writes' },
     { name: 'output', short: 'o', type: 'string', choices: ['text', 'json'], default: 'text', description: 'output format' },
   ],
   settings: ['instance', 'git', 'cluster', 'sync', 'status', 'host', 'log'],
   async run(ctx) {
-    const result = await runFromConfig(ctx, ctx.flags['dry-run'] ? 'dry-run' : 'sync');
+    const run = await runFromConfig(ctx, ctx.flags['dry-run'] ? 'dry-run' : 'sync');
+    if (run.locked) {
+      ctx.out(lockedMessage(run));
+      return EXIT.locked;
+    }
+    const result = run.value;
     printResult(ctx, result, ctx.flags.output as 'text' | 'json');
     return result.ok ? EXIT.ok : EXIT.failed;
   },

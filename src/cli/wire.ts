@@ -10,7 +10,9 @@ import type { Config } from '../config/types.ts';
 import { ModsyncError } from '../core/errors.ts';
 import type { Redactor } from '../core/redact.ts';
 import { createKubeAdapter } from '../cluster/kube-adapter.ts';
-import { loadKubeConfig } from '../cluster/kubeconfig.ts';
+import { loadKubeConfig, type LoadedKubeConfig } from '../cluster/kubeconfig.ts';
+import { createLeaseLock, type LeaseLock } from '../cluster/lease.ts';
+import { hostname } from 'node:os';
 import type { ClusterPort } from '../cluster/port.ts';
 import { loadGitAuth } from '../git/auth.ts';
 import { createIsoGit } from '../git/iso-git.ts';
@@ -43,10 +45,34 @@ export function createGitPort(config: Config, env: Record<string, string | undef
   });
 }
 
+export interface ClusterWiring {
+  cluster: ClusterPort;
+  kubeconfig: LoadedKubeConfig;
+}
+
+/** The cluster port, and the kubeconfig it came from (the Lease lock needs it too). */
+export function createClusterWiring(config: Config, env: Record<string, string | undefined>, logger: Logger, onRequest?: (verb: string, kind: string) => void): ClusterWiring {
+  const kubeconfig = loadKubeConfig({ kubeconfig: config.cluster.kubeconfig || undefined, context: config.cluster.context || undefined, env });
+  logger.debug({ source: kubeconfig.source, path: kubeconfig.path }, 'kubeconfig loaded');
+  const cluster = createKubeAdapter({ kc: kubeconfig.kc, timeoutMs: config.cluster.timeoutSeconds * 1000, retries: config.cluster.retries, logger, onRequest });
+  return { cluster, kubeconfig };
+}
+
 export function createClusterPort(config: Config, env: Record<string, string | undefined>, logger: Logger): ClusterPort {
-  const loaded = loadKubeConfig({ kubeconfig: config.cluster.kubeconfig || undefined, context: config.cluster.context || undefined, env });
-  logger.debug({ source: loaded.source, path: loaded.path }, 'kubeconfig loaded');
-  return createKubeAdapter({ kc: loaded.kc, timeoutMs: config.cluster.timeoutSeconds * 1000, retries: config.cluster.retries, logger });
+  return createClusterWiring(config, env, logger).cluster;
+}
+
+/** The Lease lock of this instance, or undefined when disabled. */
+export function createLease(config: Config, kubeconfig: LoadedKubeConfig): LeaseLock | undefined {
+  if (!config.daemon.lease) return undefined;
+  return createLeaseLock({
+    kc: kubeconfig.kc,
+    namespace: config.daemon.leaseNamespace || kubeconfig.namespace || 'default',
+    name: config.instance,
+    holder: `${hostname()}-${process.pid}`,
+    durationSeconds: config.daemon.leaseSeconds,
+    timeoutMs: config.cluster.timeoutSeconds * 1000,
+  });
 }
 
 /** Reads a token from a file (preferred) or an env var; registers it with the redactor. */
@@ -67,7 +93,7 @@ export function readToken(file: string, envName: string, env: Record<string, str
 
 export function createHostPort(config: Config, env: Record<string, string | undefined>, redactor: Redactor, logger: Logger): GitHost {
   const token = config.host.kind === 'none' ? undefined : readToken(config.host.tokenFile, config.host.tokenEnv, env, redactor);
-  return createGitHost({ kind: config.host.kind, apiUrl: config.host.url || undefined, repoUrl: config.git.repo, token, logger });
+  return createGitHost({ kind: config.host.kind, apiUrl: config.host.url || undefined, repoUrl: config.git.repo, token, redactor, logger });
 }
 
 /** The status folder relative to the repository root: `<path>/<status.path>`. */

@@ -1,0 +1,79 @@
+/**
+ * `modsync run`: the daemon. Syncs once at start, then on the cron schedule (with jitter), on
+ * push webhooks and on demand (POST /sync); never two syncs at once in this process, and the
+ * Lease keeps other processes out. Serves /healthz, /readyz and /metrics. SIGTERM/SIGINT wait
+ * for the running sync up to a grace period, then exit.
+ */
+import { readFileSync } from 'node:fs';
+import { ModsyncError } from '../core/errors.ts';
+import { runSync } from '../pipeline/run.ts';
+import { startHttp } from '../server/http.ts';
+import { createMetrics, recordRun } from '../server/metrics.ts';
+import { createScheduler } from '../server/scheduler.ts';
+import type { Command } from './command.ts';
+import { EXIT } from './exit-codes.ts';
+import { withLease } from './locked-sync.ts';
+import { syncOptionsOf, wire } from './sync-run.ts';
+
+const GRACE_MS = 30_000;
+
+function readSecret(file: string): string {
+  if (!file) return '';
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ModsyncError('ConfigInvalid', `webhook secret file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run as a daemon: sync on a schedule, on webhooks and on demand; serve health and metrics',
+  usage: 'modsync run --repo <https-url|dir> [--schedule "*/3 * * * *"] [--listen 0.0.0.0:8080] [--webhook-secret-file F]',
+  help: `Syncs at start and then on the cron schedule (UTC, with jitter), when a verified push webhook
+for the tracked branch arrives (POST /webhook/github, /webhook/gitlab, /webhook/gitea), and on
+POST /sync. Serves GET /healthz, /readyz (ready after the first successful fetch, not ready when no
+sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
+  flags: [],
+  settings: ['instance', 'git', 'cluster', 'sync', 'status', 'host', 'daemon', 'log'],
+  async run(ctx) {
+    const metrics = createMetrics({ processMetrics: true });
+    const { ports, lease } = wire(ctx, 'sync', (verb, kind) => metrics.apiRequests.inc({ verb, kind }));
+    const secret = readSecret(ctx.config.daemon.webhookSecretFile);
+    ctx.redactor.add(secret);
+    const options = syncOptionsOf(ctx.config, 'sync', ctx.env);
+    const scheduler = createScheduler({
+      schedule: ctx.config.daemon.schedule,
+      jitterMs: ctx.config.daemon.jitterSeconds * 1000,
+      logger: ctx.logger,
+      sync: async (trigger) => {
+        const started = performance.now();
+        ctx.logger.info({ trigger }, 'sync starting');
+        const run = await withLease(lease, ctx.config.daemon.leaseSeconds, ctx.logger, () => runSync(options, ports));
+        if (run.locked) return undefined;
+        recordRun(metrics, run.value, 'sync', performance.now() - started);
+        return run.value;
+      },
+    });
+    const [host, port] = [ctx.config.daemon.listen.replace(/:\d+$/, ''), Number(ctx.config.daemon.listen.split(':').pop())];
+    const http = await startHttp({
+      host: host || '0.0.0.0',
+      port,
+      scheduler,
+      metrics,
+      logger: ctx.logger,
+      webhook: { secret, branch: ctx.config.git.branch, ownEmail: ctx.config.git.authorEmail },
+    });
+    ctx.logger.info({ url: http.url, endpoints: ['/healthz', '/readyz', '/metrics', '/sync', '/webhook/github', '/webhook/gitlab', '/webhook/gitea'], schedule: ctx.config.daemon.schedule }, 'modsync daemon listening');
+    scheduler.start();
+    const signal = await new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    });
+    ctx.logger.info({ signal, graceMs: GRACE_MS }, 'stopping: waiting for the running sync');
+    const finished = await scheduler.stop(GRACE_MS);
+    await http.close();
+    ctx.logger.info({ finished }, finished ? 'stopped' : 'stopped before the running sync finished');
+    return EXIT.ok;
+  },
+};
