@@ -53,7 +53,11 @@ const SIGN: Record<ChangeEntry['action'], string> = { create: '+', update: '~', 
 /** A value as written in a diff line: plain when unambiguous, JSON otherwise. */
 export function formatValue(v: unknown): string {
   if (v === undefined) return '(none)';
-  if (typeof v === 'string') return /^[\w./:@+-][\w ./:@+-]*$/.test(v) && v.trim() === v ? v : JSON.stringify(v);
+  if (typeof v === 'string') {
+    // Quote strings that would read as something else (`"true"`, `"1"`, `""`, padded or odd text).
+    const plain = /^[\w./:@+-][\w ./:@+-]*$/.test(v) && v.trim() === v && !/^(true|false|null|-?\d[\d.e+-]*)$/.test(v);
+    return plain ? v : JSON.stringify(v);
+  }
   return JSON.stringify(v);
 }
 
@@ -122,7 +126,8 @@ function renderJson(changes: ChangeSet): string {
     if (c.destructive) e.destructive = c.destructive;
     if (c.message) e.message = c.message;
     if (c.origin) e.origin = c.origin;
-    if (c.diff) e.diff = c.diff.map((f) => ({ path: f.path, before: f.before ?? null, after: f.after ?? null }));
+    // `before`/`after` are left out when the field is absent on that side (null is a value).
+    if (c.diff) e.diff = c.diff.map((f) => ({ path: f.path, ...(f.before !== undefined && { before: f.before }), ...(f.after !== undefined && { after: f.after }) }));
     return e;
   });
   return `${JSON.stringify({ summary: summarize(changes), changes: entries }, null, 2)}\n`;

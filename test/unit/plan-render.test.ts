@@ -37,6 +37,18 @@ describe('renderChanges', () => {
     );
   });
 
+  it('text: strings that would read as another type are quoted', () => {
+    const c = [entry({ kind: 'ModuleConfig', name: 'q' }, 'update', 'planned', { diff: [{ path: 'spec.settings.flag', before: 'true', after: true }, { path: 'spec.settings.n', before: '', after: '42' }] })];
+    const out = renderChanges(c, 'text', { color: false });
+    expect(out).toContain('spec.settings.flag: "true" → true');
+    expect(out).toContain('spec.settings.n: "" → "42"');
+  });
+
+  it('text: a field modsync stops applying shows as removed', () => {
+    const c = [entry({ kind: 'ModuleConfig', name: 'r' }, 'update', 'planned', { diff: [{ path: 'spec.updatePolicy', before: 'stable' }] })];
+    expect(renderChanges(c, 'text', { color: false })).toContain('    spec.updatePolicy: stable → (removed)\n');
+  });
+
   it('text: ANSI colors only when asked', () => {
     expect(renderChanges(changes, 'text', { color: false })).not.toContain('\u001b[');
     const colored = renderChanges(changes, 'text', { color: true });
@@ -58,6 +70,7 @@ describe('renderChanges', () => {
   it('json: a stable machine shape with the summary', () => {
     const parsed = JSON.parse(renderChanges(changes, 'json', { color: false }));
     expect(parsed.summary).toMatchObject({ create: 1, update: 2, delete: 1, unchanged: 1, held: 1 });
+    expect(parsed.changes[0].diff).toEqual([{ path: 'spec.registry.repo', after: 'registry.example.io/m' }]);
     expect(parsed.changes[1]).toEqual({
       subject: 'ModuleConfig/foo',
       kind: 'ModuleConfig',
