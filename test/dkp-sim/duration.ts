@@ -1,0 +1,31 @@
+/**
+ * Human-readable ages (`16s`, `5m3s`, `33h`, `48d`) the way apimachinery's
+ * `duration.HumanDuration` prints them; the table convertor turns date columns into these.
+ */
+
+/** Age text for a duration in milliseconds. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.trunc(ms / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.trunc(seconds / 60);
+  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.trunc(minutes / 60);
+  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
+  if (hours < 48) return `${hours}h`;
+  const days = Math.trunc(hours / 24);
+  if (hours < 24 * 8) return hours % 24 === 0 ? `${days}d` : `${days}d${hours % 24}h`;
+  if (hours < 24 * 365 * 2) return `${days}d`;
+  const years = Math.trunc(days / 365);
+  if (hours < 24 * 365 * 8) return days % 365 === 0 ? `${years}y` : `${years}y${days % 365}d`;
+  return `${years}y`;
+}
+
+/** What a `date` column cell shows for an RFC 3339 value at `now` (`<invalid>` when unparsable). */
+export function dateCell(value: string, now: Date): string {
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) return '<invalid>';
+  return humanDuration(now.getTime() - t);
+}

@@ -1,0 +1,88 @@
+/**
+ * The OpenAPI v3 documents kubectl needs: the `/openapi/v3` index and one document per
+ * group/version. kubectl reads them to learn that PATCH takes `fieldValidation` (so it validates
+ * server-side instead of failing with "failed to download openapi"), which patch types a kind
+ * accepts (no strategic merge for CRs, so client-side apply uses a JSON merge patch), and the
+ * schemas for `kubectl explain`.
+ */
+import { createHash } from 'node:crypto';
+import type { ResourceRegistry } from './resources.ts';
+import type { Json, JsonMap, ResourceDef, Schema, VersionDef } from './types.ts';
+
+const PATCH_CONTENT = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'];
+
+function gvPath(group: string, version: string): string {
+  return group ? `apis/${group}/${version}` : `api/${version}`;
+}
+
+/** Schema name as the apiserver publishes CR schemas (`io.deckhouse.v1alpha1.ModuleSource`). */
+function schemaName(def: ResourceDef, version: string): string {
+  const reversed = (def.group || 'core').split('.').reverse().join('.');
+  return `${reversed}.${version}.${def.kind}`;
+}
+
+function objectSchema(def: ResourceDef, v: VersionDef): JsonMap {
+  const s = structuredClone(v.schema) as Schema;
+  s.type = 'object';
+  s.properties = {
+    apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
+    kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+    metadata: { type: 'object', description: "Standard object's metadata." },
+    ...(s.properties ?? {}),
+  };
+  return { ...(s as unknown as JsonMap), 'x-kubernetes-group-version-kind': [{ group: def.group, kind: def.kind, version: v.name }] };
+}
+
+function operation(def: ResourceDef, v: VersionDef, action: string, ref: string, patch: boolean): JsonMap {
+  const params: Json[] = [
+    { name: 'dryRun', in: 'query', schema: { type: 'string', uniqueItems: true } },
+    { name: 'fieldManager', in: 'query', schema: { type: 'string', uniqueItems: true } },
+    { name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } },
+  ];
+  if (patch) params.push({ name: 'force', in: 'query', schema: { type: 'boolean', uniqueItems: true } });
+  const contentTypes = patch ? PATCH_CONTENT : ['application/json', 'application/yaml'];
+  const content: JsonMap = {};
+  for (const c of contentTypes) content[c] = { schema: patch ? { type: 'object' } : { $ref: ref } };
+  return {
+    operationId: `${action}${def.kind}`,
+    parameters: params,
+    requestBody: { content, required: true },
+    responses: { '200': { description: 'OK', content: { 'application/json': { schema: { $ref: ref } } } } },
+    'x-kubernetes-action': action,
+    'x-kubernetes-group-version-kind': { group: def.group, version: v.name, kind: def.kind },
+  };
+}
+
+/** The OpenAPI v3 document of one group/version, or undefined when it is not served. */
+export function openApiV3Document(registry: ResourceRegistry, group: string, version: string): JsonMap | undefined {
+  const served = registry.inVersion(group, version);
+  if (served.length === 0) return undefined;
+  const paths: JsonMap = {};
+  const schemas: JsonMap = {};
+  for (const { def, version: v } of served) {
+    const name = schemaName(def, v.name);
+    const ref = `#/components/schemas/${name}`;
+    schemas[name] = objectSchema(def, v);
+    const base = `/${gvPath(group, version)}${def.namespaced ? '/namespaces/{namespace}' : ''}/${def.plural}`;
+    const get = { ...operation(def, v, 'get', ref, false) };
+    delete get.requestBody;
+    paths[base] = { post: operation(def, v, 'post', ref, false) };
+    paths[`${base}/{name}`] = { get, put: operation(def, v, 'put', ref, false), patch: operation(def, v, 'patch', ref, true) };
+    if (v.statusSubresource) paths[`${base}/{name}/status`] = { patch: operation(def, v, 'patch', ref, true) };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.4' }, paths, components: { schemas } };
+}
+
+/** The `/openapi/v3` index: one entry per served group/version. */
+export function openApiV3Index(registry: ResourceRegistry): JsonMap {
+  const paths: JsonMap = {};
+  const gvs = [{ group: '', versions: ['v1'] }, ...registry.groups()];
+  for (const { group, versions } of gvs) {
+    for (const version of versions) {
+      const doc = openApiV3Document(registry, group, version);
+      const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').slice(0, 64).toUpperCase();
+      paths[gvPath(group, version)] = { serverRelativeURL: `/openapi/v3/${gvPath(group, version)}?hash=${hash}` };
+    }
+  }
+  return { paths };
+}

@@ -1,0 +1,262 @@
+/**
+ * The write path every write goes through, client or controller (see ARCHITECTURE.md):
+ * decode/patch → reset the other subresource → prune unknown fields → default → validate →
+ * admission → managedFields → no-op check → dryRun stop → persist.
+ */
+import { rfc3339, type Clock } from './clock.ts';
+import { sameObject, specChanged } from './compare.ts';
+import { recordUpdate, serverSideApply } from './managed-fields.ts';
+import { carrySystemMeta, dropUnknownMeta, newUid, validateMeta } from './metadata.ts';
+import { applyDefaults, pruneUnknownFields, validateObject } from './schema.ts';
+import { ApiError, badRequest, conflict, failure, invalid, MODIFIED } from './status.ts';
+import type { Store } from './store.ts';
+import type { AdmissionRequest, AdmissionResult, ApplyConflict, Json, Obj, ResourceDef, VersionDef } from './types.ts';
+
+/** What a write needs from its surroundings. */
+export interface WriteEnv {
+  store: Store;
+  clock: Clock;
+  /** Admission for client writes; undefined for the controller (system user). */
+  admission?: (req: AdmissionRequest) => AdmissionResult;
+  user: string;
+}
+
+/** `fieldValidation` query parameter values. */
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** Per-request write options. */
+export interface WriteOptions {
+  dryRun: boolean;
+  fieldValidation: FieldValidation;
+  manager: string;
+  subresource?: 'status';
+}
+
+/** Outcome of a write: the object to answer with and what happened. */
+export interface WriteResult {
+  object: Obj;
+  created: boolean;
+  /** False for no-ops (nothing stored, no resourceVersion bump, no event). */
+  changed: boolean;
+  warnings: string[];
+}
+
+/** The resource and version a write addresses. */
+export interface Target {
+  def: ResourceDef;
+  version: VersionDef;
+}
+
+function apiVersionOf(t: Target): string {
+  return t.def.group ? `${t.def.group}/${t.version.name}` : t.version.name;
+}
+
+/** Strips apiVersion/kind/metadata before pruning (they are implicit in every structural schema). */
+function pruneBody(t: Target, obj: Obj): string[] {
+  const { apiVersion, kind, metadata, ...rest } = obj;
+  const body = { apiVersion, kind, metadata: { name: metadata.name }, ...rest } as Obj;
+  const paths = pruneUnknownFields(t.version.schema, body).filter((p) => !/^\.(apiVersion|kind|metadata)(\.|$)/.test(p));
+  for (const k of Object.keys(obj)) if (!['apiVersion', 'kind', 'metadata'].includes(k)) delete obj[k];
+  for (const [k, v] of Object.entries(body)) if (!['apiVersion', 'kind', 'metadata'].includes(k)) obj[k] = v;
+  return [...dropUnknownMeta(obj), ...paths];
+}
+
+/** Applies the fieldValidation directive to pruned paths: Strict fails, Warn warns. */
+function unknownFields(t: Target, paths: string[], mode: FieldValidation, apply: Obj | undefined): string[] {
+  if (paths.length === 0 || mode === 'Ignore') return [];
+  if (mode === 'Strict') {
+    if (apply) {
+      const ns = apply.metadata.namespace ?? '';
+      const lines = paths.map((p) => `${p}: field not declared in schema`);
+      const what = lines.length === 1 ? lines[0] : `errors:\n  ${lines.join('\n  ')}`;
+      throw badRequest(`failed to create typed patch object (${ns}/${apply.metadata.name}; ${apiVersionOf(t)}, Kind=${t.def.kind}): ${what}`);
+    }
+    const list = paths.map((p) => `unknown field "${p.slice(1)}"`).join(', ');
+    throw badRequest(`${t.def.kind} in version "${t.version.name}" cannot be handled as a ${t.def.kind}: strict decoding error: ${list}`);
+  }
+  return paths.map((p) => `unknown field "${p.slice(1)}"`);
+}
+
+/** Keeps only the part of `next` this write may change; the rest comes from `old`. */
+function resetOtherSubresource(t: Target, next: Obj, old: Obj | undefined, subresource: 'status' | undefined): Obj {
+  if (!t.version.statusSubresource) return next;
+  if (subresource === 'status') {
+    if (!old) return next;
+    const out = structuredClone(old);
+    out.metadata.managedFields = next.metadata.managedFields ?? old.metadata.managedFields ?? [];
+    if (next.status === undefined) delete out.status;
+    else out.status = next.status;
+    return out;
+  }
+  if (old?.status !== undefined) next.status = structuredClone(old.status);
+  else delete next.status;
+  return next;
+}
+
+/** Default → validate (422 with schema and metadata errors). */
+function defaultAndValidate(t: Target, obj: Obj): void {
+  applyDefaults(t.version.schema, obj);
+  const errors = [...validateMeta(obj), ...validateObject(t.version.schema, obj)];
+  if (errors.length > 0) throw invalid(t.def.kind, t.def.group, obj.metadata.name, errors);
+}
+
+function admit(env: WriteEnv, t: Target, operation: AdmissionRequest['operation'], next: Obj | undefined, old: Obj | undefined, opts: { dryRun: boolean; subresource?: 'status' }): string[] {
+  if (!env.admission) return [];
+  const subject = (next ?? old)!;
+  const req: AdmissionRequest = { operation, resource: t.def, name: subject.metadata.name, user: env.user, dryRun: opts.dryRun };
+  if (subject.metadata.namespace) req.namespace = subject.metadata.namespace;
+  if (next) req.object = structuredClone(next);
+  if (old) req.oldObject = structuredClone(old);
+  if (opts.subresource) req.subresource = opts.subresource;
+  const res = env.admission(req);
+  if (!res.allowed) {
+    const code = res.code ?? 403;
+    throw new ApiError(failure(code, res.reason ?? 'Forbidden', res.message ?? 'admission denied the request'));
+  }
+  return res.warnings;
+}
+
+/** Admission → no-op check → dryRun stop → persist, shared by create, update and apply. */
+function commit(env: WriteEnv, t: Target, old: Obj | undefined, next: Obj, opts: WriteOptions, warnings: string[]): WriteResult {
+  warnings.push(...admit(env, t, old ? 'UPDATE' : 'CREATE', next, old, opts));
+  if (old && sameObject(old, next)) return { object: old, created: false, changed: false, warnings };
+  const now = rfc3339(env.clock.now());
+  if (!old) {
+    next.metadata.uid = newUid();
+    next.metadata.creationTimestamp = now;
+    next.metadata.generation = 1;
+  } else if (specChanged(old, next)) {
+    next.metadata.generation = Number(old.metadata.generation ?? 0) + 1;
+  }
+  if (opts.dryRun) {
+    if (!old) delete next.metadata.resourceVersion;
+    return { object: next, created: !old, changed: true, warnings };
+  }
+  const plural = t.def.plural;
+  const finalizers = next.metadata.finalizers as Json[] | undefined;
+  if (old && next.metadata.deletionTimestamp && (!finalizers || finalizers.length === 0)) {
+    env.store.put(plural, next);
+    const gone = env.store.delete(plural, next.metadata.name, next.metadata.namespace)!;
+    return { object: gone, created: false, changed: true, warnings };
+  }
+  return { object: env.store.put(plural, next), created: !old, changed: true, warnings };
+}
+
+/** Checks a client-sent resourceVersion against the stored one (optimistic concurrency). */
+export function checkResourceVersion(t: Target, old: Obj, sent: Json | undefined): void {
+  if (sent !== undefined && sent !== null && sent !== '' && sent !== old.metadata.resourceVersion) {
+    throw conflict(t.def, old.metadata.name, MODIFIED);
+  }
+}
+
+/** POST: creates `body` (name already resolved from generateName by the caller). */
+export function createObject(env: WriteEnv, t: Target, body: Obj, opts: WriteOptions): WriteResult {
+  const next = structuredClone(body);
+  next.apiVersion = apiVersionOf(t);
+  next.kind = t.def.kind;
+  carrySystemMeta(next, undefined);
+  delete next.metadata.resourceVersion;
+  const warnings = unknownFields(t, pruneBody(t, next), opts.fieldValidation, undefined);
+  const reset = resetOtherSubresource(t, next, undefined, undefined);
+  defaultAndValidate(t, reset);
+  reset.metadata.managedFields = recordUpdate({ old: undefined, updated: reset, manager: opts.manager, schema: t.version.schema, apiVersion: apiVersionOf(t), now: rfc3339(env.clock.now()) }) as unknown as Json;
+  return commit(env, t, undefined, reset, opts, warnings);
+}
+
+/** PUT, merge patch and JSON patch: `candidate` is the full new object for `old`. */
+export function updateObject(env: WriteEnv, t: Target, old: Obj, candidate: Obj, opts: WriteOptions): WriteResult {
+  checkResourceVersion(t, old, candidate.metadata.resourceVersion);
+  const next = structuredClone(candidate);
+  next.apiVersion = apiVersionOf(t);
+  next.kind = t.def.kind;
+  next.metadata.resourceVersion = old.metadata.resourceVersion!;
+  carrySystemMeta(next, old);
+  if (!Array.isArray(candidate.metadata.managedFields)) next.metadata.managedFields = structuredClone(old.metadata.managedFields ?? []);
+  const warnings = unknownFields(t, pruneBody(t, next), opts.fieldValidation, undefined);
+  const reset = resetOtherSubresource(t, next, old, opts.subresource);
+  if (old.metadata.deletionTimestamp) keepFinalizersShrinking(t, old, reset);
+  defaultAndValidate(t, reset);
+  const mfArgs = { old, updated: reset, manager: opts.manager, schema: t.version.schema, apiVersion: apiVersionOf(t), now: rfc3339(env.clock.now()) };
+  reset.metadata.managedFields = recordUpdate(opts.subresource ? { ...mfArgs, subresource: opts.subresource } : mfArgs) as unknown as Json;
+  return commit(env, t, old, reset, opts, warnings);
+}
+
+/** Once deletion started, no finalizer may be added (the apiserver forbids it). */
+function keepFinalizersShrinking(t: Target, old: Obj, next: Obj): void {
+  const before = new Set((old.metadata.finalizers as string[] | undefined) ?? []);
+  const added = ((next.metadata.finalizers as string[] | undefined) ?? []).filter((f) => !before.has(f));
+  if (added.length > 0) {
+    throw invalid(t.def.kind, t.def.group, old.metadata.name, [
+      { reason: 'FieldValueForbidden', field: 'metadata.finalizers', message: 'Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{' + added.map((f) => JSON.stringify(f)).join(', ') + '}' },
+    ]);
+  }
+}
+
+/** The 409 of a server-side apply conflict, worded like the apiserver. */
+export function applyConflictError(t: Target, name: string, conflicts: ApplyConflict[]): ApiError {
+  const who = (c: ApplyConflict): string => `"${c.manager}" using ${c.apiVersion}`;
+  let detail: string;
+  if (conflicts.length === 1) {
+    detail = `conflict with ${who(conflicts[0]!)}: ${conflicts[0]!.field}`;
+  } else {
+    const groups = new Map<string, string[]>();
+    for (const c of conflicts) groups.set(who(c), [...(groups.get(who(c)) ?? []), c.field]);
+    detail = [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([m, fields]) => `conflicts with ${m}:\n${fields.map((f) => `- ${f}`).join('\n')}`).join('\n');
+  }
+  const plural = conflicts.length === 1 ? 'conflict' : 'conflicts';
+  const causes = conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${who(c)}`, field: c.field }));
+  const details: NonNullable<ApiError['status']['details']> = { name, kind: t.def.plural, causes };
+  if (t.def.group) details.group = t.def.group;
+  return new ApiError(failure(409, 'Conflict', `Apply failed with ${conflicts.length} ${plural}: ${detail}`, details));
+}
+
+/** Server-side apply of `applied` onto `live` (creates when live is undefined). */
+export function applyObject(env: WriteEnv, t: Target, live: Obj | undefined, applied: Obj, opts: WriteOptions & { force: boolean }): WriteResult {
+  const cfg = structuredClone(applied);
+  const warnings = unknownFields(t, pruneBody(t, cfg), opts.fieldValidation, applied);
+  if (live) checkResourceVersion(t, live, cfg.metadata.resourceVersion);
+  delete cfg.metadata.resourceVersion;
+  for (const k of ['uid', 'creationTimestamp', 'generation', 'managedFields']) delete cfg.metadata[k];
+  const base = { live, applied: cfg, manager: opts.manager, force: opts.force, schema: t.version.schema, apiVersion: apiVersionOf(t), now: rfc3339(env.clock.now()) };
+  const res = serverSideApply(opts.subresource ? { ...base, subresource: opts.subresource } : base);
+  if (!res.ok) throw applyConflictError(t, applied.metadata.name, res.conflicts);
+  const next = res.object;
+  next.apiVersion = apiVersionOf(t);
+  next.kind = t.def.kind;
+  carrySystemMeta(next, live);
+  if (live) next.metadata.resourceVersion = live.metadata.resourceVersion!;
+  const reset = resetOtherSubresource(t, next, live, opts.subresource);
+  if (live?.metadata.deletionTimestamp) keepFinalizersShrinking(t, live, reset);
+  defaultAndValidate(t, reset);
+  return commit(env, t, live, reset, opts, warnings);
+}
+
+/** DeleteOptions preconditions. */
+export interface Preconditions {
+  uid?: string;
+  resourceVersion?: string;
+}
+
+/** DELETE: finalizers keep the object (deletionTimestamp set); otherwise it is removed. */
+export function deleteObject(env: WriteEnv, t: Target, old: Obj, opts: { dryRun: boolean; preconditions?: Preconditions }): WriteResult {
+  const pre = opts.preconditions;
+  if (pre?.uid && pre.uid !== old.metadata.uid) {
+    throw conflict(t.def, old.metadata.name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(old.metadata.uid ?? '')}`);
+  }
+  if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
+    throw conflict(t.def, old.metadata.name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(old.metadata.resourceVersion ?? '')}`);
+  }
+  const warnings = admit(env, t, 'DELETE', undefined, old, opts);
+  const finalizers = (old.metadata.finalizers as Json[] | undefined) ?? [];
+  if (finalizers.length > 0) {
+    if (old.metadata.deletionTimestamp) return { object: old, created: false, changed: false, warnings };
+    const next = structuredClone(old);
+    next.metadata.deletionTimestamp = rfc3339(env.clock.now());
+    next.metadata.deletionGracePeriodSeconds = 0;
+    next.metadata.generation = Number(old.metadata.generation ?? 0) + 1;
+    if (opts.dryRun) return { object: next, created: false, changed: true, warnings };
+    return { object: env.store.put(t.def.plural, next), created: false, changed: true, warnings };
+  }
+  if (opts.dryRun) return { object: old, created: false, changed: true, warnings };
+  return { object: env.store.delete(t.def.plural, old.metadata.name, old.metadata.namespace)!, created: false, changed: true, warnings };
+}
