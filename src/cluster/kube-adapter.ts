@@ -170,11 +170,7 @@ export function createKubeAdapter(opts: KubeAdapterOptions): ClusterPort {
         async (signal, attempt) => {
           opts.onRequest?.(verb, kind);
           opts.logger?.debug({ verb, subject, attempt }, 'API request');
-          try {
-            return await client.call(signal, apiVersion, kind, run);
-          } catch (err) {
-            throw toClusterError(err, subject, client.server);
-          }
+          return client.call(signal, apiVersion, kind, run);
         },
         {
           retries: opts.retries ?? 4,
@@ -195,20 +191,17 @@ export function createKubeAdapter(opts: KubeAdapterOptions): ClusterPort {
   return {
     async list(kind) {
       const apiVersion = apiVersionOf(kind);
-      const items: KubeObject[] = [];
-      let token: string | undefined;
-      do {
-        const continueToken = token;
-        const page = await request('list', { apiVersion, kind, subject: kind }, (api) =>
+      const page = (continueToken: string | undefined) =>
+        request('list', { apiVersion, kind, subject: kind }, (api) =>
           api.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, undefined, pageSize, continueToken),
         );
-        const pageItems = Array.isArray(page.items) ? (page.items as unknown as KubeObject[]) : [];
-        // Items of a CRD list carry apiVersion and kind; fill them in should a server omit them.
-        for (const item of pageItems) items.push({ ...item, apiVersion: item.apiVersion ?? apiVersion, kind: item.kind ?? kind });
-        const meta = page.metadata as { continue?: string } | undefined;
-        token = meta?.continue || undefined;
-      } while (token);
-      return items;
+      try {
+        return await listPages(page, apiVersion, kind);
+      } catch (err) {
+        // 410 Expired: the snapshot behind the continue token is gone; a fresh list is consistent again.
+        if (err instanceof ClusterError && err.code === 410) return listPages(page, apiVersion, kind);
+        throw err;
+      }
     },
 
     async get(id) {
@@ -264,6 +257,20 @@ export function createKubeAdapter(opts: KubeAdapterOptions): ClusterPort {
 
 function headerOf(id: ObjectId): { apiVersion: string; kind: string; metadata: { name: string } } {
   return { apiVersion: apiVersionOf(id.kind), kind: id.kind, metadata: { name: id.name } };
+}
+
+async function listPages(page: (token: string | undefined) => Promise<RawBody>, apiVersion: string, kind: string): Promise<KubeObject[]> {
+  const items: KubeObject[] = [];
+  let token: string | undefined;
+  do {
+    const body = await page(token);
+    const pageItems = Array.isArray(body.items) ? (body.items as unknown as KubeObject[]) : [];
+    // Items of a CRD list carry apiVersion and kind; fill them in should a server omit them.
+    for (const item of pageItems) items.push({ ...item, apiVersion: item.apiVersion ?? apiVersion, kind: item.kind ?? kind });
+    const meta = isObject(body.metadata) ? body.metadata : {};
+    token = typeof meta.continue === 'string' && meta.continue !== '' ? meta.continue : undefined;
+  } while (token);
+  return items;
 }
 
 function targetOf(id: ObjectId): { apiVersion: string; kind: string; subject: string } {
