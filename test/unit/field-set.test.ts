@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FieldSet, decodeFieldsV1, encodeFieldsV1 } from '../../src/core/field-set.ts';
 import { displayPath, fieldSetOf, valueAt } from '../../src/core/field-set-walk.ts';
+import { APPLY_ORDER, apiVersionOf } from '../../src/core/kinds.ts';
 import type { KubeObject } from '../../src/core/object.ts';
 import type { SchemaNode } from '../../src/core/schema-info.ts';
 import { loadSchemaInfo, schemaInfoFromCrds } from '../../src/core/schema-info.ts';
@@ -38,6 +39,13 @@ const mc: KubeObject = {
   },
   status: { version: '1', message: '' },
 };
+
+describe('schema info', () => {
+  it('loads the project CRDs and knows every managed kind at the version modsync writes', () => {
+    for (const kind of APPLY_ORDER) expect(schemas.schemaFor(kind, apiVersionOf(kind))?.type).toBe('map');
+    expect(schemas.schemaFor('ModuleConfig', 'deckhouse.io/v9')).toBeUndefined();
+  });
+});
 
 describe('fieldSetOf follows the server for the three managed kinds', () => {
   it('ModuleConfig: label keys and settings keys are members, nested settings maps carry ".", lists inside settings are atomic', () => {
