@@ -54,7 +54,7 @@ describe('catalog', () => {
     ctl.seed();
     api.create('moduleupdatepolicies', { apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'alpha' }, spec: { releaseChannel: 'Alpha', update: { mode: 'Auto' } } });
     api.create('moduleconfigs', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'hello-world' }, spec: { enabled: true, updatePolicy: 'alpha' } });
-    for (const [name, repo] of [['acme', 'registry.acme.example/dkp/modules'], ['down', 'registry.down.example/modules']]) {
+    for (const [name, repo] of [['acme', 'registry.acme.example/dkp/modules'], ['down', 'registry.down.example/modules']] as const) {
       api.create('modulesources', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name }, spec: { registry: { repo } } });
     }
     ctl.reconcileNow();
