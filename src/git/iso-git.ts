@@ -63,7 +63,7 @@ function isBrokenCache(err: unknown): boolean {
   if (!(err instanceof ModsyncError) || err.transient) return false;
   const cause = err.cause as { code?: string; caller?: string } | undefined;
   if (!cause?.code || !CACHE_ERRORS.has(cause.code)) return false;
-  // A ref missing on the remote or an HTTP answer that does not parse is not the cache's fault.
+  // A ref missing on the remote is not the cache's fault.
   return cause.caller !== 'git.fetch' || cause.code !== 'NotFoundError';
 }
 
@@ -186,6 +186,32 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
     return { done: true, commit: commit === parent ? null : commit };
   }
 
+  /** Points `branch` at "tracked head + files" unless it already is exactly that. */
+  async function putBranchOnce(branch: string, files: FileEdits, message: string): Promise<BranchResult> {
+    const r = remote();
+    const baseCommit = await trackedHead(r);
+    const tree = await applyEdits(r.store, await treeOf(r.store, baseCommit), files);
+    const existing = await branchHead(r, branch);
+    if (existing) {
+      const { commit } = await git.readCommit({ fs, gitdir, cache: r.store.cache, oid: existing });
+      if (commit.tree === tree && commit.parent.length === 1 && commit.parent[0] === baseCommit) return { commit: existing, changed: false };
+    }
+    const commit = await writeCommitOn(baseCommit, tree, message);
+    // The branch is modsync's own, so it may be rewritten (force); the tracked branch never is.
+    const outcome = await pushCommit(r, commit, branch, true);
+    if (!outcome.pushed) throw new ModsyncError('RequestFailed', `push to ${branch} was rejected: ${outcome.detail}`, { subject: url });
+    log?.info({ branch, commit }, 'git branch updated');
+    return { commit, changed: true };
+  }
+
+  async function readFilesOnce(branch: string, paths: string[]): Promise<FileEdits> {
+    const r = remote();
+    const head = await branchHead(r, branch);
+    const out: FileEdits = {};
+    for (const p of paths) out[p] = head ? await readPath(r.store, head, p) : null;
+    return out;
+  }
+
   async function checkoutOnce(): Promise<Checkout> {
     const started = performance.now();
     await ensureRepo();
@@ -234,34 +260,15 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
       }),
 
     putBranch: (branch, files, message) =>
-      serial(async (): Promise<BranchResult> => {
+      serial(async () => {
         await ensureRepo();
-        return (async () => {
-          const r = remote();
-          const baseCommit = await trackedHead(r);
-          const tree = await applyEdits(r.store, await treeOf(r.store, baseCommit), files);
-          const existing = await branchHead(r, branch);
-          if (existing) {
-            const { commit } = await git.readCommit({ fs, gitdir, cache: r.store.cache, oid: existing });
-            if (commit.tree === tree && commit.parent.length === 1 && commit.parent[0] === baseCommit) return { commit: existing, changed: false };
-          }
-          const commit = await writeCommitOn(baseCommit, tree, message);
-          // The branch is modsync's own: force is allowed, and the server must accept it.
-          const outcome = await pushCommit(r, commit, branch, true);
-          if (!outcome.pushed) throw new ModsyncError('RequestFailed', `push to ${branch} was rejected: ${outcome.detail}`, { subject: url });
-          log?.info({ branch, commit }, 'git branch updated');
-          return { commit, changed: true };
-        })().catch(wrap('RequestFailed', `update branch ${branch}`));
+        return putBranchOnce(branch, files, message).catch(wrap('RequestFailed', `update branch ${branch}`));
       }),
 
     readFiles: (branch, paths) =>
-      serial(async (): Promise<FileEdits> => {
+      serial(async () => {
         await ensureRepo();
-        const r = remote();
-        const head = await branchHead(r, branch).catch(wrap('FetchFailed', `fetch ${branch}`));
-        const out: FileEdits = {};
-        for (const p of paths) out[p] = head ? await readPath(r.store, head, p) : null;
-        return out;
+        return readFilesOnce(branch, paths).catch(wrap('FetchFailed', `read ${branch}`));
       }),
 
     listBranches: (prefix) => serial(() => listRemoteBranches(remote(), prefix).catch(wrap('FetchFailed', 'list branches'))),
