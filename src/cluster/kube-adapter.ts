@@ -46,7 +46,7 @@ export interface KubeAdapterOptions {
   /** Page size of LIST requests (`limit`); further pages follow `continue`. Default 500. */
   pageSize?: number;
   logger?: AdapterLogger;
-  /** Called for every HTTP attempt, e.g. to count API requests by verb in metrics. */
+  /** Called for every attempt of a request (discovery not included), e.g. to count API requests by verb in metrics. */
   onRequest?: (verb: string, kind: string) => void;
 }
 
@@ -87,6 +87,7 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new ClusterError('the kubeconfig has no current cluster', { code: 0 });
   const scopes = new AsyncLocalStorage<CallScope>();
+  let sharedDispatcher: ReturnType<RequestContext['getDispatcher']>;
   const configuration = createConfiguration({
     baseServer: new ServerConfiguration(cluster.server, {}),
     authMethods: { default: kc },
@@ -94,6 +95,14 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
       {
         pre: async (ctx: RequestContext) => {
           ctx.setHeaderParam('User-Agent', 'modsync');
+          // For TLS clusters client-node makes a new undici Agent per request; keep the first so
+          // connections are reused and idle agents do not pile up in a long-running daemon.
+          const dispatcher = ctx.getDispatcher();
+          if (dispatcher && !sharedDispatcher) sharedDispatcher = dispatcher;
+          else if (dispatcher && sharedDispatcher && dispatcher !== sharedDispatcher) {
+            void dispatcher.close();
+            ctx.setDispatcher(sharedDispatcher);
+          }
           const scope = scopes.getStore();
           if (scope) ctx.setSignal(scope.signal);
           return ctx;

@@ -8,7 +8,6 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiException } from '@kubernetes/client-node';
-import { ClusterError } from '../core/errors.ts';
 import { createKubeClient, toClusterError, type RawBody } from './kube-adapter.ts';
 import { withRetry } from './retry.ts';
 
@@ -71,35 +70,28 @@ export function createLeaseLock(opts: LeaseLockOptions): LeaseLock {
   const subject = `Lease/${opts.namespace}/${opts.name}`;
   const header = { apiVersion: API_VERSION, kind: 'Lease', metadata: { name: opts.name, namespace: opts.namespace } };
 
-  /** One request; 404 and 409 come back as values because they decide the outcome. */
-  async function send(run: Parameters<typeof client.call>[3]): Promise<RawBody | 'not-found' | 'conflict'> {
+  /** One request; the codes in `expected` (404, 409) come back as values because they decide the outcome. */
+  async function send(run: Parameters<typeof client.call>[3], expected: readonly number[]): Promise<RawBody | number> {
     try {
-      return await withRetry(
-        async (signal) => {
-          try {
-            return await client.call(signal, API_VERSION, 'Lease', run);
-          } catch (err) {
-            throw toClusterError(err, subject, client.server);
-          }
+      return await withRetry((signal) => client.call(signal, API_VERSION, 'Lease', run), {
+        retries: opts.retries ?? 2,
+        baseDelayMs: 200,
+        maxDelayMs: 2000,
+        timeoutMs: opts.timeoutMs ?? 15_000,
+        isTransient: (e) => {
+          const mapped = toClusterError(e, subject, client.server);
+          return mapped.transient && mapped.code !== 409;
         },
-        {
-          retries: opts.retries ?? 2,
-          baseDelayMs: 200,
-          maxDelayMs: 2000,
-          timeoutMs: opts.timeoutMs ?? 15_000,
-          isTransient: (e) => e instanceof ClusterError && e.transient && e.code !== 409,
-        },
-      );
+      });
     } catch (err) {
       const mapped = toClusterError(err, subject, client.server);
-      if (mapped.cause instanceof ApiException && mapped.code === 404) return 'not-found';
-      if (mapped.cause instanceof ApiException && mapped.code === 409) return 'conflict';
+      if (mapped.cause instanceof ApiException && expected.includes(mapped.code)) return mapped.code;
       throw mapped;
     }
   }
 
   async function read(): Promise<LeaseObject | undefined> {
-    const got = await send((api) => api.read(header));
+    const got = await send((api) => api.read(header), [404]);
     return typeof got === 'object' ? (got as unknown as LeaseObject) : undefined;
   }
 
@@ -107,8 +99,8 @@ export function createLeaseLock(opts: LeaseLockOptions): LeaseLock {
   async function write(current: LeaseObject, spec: LeaseSpec): Promise<boolean> {
     const { managedFields: _ignored, ...metadata } = current.metadata;
     const body = { apiVersion: API_VERSION, kind: 'Lease', metadata: { ...metadata, name: opts.name, namespace: opts.namespace }, spec };
-    const put = await send((api) => api.replace(body));
-    return typeof put === 'object';
+    // 409: changed since we read it; 404: deleted since. Either way someone else moved first.
+    return typeof (await send((api) => api.replace(body), [409, 404])) === 'object';
   }
 
   function ours(lease: LeaseObject): boolean {
@@ -134,7 +126,7 @@ export function createLeaseLock(opts: LeaseLockOptions): LeaseLock {
       const current = await read();
       if (!current) {
         const spec: LeaseSpec = { holderIdentity: opts.holder, leaseDurationSeconds: opts.durationSeconds, acquireTime: stamp, renewTime: stamp, leaseTransitions: 0 };
-        const created = await send((api) => api.create({ ...header, metadata: { ...header.metadata }, spec }));
+        const created = await send((api) => api.create({ ...header, metadata: { ...header.metadata }, spec }), [409]);
         // 409 AlreadyExists: another process created it between our read and our create.
         return typeof created === 'object' ? { acquired: true } : heldByOther(await read());
       }
