@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ModsyncError } from '../core/errors.ts';
+import { loadSchemaInfo } from '../core/schema-info.ts';
 import { runSync } from '../pipeline/run.ts';
 import { startHttp } from '../server/http.ts';
 import { createMetrics, recordRun } from '../server/metrics.ts';
@@ -41,7 +42,8 @@ sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
     const { ports, lease } = wire(ctx, 'sync', (verb, kind) => metrics.apiRequests.inc({ verb, kind }));
     const secret = readSecret(ctx.config.daemon.webhookSecretFile);
     ctx.redactor.add(secret);
-    const options = syncOptionsOf(ctx.config, 'sync', ctx.env);
+    // Loaded once for the life of the daemon, not per sync.
+    const options = { ...syncOptionsOf(ctx.config, 'sync', ctx.env), schemas: loadSchemaInfo() };
     const scheduler = createScheduler({
       schedule: ctx.config.daemon.schedule,
       jitterMs: ctx.config.daemon.jitterSeconds * 1000,

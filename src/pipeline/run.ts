@@ -68,7 +68,7 @@ async function dryRunChanges(plan: Plan, live: LiveState, ports: SyncPorts): Pro
     const current = (live.get(change.id.kind) ?? []).find((o) => o.metadata.name === change.id.name);
     try {
       const result = await ports.cluster.apply(item.object, { dryRun: true, force: true });
-      out.push(refineWithDryRun(change, result, current));
+      out.push(refineWithDryRun(change, result, current, { handler: handlerFor(change.id.kind as ManagedKind), redactor: ports.redactor }));
     } catch (err) {
       out.push({ ...change, outcome: 'failed', message: messageOf(err) });
     }
@@ -102,6 +102,8 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
 
     live = await stage('read', 'ClusterReadFailed', stages, p, () => readCluster(ports.cluster));
     const current = live;
+    // Registry credentials live in the cluster too: never print them from there either.
+    for (const ms of current.get('ModuleSource') ?? []) ports.redactor.add((ms.spec?.registry as { dockerCfg?: string } | undefined)?.dockerCfg);
 
     await stage('validate', 'ValidationFailed', stages, p, async () => {
       issues.push(...checkReferences(desired, { has: (kind, name) => liveHas(current, kind, name) }));
@@ -122,6 +124,7 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
         protectedNames: opts.protectedNames,
         handlers: handlerFor,
         redactor: ports.redactor,
+        schemas: opts.schemas,
       });
       const guarded = { ...planned, changes: guard(planned.changes, { maxDestructive: opts.maxDestructive }).changes };
       // Only plan and --dry-run ask the server for its exact result; sync writes right away.

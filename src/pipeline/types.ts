@@ -11,6 +11,7 @@ import type { GitPort } from '../git/port.ts';
 import type { GitHost } from '../host/port.ts';
 import type { Issue } from '../manifests/issues.ts';
 import type { Logger } from '../log.ts';
+import type { SchemaInfo } from '../core/schema-info.ts';
 import type { RequestResult } from '../approvals/request-stage.ts';
 
 /** plan: read-only, dry-runs what changed; dry-run: same for `sync --dry-run`; sync: writes. */
@@ -37,6 +38,8 @@ export interface SyncOptions {
   status: { enabled: boolean; branch: string };
   /** A pinned tag/commit is read-only: no approval branches, no status commits. */
   readOnlyGit: boolean;
+  /** CRD schema facts for field sets; loaded once by long-running callers (else per run). */
+  schemas?: SchemaInfo;
 }
 
 /** The three narrow ports plus the run's logger and redactor, injected. */
