@@ -84,7 +84,7 @@ export function checkMetadata(obj: Record<string, unknown>): LocatedProblem[] {
 
   const name = meta.name;
   if (name === undefined || name === null || name === '') {
-    out.push({ path: ['metadata'], message: 'metadata.name: is required', severity: 'error' });
+    out.push({ path: ['metadata'], message: 'metadata.name: is required', severity: 'error', target: 'key' });
   } else if (typeof name !== 'string') {
     out.push({ path: ['metadata', 'name'], message: `metadata.name: must be a string; quote it: "${String(name)}"`, severity: 'error' });
   } else {

@@ -102,15 +102,19 @@ function readSecretFile(dir: string, name: string): string | undefined {
 
 /** Every string in a docker config that is a credential, for the redactor. */
 function credentialStrings(json: string): string[] {
-  const out = [json];
+  const out: string[] = [];
   try {
     const cfg = JSON.parse(json) as { auths?: Record<string, Record<string, unknown>> };
+    out.push(json);
     for (const entry of Object.values(cfg.auths ?? {})) {
       for (const key of ['auth', 'password', 'identitytoken', 'registrytoken']) {
         const v = entry[key];
         if (typeof v !== 'string') continue;
         out.push(v);
-        if (key === 'auth') out.push(Buffer.from(v, 'base64').toString('utf8'));
+        if (key !== 'auth') continue;
+        // `auth` is base64 of `user:password`: the password alone must not leak either.
+        const decoded = Buffer.from(v, 'base64').toString('utf8');
+        out.push(decoded, decoded.slice(decoded.indexOf(':') + 1));
       }
     }
   } catch {
@@ -121,8 +125,9 @@ function credentialStrings(json: string): string[] {
 
 /**
  * Replaces dockerCfg placeholders in `obj.object` (never in `source`) with the secret value,
- * registering every resolved value with the redactor. Missing secrets and values that are no
- * dockerCfg are errors naming the placeholder, the file and the env var, never a value.
+ * registering every resolved value (and any plain-text dockerCfg from git) with the redactor.
+ * Missing secrets and values that are no dockerCfg are errors naming the placeholder, the
+ * file and the env var, never a value.
  */
 export function resolvePlaceholders(objects: DesiredObject[], opts: ResolveOptions): Issue[] {
   const issues: Issue[] = [];
@@ -130,7 +135,12 @@ export function resolvePlaceholders(objects: DesiredObject[], opts: ResolveOptio
     const value = getPath(obj.object, DOCKER_CFG_PATH);
     if (typeof value !== 'string') continue;
     const name = placeholderName(value);
-    if (!name) continue;
+    if (!name) {
+      // A credential kept in git in plain text (warned about at load) is still a secret.
+      opts.redactor.add(value);
+      for (const s of credentialStrings(Buffer.from(value, 'base64').toString('utf8'))) opts.redactor.add(s);
+      continue;
+    }
     const subject = `${obj.id.kind}/${obj.id.name}`;
     const at = positionOf(obj, DOCKER_CFG_PATH);
     const envName = secretEnvName(name);

@@ -83,8 +83,8 @@ function problemFor(e: ErrorObject): SchemaProblem {
   });
   switch (e.keyword) {
     case 'required':
-      // Located at the parent (the field is missing), named by its full path.
-      return { path: base, message: `${formatPath([...base, String(params.missingProperty)])}: is required`, target: 'value' };
+      // Located at the parent's key (the field itself is missing), named by its full path.
+      return { path: base, message: `${formatPath([...base, String(params.missingProperty)])}: is required`, target: 'key' };
     case 'additionalProperties': {
       const field = String(params.additionalProperty);
       return at([...base, field], `unknown field${suggestion(field, e.parentSchema)}`, 'key');
@@ -93,7 +93,8 @@ function problemFor(e: ErrorObject): SchemaProblem {
       return at(base, `must be one of ${(params.allowedValues as unknown[]).map(String).join(', ')}${showValue(base, e.data)}`);
     case 'type': {
       const wanted = String(params.type).split(',').map((t) => TYPE_WORDS[t] ?? t).join(' or ');
-      return at(base, `must be ${wanted}, not ${typeName(e.data)}`);
+      const quote = params.type === 'string' && (typeof e.data === 'number' || typeof e.data === 'boolean') ? '; quote the value to make it a string' : '';
+      return at(base, `must be ${wanted}, not ${typeName(e.data)}${quote}`);
     }
     case 'pattern':
     {

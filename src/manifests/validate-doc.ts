@@ -70,15 +70,15 @@ export function validateDocument(doc: ManifestDoc, validator: CrdValidator): Doc
     issues.push(p.severity === 'error' ? issueError(doc.file, at.line, at.col, p.message, subject) : issueWarning(doc.file, at.line, at.col, p.message, subject));
   };
 
+  const rawName = (value.metadata as { name?: unknown } | null | undefined)?.name;
+  const subject = typeof rawName === 'string' && rawName && typeof value.kind === 'string' ? `${value.kind}/${rawName}` : undefined;
   const badKind = kindProblem(value);
   if (badKind) {
-    report(badKind);
+    report(badKind, subject);
     return { issues };
   }
   const apiVersion = value.apiVersion as string;
   const kind = value.kind as string;
-  const rawName = (value.metadata as { name?: unknown } | null | undefined)?.name;
-  const subject = typeof rawName === 'string' && rawName ? `${kind}/${rawName}` : undefined;
   const problems: LocatedProblem[] = [...checkMetadata(value)];
 
   const checked: Record<string, unknown> = { ...value };
