@@ -151,6 +151,8 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
     await rm(fresh, { recursive: true, force: true });
     await rm(old, { recursive: true, force: true });
     const files = await materialize(store, commit, fresh);
+    // Forget the old commit first: a crash during the swap must not leave a stale claim.
+    await rm(stateFile, { force: true });
     await rename(worktree, old).catch(() => undefined);
     await rename(fresh, worktree);
     await writeFile(stateFile, `${commit}\n`);
