@@ -1,0 +1,282 @@
+/**
+ * Schema-aware walks over objects, mirroring sigs.k8s.io/structured-merge-diff/typed for the
+ * types the apiserver derives from a CRD schema: declared properties are struct fields,
+ * additionalProperties and x-kubernetes-preserve-unknown-fields give maps with arbitrary keys,
+ * lists are atomic unless x-kubernetes-list-type says `set` or `map`, untyped values are
+ * "deduced" (maps granular, lists atomic). Implements ToFieldSet, Compare, Merge, RemoveItems
+ * and EnsureNamedFieldsAreMembers.
+ */
+import { emptySet, fieldElement, insertPath, keyElement, valueElement, type FieldSet, isEmptySet, hasPath } from './fieldset-path.ts';
+import type { Json, JsonMap, Schema } from './types.ts';
+
+/** Marker for untyped content (inside preserve-unknown-fields objects). */
+const DEDUCED: Schema = { 'x-dkp-deduced': true };
+
+/** ObjectMeta as structured-merge-diff sees it (labels/annotations maps, finalizers a set, ownerReferences keyed by uid). */
+const OBJECT_META: Schema = {
+  type: 'object',
+  properties: {
+    ...Object.fromEntries(['name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp'].map((k) => [k, { type: 'string' } as Schema])),
+    generation: { type: 'integer' },
+    deletionGracePeriodSeconds: { type: 'integer' },
+    labels: { type: 'object', additionalProperties: { type: 'string' } },
+    annotations: { type: 'object', additionalProperties: { type: 'string' } },
+    finalizers: { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set' },
+    ownerReferences: {
+      type: 'array',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['uid'],
+      items: {
+        type: 'object',
+        properties: {
+          apiVersion: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' }, uid: { type: 'string' },
+          controller: { type: 'boolean' }, blockOwnerDeletion: { type: 'boolean' },
+        },
+      },
+    },
+    managedFields: { type: 'array', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+  },
+};
+
+/** The type of a whole resource: the CRD schema plus the implicit apiVersion, kind and ObjectMeta. */
+export function resourceShape(schema: Schema): Schema {
+  return { ...schema, type: 'object', properties: { ...schema.properties, apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: OBJECT_META } };
+}
+
+type Atom =
+  | { kind: 'scalar' }
+  | { kind: 'list'; atomic: boolean; listType: string; keys: string[]; elem: Schema }
+  | { kind: 'map'; atomic: boolean; fields: Record<string, Schema>; elem: Schema | undefined };
+
+function isMap(v: Json | undefined): v is JsonMap {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The atom a schema describes, without looking at a value (untyped gives a field-less map). */
+function schemaAtom(s: Schema | undefined): Atom | undefined {
+  if (!s || s === DEDUCED || s['x-kubernetes-int-or-string']) return s && s !== DEDUCED ? { kind: 'scalar' } : undefined;
+  if (s.type === 'array' || (!s.type && s.items)) {
+    const listType = s['x-kubernetes-list-type'] ?? 'atomic';
+    return { kind: 'list', atomic: listType === 'atomic', listType, keys: s['x-kubernetes-list-map-keys'] ?? [], elem: s.items ?? DEDUCED };
+  }
+  if (s.type === 'object' || s.properties || s.additionalProperties !== undefined || s['x-kubernetes-preserve-unknown-fields']) {
+    const ap = s.additionalProperties;
+    let elem: Schema | undefined;
+    if (s['x-kubernetes-preserve-unknown-fields'] || ap === true) elem = DEDUCED;
+    else if (ap && typeof ap === 'object') elem = ap;
+    return { kind: 'map', atomic: s['x-kubernetes-map-type'] === 'atomic', fields: s.properties ?? {}, elem };
+  }
+  if (s.type) return { kind: 'scalar' };
+  return undefined;
+}
+
+/** The atom used to walk `v`: the schema's, or deduced from the value; a value of the wrong kind is a leaf. */
+function atomFor(s: Schema | undefined, v: Json | undefined): Atom {
+  const a = schemaAtom(s);
+  if (!a) {
+    if (isMap(v)) return { kind: 'map', atomic: false, fields: {}, elem: DEDUCED };
+    if (Array.isArray(v)) return { kind: 'list', atomic: true, listType: 'atomic', keys: [], elem: DEDUCED };
+    return { kind: 'scalar' };
+  }
+  if (v === undefined || v === null) return a;
+  if ((a.kind === 'map' && !isMap(v)) || (a.kind === 'list' && !Array.isArray(v))) return { kind: 'scalar' };
+  return a;
+}
+
+function fieldShape(a: Atom & { kind: 'map' }, key: string): Schema | undefined {
+  return Object.hasOwn(a.fields, key) ? a.fields[key] : a.elem;
+}
+
+/** The path element of a list item (set value, or the map-list key fields present in the item). */
+function itemElement(a: Atom & { kind: 'list' }, item: Json, index: number): string {
+  if (a.listType === 'set') return valueElement(item);
+  if (a.listType === 'map' && isMap(item)) {
+    const keys: JsonMap = {};
+    for (const k of a.keys) if (item[k] !== undefined) keys[k] = item[k]!;
+    return keyElement(keys);
+  }
+  return `i:${index}`;
+}
+
+/** ToFieldSet: scalars, atomic lists/maps, list items and undeclared map keys are members; declared fields only hold their contents. */
+export function toFieldSet(v: Json, s: Schema | undefined): FieldSet {
+  const out = emptySet();
+  walkSet(v, s, [], out);
+  return out;
+}
+
+function walkSet(v: Json, s: Schema | undefined, path: string[], out: FieldSet): void {
+  const a = atomFor(s, v);
+  if (a.kind === 'scalar' || a.atomic) {
+    if (path.length > 0) insertPath(out, path);
+    return;
+  }
+  if (a.kind === 'list') {
+    if (!Array.isArray(v)) return;
+    v.forEach((item, i) => {
+      const p = [...path, itemElement(a, item, i)];
+      walkSet(item, a.elem, p, out);
+      insertPath(out, p);
+    });
+    return;
+  }
+  if (!isMap(v)) return;
+  for (const [k, child] of Object.entries(v)) {
+    if (child === undefined) continue;
+    const p = [...path, fieldElement(k)];
+    walkSet(child, fieldShape(a, k), p, out);
+    if (!Object.hasOwn(a.fields, k)) insertPath(out, p);
+  }
+}
+
+/** Paths added, changed and removed between two versions of an object (typed.Compare). */
+export interface Comparison {
+  added: FieldSet;
+  modified: FieldSet;
+  removed: FieldSet;
+}
+
+function canonical(v: Json | undefined): string {
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (isMap(v)) return `{${Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/** Deep equality of JSON values (key order ignored). */
+export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function isEmptyish(v: Json | undefined): boolean {
+  return v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isMap(v) && Object.keys(v).length === 0);
+}
+
+/** Is this node merged/compared as one leaf (scalar, atomic, both sides empty, kinds differ)? */
+function isLeaf(a: Atom, l: Json | undefined, r: Json | undefined): boolean {
+  if (a.kind === 'scalar' || a.atomic) return true;
+  if (isEmptyish(l) && isEmptyish(r)) return true;
+  const kind = (v: Json | undefined): string => (v === undefined || v === null ? 'none' : isMap(v) ? 'map' : Array.isArray(v) ? 'list' : 'scalar');
+  const kl = kind(l);
+  const kr = kind(r);
+  return kl !== 'none' && kr !== 'none' && kl !== kr;
+}
+
+/** Children of a granular node, in merge order: left items first, then right-only ones. */
+function pairs(a: Atom, l: Json | undefined, r: Json | undefined): Array<{ pe: string; l: Json | undefined; r: Json | undefined; shape: Schema | undefined }> {
+  const out: Array<{ pe: string; l: Json | undefined; r: Json | undefined; shape: Schema | undefined }> = [];
+  if (a.kind === 'map') {
+    const lm = isMap(l) ? l : {};
+    const rm = isMap(r) ? r : {};
+    for (const k of Object.keys(lm)) if (lm[k] !== undefined) out.push({ pe: fieldElement(k), l: lm[k], r: rm[k], shape: fieldShape(a, k) });
+    for (const k of Object.keys(rm)) if (rm[k] !== undefined && lm[k] === undefined) out.push({ pe: fieldElement(k), l: undefined, r: rm[k], shape: fieldShape(a, k) });
+  } else if (a.kind === 'list') {
+    const ll = Array.isArray(l) ? l : [];
+    const rl = Array.isArray(r) ? r : [];
+    const right = new Map<string, Json>();
+    rl.forEach((item, i) => right.set(itemElement(a, item, i), item));
+    const seen = new Set<string>();
+    ll.forEach((item, i) => {
+      const pe = itemElement(a, item, i);
+      if (seen.has(pe)) return;
+      seen.add(pe);
+      out.push({ pe, l: item, r: right.get(pe), shape: a.elem });
+    });
+    for (const [pe, item] of right) if (!seen.has(pe)) out.push({ pe, l: undefined, r: item, shape: a.elem });
+  }
+  return out;
+}
+
+/** typed.Compare: leaves give added/modified/removed; granular nodes that appear or vanish are added/removed themselves. */
+export function compareObjects(l: Json | undefined, r: Json | undefined, s: Schema | undefined): Comparison {
+  const c: Comparison = { added: emptySet(), modified: emptySet(), removed: emptySet() };
+  walkCompare(l, r, s, [], c);
+  return c;
+}
+
+function walkCompare(l: Json | undefined, r: Json | undefined, s: Schema | undefined, path: string[], c: Comparison): void {
+  const a = atomFor(s, r ?? l);
+  const mark = (): void => {
+    if (path.length === 0) return;
+    if (l === undefined) insertPath(c.added, path);
+    else if (r === undefined) insertPath(c.removed, path);
+  };
+  if (isLeaf(a, l, r)) {
+    mark();
+    if (path.length > 0 && l !== undefined && r !== undefined && !jsonEqual(l, r)) insertPath(c.modified, path);
+    return;
+  }
+  for (const p of pairs(a, l, r)) walkCompare(p.l, p.r, p.shape, [...path, p.pe], c);
+  mark();
+}
+
+/** typed.Merge with "keep right": maps and map/set lists merge item by item, leaves take the right side. */
+export function mergeObjects(l: Json | undefined, r: Json | undefined, s: Schema | undefined): Json | undefined {
+  const a = atomFor(s, r ?? l);
+  if (isLeaf(a, l, r)) return structuredClone(r !== undefined ? r : l);
+  const merged = pairs(a, l, r).map((p) => ({ pe: p.pe, v: mergeObjects(p.l, p.r, p.shape) }));
+  if (a.kind === 'list') {
+    const items = merged.filter((m) => m.v !== undefined).map((m) => m.v!);
+    return items.length > 0 ? items : undefined;
+  }
+  const out: JsonMap = {};
+  for (const m of merged) if (m.v !== undefined) out[m.pe.slice(2)] = m.v;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function subset(set: FieldSet, pe: string): FieldSet {
+  return set.children.get(pe) ?? emptySet();
+}
+
+/**
+ * typed.RemoveItems: drops every member of `set` (with everything under it) and descends where
+ * the set goes deeper. Like the original, a map or list left empty by the removal becomes null.
+ */
+export function removeItems(v: Json, set: FieldSet, s: Schema | undefined): Json {
+  const a = atomFor(s, v);
+  if (a.kind === 'scalar') return structuredClone(v);
+  if (a.atomic || isEmptyish(v)) return null;
+  if (a.kind === 'list' && Array.isArray(v)) {
+    const items: Json[] = [];
+    v.forEach((item, i) => {
+      const pe = itemElement(a, item, i);
+      if (hasPath(set, [pe])) return;
+      const sub = subset(set, pe);
+      items.push(isEmptySet(sub) ? structuredClone(item) : removeItems(item, sub, a.elem));
+    });
+    return items.length > 0 ? items : null;
+  }
+  if (a.kind === 'map' && isMap(v)) {
+    const out: JsonMap = {};
+    for (const [k, child] of Object.entries(v)) {
+      if (child === undefined) continue;
+      const pe = fieldElement(k);
+      if (hasPath(set, [pe])) continue;
+      const sub = subset(set, pe);
+      out[k] = isEmptySet(sub) ? structuredClone(child) : removeItems(child, sub, fieldShape(a, k));
+    }
+    return Object.keys(out).length > 0 ? out : null;
+  }
+  return structuredClone(v);
+}
+
+/**
+ * Set.EnsureNamedFieldsAreMembers: declared struct fields that have owned contents become members
+ * themselves (for a set made of `spec.a`, `spec` joins), so removing them removes the struct.
+ */
+export function ensureNamedFieldsAreMembers(set: FieldSet, s: Schema | undefined): FieldSet {
+  const a = schemaAtom(s);
+  const out: FieldSet = { members: new Set(set.members), children: new Map() };
+  for (const [pe, child] of set.children) {
+    let shape: Schema | undefined;
+    if (a?.kind === 'map' && pe.startsWith('f:')) {
+      const name = pe.slice(2);
+      shape = Object.hasOwn(a.fields, name) ? a.fields[name] : a.elem;
+      if (Object.hasOwn(a.fields, name)) out.members.add(pe);
+    } else if (a?.kind === 'list' && pe.startsWith('k:')) {
+      shape = a.elem;
+    }
+    out.children.set(pe, ensureNamedFieldsAreMembers(child, shape));
+  }
+  return out;
+}
