@@ -90,24 +90,23 @@ export class ResourceRegistry {
     return v ? { def, version: v } : undefined;
   }
 
-  /** Served group/versions, preferred (storage) version first. */
+  /** Served group/versions, highest priority (preferred) first. */
   groups(): { group: string; versions: string[]; preferred: string }[] {
-    const out = new Map<string, { versions: string[]; preferred: string }>();
+    const out = new Map<string, { versions: string[] }>();
     for (const def of this.all) {
       if (def.group === '') continue;
       for (const v of def.versions) {
         if (!v.served) continue;
-        const g = out.get(def.group) ?? { versions: [], preferred: '' };
+        const g = out.get(def.group) ?? { versions: [] };
         if (!g.versions.includes(v.name)) g.versions.push(v.name);
-        if (v.storage) g.preferred = v.name;
         out.set(def.group, g);
       }
     }
-    return [...out].map(([group, g]) => ({
-      group,
-      versions: sortVersions(g.versions),
-      preferred: g.preferred || sortVersions(g.versions)[0]!,
-    }));
+    // Like the apiextensions discovery controller: the preferred version is the highest by kube-aware priority.
+    return [...out].map(([group, g]) => {
+      const versions = sortVersions(g.versions);
+      return { group, versions, preferred: versions[0]! };
+    });
   }
 
   /** Resources served at `group`/`version`. */

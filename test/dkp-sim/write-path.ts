@@ -55,7 +55,9 @@ function apiVersionOf(t: Target): string {
 function pruneBody(t: Target, obj: Obj): string[] {
   const { apiVersion, kind, metadata, ...rest } = obj;
   const body = { apiVersion, kind, metadata: { name: metadata.name }, ...rest } as Obj;
-  const paths = pruneUnknownFields(t.version.schema, body).filter((p) => !/^\.(apiVersion|kind|metadata)(\.|$)/.test(p));
+  const paths = pruneUnknownFields(t.version.schema, body)
+    .map((p) => (p.startsWith('.') ? p : `.${p}`))
+    .filter((p) => !/^\.(apiVersion|kind|metadata)(\.|$)/.test(p));
   for (const k of Object.keys(obj)) if (!['apiVersion', 'kind', 'metadata'].includes(k)) delete obj[k];
   for (const [k, v] of Object.entries(body)) if (!['apiVersion', 'kind', 'metadata'].includes(k)) obj[k] = v;
   return [...dropUnknownMeta(obj), ...paths];

@@ -1,0 +1,239 @@
+/**
+ * dkp-sim's Kubernetes API over raw HTTP: discovery, CRUD with the apiserver's Status errors,
+ * optimistic concurrency, the status subresource, patches, field validation, finalizers,
+ * preconditions, dry runs, selectors and paging.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { start, type SimInstance } from './index.ts';
+import { call, lease, moduleSource, msPath } from './test-helpers.ts';
+
+let sim: SimInstance;
+let base: string;
+
+beforeAll(async () => {
+  sim = await start({ controller: false });
+  base = sim.url;
+});
+afterAll(async () => {
+  await sim.stop();
+});
+
+describe('discovery', () => {
+  it('lists the deckhouse.io and coordination.k8s.io groups with their preferred versions', async () => {
+    const r = await call(base, 'GET', '/apis');
+    expect(r.body.kind).toBe('APIGroupList');
+    const dh = r.body.groups.find((g: { name: string }) => g.name === 'deckhouse.io');
+    expect(dh.versions.map((v: { version: string }) => v.version)).toEqual(['v1alpha2', 'v1alpha1']);
+    // Like the real apiextensions discovery: the highest version by priority is preferred.
+    expect(dh.preferredVersion.version).toBe('v1alpha2');
+    expect(r.body.groups.map((g: { name: string }) => g.name)).toContain('coordination.k8s.io');
+  });
+
+  it('serves APIResourceLists with short names, verbs and status subresources; MUP only in v1alpha2', async () => {
+    const v1 = await call(base, 'GET', '/apis/deckhouse.io/v1alpha1');
+    const names = v1.body.resources.map((r: { name: string }) => r.name);
+    expect(names).toEqual(expect.arrayContaining(['modulesources', 'modulesources/status', 'moduleconfigs', 'modulereleases', 'modules']));
+    expect(names).not.toContain('moduleupdatepolicies');
+    const ms = v1.body.resources.find((r: { name: string }) => r.name === 'modulesources');
+    expect(ms).toMatchObject({ singularName: 'modulesource', namespaced: false, kind: 'ModuleSource', shortNames: ['ms'] });
+    expect(ms.verbs).toEqual(expect.arrayContaining(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']));
+    const v2 = await call(base, 'GET', '/apis/deckhouse.io/v1alpha2');
+    expect(v2.body.resources.map((r: { name: string }) => r.name)).toContain('moduleupdatepolicies');
+    const leases = await call(base, 'GET', '/apis/coordination.k8s.io/v1');
+    expect(leases.body.resources[0]).toMatchObject({ name: 'leases', namespaced: true, kind: 'Lease' });
+    expect((await call(base, 'GET', '/apis/deckhouse.io/v1alpha2/modulesources')).status).toBe(404);
+  });
+
+  it('serves /version, /api and core namespaces', async () => {
+    expect((await call(base, 'GET', '/version')).body.gitVersion).toMatch(/^v1\.\d+/);
+    expect((await call(base, 'GET', '/api')).body.versions).toEqual(['v1']);
+    const ns = await call(base, 'GET', '/api/v1/namespaces');
+    expect(ns.body.items.map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual(expect.arrayContaining(['default', 'kube-system', 'd8-system', 'modsync']));
+    expect((await call(base, 'GET', '/api/v1/namespaces/modsync')).body.status.phase).toBe('Active');
+    expect((await call(base, 'DELETE', '/api/v1/namespaces/modsync')).status).toBe(405);
+  });
+});
+
+describe('create, get, update', () => {
+  it('creates with defaults, generation 1 and a uid; a second create is AlreadyExists', async () => {
+    const r = await call(base, 'POST', msPath(), moduleSource('crud-a'));
+    expect(r.status).toBe(201);
+    expect(r.body.spec.registry.scheme).toBe('HTTPS');
+    expect(r.body.metadata).toMatchObject({ generation: 1, name: 'crud-a' });
+    expect(r.body.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r.body.metadata.managedFields[0]).toMatchObject({ operation: 'Update' });
+    const again = await call(base, 'POST', msPath(), moduleSource('crud-a'));
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({
+      kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'AlreadyExists', code: 409,
+      message: 'modulesources.deckhouse.io "crud-a" already exists',
+      details: { name: 'crud-a', group: 'deckhouse.io', kind: 'modulesources' },
+    });
+  });
+
+  it('answers NotFound with the apiserver message', async () => {
+    const r = await call(base, 'GET', msPath('nope'));
+    expect(r.status).toBe(404);
+    expect(r.body).toMatchObject({ reason: 'NotFound', message: 'modulesources.deckhouse.io "nope" not found', details: { name: 'nope', group: 'deckhouse.io', kind: 'modulesources' } });
+  });
+
+  it('rejects invalid objects with 422 Invalid and causes', async () => {
+    const bad = moduleSource('Bad_Name');
+    (bad.spec as { registry: Record<string, string> }).registry.scheme = 'FTP';
+    const r = await call(base, 'POST', msPath(), bad);
+    expect(r.status).toBe(422);
+    expect(r.body.reason).toBe('Invalid');
+    expect(r.body.message).toMatch(/^ModuleSource\.deckhouse\.io "Bad_Name" is invalid: \[metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
+    expect(r.body.message).toContain('spec.registry.scheme: Unsupported value: "FTP": supported values: "HTTP", "HTTPS"');
+    expect(r.body.details.causes).toEqual(expect.arrayContaining([{ reason: 'FieldValueNotSupported', message: 'Unsupported value: "FTP": supported values: "HTTP", "HTTPS"', field: 'spec.registry.scheme' }]));
+    expect((await call(base, 'GET', msPath('Bad_Name'))).status).toBe(404);
+  });
+
+  it('enforces optimistic concurrency on PUT and skips no-op writes', async () => {
+    const created = (await call(base, 'POST', msPath(), moduleSource('crud-b'))).body;
+    const same = await call(base, 'PUT', msPath('crud-b'), created);
+    expect(same.status).toBe(200);
+    expect(same.body.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
+    const changed = structuredClone(created);
+    changed.spec.registry.repo = 'registry.example.com/other';
+    const updated = await call(base, 'PUT', msPath('crud-b'), changed);
+    expect(updated.body.metadata.generation).toBe(2);
+    expect(Number(updated.body.metadata.resourceVersion)).toBeGreaterThan(Number(created.metadata.resourceVersion));
+    const stale = await call(base, 'PUT', msPath('crud-b'), changed);
+    expect(stale.status).toBe(409);
+    expect(stale.body.message).toBe(
+      'Operation cannot be fulfilled on modulesources.deckhouse.io "crud-b": the object has been modified; please apply your changes to the latest version and try again',
+    );
+  });
+
+  it('keeps status out of main writes and everything but status out of status writes', async () => {
+    const created = (await call(base, 'POST', msPath(), { ...moduleSource('crud-c'), status: { message: 'ignored' } })).body;
+    expect(created.status).toBeUndefined();
+    const withStatus = { ...created, status: { message: 'synced', modulesCount: 2 } };
+    withStatus.spec = { registry: { ...created.spec.registry, repo: 'registry.example.com/changed' } };
+    const s = await call(base, 'PUT', msPath('crud-c', 'status'), withStatus);
+    expect(s.status).toBe(200);
+    expect(s.body.status).toEqual({ message: 'synced', modulesCount: 2 });
+    expect(s.body.spec.registry.repo).toBe('registry.example.com/crud-c');
+    expect(s.body.metadata.generation).toBe(1);
+    const main = await call(base, 'PUT', msPath('crud-c'), { ...s.body, status: { message: 'client' } });
+    expect(main.body.status.message).toBe('synced');
+    expect((await call(base, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/default/leases/x/status', lease('x', 'default'))).status).toBe(404);
+  });
+
+  it('creates names from generateName', async () => {
+    const r = await call(base, 'POST', msPath(), { ...moduleSource(''), metadata: { generateName: 'gen-' } });
+    expect(r.status).toBe(201);
+    expect(r.body.metadata.name).toMatch(/^gen-[a-z0-9]{5}$/);
+  });
+
+  it('serves namespaced Leases only in existing namespaces', async () => {
+    const ok = await call(base, 'POST', '/apis/coordination.k8s.io/v1/namespaces/modsync/leases', lease('lock', 'modsync'));
+    expect(ok.status).toBe(201);
+    const missing = await call(base, 'POST', '/apis/coordination.k8s.io/v1/namespaces/ghost/leases', lease('lock', 'ghost'));
+    expect(missing.status).toBe(404);
+    expect(missing.body.message).toBe('namespaces "ghost" not found');
+    const all = await call(base, 'GET', '/apis/coordination.k8s.io/v1/leases');
+    expect(all.body.items.map((l: { metadata: { namespace: string } }) => l.metadata.namespace)).toEqual(['modsync']);
+  });
+});
+
+describe('patches and field validation', () => {
+  it('merge-patches and JSON-patches; strategic merge patch is 415 as for every CR', async () => {
+    await call(base, 'POST', msPath(), moduleSource('patch-a'));
+    const m = await call(base, 'PATCH', msPath('patch-a'), { metadata: { annotations: { team: 'a' } } }, 'application/merge-patch+json');
+    expect(m.body.metadata.annotations).toEqual({ team: 'a' });
+    expect(m.body.metadata.generation).toBe(1);
+    const j = await call(base, 'PATCH', msPath('patch-a'), [{ op: 'replace', path: '/spec/registry/repo', value: 'registry.example.com/j' }], 'application/json-patch+json');
+    expect(j.body.spec.registry.repo).toBe('registry.example.com/j');
+    expect(j.body.metadata.generation).toBe(2);
+    const s = await call(base, 'PATCH', msPath('patch-a'), { metadata: { labels: { a: 'b' } } }, 'application/strategic-merge-patch+json');
+    expect(s.status).toBe(415);
+    expect(s.body.reason).toBe('UnsupportedMediaType');
+    expect((await call(base, 'PATCH', msPath('missing'), {}, 'application/merge-patch+json')).status).toBe(404);
+  });
+
+  it('prunes unknown fields with a Warning by default, rejects them under Strict, drops them silently under Ignore', async () => {
+    const body = moduleSource('fv-a');
+    (body.spec as Record<string, unknown>).foo = 1;
+    const strict = await call(base, 'POST', `${msPath()}?fieldValidation=Strict`, body);
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe('ModuleSource in version "v1alpha1" cannot be handled as a ModuleSource: strict decoding error: unknown field "spec.foo"');
+    const warn = await call(base, 'POST', msPath(), body);
+    expect(warn.status).toBe(201);
+    expect(warn.headers.get('warning')).toBe('299 - "unknown field \\"spec.foo\\""');
+    expect(warn.body.spec.foo).toBeUndefined();
+    const ignore = await call(base, 'POST', `${msPath()}?fieldValidation=Ignore`, { ...body, metadata: { name: 'fv-b' } });
+    expect(ignore.headers.get('warning')).toBeNull();
+    expect(ignore.body.spec.foo).toBeUndefined();
+  });
+});
+
+describe('delete', () => {
+  it('keeps objects with finalizers until the last one is removed', async () => {
+    await call(base, 'POST', msPath(), { ...moduleSource('del-a'), metadata: { name: 'del-a', finalizers: ['example.com/hold'] } });
+    const d = await call(base, 'DELETE', msPath('del-a'));
+    expect(d.status).toBe(200);
+    expect(d.body.metadata.deletionTimestamp).toMatch(/Z$/);
+    expect((await call(base, 'GET', msPath('del-a'))).status).toBe(200);
+    const released = await call(base, 'PATCH', msPath('del-a'), { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    expect(released.status).toBe(200);
+    expect((await call(base, 'GET', msPath('del-a'))).status).toBe(404);
+  });
+
+  it('checks uid and resourceVersion preconditions', async () => {
+    const created = (await call(base, 'POST', msPath(), moduleSource('del-b'))).body;
+    const uid = await call(base, 'DELETE', msPath('del-b'), { preconditions: { uid: 'other' } });
+    expect(uid.status).toBe(409);
+    expect(uid.body.message).toBe(`Operation cannot be fulfilled on modulesources.deckhouse.io "del-b": Precondition failed: UID in precondition: other, UID in object meta: ${created.metadata.uid}`);
+    const rv = await call(base, 'DELETE', msPath('del-b'), { preconditions: { resourceVersion: '1' } });
+    expect(rv.status).toBe(409);
+    expect(rv.body.message).toContain('Precondition failed: ResourceVersion in precondition: 1');
+    expect((await call(base, 'DELETE', msPath('del-b'), { preconditions: { uid: created.metadata.uid } })).status).toBe(200);
+    expect((await call(base, 'GET', msPath('del-b'))).status).toBe(404);
+  });
+
+  it('does not persist dry-run writes', async () => {
+    const c = await call(base, 'POST', `${msPath()}?dryRun=All`, moduleSource('dry-a'));
+    expect(c.status).toBe(201);
+    expect(c.body.spec.registry.scheme).toBe('HTTPS');
+    expect((await call(base, 'GET', msPath('dry-a'))).status).toBe(404);
+    await call(base, 'POST', msPath(), moduleSource('dry-b'));
+    expect((await call(base, 'DELETE', `${msPath('dry-b')}?dryRun=All`)).status).toBe(200);
+    expect((await call(base, 'GET', msPath('dry-b'))).status).toBe(200);
+  });
+});
+
+describe('list', () => {
+  it('filters by label and field selectors', async () => {
+    for (const [name, tier] of [['sel-a', 'gold'], ['sel-b', 'silver'], ['sel-c', '']] as const) {
+      const labels: Record<string, string> = { suite: 'sel' };
+      if (tier) labels.tier = tier;
+      await call(base, 'POST', msPath(), { ...moduleSource(name), metadata: { name, labels } });
+    }
+    const names = async (q: string): Promise<string[]> =>
+      (await call(base, 'GET', `${msPath()}?${q}`)).body.items.map((i: { metadata: { name: string } }) => i.metadata.name);
+    expect(await names('labelSelector=tier%3Dgold')).toEqual(['sel-a']);
+    expect(await names('labelSelector=tier%3D%3Dgold')).toEqual(['sel-a']);
+    expect(await names('labelSelector=suite%3Dsel,tier!%3Dgold')).toEqual(['sel-b', 'sel-c']);
+    expect(await names(`labelSelector=${encodeURIComponent('tier in (gold,silver)')}`)).toEqual(['sel-a', 'sel-b']);
+    expect(await names(`labelSelector=${encodeURIComponent('suite,tier notin (gold)')}`)).toEqual(['sel-b', 'sel-c']);
+    expect(await names('labelSelector=suite,!tier')).toEqual(['sel-c']);
+    expect(await names('fieldSelector=metadata.name%3Dsel-b')).toEqual(['sel-b']);
+    expect((await call(base, 'GET', `${msPath()}?fieldSelector=spec.x%3D1`)).status).toBe(400);
+  });
+
+  it('pages with limit and an opaque continue token at a stable resourceVersion', async () => {
+    const first = await call(base, 'GET', `${msPath()}?labelSelector=suite%3Dsel&limit=2`);
+    expect(first.body.kind).toBe('ModuleSourceList');
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.metadata.remainingItemCount).toBe(1);
+    const token = first.body.metadata.continue as string;
+    expect(token).not.toContain('sel-b');
+    const second = await call(base, 'GET', `${msPath()}?labelSelector=suite%3Dsel&limit=2&continue=${encodeURIComponent(token)}`);
+    expect(second.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['sel-c']);
+    expect(second.body.metadata.continue).toBeUndefined();
+    expect(second.body.metadata.resourceVersion).toBe(first.body.metadata.resourceVersion);
+    expect((await call(base, 'GET', `${msPath()}?continue=garbage`)).status).toBe(400);
+  });
+});
