@@ -51,7 +51,7 @@ export interface KubeAdapterOptions {
 }
 
 /** The API request verbs the adapter reports to `onRequest` and in logs. */
-export type RequestVerb = 'list' | 'get' | 'apply' | 'patch' | 'delete' | 'create' | 'update';
+export type RequestVerb = 'list' | 'get' | 'apply' | 'patch' | 'delete';
 
 /** A JSON value straight from a response body. */
 export type RawBody = JsonObject;

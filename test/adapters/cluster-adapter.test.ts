@@ -58,7 +58,8 @@ describe('reading', () => {
     await cluster.apply(moduleConfig('list-a', { version: 1 }), { dryRun: false });
     await cluster.apply(moduleConfig('list-b', { version: 1 }), { dryRun: false });
 
-    const reader = adapter();
+    const seen: string[] = [];
+    const reader = adapter({ onRequest: (verb, kind) => seen.push(`${verb} ${kind}`) });
     sim.control.resetRequests();
     const configs = await reader.list('ModuleConfig');
     for (const kind of CLUSTER_KINDS) await reader.list(kind);
@@ -70,6 +71,7 @@ describe('reading', () => {
     // deckhouse.io/v1alpha1 and v1alpha2 (ModuleUpdatePolicy), each asked once.
     expect(counts.byVerb.discovery).toBe(2);
     expect(counts.byVerb.get).toBe(0);
+    expect(seen).toEqual(['list ModuleConfig', ...CLUSTER_KINDS.map((k) => `list ${k}`)]);
   });
 
   it('follows continue tokens through a paged list', async () => {
