@@ -214,7 +214,9 @@ export function locateIn(doc: Document.Parsed, lineCounter: LineCounter, path: O
       if (pair) {
         keyNode = pair.key as Node;
         next = (pair.value as Node | null) ?? null;
-        if (!next) {
+        // `key:` with nothing after it: point at the key, not at the empty spot after it.
+        const empty = next && isScalar(next) && next.range && next.range[0] === next.range[1];
+        if (!next || empty) {
           offset = keyNode.range?.[0] ?? offset;
           break;
         }
