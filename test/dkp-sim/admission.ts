@@ -172,8 +172,10 @@ function moduleConfigWebhook(req: AdmissionRequest, view: ClusterView): Verdict 
       return deny(`the '${source}' module source is an unavailable source for the '${name}' module, available sources: [${available.join(' ')}]`);
     }
     if (newEnabled && (source === undefined || source === '') && available.length > 1) {
+      // Deckhouse writes "didn’t" with a typographic apostrophe; Node cannot put non-Latin-1
+      // text in a header (the whole request would fail), so the warning says "didn't".
       warnings.push(
-        `module '${name}' is enabled but didn’t run because multiple sources were found (${available.join(', ')}), please specify a source in ModuleConfig resource `,
+        `module '${name}' is enabled but didn't run because multiple sources were found (${available.join(', ')}), please specify a source in ModuleConfig resource `,
       );
     }
   }
@@ -208,9 +210,13 @@ function allow(warnings: string[] = []): Verdict {
   return { allowed: true, warnings };
 }
 
-/** kube-apiserver's webhook rejection: 400, no reason, `admission webhook "<name>" denied the request: <msg>`. */
+/**
+ * kube-apiserver's webhook rejection: code 400 and an empty reason (kubewebhook sets neither
+ * reason nor details), so kubectl prints `Error from server: admission webhook "<name>" denied
+ * the request: <msg>`. The reason is an explicit '' so the API layer does not default one.
+ */
 function webhookDenial(webhook: string, message: string): Verdict {
-  return { allowed: false, code: 400, message: `admission webhook "${webhook}" denied the request: ${message}`, warnings: [] };
+  return { allowed: false, code: 400, reason: '', message: `admission webhook "${webhook}" denied the request: ${message}`, warnings: [] };
 }
 
 /** kube-apiserver's VAP rejection: admission.NewForbidden with the policy's reason (all of DKP's say Forbidden → 403). */

@@ -79,7 +79,7 @@ function scan(api: InternalApi, catalog: Catalog, source: Obj): void {
   const syncTime = rfc3339(api.now());
   if (!registry || registry.error) {
     const message = registry?.error ?? unknownRepoError(repo);
-    writeStatus(api, 'modulesources', name, { ...previous, phase: 'Active', syncTime, message, modulesCount: Number(previous.modulesCount ?? 0) });
+    writeStatus(api, 'modulesources', name, { ...previous, phase: 'Active', syncTime, message });
     return;
   }
 
@@ -109,13 +109,11 @@ function scan(api: InternalApi, catalog: Catalog, source: Obj): void {
     entries.push(entry);
   }
 
-  writeStatus(api, 'modulesources', name, {
-    phase: 'Active',
-    syncTime,
-    modulesCount: entries.length,
-    modules: entries,
-    message: errors ? ERRORS_MESSAGE : '',
-  });
+  // Go's omitempty on ModuleSourceStatus: a zero count, an empty list and an empty message are left out.
+  const status: JsonMap = { phase: 'Active', syncTime };
+  if (entries.length > 0) Object.assign(status, { modulesCount: entries.length, modules: entries });
+  if (errors) status.message = ERRORS_MESSAGE;
+  writeStatus(api, 'modulesources', name, status);
   updateIfChanged(api, 'modulesources', name, (obj) => {
     const have = finalizersOf(obj);
     obj.metadata.finalizers = [...have, ...FINALIZERS.filter((f) => !have.includes(f))];
