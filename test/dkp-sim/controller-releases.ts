@@ -58,6 +58,15 @@ function reconcileModule(api: InternalApi, module: string, releases: Obj[], modu
     }
     const approved = truthy(annotationsOf(release)[APPROVED]);
     const approvedStatus = policy.mode === 'Manual' ? approved : undefined;
+    if (forced(release) && !stepTaken) {
+      // A forced release skips every check, the queue included; older Pending ones become Skipped.
+      deploy(api, release, deployed, approved);
+      deployed = api.get('modulereleases', release.metadata.name);
+      previousPending = undefined;
+      ready = false;
+      stepTaken = true;
+      continue;
+    }
     if (previousPending) {
       setPending(api, release, `awaiting for v${versionOf(previousPending)} release to be deployed`, approvedStatus);
       continue;
@@ -80,7 +89,6 @@ function reconcileModule(api: InternalApi, module: string, releases: Obj[], modu
 /** Why the release waits, or undefined when it deploys now. */
 function decide(api: InternalApi, release: Obj, deployed: Obj | undefined, policy: ResolvedPolicy, approved: boolean, moduleReady: boolean): string | undefined {
   const annotations = annotationsOf(release);
-  if (truthy(annotations['modules.deckhouse.io/force']) || truthy(annotations['release.deckhouse.io/force'])) return undefined;
   if (!deployed) return undefined; // the module's first release lands at once (apply-now)
   const next = parseVersion(versionOf(release));
   const current = parseVersion(versionOf(deployed));
@@ -145,6 +153,12 @@ function setPending(api: InternalApi, release: Obj, message: string, approved: b
     next.pullDuration ??= '0s';
     obj.status = next;
   }, 'status');
+}
+
+/** Either force annotation (Deckhouse accepts both keys). */
+function forced(release: Obj): boolean {
+  const annotations = annotationsOf(release);
+  return truthy(annotations['modules.deckhouse.io/force']) || truthy(annotations['release.deckhouse.io/force']);
 }
 
 /** A release's phase; a release the controller has not looked at yet counts as Pending. */

@@ -36,11 +36,24 @@ export function createController(api: InternalApi, catalog: Catalog, opts: Contr
   const phases = new Map<string, PhaseMemory>();
   let timer: NodeJS.Timeout | undefined;
 
+  // Each stage runs even when an earlier one failed (say, a write the API rejected), like
+  // Deckhouse's separate controllers; the first failure is rethrown at the end of the pass.
   const pass = (): void => {
-    reconcileSources(api, catalog, scans);
-    reconcileModules(api, catalog, phases);
-    reconcileConfigs(api);
-    reconcileReleases(api, (module) => moduleReady(api, module));
+    const stages = [
+      () => reconcileSources(api, catalog, scans),
+      () => reconcileModules(api, catalog, phases),
+      () => reconcileConfigs(api),
+      () => reconcileReleases(api, (module) => moduleReady(api, module)),
+    ];
+    let failure: unknown;
+    for (const stage of stages) {
+      try {
+        stage();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (failure !== undefined) throw failure;
   };
 
   return {
@@ -85,7 +98,7 @@ export function createController(api: InternalApi, catalog: Catalog, opts: Contr
         try {
           pass();
         } catch (err) {
-          // A pass that hits a concurrent client write simply retries on the next tick.
+          // Reported, then retried on the next tick (as a requeue would).
           process.emitWarning(`dkp-sim controller pass failed: ${(err as Error).message}`);
         }
       }, opts.tickMs);

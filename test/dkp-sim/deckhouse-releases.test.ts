@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCatalog, EXAMPLE_REPO } from './catalog.ts';
+import { defaultCatalog, EXAMPLE_REPO, MIRROR_REPO } from './catalog.ts';
 import { createController, type SimController } from './controller.ts';
 import { createMemoryApi, type MemoryApi } from './controller-memory-api.ts';
 import type { JsonMap, Obj } from './types.ts';
@@ -100,6 +100,61 @@ describe('Auto', () => {
     sim.run(3);
     expect(sim.releaseStatus('module-two-v1.4.0').phase).toBe('Deployed');
     expect(sim.releaseStatus('module-two-v1.3.0').phase).toBe('Superseded');
+  });
+});
+
+describe('upgrade phases', () => {
+  it('reinstall a running module through Downloading → Reconciling → Ready', () => {
+    const sim = enabledModuleTwo();
+    sim.publish('1.2.6');
+    const seen: unknown[] = [];
+    for (let i = 0; i < 4; i++) {
+      sim.run();
+      seen.push((sim.api.get('modules', 'module-two')!.status as JsonMap).phase);
+    }
+    expect(seen).toEqual(['Ready', 'Downloading', 'Reconciling', 'Ready']);
+  });
+});
+
+describe('force', () => {
+  it('deploys a forced release past the queue and skips the older Pending one', () => {
+    const sim = enabledModuleTwo({ update: { mode: 'Manual' } });
+    sim.publish('1.2.4');
+    sim.run();
+    sim.publish('1.2.5');
+    sim.run();
+    sim.api.update('modulereleases', 'module-two-v1.2.5', (o) => {
+      o.metadata.annotations = { ...((o.metadata.annotations ?? {}) as JsonMap), 'release.deckhouse.io/force': 'true' };
+    });
+    sim.run();
+    expect(sim.releaseStatus('module-two-v1.2.5').phase).toBe('Deployed');
+    expect(sim.release('module-two-v1.2.5')!.metadata.annotations).not.toHaveProperty(['release.deckhouse.io/force']);
+    sim.run();
+    expect(sim.releaseStatus('module-two-v1.2.4').phase).toBe('Skipped');
+    expect(sim.release('module-two-v1.2.4')!.metadata.labels).toMatchObject({ status: 'skipped' });
+  });
+});
+
+describe('switching the source', () => {
+  it('creates the next release from the new source, under the module policy', () => {
+    const api = createMemoryApi();
+    const ctl = createController(api, defaultCatalog(), { tickMs: 10 });
+    ctl.seed();
+    for (const [name, repo] of [['example', EXAMPLE_REPO], ['mirror', MIRROR_REPO]] as const) {
+      api.create('modulesources', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name }, spec: { registry: { repo } } });
+    }
+    api.create('moduleupdatepolicies', { apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'manual' }, spec: { update: { mode: 'Manual' } } });
+    ctl.reconcileNow();
+    api.create('moduleconfigs', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'module-one' }, spec: { enabled: true, source: 'example', updatePolicy: 'manual' } });
+    for (let i = 0; i < 4; i++) ctl.reconcileNow();
+    api.update('moduleconfigs', 'module-one', (o) => { (o.spec as JsonMap).source = 'mirror'; });
+    ctl.reconcileNow();
+
+    const release = api.get('modulereleases', 'module-one-v0.8.0')!;
+    expect(release.metadata.labels).toMatchObject({ source: 'mirror', 'modules.deckhouse.io/update-policy': 'manual' });
+    expect(release.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ModuleSource', name: 'mirror' })]);
+    expect(release.status).toMatchObject({ phase: 'Pending', message: APPROVAL });
+    expect((api.get('modules', 'module-one')!.properties as JsonMap).source).toBe('example');
   });
 });
 
