@@ -50,7 +50,8 @@ function acceptedVersions(kind: string): readonly string[] | undefined {
 function kindProblem(value: Record<string, unknown>): LocatedProblem | undefined {
   const { apiVersion, kind } = value;
   if (typeof kind !== 'string' || kind === '') return { path: [], severity: 'error', message: `kind: is required; modsync accepts ${ACCEPTED_KINDS_TEXT}` };
-  if (typeof apiVersion !== 'string' || apiVersion === '') return { path: [], severity: 'error', message: `apiVersion: is required for kind ${kind}` };
+  if (apiVersion === undefined || apiVersion === null || apiVersion === '') return { path: [], severity: 'error', message: `apiVersion: is required for kind ${kind}` };
+  if (typeof apiVersion !== 'string') return { path: ['apiVersion'], severity: 'error', message: `apiVersion: must be a string such as ${acceptedVersions(kind)?.[0] ?? 'deckhouse.io/v1alpha1'}` };
   const versions = acceptedVersions(kind);
   if (!versions) {
     return { path: ['kind'], severity: 'error', message: `kind ${kind} (${apiVersion}) is not accepted; modsync accepts only ${ACCEPTED_KINDS_TEXT}` };

@@ -94,7 +94,8 @@ export function parseKubectlYaml(text: string): unknown {
  */
 export function parseManifestFile(text: string, file: string, limits: YamlLimits = DEFAULT_YAML_LIMITS): { docs: ManifestDoc[]; issues: Issue[] } {
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, kubectlYamlOptions(lineCounter));
+  // Editors do not count a byte-order mark as a column; neither do positions here.
+  const parsed = parseAllDocuments(text.replace(/^\uFEFF/, ''), kubectlYamlOptions(lineCounter));
   const all = Array.isArray(parsed) ? parsed : [];
   const issues: Issue[] = [];
   const docs: ManifestDoc[] = [];

@@ -56,6 +56,14 @@ describe('parseManifestFile', () => {
     ]);
   });
 
+  it('counts positions like an editor in files with a byte-order mark and CRLF line ends', () => {
+    const { docs, issues } = parseManifestFile('\uFEFFkind: A\r\nspec:\r\n  x: yes\r\n', 'f.yaml');
+    expect(issues).toEqual([]);
+    expect(docs[0]?.value).toEqual({ kind: 'A', spec: { x: true } });
+    expect([docs[0]?.line, docs[0]?.col]).toEqual([1, 1]);
+    expect(positionIn(docs[0]!, ['spec', 'x'])).toEqual({ line: 3, col: 6 });
+  });
+
   it('reports a non-mapping document and keeps the others', () => {
     const { docs, issues } = parseManifestFile('kind: A\n---\njust text\n', 'f.yaml');
     expect(docs.map((d) => d.value.kind)).toEqual(['A']);
