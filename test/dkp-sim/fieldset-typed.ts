@@ -171,18 +171,65 @@ function pairs(a: Atom, l: Json | undefined, r: Json | undefined): Array<{ pe: s
     for (const k of Object.keys(lm)) if (lm[k] !== undefined) out.push({ pe: fieldElement(k), l: lm[k], r: rm[k], shape: fieldShape(a, k) });
     for (const k of Object.keys(rm)) if (rm[k] !== undefined && lm[k] === undefined) out.push({ pe: fieldElement(k), l: undefined, r: rm[k], shape: fieldShape(a, k) });
   } else if (a.kind === 'list') {
-    const ll = Array.isArray(l) ? l : [];
-    const rl = Array.isArray(r) ? r : [];
-    const right = new Map<string, Json>();
-    rl.forEach((item, i) => right.set(itemElement(a, item, i), item));
-    const seen = new Set<string>();
-    ll.forEach((item, i) => {
-      const pe = itemElement(a, item, i);
-      if (seen.has(pe)) return;
-      seen.add(pe);
-      out.push({ pe, l: item, r: right.get(pe), shape: a.elem });
-    });
-    for (const [pe, item] of right) if (!seen.has(pe)) out.push({ pe, l: undefined, r: item, shape: a.elem });
+    const left = indexItems(a, l);
+    const right = indexItems(a, r);
+    for (const pe of mergedOrder([...left.keys()], [...right.keys()])) out.push({ pe, l: left.get(pe), r: right.get(pe), shape: a.elem });
+  }
+  return out;
+}
+
+/** List items by path element, first occurrence wins (duplicates are a validation matter). */
+function indexItems(a: Atom & { kind: 'list' }, v: Json | undefined): Map<string, Json> {
+  const out = new Map<string, Json>();
+  if (Array.isArray(v)) v.forEach((item, i) => {
+    const pe = itemElement(a, item, i);
+    if (!out.has(pe)) out.set(pe, item);
+  });
+  return out;
+}
+
+/**
+ * The item order of a merged granular list, as structured-merge-diff computes it: items both
+ * sides have follow the right (applied) order, left-only items stay where they were, right-only
+ * items come in at their place in the right order.
+ */
+function mergedOrder(lhs: string[], rhs: string[]): string[] {
+  const inLeft = new Set(lhs);
+  const inRight = new Set(rhs);
+  const shared = rhs.filter((pe) => inLeft.has(pe));
+  let next = shared.shift();
+  const out: string[] = [];
+  let li = 0;
+  let ri = 0;
+  while (li < lhs.length || ri < rhs.length) {
+    const before = li + ri;
+    if (li < lhs.length && ri < rhs.length) {
+      const pe = lhs[li]!;
+      if (pe === rhs[ri]) {
+        out.push(pe);
+        li++;
+        ri++;
+        next = shared.shift();
+        continue;
+      }
+      if (inRight.has(pe) && next !== undefined && next !== pe) {
+        li++;
+        continue;
+      }
+    }
+    if (li < lhs.length && !inRight.has(lhs[li]!)) {
+      out.push(lhs[li]!);
+      li++;
+      continue;
+    }
+    if (ri < rhs.length) {
+      const pe = rhs[ri]!;
+      out.push(pe);
+      ri++;
+      if (next === pe) next = shared.shift();
+    }
+    // A left item already taken from the right side: skip it (guards against a stall).
+    if (li + ri === before) li++;
   }
   return out;
 }

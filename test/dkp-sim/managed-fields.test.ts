@@ -136,6 +136,15 @@ describe('serverSideApply', () => {
     expect(fieldsOf(out, 'modsync')).toEqual({ 'f:spec': { 'f:update': { 'f:windows': {} } } });
   });
 
+  it('merges set lists item by item, shared items in the applied order, others kept in place', () => {
+    const created = ms({ registry: { repo: 'r' } }, { finalizers: ['a', 'b'] });
+    created.metadata.managedFields = recordUpdate({ old: undefined, updated: created, manager: 'controller', schema: MS, apiVersion: V1, now: T1 }) as unknown as Json;
+    const out = apply({ live: created, applied: ms({ registry: { repo: 'r' } }, { finalizers: ['c', 'a'] }), manager: 'other', now: T2 });
+    expect(out.metadata.finalizers).toEqual(['c', 'a', 'b']);
+    expect(fieldsOf(out, 'other')).toEqual({ 'f:metadata': { 'f:finalizers': { 'v:"a"': {}, 'v:"c"': {} } }, 'f:spec': { 'f:registry': { 'f:repo': {} } } });
+    expect(fieldsOf(out, 'controller')).toEqual({ 'f:metadata': { 'f:finalizers': { '.': {}, 'v:"a"': {}, 'v:"b"': {} } }, 'f:spec': { '.': {}, 'f:registry': { '.': {}, 'f:repo': {} } } });
+  });
+
   it('defaulted fields are owned by nobody: another manager can set them without conflict', () => {
     const live = withDefaults(apply({ live: undefined, applied: ms({ registry: { repo: 'r' } }) }));
     expect(JSON.stringify(fieldsOf(live, 'modsync'))).not.toContain('scheme');
