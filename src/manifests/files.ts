@@ -87,7 +87,13 @@ export async function listManifestFiles(opts: WalkOptions): Promise<{ files: Man
   }
 
   const walk = async (dirReal: string, dirRel: string, ancestors: Set<string>): Promise<void> => {
-    const entries = await readdir(dirReal, { withFileTypes: true });
+    let entries;
+    try {
+      entries = await readdir(dirReal, { withFileTypes: true });
+    } catch (err) {
+      issues.push(issueError(dirRel || '.', 1, 1, `cannot read the directory (${errnoOf(err) || 'unknown error'})`));
+      return;
+    }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
@@ -114,7 +120,15 @@ export async function listManifestFiles(opts: WalkOptions): Promise<{ files: Man
         issues.push(issueError(rel, 1, 1, 'symlink points outside the repository'));
         continue;
       }
-      if (real !== abs && isExcluded(path.relative(repoReal, real).split(path.sep).join('/'), excluded)) continue;
+      if (real !== abs) {
+        const realRel = path.relative(repoReal, real).split(path.sep).join('/');
+        // `.git` holds the remote URL and maybe credentials: never read it, not even via a link.
+        if (realRel.split('/').some((seg) => seg.startsWith('.'))) {
+          issues.push(issueError(rel, 1, 1, 'symlink points into a hidden folder such as .git'));
+          continue;
+        }
+        if (isExcluded(realRel, excluded)) continue;
+      }
       if (isDir) {
         if (ancestors.has(real)) {
           issues.push(issueError(rel, 1, 1, 'symlink loop: the link points to a directory that contains it'));

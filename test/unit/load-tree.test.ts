@@ -88,6 +88,15 @@ describe('loading a tree safely', () => {
     ]);
   });
 
+  it('refuses symlinks into hidden folders such as .git', async () => {
+    await put('.git/config', '[remote "origin"]\n  url = https://user:token@example.com/repo.git\n');
+    await symlink('.git/config', path.join(repo, 'config.yaml'));
+    await symlink('.git', path.join(repo, 'gitdir'));
+    const { text } = await load();
+    expect(text).toEqual(['config.yaml:1:1: error: symlink points into a hidden folder such as .git', 'gitdir:1:1: error: symlink points into a hidden folder such as .git']);
+    expect(text.join('\n')).not.toContain('token');
+  });
+
   it('follows symlinks that stay inside the checkout', async () => {
     await put('shared/base.yaml', MC('shared-module'));
     await put('clusters/prod/own.yaml', MC('own-module'));
