@@ -164,10 +164,16 @@ export async function handlePatch(ctx: SimContext, req: IncomingMessage, res: Se
   sendJson(res, 200, present(t, r.object), r.warnings);
 }
 
-function deleteOptions(text: string): { dryRun: boolean; preconditions?: Preconditions } {
+/** The parts of DeleteOptions dkp-sim honours. */
+export interface DeleteOptions {
+  dryRun: boolean;
+  preconditions?: Preconditions;
+}
+
+function deleteOptions(text: string): DeleteOptions {
   if (text.trim() === '') return { dryRun: false };
   const body = decodeBody(text) as JsonMap;
-  const out: { dryRun: boolean; preconditions?: Preconditions } = { dryRun: Array.isArray(body.dryRun) && body.dryRun.includes('All') };
+  const out: DeleteOptions = { dryRun: Array.isArray(body.dryRun) && body.dryRun.includes('All') };
   const pre = body.preconditions as JsonMap | undefined | null;
   if (pre && typeof pre === 'object') {
     out.preconditions = {};
@@ -177,15 +183,15 @@ function deleteOptions(text: string): { dryRun: boolean; preconditions?: Precond
   return out;
 }
 
-/** True when a DELETE is a dry run (query or DeleteOptions body); the body is read once. */
-export async function readDeleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<{ dryRun: boolean; preconditions?: Preconditions }> {
+/** DeleteOptions from the body, with `dryRun=All` from the query folded in; the body is read once. */
+export async function readDeleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
   const opts = deleteOptions(await readBody(req));
   if (isDryRun(q)) opts.dryRun = true;
   return opts;
 }
 
 /** DELETE of one object. */
-export function handleDelete(ctx: SimContext, res: ServerResponse, t: Target, name: string, namespace: string | undefined, opts: { dryRun: boolean; preconditions?: Preconditions }): void {
+export function handleDelete(ctx: SimContext, res: ServerResponse, t: Target, name: string, namespace: string | undefined, opts: DeleteOptions): void {
   readOnly(t);
   const old = ctx.store.get(t.def.plural, name, namespace);
   if (!old) throw notFound(t.def, name);

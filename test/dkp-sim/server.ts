@@ -8,7 +8,7 @@ import type { CountedVerb } from './counters.ts';
 import { discoveryDocument } from './discovery.ts';
 import type { FaultRule } from './faults.ts';
 import { handleGet, handleList } from './handlers-read.ts';
-import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate, isDryRun, readDeleteOptions } from './handlers-write.ts';
+import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate, isDryRun, readDeleteOptions, type DeleteOptions } from './handlers-write.ts';
 import { mediaType, parseApiPath, sendError, sendJson, type ApiPath } from './request.ts';
 import { conflict, internalError, methodNotAllowed, MODIFIED, pathNotFound, serviceUnavailable, tooManyRequests } from './status.ts';
 import { handleWatch } from './watch.ts';
@@ -61,7 +61,7 @@ async function applyFault(ctx: SimContext, rule: FaultRule, req: IncomingMessage
   return true;
 }
 
-async function routeResource(ctx: SimContext, req: IncomingMessage, res: ServerResponse, p: Resource, q: URLSearchParams): Promise<void> {
+async function routeResource(ctx: SimContext, req: IncomingMessage, res: ServerResponse, p: Resource, q: URLSearchParams, deleteOpts: DeleteOptions): Promise<void> {
   const found = ctx.registry.find(p.group, p.version, p.plural);
   if (!found) throw pathNotFound();
   const t = found;
@@ -84,12 +84,10 @@ async function routeResource(ctx: SimContext, req: IncomingMessage, res: ServerR
     case 'PATCH':
       if (!p.name) throw methodNotAllowed();
       return handlePatch(ctx, req, res, t, p.name, ns, p.subresource, q);
-    case 'DELETE': {
-      const opts = await readDeleteOptions(req, q);
+    case 'DELETE':
       if (p.subresource) throw methodNotAllowed();
-      if (!p.name) return handleDeleteCollection(ctx, res, t, ns, q, opts);
-      return handleDelete(ctx, res, t, p.name, ns, opts);
-    }
+      if (!p.name) return handleDeleteCollection(ctx, res, t, ns, q, deleteOpts);
+      return handleDelete(ctx, res, t, p.name, ns, deleteOpts);
     default:
       throw methodNotAllowed();
   }
@@ -102,9 +100,11 @@ async function handle(ctx: SimContext, control: ControlHandler, req: IncomingMes
   const path = parseApiPath(url.pathname);
   const q = url.searchParams;
   const verb = verbOf(req, path, q);
+  // DeleteOptions may carry dryRun in the body (kubectl sends it there), so read it before counting.
+  const deleteOpts: DeleteOptions = verb === 'delete' ? await readDeleteOptions(req, q) : { dryRun: false };
   if (verb) {
     const resource = path.type === 'resource' ? path.plural : undefined;
-    ctx.counters.record(verb, resource, isDryRun(q));
+    ctx.counters.record(verb, resource, isDryRun(q) || deleteOpts.dryRun);
     const info = { verb, ...(resource ? { resource } : {}), ...(path.type === 'resource' && path.name ? { name: path.name } : {}) };
     const rule = ctx.faults.match(info);
     if (rule && (await applyFault(ctx, rule, req, res, path))) return;
@@ -116,7 +116,7 @@ async function handle(ctx: SimContext, control: ControlHandler, req: IncomingMes
     return;
   }
   if (path.type !== 'resource') throw pathNotFound();
-  return routeResource(ctx, req, res, path, q);
+  return routeResource(ctx, req, res, path, q, deleteOpts);
 }
 
 /** Creates (does not start) the HTTP server of one dkp-sim instance. */

@@ -112,8 +112,10 @@ function admit(env: WriteEnv, t: Target, operation: AdmissionRequest['operation'
   if (opts.subresource) req.subresource = opts.subresource;
   const res = env.admission(req);
   if (!res.allowed) {
-    const code = res.code ?? 403;
-    throw new ApiError(failure(code, res.reason ?? 'Forbidden', res.message ?? 'admission denied the request'));
+    const status = failure(res.code ?? 403, res.reason ?? 'Forbidden', res.message ?? 'admission denied the request');
+    // Webhook denials carry no reason (kubectl then prints "Error from server: <message>").
+    if (!status.reason) delete status.reason;
+    throw new ApiError(status);
   }
   return res.warnings;
 }
