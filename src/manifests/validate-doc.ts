@@ -9,7 +9,6 @@ import type { ManagedKind } from '../core/kinds.ts';
 import type { KubeObject } from '../core/object.ts';
 import { APPROVAL_API_VERSION, APPROVAL_KIND, APPROVAL_SCHEMA, approvalSpecOf, validateApproval } from '../kinds/approval.ts';
 import { handlerFor, HANDLERS } from '../kinds/registry.ts';
-import type { KindProblem } from '../kinds/types.ts';
 import type { ApprovalManifest, DesiredObject } from '../pipeline/load.ts';
 import type { CrdValidator, KindSchema } from './crd-schema.ts';
 import { createCrdValidator, findCrdDir, loadCrdSchemas } from './crd-schema.ts';
@@ -62,26 +61,23 @@ function kindProblem(value: Record<string, unknown>): LocatedProblem | undefined
   return undefined;
 }
 
+/** An issue for a problem found in a document, located at its node. */
+function toIssue(doc: ManifestDoc, p: LocatedProblem, subject: string | undefined): Issue {
+  const at = p.path.length === 0 ? { line: doc.line, col: doc.col } : positionIn(doc, p.path, p.target ?? 'value');
+  return p.severity === 'error' ? issueError(doc.file, at.line, at.col, p.message, subject) : issueWarning(doc.file, at.line, at.col, p.message, subject);
+}
+
 /** Validates a document and builds its DesiredObject or ApprovalManifest when it is valid. */
 export function validateDocument(doc: ManifestDoc, validator: CrdValidator): DocResult {
   const value = doc.value;
-  const issues: Issue[] = [];
-  const report = (p: LocatedProblem, subject?: string): void => {
-    const at = p.path.length === 0 ? { line: doc.line, col: doc.col } : positionIn(doc, p.path, p.target ?? 'value');
-    issues.push(p.severity === 'error' ? issueError(doc.file, at.line, at.col, p.message, subject) : issueWarning(doc.file, at.line, at.col, p.message, subject));
-  };
-
   const rawName = (value.metadata as { name?: unknown } | null | undefined)?.name;
   const subject = typeof rawName === 'string' && rawName && typeof value.kind === 'string' ? `${value.kind}/${rawName}` : undefined;
   const badKind = kindProblem(value);
-  if (badKind) {
-    report(badKind, subject);
-    return { issues };
-  }
+  if (badKind) return { issues: [toIssue(doc, badKind, subject)] };
+
   const apiVersion = value.apiVersion as string;
   const kind = value.kind as string;
   const problems: LocatedProblem[] = [...checkMetadata(value)];
-
   const checked: Record<string, unknown> = { ...value };
   if ('status' in checked) {
     problems.push({ path: ['status'], severity: 'warning', message: 'status: written by the controller, ignored here; remove it', target: 'key' });
@@ -91,23 +87,18 @@ export function validateDocument(doc: ManifestDoc, validator: CrdValidator): Doc
   problems.push(...findMisplacedPlaceholders(checked));
   const obj = checked as unknown as KubeObject;
   problems.push(...(isManagedKind(kind) ? handlerFor(kind).validate(obj) : validateApproval(obj)));
-  for (const p of problems) report(p, subject);
+  const issues = problems.map((p) => toIssue(doc, p, subject));
   if (problems.some((p) => p.severity === 'error')) return { issues };
 
-  if (kind === APPROVAL_KIND) {
-    return { approval: { ...approvalSpecOf(obj), file: doc.file, line: doc.line }, issues };
-  }
-  return buildObject(doc, kind as ManagedKind, obj, validator, issues, subject);
+  if (!isManagedKind(kind)) return { approval: { ...approvalSpecOf(obj), file: doc.file, line: doc.line }, issues };
+  const built = buildObject(doc, kind, obj, validator, subject);
+  return { ...built, issues: [...issues, ...built.issues] };
 }
 
-function buildObject(doc: ManifestDoc, kind: ManagedKind, written: KubeObject, validator: CrdValidator, issues: Issue[], subject: string | undefined): DocResult {
-  const handler = handlerFor(kind);
-  const { object, warnings } = handler.toApplied(written);
-  const at = (p: KindProblem) => positionIn(doc, p.path);
-  for (const w of warnings) {
-    const pos = at(w);
-    issues.push(w.severity === 'error' ? issueError(doc.file, pos.line, pos.col, w.message, subject) : issueWarning(doc.file, pos.line, pos.col, w.message, subject));
-  }
+/** The object as modsync will apply it: converted, without namespace; its conversion re-checked. */
+function buildObject(doc: ManifestDoc, kind: ManagedKind, written: KubeObject, validator: CrdValidator, subject: string | undefined): DocResult {
+  const { object, warnings } = handlerFor(kind).toApplied(written);
+  const issues = warnings.map((w) => toIssue(doc, w, subject));
   if (object.metadata.namespace !== undefined) {
     object.metadata = { ...object.metadata };
     delete object.metadata.namespace;
@@ -115,8 +106,7 @@ function buildObject(doc: ManifestDoc, kind: ManagedKind, written: KubeObject, v
   // A conversion must produce what the written version's schema accepts; say so if not.
   if (object.apiVersion !== written.apiVersion) {
     for (const p of validator.validate(object.apiVersion, kind, object)) {
-      const pos = at({ path: p.path, message: p.message, severity: 'error' });
-      issues.push(issueError(doc.file, pos.line, pos.col, `after conversion to ${object.apiVersion}: ${p.message}`, subject));
+      issues.push(toIssue(doc, { ...p, severity: 'error', message: `after conversion to ${object.apiVersion}: ${p.message}` }, subject));
     }
   }
   if (issues.some((i) => i.severity === 'error')) return { issues };
