@@ -30,7 +30,7 @@ export function isRemoteRepo(repo: string): boolean {
 export function createGitPort(config: Config, env: Record<string, string | undefined>, redactor: Redactor, logger: Logger): GitPort {
   const repo = config.git.repo;
   if (!repo) throw new ModsyncError('ConfigInvalid', 'no repository given: set --repo (or MODSYNC_REPO, or git.repo in the config file)');
-  if (!isRemoteRepo(repo)) return createLocalDir({ dir: resolve(repo) });
+  if (!isRemoteRepo(repo)) return createLocalDir({ dir: resolve(repo), branch: config.git.branch });
   const auth = loadGitAuth({ tokenFile: config.git.tokenFile || undefined, tokenEnv: config.git.tokenEnv || undefined, username: config.git.username, env, redactor });
   return createIsoGit({
     url: repo,
@@ -42,6 +42,7 @@ export function createGitPort(config: Config, env: Record<string, string | undef
     timeoutMs: config.git.timeoutSeconds * 1000,
     pushRetries: config.git.pushRetries,
     logger,
+    redactor,
   });
 }
 

@@ -41,7 +41,8 @@ async function waitForModule(name: string, ports: SyncPorts, opts: ApplyStageOpt
   }
 }
 
-function needsModule(obj: KubeObject): boolean {
+/** An enabled ModuleConfig: Deckhouse's webhook rejects creating one before its Module exists. */
+export function needsModule(obj: KubeObject): boolean {
   return obj.kind === 'ModuleConfig' && obj.spec?.enabled === true;
 }
 

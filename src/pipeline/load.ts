@@ -4,6 +4,7 @@
  * for every problem. Any error means the sync applies nothing. `modsync validate` is this
  * stage plus `checkReferences(state, null)`; `sync` checks references against the cluster.
  */
+import { messageOf, ModsyncError } from '../core/errors.ts';
 import type { ManagedKind } from '../core/kinds.ts';
 import type { KubeObject, ManagedObjectId } from '../core/object.ts';
 import { subjectOf } from '../core/object.ts';
@@ -65,8 +66,22 @@ export interface LoadOptions {
   limits?: YamlLimits;
 }
 
-/** Loads and validates the desired state under `root`. Never throws for bad content; only for I/O failures. */
+/**
+ * Loads and validates the desired state under `root`. Bad content never throws, it becomes
+ * issues; I/O failures (no checkout, unreadable files) throw a ModsyncError `ValidationFailed`.
+ */
 export async function loadDesiredState(opts: LoadOptions): Promise<DesiredState> {
+  try {
+    return await load(opts);
+  } catch (err) {
+    if (err instanceof ModsyncError) throw err;
+    const missing = err && typeof err === 'object' && 'code' in err && err.code === 'ENOENT' && 'path' in err && err.path === opts.repoDir;
+    const message = missing ? 'the repository directory does not exist' : `cannot read the desired state: ${messageOf(err)}`;
+    throw new ModsyncError('ValidationFailed', message, { subject: opts.repoDir, cause: err });
+  }
+}
+
+async function load(opts: LoadOptions): Promise<DesiredState> {
   const validator = opts.validator ?? (await createManifestValidator());
   const walked = await listManifestFiles({ repoDir: opts.repoDir, root: opts.root, excludePaths: opts.excludePaths });
   const issues: Issue[] = [...walked.issues];

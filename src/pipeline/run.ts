@@ -18,7 +18,7 @@ import { resolvePlaceholders } from '../manifests/placeholders.ts';
 import { approveStage, decideApprovals } from '../approvals/approve-stage.ts';
 import { requestStage, type RequestResult } from '../approvals/request-stage.ts';
 import { reportStage } from '../report/report-stage.ts';
-import { applyStage } from './apply.ts';
+import { applyStage, needsModule } from './apply.ts';
 import { guard } from './guard.ts';
 import { checkReferences, loadDesiredState, type DesiredState } from './load.ts';
 import { planChanges, refineWithDryRun, type Plan } from './plan.ts';
@@ -56,13 +56,22 @@ function managedLive(live: LiveState): Map<ManagedKind, KubeObject[]> {
   return out;
 }
 
-/** Server-side dry-runs of every create/update, to show the server's exact result (plan, --dry-run). */
+/**
+ * Server-side dry-runs of every create/update, to show the server's exact result (plan,
+ * --dry-run). An enabled ModuleConfig whose Module does not exist yet can't be dry-run (the
+ * webhook rejects it until the source publishes the module); it is shown as planned with why.
+ */
 async function dryRunChanges(plan: Plan, live: LiveState, ports: SyncPorts): Promise<ChangeSet> {
   const out: ChangeSet = [];
+  const modules = new Set((live.get('Module') ?? []).map((m) => m.metadata.name));
   for (const change of plan.changes) {
     const item = plan.toApply.find((a) => subjectOf(a.id) === change.subject);
     if (!item || change.outcome !== 'planned' || (change.action !== 'create' && change.action !== 'update')) {
       out.push(change);
+      continue;
+    }
+    if (needsModule(item.object) && !modules.has(change.id.name)) {
+      out.push({ ...change, message: `Module/${change.id.name} does not exist yet: it is enabled once its ModuleSource publishes it` });
       continue;
     }
     const current = (live.get(change.id.kind) ?? []).find((o) => o.metadata.name === change.id.name);
@@ -132,6 +141,7 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
       return guarded;
     });
     changes = plan.changes;
+    if (opts.mode !== 'sync') markFailedDryRuns(changes, stages);
 
     if (opts.mode === 'sync') {
       const modules = new Set((current.get('Module') ?? []).map((m) => m.metadata.name));
@@ -143,7 +153,7 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
       const pruneItems = plan.toDelete
         .map((d) => ({ entry: changes.find((c) => c.subject === subjectOf(d.id))!, uid: d.uid, resourceVersion: d.resourceVersion }))
         .filter((i) => i.entry && planned(i.entry));
-      const pruned = await stage('prune', 'PruneFailed', stages, p, () => pruneStage(pruneItems, p));
+      const pruned = await stage('prune', 'PruneFailed', stages, p, () => pruneStage(pruneItems, p, { waitMs: opts.moduleWaitMs }));
       const done = new Map([...applied, ...pruned].map((e) => [e.subject, e]));
       changes = changes.map((c) => done.get(c.subject) ?? c);
     }
@@ -178,6 +188,17 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
   const result: SyncResult = { commit, changes, issues, stages, failure, ok: !failure, live, requests, reportCommit };
   logSummary(result, opts, logger, performance.now() - started);
   return result;
+}
+
+/** In plan and --dry-run, an object the server refused in its dry run fails the plan stage. */
+function markFailedDryRuns(changes: ChangeSet, stages: StageResult[]): void {
+  const failed = changes.filter((c) => c.outcome === 'failed');
+  const s = stages.find((x) => x.stage === 'plan');
+  if (s && failed.length) {
+    s.ok = false;
+    s.reason = 'PlanFailed';
+    s.message = `the server refused ${failed.length} object${failed.length === 1 ? '' : 's'} in a dry run: ${failed.map((f) => f.subject).join(', ')}`;
+  }
 }
 
 /** A failed pull-request operation fails the request stage (the rest were still tried). */

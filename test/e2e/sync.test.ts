@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushFiles } from '../support/git-repo.ts';
 import { startDemoEnv, type DemoEnv } from '../support/demo-env.ts';
-import { applyAs, getObject, listObjects, logLines, modulePhase, waitFor } from './helpers.ts';
+import { applyAs, getObject, logLines, modulePhase, waitFor } from './helpers.ts';
 
 const MC_ONE = 'clusters/demo/modules/module-one.yaml';
 
@@ -34,8 +34,8 @@ describe('sync against a fresh cluster', () => {
     const created = logLines(r.stderr).filter((l) => l.msg === 'created').map((l) => l.subject);
     expect(created).toEqual([
       'ModuleSource/example',
-      'ModuleUpdatePolicy/manual-approval',
       'ModuleUpdatePolicy/stable-auto',
+      'ModuleUpdatePolicy/manual-approval',
       'ModuleConfig/module-one',
       'ModuleConfig/module-two',
     ]);
@@ -50,15 +50,14 @@ describe('sync against a fresh cluster', () => {
     const r = await env.modsync(['sync']);
     expect(r.code, r.stderr).toBe(0);
     const counts = env.sim.control.requests();
-    expect(counts.writes).toBe(0);
-    expect(counts.dryRuns).toBe(0);
-    expect(counts.byVerb.get ?? 0).toBe(0);
-    expect(counts.byVerb.apply ?? 0).toBe(0);
-    expect(counts.byVerb.patch ?? 0).toBe(0);
-    expect(counts.byVerb.list).toBe(5);
+    // The only writes are the run's own Lease (taken and released); none to module objects.
+    const { leases, ...modules } = counts.byResource;
+    expect(Object.keys(counts.byResource).sort()).toEqual(['leases', 'moduleconfigs', 'modulereleases', 'modules', 'modulesources', 'moduleupdatepolicies']);
     for (const plural of ['modulesources', 'moduleupdatepolicies', 'moduleconfigs', 'modulereleases', 'modules']) {
-      expect(counts.byResource[plural], plural).toEqual({ list: 1 });
+      expect(modules[plural], plural).toEqual({ list: 1 });
     }
+    expect(counts.writes).toBe((leases?.update ?? 0) + (leases?.create ?? 0));
+    expect(counts.dryRuns).toBe(0);
     expect(r.stdout).toMatch(/5 unchanged/);
   });
 
@@ -74,9 +73,10 @@ describe('sync against a fresh cluster', () => {
     expect(plan.stdout).toContain('~ ModuleConfig/module-one');
     expect(plan.stdout).toMatch(/spec\.settings\.replicas: 2 → 3/);
     env.sim.control.resetRequests();
-    const r = await env.modsync(['sync']);
+    const r = await env.modsync(['sync', '--no-lease']);
     expect(r.code, r.stderr).toBe(0);
     expect(env.sim.control.requests().writes).toBe(1);
+    expect(env.sim.control.requests().byResource.moduleconfigs).toEqual({ list: 1, apply: 1 });
     expect((await getObject(env, 'ModuleConfig', 'module-one'))?.spec?.settings).toEqual({ replicas: 3 });
   });
 
@@ -110,7 +110,7 @@ describe('guards', () => {
     // Remove everything else from git: 1 source + 1 policy + 2 configs = 4 deletes > budget 3.
     await pushFiles(env.bareDir, 'main', { 'clusters/demo/sources/example.yaml': null, 'clusters/demo/policies/stable-auto.yaml': null, 'clusters/demo/modules/module-one.yaml': null, 'clusters/demo/modules/module-two.yaml': null, 'clusters/demo/keep.yaml': '# nothing\n' }, 'Remove all');
     env.sim.control.resetRequests();
-    const r = await env.modsync(['sync', '--max-destructive', '3']);
+    const r = await env.modsync(['sync', '--max-destructive', '3', '--no-lease']);
     expect(r.code, r.stderr).toBe(0);
     expect(env.sim.control.requests().writes).toBe(0);
     expect(r.stdout).toMatch(/held back: 4 destructive changes exceed the budget of 3/);
@@ -118,11 +118,17 @@ describe('guards', () => {
     expect(r.stdout).toMatch(/ModuleConfig\/global.*protected/s);
     expect(r.stdout).toMatch(/ModuleUpdatePolicy\/stable-auto.*modsync\.io\/prune: disabled/s);
 
+    // A deliberate wave within the budget: module-two's module asks for confirmation before it
+    // is disabled, so Deckhouse refuses that one delete (and the policy it still uses); the
+    // others go through, and the output says how to confirm.
     const wave = await env.modsync(['sync', '--max-destructive', '10']);
-    expect(wave.code, wave.stdout + wave.stderr).toBe(0);
-    expect(await getObject(env, 'ModuleConfig', 'module-two')).toBeNull();
+    expect(wave.code, wave.stdout + wave.stderr).toBe(1);
+    expect(await getObject(env, 'ModuleConfig', 'module-one')).toBeNull();
+    expect(wave.stdout).toMatch(/ModuleConfig\/module-two \(delete, failed.*\n.*modules\.deckhouse\.io\/allow-disabling/);
+    expect(wave.stdout).toMatch(/ModuleUpdatePolicy\/manual-approval \(delete, failed.*\n.*used by the 'module-two' module config/);
     expect(await getObject(env, 'ModuleConfig', 'global')).not.toBeNull();
     expect(await getObject(env, 'ModuleUpdatePolicy', 'stable-auto')).not.toBeNull();
-    expect((await listObjects(env, 'ModuleUpdatePolicy')).map((m) => m.metadata.name)).not.toContain('manual-approval');
+    const source = await getObject(env, 'ModuleSource', 'example');
+    expect(source === null || Boolean(source.metadata.deletionTimestamp)).toBe(true);
   });
 });
