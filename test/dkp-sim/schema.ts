@@ -106,6 +106,7 @@ export function pruneUnknownFields(schema: Schema, obj: Obj): string[] {
   const root = obj as unknown as JsonMap;
   const metaPaths: string[] = [];
   pruneObjectMeta(root, '', metaPaths);
+  metaPaths.sort();
   const schemaPaths: string[] = [];
   prune(root, { ...schema, 'x-kubernetes-embedded-resource': true }, '', schemaPaths, false);
   schemaPaths.sort();
