@@ -143,6 +143,15 @@ describe('loading a tree safely', () => {
     expect((await load('clusters', ['status'])).text).toEqual([]);
   });
 
+  it('fails with a ModsyncError naming the checkout when there is none', async () => {
+    const missing = path.join(base, 'no-such-checkout');
+    await expect(loadDesiredState({ repoDir: missing, root: '.', excludePaths: [], validator })).rejects.toMatchObject({
+      name: 'ModsyncError',
+      reason: 'ValidationFailed',
+      message: `${missing}: the repository directory does not exist`,
+    });
+  });
+
   it('warns when the root holds no manifests, and errors when it does not exist', async () => {
     await mkdir(path.join(repo, 'empty'));
     expect((await load('empty')).text).toEqual(['empty:1:1: warning: no *.yaml or *.yml files under the root: the desired state is empty']);
