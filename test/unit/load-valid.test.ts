@@ -36,6 +36,7 @@ describe('the DKP examples repository', () => {
       'ModuleUpdatePolicy/hello-world-manual',
       'ModuleUpdatePolicy/rocksolid-autopatch',
       'ModuleUpdatePolicy/stable-night',
+      'ModuleUpdatePolicy/weekend',
     ]);
     expect(state.approvals).toEqual([
       { name: 'hello-world-v1.2.5', module: 'hello-world', version: '1.2.5', file: 'clusters/prod/approvals/hello-world-v1.2.5.yaml', line: 1 },
@@ -55,6 +56,8 @@ describe('the DKP examples repository', () => {
     expect(tools?.object.spec?.settings).toEqual({ schedule: '1:30', verbose: true });
     const global = state.objects.find((o) => o.id.name === 'global');
     expect(global?.object.spec?.version).toBe(2);
+    const weekend = state.objects.find((o) => o.id.name === 'weekend');
+    expect(weekend?.object.spec?.update).toEqual({ mode: 'Auto', windows: [{ days: ['Sat', 'Sun'], from: '8:00', to: '20:30' }] });
   });
 
   it('keeps placeholders unresolved in both the applied object and the source', () => {
@@ -71,7 +74,7 @@ describe('the DKP examples repository', () => {
   it('loads the same state from the repository root, skipping the status folder and dot folders', async () => {
     const whole = await loadDesiredState({ repoDir: `${REPOS}valid-examples`, root: '.', excludePaths: ['status'], validator });
     expect(whole.issues).toEqual([]);
-    expect(whole.objects.length).toBe(9);
+    expect(whole.objects.length).toBe(10);
   });
 });
 
