@@ -75,6 +75,8 @@ function reconcileModule(api: InternalApi, name: string, offer: Offer, memory: M
   if (mod.weight !== undefined) properties.weight = mod.weight;
   if (mod.stage) properties.stage = mod.stage;
   if (mod.disableOptions) properties.disableOptions = { ...mod.disableOptions };
+  const updatePolicy = str(mc, ['spec', 'updatePolicy']);
+  if (updatePolicy) properties.updatePolicy = updatePolicy; // copied from the ModuleConfig as it is
 
   let view: { phase: string; conditions: Condition[]; hooksState?: string };
   if (!enabled) {
@@ -95,7 +97,6 @@ function reconcileModule(api: InternalApi, name: string, offer: Offer, memory: M
       source,
       version: `v${version}`,
       releaseChannel: policy.releaseChannel,
-      ...(str(mc, ['spec', 'updatePolicy']) ? { updatePolicy: str(mc, ['spec', 'updatePolicy']) } : {}),
       ...(mod.requirements ? { requirements: mod.requirements as JsonMap } : {}),
     });
     view = installing(name, `${source}/${version}`, mod, memory);

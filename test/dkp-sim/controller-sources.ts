@@ -95,11 +95,12 @@ function scan(api: InternalApi, catalog: Catalog, source: Obj): void {
       continue;
     }
     const head = channelHead(mod, policy.releaseChannel);
-    const pullError = head ? pullErrorText(repo, mod, policy.releaseChannel) : pullErrorText(repo, { ...mod, pullError: true }, policy.releaseChannel);
+    // No version on the policy's channel means the channel tag does not exist: MANIFEST_UNKNOWN too.
+    const pullError = pullErrorText(repo, head ? mod : { ...mod, pullError: true }, policy.releaseChannel);
     if (pullError || !head) {
       entry.version = 'unknown';
       entry.error = pullError ?? '';
-      entry.pullError = pullError ?? '';
+      entry.pullError = pullError ?? ''; // the docs' jsonpath recipe reads this deprecated alias
       errors = true;
     } else {
       entry.version = `v${head}`;

@@ -154,7 +154,7 @@ describe('switching the source', () => {
     expect(release.metadata.labels).toMatchObject({ source: 'mirror', 'modules.deckhouse.io/update-policy': 'manual' });
     expect(release.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ModuleSource', name: 'mirror' })]);
     expect(release.status).toMatchObject({ phase: 'Pending', message: APPROVAL });
-    expect((api.get('modules', 'module-one')!.properties as JsonMap).source).toBe('example');
+    expect(api.get('modules', 'module-one')!.properties).toMatchObject({ source: 'example', updatePolicy: 'manual', availableSources: ['example', 'mirror'] });
   });
 });
 
