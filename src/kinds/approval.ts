@@ -11,6 +11,7 @@ import { getPath } from '../manifests/values.ts';
 import { MODULE_NAME } from './module-config.ts';
 import type { KindProblem } from './types.ts';
 
+/** apiVersion and kind of approval files (modsync's own group; never sent to the cluster). */
 export const APPROVAL_API_VERSION = 'modsync.io/v1alpha1';
 export const APPROVAL_KIND = 'ModuleReleaseApproval';
 

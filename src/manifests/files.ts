@@ -20,6 +20,7 @@ export interface ManifestFile {
   absPath: string;
 }
 
+/** Where to look: the checkout, the desired-state folder in it, and what to leave out. */
 export interface WalkOptions {
   repoDir: string;
   /** Folder inside the repository holding the desired state ('.' = the whole repository). */

@@ -19,6 +19,7 @@ export interface Issue {
   subject?: string;
 }
 
+/** Output formats of `modsync validate --output`. */
 export type IssueFormat = 'text' | 'json' | 'github';
 
 /** Builds an error issue; the shorthand keeps call sites to one line. */

@@ -83,6 +83,7 @@ export function findMisplacedPlaceholders(value: unknown, path: ObjectPath = [])
   return [];
 }
 
+/** Where secrets come from at sync time, and the redactor that must learn them. */
 export interface ResolveOptions {
   /** Folder of mounted secret files; '' to use env vars only. */
   secretsDir: string;

@@ -21,6 +21,7 @@ export interface YamlLimits {
   maxDocuments: number;
 }
 
+/** Far above real manifests (a handful of anchors, a few documents per file). */
 export const DEFAULT_YAML_LIMITS: YamlLimits = { maxAliasCount: 100, maxDocuments: 500 };
 
 /** One non-empty YAML document of a file, as a mapping, with what is needed to locate paths. */

@@ -54,6 +54,7 @@ export interface DesiredState {
   files: number;
 }
 
+/** Options of loadDesiredState; `validator`, `maxFileBytes` and `limits` have safe defaults. */
 export interface LoadOptions {
   repoDir: string;
   /** Folder inside the repository; '.' for the whole repository. */
