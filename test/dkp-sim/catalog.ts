@@ -91,7 +91,6 @@ export function defaultCatalog(): Catalog {
               '1.2.4': { fixes: ['Reduce memory requests.'] },
               '1.2.5': { features: ['Add Prometheus metrics endpoint.'] },
             },
-            disableOptions: { confirmation: true, message: 'Disabling the module deletes the data it stores.' },
           },
           { name: 'module-broken', channels: { Stable: ['0.1.0'] }, pullError: true },
           {
@@ -100,6 +99,8 @@ export function defaultCatalog(): Catalog {
             weight: 920,
             stage: 'Preview',
             hookError: `ModuleRun failed in phase 'OnStartup': hook 'check_storage' failed: StorageClass "fast-ssd" not found`,
+            // like the docs' acme-backup example: disabling it needs the allow-disabling annotation
+            disableOptions: { confirmation: true, message: 'Disabling the module stops all scheduled backups.' },
           },
         ],
       },

@@ -205,6 +205,17 @@ spec:
     expect(await jsonpath('module module-faulty', `{.status.conditions[?(@.type=="IsReady")].reason}`)).toBe('HookError');
   });
 
+  it('disables a module that asks for confirmation only with the allow-disabling annotation', async () => {
+    const denied = await kubectl('patch', 'mc', 'module-faulty', '--type=merge', '-p', '{"spec":{"enabled":false}}');
+    expect(denied.stderr.trim()).toBe(
+      'Error from server: admission webhook "module-configs.deckhouse-webhook.deckhouse.io" denied the request: Disabling the module stops all scheduled backups.' +
+      "Please annotate ModuleConfig with `modules.deckhouse.io/allow-disabling=true` if you're sure that you want to disable the module.");
+    await ok('annotate', 'mc', 'module-faulty', 'modules.deckhouse.io/allow-disabling=true');
+    await ok('patch', 'mc', 'module-faulty', '--type=merge', '-p', '{"spec":{"enabled":false}}');
+    await until('module-faulty to be Available again', async () => (await jsonpath('module module-faulty', '{.status.phase}')) === 'Available');
+    await until('the one-shot annotation to be removed', async () => (await jsonpath('mc module-faulty', '{.metadata.annotations}')) === '');
+  });
+
   it('rejects enabling an unknown module and marks a disabled one Ignored', async () => {
     const denied = await kubectl('create', '-f', manifest('mc-typo-on', `apiVersion: deckhouse.io/v1alpha1
 kind: ModuleConfig
