@@ -6,14 +6,13 @@
  * CEL rules (`x-kubernetes-validations`) are not evaluated client-side. `strictRequired` is off
  * because Kubernetes schemas may require, inside oneOf branches, fields declared outside them.
  */
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parseAllDocuments } from 'yaml';
+import { crdDir } from '../core/paths.ts';
 import type { ObjectPath } from '../kinds/types.ts';
 import { translateAjvErrors } from './schema-errors.ts';
 
@@ -42,23 +41,8 @@ type SchemaNode = Record<string, unknown>;
 
 const COMBINATORS = ['allOf', 'anyOf', 'oneOf'] as const;
 
-/**
- * The `crds/deckhouse` folder of the project: walks up from this module, so it is found both
- * from `src/manifests/` and from the compiled `dist/src/manifests/`.
- */
-export function findCrdDir(from: string = fileURLToPath(import.meta.url)): string {
-  let dir = path.dirname(from);
-  for (;;) {
-    const candidate = path.join(dir, 'crds', 'deckhouse');
-    if (existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`crds/deckhouse not found above ${path.dirname(from)}`);
-    dir = parent;
-  }
-}
-
 /** Reads every CRD in a folder: one schema per (group/version, kind), served or not. */
-export async function loadCrdSchemas(dir: string = findCrdDir()): Promise<KindSchema[]> {
+export async function loadCrdSchemas(dir: string = crdDir()): Promise<KindSchema[]> {
   const out: KindSchema[] = [];
   for (const name of (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort()) {
     const docs = parseAllDocuments(await readFile(path.join(dir, name), 'utf8'));

@@ -11,7 +11,7 @@ import { APPROVAL_API_VERSION, APPROVAL_KIND, APPROVAL_SCHEMA, approvalSpecOf, v
 import { handlerFor, HANDLERS } from '../kinds/registry.ts';
 import type { ApprovalManifest, DesiredObject } from '../pipeline/load.ts';
 import type { CrdValidator, KindSchema } from './crd-schema.ts';
-import { createCrdValidator, findCrdDir, loadCrdSchemas } from './crd-schema.ts';
+import { createCrdValidator, loadCrdSchemas } from './crd-schema.ts';
 import type { Issue } from './issues.ts';
 import { issueError, issueWarning } from './issues.ts';
 import type { LocatedProblem } from './metadata.ts';
@@ -33,7 +33,7 @@ export const ACCEPTED_KINDS_TEXT =
   'deckhouse.io/v1alpha1 ModuleSource, deckhouse.io/v1alpha2 ModuleUpdatePolicy (v1alpha1 deprecated), deckhouse.io/v1alpha1 ModuleConfig, modsync.io/v1alpha1 ModuleReleaseApproval';
 
 /** A validator for every kind modsync accepts from git, from the project's CRD copies. */
-export async function createManifestValidator(crdDir: string = findCrdDir()): Promise<CrdValidator> {
+export async function createManifestValidator(crdDir?: string): Promise<CrdValidator> {
   const managed = new Set<string>(Object.values(HANDLERS).flatMap((h) => h.apiVersions.map((v) => `${v} ${h.kind}`)));
   const schemas = (await loadCrdSchemas(crdDir)).filter((s) => managed.has(`${s.apiVersion} ${s.kind}`));
   const approval: KindSchema = { apiVersion: APPROVAL_API_VERSION, kind: APPROVAL_KIND, schema: APPROVAL_SCHEMA };

@@ -1,12 +1,8 @@
 // The CRD validator must catch what the API server (with strict field validation) would
 // reject, and must not reject what the server accepts: Kubernetes keywords and formats,
 // unknown fields, and the open/closed rules of structural schemas.
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createCrdValidator, findCrdDir, loadCrdSchemas, toStrictSchema } from '../../src/manifests/crd-schema.ts';
+import { createCrdValidator, loadCrdSchemas, toStrictSchema } from '../../src/manifests/crd-schema.ts';
 
 const schema = {
   type: 'object',
@@ -90,19 +86,6 @@ describe('toStrictSchema', () => {
 });
 
 describe('the project CRDs', () => {
-  it('are found from the source tree and from a compiled dist/src tree alike', async () => {
-    const crdDir = fileURLToPath(new URL('../../crds/deckhouse', import.meta.url));
-    expect(findCrdDir(fileURLToPath(new URL('../../src/manifests/crd-schema.ts', import.meta.url)))).toBe(crdDir);
-    expect(findCrdDir(fileURLToPath(new URL('../../dist/src/manifests/crd-schema.js', import.meta.url)))).toBe(crdDir);
-    const lonely = await mkdtemp(path.join(tmpdir(), 'modsync-nocrds-'));
-    try {
-      await mkdir(path.join(lonely, 'a/b'), { recursive: true });
-      expect(() => findCrdDir(path.join(lonely, 'a/b/x.js'))).toThrow(/crds\/deckhouse not found/);
-    } finally {
-      await rm(lonely, { recursive: true, force: true });
-    }
-  });
-
   it('provide every version of the managed kinds, served or not', async () => {
     const names = (await loadCrdSchemas()).map((s) => `${s.apiVersion} ${s.kind}`);
     expect(names).toEqual(expect.arrayContaining([
