@@ -73,6 +73,13 @@ describe('server-side apply', () => {
     expect(r.body.message).toBe('failed to create typed patch object (/ssa-d; deckhouse.io/v1alpha1, Kind=ModuleSource): .spec.foo: field not declared in schema');
   });
 
+  it('refuses managedFields in an applied configuration', async () => {
+    const body = { ...moduleSource('ssa-f'), metadata: { name: 'ssa-f', managedFields: [] } };
+    const r = await call(base, 'PATCH', `${msPath('ssa-f')}?fieldManager=modsync`, body, APPLY);
+    expect(r.status).toBe(400);
+    expect(r.body.message).toBe('metadata.managedFields must be nil');
+  });
+
   it('applies the status subresource without touching spec', async () => {
     await call(base, 'PATCH', `${msPath('ssa-e')}?fieldManager=modsync`, moduleSource('ssa-e'), APPLY);
     const r = await call(base, 'PATCH', `${msPath('ssa-e', 'status')}?fieldManager=ctl`, { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'ssa-e' }, status: { message: 'ok' } }, APPLY);

@@ -121,6 +121,12 @@ describe('create, get, update', () => {
     expect((await call(base, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/default/leases/x/status', lease('x', 'default'))).status).toBe(404);
   });
 
+  it('refuses a resourceVersion on create', async () => {
+    const r = await call(base, 'POST', msPath(), { ...moduleSource('crud-rv'), metadata: { name: 'crud-rv', resourceVersion: '5' } });
+    expect(r.status).toBe(400);
+    expect(r.body.message).toBe('resourceVersion should not be set on objects to be created');
+  });
+
   it('creates names from generateName', async () => {
     const r = await call(base, 'POST', msPath(), { ...moduleSource(''), metadata: { generateName: 'gen-' } });
     expect(r.status).toBe(201);

@@ -100,6 +100,7 @@ export async function handleCreate(ctx: SimContext, req: IncomingMessage, res: S
     do obj.metadata.name = generateName(obj.metadata.generateName);
     while (ctx.store.get(t.def.plural, obj.metadata.name, namespace));
   }
+  if (obj.metadata.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
   if (obj.metadata.name && ctx.store.get(t.def.plural, obj.metadata.name, obj.metadata.namespace)) throw alreadyExists(t.def, obj.metadata.name);
   const r = createObject(env(ctx), t, obj, opts);
   sendJson(res, 201, present(t, r.object), r.warnings);
@@ -141,6 +142,7 @@ export async function handlePatch(ctx: SimContext, req: IncomingMessage, res: Se
   const old = ctx.store.get(t.def.plural, name, namespace);
   if (apply) {
     const applied = asObject(t, body);
+    if (applied.metadata.managedFields !== undefined && applied.metadata.managedFields !== null) throw badRequest('metadata.managedFields must be nil');
     checkName(applied, name);
     checkNamespace(ctx, t, applied, namespace);
     if (!old && subresource === 'status') throw notFound(t.def, name);

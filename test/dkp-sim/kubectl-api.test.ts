@@ -24,7 +24,7 @@ interface Run {
 
 function kubectl(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile('kubectl', ['--kubeconfig', sim.kubeconfigPath, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile('kubectl', ['--kubeconfig', sim.kubeconfigPath, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -167,7 +167,7 @@ describe('kubectl apply, diff, label, annotate, delete', () => {
 describe('kubectl get -w and explain', () => {
   it('streams rows as objects change', async () => {
     await kubectl('apply', '-f', manifest('ms-w', moduleSource('k-w')));
-    const child = spawn('kubectl', ['--kubeconfig', sim.kubeconfigPath, 'get', 'ms', 'k-w', '-w', '-o', 'custom-columns=NAME:.metadata.name,REPO:.spec.registry.repo']);
+    const child = spawn('kubectl', ['--kubeconfig', sim.kubeconfigPath, '--cache-dir', join(dir, 'cache'), 'get', 'ms', 'k-w', '-w', '-o', 'custom-columns=NAME:.metadata.name,REPO:.spec.registry.repo']);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const waitFor = async (re: RegExp): Promise<void> => {
