@@ -121,6 +121,13 @@ describe('create, get, update', () => {
     expect((await call(base, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/default/leases/x/status', lease('x', 'default'))).status).toBe(404);
   });
 
+  it('defaults the field manager of non-apply writes from the User-Agent', async () => {
+    const r = await call(base, 'POST', msPath(), moduleSource('crud-ua'), 'application/json', { 'User-Agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/59526cd' });
+    expect(r.body.metadata.managedFields.map((m: { manager: string }) => m.manager)).toEqual(['kubectl']);
+    const named = await call(base, 'PATCH', `${msPath('crud-ua')}?fieldManager=kubectl-annotate`, { metadata: { annotations: { a: 'b' } } }, 'application/merge-patch+json');
+    expect(named.body.metadata.managedFields.map((m: { manager: string }) => m.manager)).toEqual(['kubectl', 'kubectl-annotate']);
+  });
+
   it('refuses a resourceVersion on create', async () => {
     const r = await call(base, 'POST', msPath(), { ...moduleSource('crud-rv'), metadata: { name: 'crud-rv', resourceVersion: '5' } });
     expect(r.status).toBe(400);
@@ -197,6 +204,16 @@ describe('delete', () => {
     expect(rv.body.message).toContain('Precondition failed: ResourceVersion in precondition: 1');
     expect((await call(base, 'DELETE', msPath('del-b'), { preconditions: { uid: created.metadata.uid } })).status).toBe(200);
     expect((await call(base, 'GET', msPath('del-b'))).status).toBe(404);
+  });
+
+  it('deletes a collection by label selector', async () => {
+    for (const name of ['dc-a', 'dc-b']) await call(base, 'POST', msPath(), { ...moduleSource(name), metadata: { name, labels: { batch: 'dc' } } });
+    await call(base, 'POST', msPath(), moduleSource('dc-keep'));
+    const r = await call(base, 'DELETE', `${msPath()}?labelSelector=batch%3Ddc`);
+    expect(r.status).toBe(200);
+    expect(r.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['dc-a', 'dc-b']);
+    expect((await call(base, 'GET', msPath('dc-a'))).status).toBe(404);
+    expect((await call(base, 'GET', msPath('dc-keep'))).status).toBe(200);
   });
 
   it('does not persist dry-run writes', async () => {
