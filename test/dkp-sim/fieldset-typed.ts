@@ -98,7 +98,11 @@ function itemElement(a: Atom & { kind: 'list' }, item: Json, index: number): str
   return `i:${index}`;
 }
 
-/** ToFieldSet: scalars, atomic lists/maps, list items and undeclared map keys are members; declared fields only hold their contents. */
+/**
+ * ToFieldSet: scalars, atomic lists/maps, list items and undeclared map keys are members;
+ * declared fields only hold their contents, except a null or empty object, which is a member
+ * itself (structured-merge-diff >= 4.1 owns empty structs so that `update: {}` can be kept).
+ */
 export function toFieldSet(v: Json, s: Schema | undefined): FieldSet {
   const out = emptySet();
   walkSet(v, s, [], out);
@@ -125,7 +129,7 @@ function walkSet(v: Json, s: Schema | undefined, path: string[], out: FieldSet):
     if (child === undefined) continue;
     const p = [...path, fieldElement(k)];
     walkSet(child, fieldShape(a, k), p, out);
-    if (!Object.hasOwn(a.fields, k)) insertPath(out, p);
+    if (child === null || (isMap(child) && Object.keys(child).length === 0) || !Object.hasOwn(a.fields, k)) insertPath(out, p);
   }
 }
 
@@ -277,12 +281,12 @@ function subset(set: FieldSet, pe: string): FieldSet {
 
 /**
  * typed.RemoveItems: drops every member of `set` (with everything under it) and descends where
- * the set goes deeper. Like the original, a map or list left empty by the removal becomes null.
+ * the set goes deeper. A map or list emptied by the removal stays an empty map or list
+ * (structured-merge-diff since kubernetes-sigs/structured-merge-diff#306; before, it became null).
  */
 export function removeItems(v: Json, set: FieldSet, s: Schema | undefined): Json {
   const a = atomFor(s, v);
-  if (a.kind === 'scalar') return structuredClone(v);
-  if (a.atomic || isEmptyish(v)) return null;
+  if (a.kind === 'scalar' || a.atomic || isEmptyish(v)) return structuredClone(v);
   if (a.kind === 'list' && Array.isArray(v)) {
     const items: Json[] = [];
     v.forEach((item, i) => {
@@ -291,7 +295,7 @@ export function removeItems(v: Json, set: FieldSet, s: Schema | undefined): Json
       const sub = subset(set, pe);
       items.push(isEmptySet(sub) ? structuredClone(item) : removeItems(item, sub, a.elem));
     });
-    return items.length > 0 ? items : null;
+    return items;
   }
   if (a.kind === 'map' && isMap(v)) {
     const out: JsonMap = {};
@@ -302,7 +306,7 @@ export function removeItems(v: Json, set: FieldSet, s: Schema | undefined): Json
       const sub = subset(set, pe);
       out[k] = isEmptySet(sub) ? structuredClone(child) : removeItems(child, sub, fieldShape(a, k));
     }
-    return Object.keys(out).length > 0 ? out : null;
+    return out;
   }
   return structuredClone(v);
 }

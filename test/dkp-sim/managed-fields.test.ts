@@ -80,6 +80,13 @@ describe('serverSideApply', () => {
     expect(fieldsOf(out, 'modsync')).toEqual({ 'f:spec': { 'f:enabled': {}, 'f:settings': { 'f:a': { '.': {}, 'f:b': {} }, 'f:c': {}, 'f:empty': {} }, 'f:version': {} } });
   });
 
+  it('an applied empty object is owned as a member; emptying a map keeps it as {}', () => {
+    const live = apply({ live: undefined, schema: MC, applied: mc({ enabled: true, settings: { a: 1 } }) });
+    const out = apply({ live, schema: MC, applied: mc({ enabled: true, settings: {} }), now: T2 });
+    expect(out.spec).toEqual({ enabled: true, settings: {} });
+    expect(fieldsOf(out, 'modsync')).toEqual({ 'f:spec': { 'f:enabled': {}, 'f:settings': {} } });
+  });
+
   it('re-applying the same configuration gives an object deep-equal to live (same times)', () => {
     const cfg = ms({ registry: { repo: 'r' } }, { labels: { a: '1' } });
     const live = withDefaults(apply({ live: undefined, applied: cfg }));
