@@ -76,7 +76,9 @@ export async function requestStage(input: RequestInput, ports: { git: GitPort; h
     try {
       const branch = await ports.git.putBranch(req.branch, req.files, req.title);
       const { pr, outcome } = await ports.host.ensure({ head: req.branch, base: input.baseBranch, title: req.title, body: req.body });
-      const result: RequestResult = { ...base, outcome: branch.changed && outcome === 'unchanged' ? 'updated' : outcome, url: pr?.url };
+      // With host `none` there is no PR: the branch itself is the request.
+      const pushed = branch.created ? 'created' : branch.changed ? 'updated' : 'unchanged';
+      const result: RequestResult = { ...base, outcome: outcome === 'unchanged' ? pushed : outcome, url: pr?.url };
       ports.logger.info({ module: req.module, branch: req.branch, outcome: result.outcome, url: result.url }, 'approval request ensured');
       results.push(result);
     } catch (err) {

@@ -193,17 +193,23 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
     const r = remote();
     const baseCommit = await trackedHead(r);
     const tree = await applyEdits(r.store, await treeOf(r.store, baseCommit), files);
-    const existing = await branchHead(r, branch);
+    // Depth 2: the branch's parent is needed to see what the branch itself changes.
+    const existing = await fetchRef(r, { kind: 'branch', name: branch }, 2);
     if (existing) {
       const { commit } = await git.readCommit({ fs, gitdir, cache: r.store.cache, oid: existing });
-      if (commit.tree === tree && commit.parent.length === 1 && commit.parent[0] === baseCommit) return { commit: existing, changed: false };
+      const parent = commit.parent.length === 1 ? commit.parent[0]! : undefined;
+      // Unchanged when the branch is one commit making exactly these edits, on the current base
+      // or an older one: a newer tracked head alone (e.g. a status commit) is no reason to push.
+      if (parent && (await hasCommit(r.store, parent)) && (await applyEdits(r.store, await treeOf(r.store, parent), files)) === commit.tree) {
+        return { commit: existing, changed: false, created: false };
+      }
     }
     const commit = await writeCommitOn(baseCommit, tree, message);
     // The branch is modsync's own, so it may be rewritten (force); the tracked branch never is.
     const outcome = await pushCommit(r, commit, branch, true);
     if (!outcome.pushed) throw new ModsyncError('RequestFailed', `push to ${branch} was rejected: ${outcome.detail}`, { subject: url });
     log?.info({ branch, commit }, 'git branch updated');
-    return { commit, changed: true };
+    return { commit, changed: true, created: !existing };
   }
 
   async function readFilesOnce(branch: string, paths: string[]): Promise<FileEdits> {

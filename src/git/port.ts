@@ -27,6 +27,8 @@ export interface BranchResult {
   commit: string;
   /** False when the branch already had exactly this content (nothing pushed). */
   changed: boolean;
+  /** True when the branch did not exist before. */
+  created?: boolean;
 }
 
 export interface GitPort {
@@ -40,7 +42,8 @@ export interface GitPort {
   commit(req: CommitRequest): Promise<string | null>;
   /**
    * Point one of modsync's own branches at "base branch head + files" (force-push allowed:
-   * these branches belong to modsync). Nothing is pushed when its tree already matches.
+   * these branches belong to modsync). Nothing is pushed when the branch already is one commit
+   * making exactly these edits, even on an older base.
    */
   putBranch(branch: string, files: FileEdits, message: string): Promise<BranchResult>;
   /** Read files as they are on a branch (null when the branch or file is missing). */

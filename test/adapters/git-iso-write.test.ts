@@ -128,20 +128,21 @@ describe('approval branches', () => {
     expect(await branchHead(bare, 'modsync/approve/module-two')).toBe(put.commit);
     expect((await commitLog(bare, 'modsync/approve/module-two')).map((c) => c.sha)).toEqual([put.commit, main]);
     const pushes = pushesSeen();
-    expect(await port.putBranch('modsync/approve/module-two', FILES, 'Approve module-two v1.2.5')).toEqual({ commit: put.commit, changed: false });
+    expect(put.created).toBe(true);
+    expect(await port.putBranch('modsync/approve/module-two', FILES, 'Approve module-two v1.2.5')).toEqual({ commit: put.commit, changed: false, created: false });
     expect(pushesSeen()).toBe(pushes);
   });
 
-  it('putBranch moves the branch onto a new base or new content (force: the branch is modsync\'s)', async () => {
+  it('putBranch keeps the branch when only the base moved, and rebuilds it on the new base for new content (force: the branch is modsync\'s)', async () => {
     const { bare, port } = await setup();
-    await port.putBranch('modsync/approve/module-two', FILES, 'Approve module-two v1.2.5');
+    const first = await port.putBranch('modsync/approve/module-two', FILES, 'Approve module-two v1.2.5');
     const main = await pushFiles(bare, 'main', { 'README.md': '# fleet 2\n' }, 'human edit');
-    const rebased = await port.putBranch('modsync/approve/module-two', FILES, 'Approve module-two v1.2.5');
-    expect(rebased.changed).toBe(true);
-    expect((await commitLog(bare, 'modsync/approve/module-two')).map((c) => c.sha).slice(0, 2)).toEqual([rebased.commit, main]);
+    // A newer tracked head alone (a status commit, a human edit) is no reason to push again.
+    expect(await port.putBranch('modsync/approve/module-two', FILES, 'Approve module-two v1.2.5')).toEqual({ commit: first.commit, changed: false, created: false });
     const more = { ...FILES, 'clusters/prod/approvals/module-two-v1.2.6.yaml': 'kind: ModuleReleaseApproval\n' };
     const grown = await port.putBranch('modsync/approve/module-two', more, 'Approve module-two v1.2.6');
     expect(grown.changed).toBe(true);
+    expect((await commitLog(bare, 'modsync/approve/module-two')).map((c) => c.sha).slice(0, 2)).toEqual([grown.commit, main]);
     expect(await readBranchFile(bare, 'modsync/approve/module-two', 'clusters/prod/approvals/module-two-v1.2.6.yaml')).toBe('kind: ModuleReleaseApproval\n');
     await git(['fsck', '--no-progress'], bare);
   });
