@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { decodeFieldsV1, encodeFieldsV1, recordUpdate, serverSideApply, type ServerSideApplyArgs } from './managed-fields.ts';
+import { conflictManagerText, decodeFieldsV1, encodeFieldsV1, recordUpdate, serverSideApply, type ServerSideApplyArgs } from './managed-fields.ts';
 import type { Json, ManagedFieldsEntry, Obj, Schema } from './types.ts';
 
 function crdSchema(file: string, version: string): Schema {
@@ -232,5 +232,13 @@ describe('recordUpdate', () => {
     live.metadata.managedFields = recordUpdate({ old, updated: live, manager: 'deckhouse-controller', schema: MODULE, apiVersion: 'deckhouse.io/v1beta1', now: T1, subresource: 'status' }) as unknown as Json;
     const res = serverSideApply({ live, manager: 'me', force: false, schema: MODULE, apiVersion: 'deckhouse.io/v1beta1', now: T2, subresource: 'status', applied: { ...old, status: { conditions: [{ type: 'Ready', status: 'False' }] } } as Obj });
     expect(res).toEqual({ ok: false, conflicts: [{ manager: 'deckhouse-controller', apiVersion: 'deckhouse.io/v1beta1', field: '.status.conditions[type="Ready"].status', operation: 'Update', subresource: 'status' }] });
+  });
+});
+
+describe('conflictManagerText', () => {
+  it('names appliers alone, updaters with their version, and the subresource', () => {
+    expect(conflictManagerText({ manager: 'gitops', apiVersion: V1, field: '.spec.x', operation: 'Apply' })).toBe('"gitops"');
+    expect(conflictManagerText({ manager: 'kubectl-edit', apiVersion: V1, field: '.spec.x', operation: 'Update' })).toBe('"kubectl-edit" using deckhouse.io/v1alpha1');
+    expect(conflictManagerText({ manager: 'c', apiVersion: V1, field: '.status.x', operation: 'Update', subresource: 'status' })).toBe('"c" with subresource "status" using deckhouse.io/v1alpha1');
   });
 });

@@ -35,6 +35,16 @@ export interface ManagedFieldsConflict extends ApplyConflict {
   subresource?: string;
 }
 
+/**
+ * How the apiserver names the other manager in a conflict (`conflict with <this>`):
+ * `"m"` for appliers, `"m" using group/version` for updaters, plus `with subresource "status"`.
+ */
+export function conflictManagerText(c: ManagedFieldsConflict): string {
+  let who = JSON.stringify(c.manager);
+  if (c.subresource) who += ` with subresource ${JSON.stringify(c.subresource)}`;
+  return c.operation === 'Update' ? `${who} using ${c.apiVersion}` : who;
+}
+
 /** Result of a server-side apply: the new object (managedFields included) or the conflicts. */
 export type ServerSideApplyResult = { ok: true; object: Obj } | { ok: false; conflicts: ManagedFieldsConflict[] };
 
