@@ -6,7 +6,7 @@
  */
 import { findRegistry, type Catalog, type CatalogModule } from './catalog.ts';
 import {
-  conditions, deleting, dig, labelsOf, policyForModule, rfc3339, str, updateIfChanged, type Condition,
+  conditions, deleting, dig, labelsOf, policyForModule, releasesByModule, rfc3339, str, updateIfChanged, type Condition,
 } from './controller-objects.ts';
 import type { InternalApi, JsonMap, Obj } from './types.ts';
 
@@ -22,16 +22,17 @@ export interface PhaseMemory {
 /** Create, update and delete Module objects and advance their phases by one step. */
 export function reconcileModules(api: InternalApi, catalog: Catalog, memory: Map<string, PhaseMemory>): void {
   const offered = offeredModules(api, catalog);
+  const releases = releasesByModule(api);
+  const deployedOf = (name: string): Obj | undefined => releases.get(name)?.find((r) => str(r, ['status', 'phase']) === 'Deployed');
   for (const [name, offer] of offered) {
     if (!api.get('modules', name)) {
       api.create('modules', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'Module', metadata: { name }, properties: {} });
     }
-    reconcileModule(api, name, offer, memory);
+    reconcileModule(api, name, offer, deployedOf(name), memory);
   }
   for (const module of api.list('modules')) {
     if (offered.has(module.metadata.name) || deleting(module)) continue;
-    const installed = api.list('modulereleases').some((r) => labelsOf(r)['module'] === module.metadata.name && str(r, ['status', 'phase']) === 'Deployed');
-    if (!installed) {
+    if (!deployedOf(module.metadata.name)) {
       api.remove('modules', module.metadata.name);
       memory.delete(module.metadata.name);
     }
@@ -62,11 +63,10 @@ function offeredModules(api: InternalApi, catalog: Catalog): Map<string, Offer> 
   return out;
 }
 
-function reconcileModule(api: InternalApi, name: string, offer: Offer, memory: Map<string, PhaseMemory>): void {
+function reconcileModule(api: InternalApi, name: string, offer: Offer, deployed: Obj | undefined, memory: Map<string, PhaseMemory>): void {
   const mc = api.get('moduleconfigs', name);
   const enabled = !!mc && !deleting(mc) && dig(mc, ['spec', 'enabled']) === true;
   const chosen = str(mc, ['spec', 'source']);
-  const deployed = api.list('modulereleases').find((r) => labelsOf(r)['module'] === name && str(r, ['status', 'phase']) === 'Deployed');
   const source = deployed ? String(labelsOf(deployed)['source']) : (chosen ?? offer.sources[0]!);
   const mod = offer.bySource.get(source) ?? offer.bySource.get(offer.sources[0]!)!;
   const policy = policyForModule(api, name);

@@ -80,6 +80,18 @@ export function writeStatus(api: InternalApi, plural: string, name: string, next
   updateIfChanged(api, plural, name, (obj) => { obj.status = next; }, 'status');
 }
 
+/** Every ModuleRelease grouped by its `module` label (listed once per stage, not once per module). */
+export function releasesByModule(api: InternalApi): Map<string, Obj[]> {
+  const out = new Map<string, Obj[]>();
+  for (const release of api.list('modulereleases')) {
+    const module = String(labelsOf(release)['module'] ?? str(release, ['spec', 'moduleName']) ?? '');
+    const list = out.get(module);
+    if (list) list.push(release);
+    else out.set(module, [release]);
+  }
+  return out;
+}
+
 /** A metav1.Time as Go marshals it: RFC3339 in UTC, whole seconds. */
 export function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -10,7 +10,7 @@ import {
   type Catalog, type CatalogModule,
 } from './catalog.ts';
 import {
-  deleting, dig, finalizersOf, labelsOf, policyForModule, rfc3339, setMeta, str, updateIfChanged, writeStatus,
+  deleting, dig, finalizersOf, labelsOf, policyForModule, releasesByModule, rfc3339, setMeta, str, updateIfChanged, writeStatus,
   type ResolvedPolicy,
 } from './controller-objects.ts';
 import type { InternalApi, JsonMap, Obj } from './types.ts';
@@ -85,6 +85,8 @@ function scan(api: InternalApi, catalog: Catalog, source: Obj): void {
 
   let errors = false;
   const entries: JsonMap[] = [];
+  const releases = releasesByModule(api);
+  const offering = sourcesOffering(api);
   for (const mod of [...registry.modules].sort((a, b) => a.name.localeCompare(b.name))) {
     const policy = policyForModule(api, mod.name);
     const entry: JsonMap = { name: mod.name };
@@ -105,7 +107,7 @@ function scan(api: InternalApi, catalog: Catalog, source: Obj): void {
     } else {
       entry.version = `v${head}`;
       entry.checksum = imageDigest(repo, mod.name, head);
-      if (releasesWanted(api, name, mod.name)) ensureReleases(api, source, repo, mod, head, policy);
+      if (releasesWanted(api, name, mod.name, offering)) ensureReleases(api, source, repo, mod, head, policy, releases.get(mod.name) ?? []);
     }
     entries.push(entry);
   }
@@ -125,14 +127,25 @@ function scan(api: InternalApi, catalog: Catalog, source: Obj): void {
  * Releases are fetched only for a module enabled by its ModuleConfig that takes this source:
  * named in `spec.source`, or the only source offering it.
  */
-function releasesWanted(api: InternalApi, sourceName: string, module: string): boolean {
+function releasesWanted(api: InternalApi, sourceName: string, module: string, offering: Map<string, Set<string>>): boolean {
   const mc = api.get('moduleconfigs', module);
   if (!mc || deleting(mc) || dig(mc, ['spec', 'enabled']) !== true) return false;
   const chosen = str(mc, ['spec', 'source']);
   if (chosen) return chosen === sourceName;
-  const offering = api.list('modulesources').filter((s) =>
-    ((dig(s, ['status', 'modules']) ?? []) as JsonMap[]).some((m) => m.name === module) || s.metadata.name === sourceName);
-  return offering.length === 1;
+  const others = [...(offering.get(module) ?? [])].filter((s) => s !== sourceName);
+  return others.length === 0;
+}
+
+/** Module name → the sources whose last scan listed it. */
+function sourcesOffering(api: InternalApi): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const source of api.list('modulesources')) {
+    for (const entry of (dig(source, ['status', 'modules']) ?? []) as JsonMap[]) {
+      const name = String(entry.name);
+      out.set(name, (out.get(name) ?? new Set()).add(source.metadata.name));
+    }
+  }
+  return out;
 }
 
 /**
@@ -140,8 +153,10 @@ function releasesWanted(api: InternalApi, sourceName: string, module: string): b
  * newest patch of every minor in between (so no minor is skipped), or just the channel's
  * version when the module has no release yet (that first one is marked apply-now).
  */
-function ensureReleases(api: InternalApi, source: Obj, repo: string, mod: CatalogModule, target: string, policy: ResolvedPolicy): void {
-  const existing = api.list('modulereleases').filter((r) => labelsOf(r)['module'] === mod.name && !deleting(r));
+function ensureReleases(
+  api: InternalApi, source: Obj, repo: string, mod: CatalogModule, target: string, policy: ResolvedPolicy, releases: Obj[],
+): void {
+  const existing = releases.filter((r) => !deleting(r));
   const live = existing.filter((r) => ['Deployed', 'Pending', undefined].includes(str(r, ['status', 'phase'])));
   if (existing.length === 0) {
     createRelease(api, source, repo, mod, target, policy, 'no releases in cluster', true);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { defaultCatalog, EXAMPLE_REPO, MIRROR_REPO, type Catalog } from './catalog.ts';
 import { createController, type SimController } from './controller.ts';
@@ -248,5 +249,32 @@ describe('ModuleSource deletion', () => {
     expect(status(s.api.get('modulereleases', 'module-one-v0.8.0')).phase).toBe('Deployed');
     expect(s.api.get('modulesources', 'example')).toBeUndefined();
     expect(s.api.get('modulereleases', 'module-one-v0.7.24')).toBeUndefined();
+  });
+});
+
+describe('the ticking controller', () => {
+  it('works on its own clock, stays quiet when idle and picks up a publish', async () => {
+    const api = createMemoryApi();
+    const ctl = createController(api, defaultCatalog(), { tickMs: 5 });
+    ctl.seed();
+    api.create('modulesources', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'example' }, spec: { registry: { repo: EXAMPLE_REPO } } });
+    api.create('moduleconfigs', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'module-one' }, spec: { enabled: true } });
+    ctl.start();
+    try {
+      const deadline = Date.now() + 5000;
+      while ((api.get('modules', 'module-one')?.status as JsonMap | undefined)?.phase !== 'Ready' && Date.now() < deadline) await sleep(10);
+      expect((api.get('modules', 'module-one')!.status as JsonMap).phase).toBe('Ready');
+
+      await sleep(50);
+      api.clearEvents();
+      await sleep(100);
+      expect(api.events).toEqual([]);
+
+      ctl.publish({ repo: EXAMPLE_REPO, module: 'module-one', version: '0.7.25' });
+      while (!api.get('modulereleases', 'module-one-v0.7.25') && Date.now() < deadline) await sleep(10);
+      expect(api.get('modulereleases', 'module-one-v0.7.25')).toBeDefined();
+    } finally {
+      ctl.stop();
+    }
   });
 });
