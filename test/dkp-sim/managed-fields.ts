@@ -155,7 +155,8 @@ export function serverSideApply(args: ServerSideApplyArgs): ServerSideApplyResul
   const others = owners.filter((o) => o !== mine);
   // The applied set keeps metadata.name etc. while merging (it protects them from pruning); it is stripped when stored.
   const appliedSet = restrictToSubresource(toFieldSet(config, shape), args.subresource);
-  const merged = isMap(mergeObjects(live, config, shape)) ? (mergeObjects(live, config, shape) as JsonMap) : {};
+  const mergedValue = mergeObjects(live, config, shape);
+  const merged = isMap(mergedValue) ? mergedValue : {};
   const next = pruneDropped(merged, [appliedSet, ...others.map((o) => o.set)], mine?.set, shape);
 
   const diff = compareObjects(live, next, shape);
