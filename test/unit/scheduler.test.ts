@@ -1,0 +1,245 @@
+/**
+ * The daemon's scheduler with a fake sync function: scheduled and on-demand syncs, debounce
+ * and coalescing, no overlap, graceful stop, and readiness over an injected clock.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Redactor } from '../../src/core/redact.ts';
+import { createLogger } from '../../src/log.ts';
+import type { SyncResult } from '../../src/pipeline/types.ts';
+import { createScheduler, periodMs, type Scheduler, type SchedulerOptions } from '../../src/server/scheduler.ts';
+
+const logger = createLogger({ format: 'json', level: 'silent', redactor: new Redactor() });
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function result(ok: boolean, fetchOk = ok): SyncResult {
+  return { commit: 'c1', changes: [], issues: [], requests: [], ok, stages: [{ stage: 'fetch', ok: fetchOk, durationMs: 1 }] };
+}
+
+/** A sync whose runs are recorded and can be held open until the test lets them finish. */
+function fakeSync(opts: { holdMs?: number; outcome?: () => SyncResult } = {}) {
+  const calls: string[] = [];
+  let active = 0;
+  let maxActive = 0;
+  const gates: (() => void)[] = [];
+  let manual = false;
+  const sync = async (trigger: string): Promise<SyncResult> => {
+    calls.push(trigger);
+    active += 1;
+    maxActive = Math.max(maxActive, active);
+    if (manual) await new Promise<void>((r) => gates.push(r));
+    else await sleep(opts.holdMs ?? 5);
+    active -= 1;
+    return opts.outcome ? opts.outcome() : result(true);
+  };
+  return {
+    sync,
+    calls,
+    get maxActive() {
+      return maxActive;
+    },
+    get active() {
+      return active;
+    },
+    /** From now on runs wait for `release()`. */
+    hold() {
+      manual = true;
+    },
+    release() {
+      manual = false;
+      for (const g of gates.splice(0)) g();
+    },
+  };
+}
+
+let scheduler: Scheduler | undefined;
+afterEach(async () => {
+  await scheduler?.stop(1000);
+  scheduler = undefined;
+});
+
+function make(over: Partial<SchedulerOptions> & Pick<SchedulerOptions, 'sync'>): Scheduler {
+  scheduler = createScheduler({ schedule: '0 0 1 1 *', jitterMs: 0, logger, debounceMs: 20, ...over });
+  return scheduler;
+}
+
+describe('scheduled syncs', () => {
+  it('syncs once at start and then on every tick of the schedule', async () => {
+    const fake = fakeSync();
+    const s = make({ schedule: '* * * * * *', sync: fake.sync });
+    s.start();
+    await sleep(2300);
+    expect(fake.calls[0]).toBe('start');
+    expect(fake.calls.filter((c) => c === 'schedule').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('does not sync at start when asked not to', async () => {
+    const fake = fakeSync();
+    const s = make({ sync: fake.sync });
+    s.start({ runAtStart: false });
+    await sleep(50);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('a period is the distance between two ticks of the cron expression', () => {
+    expect(periodMs('*/2 * * * * *')).toBe(2000);
+    expect(periodMs('*/3 * * * *')).toBe(180_000);
+  });
+});
+
+describe('on-demand syncs', () => {
+  it('a burst of triggers gives one sync after the debounce', async () => {
+    const fake = fakeSync();
+    const s = make({ sync: fake.sync, debounceMs: 50 });
+    for (let i = 0; i < 5; i++) {
+      s.trigger(`webhook:${i}`);
+      await sleep(10);
+    }
+    expect(fake.calls).toEqual([]);
+    await sleep(120);
+    await s.idle();
+    expect(fake.calls).toEqual(['webhook:4']);
+  });
+
+  it('triggers during a running sync are coalesced into exactly one more sync after it', async () => {
+    const fake = fakeSync();
+    const s = make({ sync: fake.sync });
+    fake.hold();
+    s.trigger('first');
+    await sleep(60);
+    expect(fake.active).toBe(1);
+    for (const reason of ['a', 'b', 'c']) {
+      s.trigger(reason);
+      await sleep(40); // past the debounce each time: every one reaches the running sync
+    }
+    expect(fake.calls).toEqual(['first']);
+    fake.release();
+    await s.idle();
+    expect(fake.calls).toEqual(['first', 'a']);
+    expect(s.runs).toBe(2);
+  });
+
+  it('never runs two syncs at once, whatever mix of ticks and triggers arrives', async () => {
+    const fake = fakeSync({ holdMs: 150 });
+    const s = make({ schedule: '* * * * * *', sync: fake.sync, debounceMs: 0 });
+    s.start();
+    const until = Date.now() + 1500;
+    while (Date.now() < until) {
+      s.trigger('flood');
+      await sleep(7);
+    }
+    await s.idle();
+    expect(fake.calls.length).toBeGreaterThanOrEqual(3);
+    expect(fake.maxActive).toBe(1);
+  });
+
+  it('a sync that throws does not stop later syncs', async () => {
+    let n = 0;
+    const s = make({
+      sync: async () => {
+        n += 1;
+        if (n === 1) throw new Error('boom');
+        return result(true);
+      },
+    });
+    s.trigger('one');
+    await sleep(40);
+    await s.idle();
+    s.trigger('two');
+    await sleep(40);
+    await s.idle();
+    expect(n).toBe(2);
+    expect(s.ready().ready).toBe(true);
+  });
+});
+
+describe('stop', () => {
+  it('waits for the running sync and reports that it finished', async () => {
+    const fake = fakeSync({ holdMs: 300 });
+    const s = make({ sync: fake.sync });
+    s.start();
+    await sleep(30);
+    expect(fake.active).toBe(1);
+    const t0 = Date.now();
+    const finished = await s.stop(5000);
+    expect(finished).toBe(true);
+    expect(fake.active).toBe(0);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+  });
+
+  it('returns false when the grace period runs out before the sync ends', async () => {
+    const fake = fakeSync();
+    fake.hold();
+    const s = make({ sync: fake.sync });
+    s.start();
+    await sleep(30);
+    const t0 = Date.now();
+    expect(await s.stop(150)).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    fake.release();
+  });
+
+  it('starts nothing after stop: queued and later triggers are dropped', async () => {
+    const fake = fakeSync();
+    fake.hold();
+    const s = make({ sync: fake.sync });
+    s.start();
+    await sleep(30);
+    s.trigger('queued');
+    await sleep(40);
+    const stopping = s.stop(2000);
+    s.trigger('late');
+    fake.release();
+    expect(await stopping).toBe(true);
+    await sleep(60);
+    expect(fake.calls).toEqual(['start']);
+  });
+});
+
+describe('readiness', () => {
+  const schedule = '*/10 * * * * *'; // a 10 s period; 3 periods = 30 s
+  function clocked(outcomes: SyncResult[]) {
+    let t = 1_000_000;
+    const fake = fakeSync({ outcome: () => outcomes.shift() ?? result(true) });
+    const s = make({ schedule, sync: fake.sync, now: () => t, stalePeriods: 3 });
+    return { s, advance: (ms: number) => (t += ms) };
+  }
+  async function syncOnce(s: Scheduler): Promise<void> {
+    s.trigger('test');
+    await sleep(40);
+    await s.idle();
+  }
+
+  it('is not ready before the first fetch, and ready after it', async () => {
+    const { s } = clocked([result(true)]);
+    expect(s.ready()).toEqual({ ready: false, why: 'no successful fetch yet' });
+    await syncOnce(s);
+    expect(s.ready().ready).toBe(true);
+  });
+
+  it('a run whose fetch failed does not make it ready', async () => {
+    const { s } = clocked([result(false, false)]);
+    await syncOnce(s);
+    expect(s.ready().ready).toBe(false);
+  });
+
+  it('a fetched but failed run makes it ready, until N periods pass without a success', async () => {
+    const { s, advance } = clocked([result(false, true), result(false, true)]);
+    await syncOnce(s);
+    expect(s.ready().ready).toBe(true);
+    advance(31_000);
+    await syncOnce(s);
+    expect(s.ready()).toEqual({ ready: false, why: 'no successful sync within 30s' });
+  });
+
+  it('goes unready when the last success is older than N periods, and ready again after a success', async () => {
+    const { s, advance } = clocked([result(true), result(false, true), result(true)]);
+    await syncOnce(s);
+    advance(29_000);
+    expect(s.ready().ready).toBe(true);
+    await syncOnce(s); // fails
+    advance(2_000);
+    expect(s.ready().ready).toBe(false);
+    await syncOnce(s); // succeeds
+    expect(s.ready().ready).toBe(true);
+  });
+});
