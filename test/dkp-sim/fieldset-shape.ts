@@ -53,7 +53,7 @@ export function isMap(v: Json | undefined): v is JsonMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The atom a schema describes, without looking at a value (untyped gives a field-less map). */
+/** The atom a schema describes, without looking at a value; undefined for untyped content (deduced from the value). */
 export function schemaAtom(s: Schema | undefined): Atom | undefined {
   if (!s || s === DEDUCED) return undefined;
   if (s['x-kubernetes-int-or-string']) return { kind: 'scalar' };
