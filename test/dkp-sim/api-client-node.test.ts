@@ -85,7 +85,7 @@ describe('client-node', () => {
   it('writes Leases in a namespace', async () => {
     const l = await api.create({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'modsync', namespace: 'modsync' }, spec: { holderIdentity: 'pod-a', leaseDurationSeconds: 15 } } as KubernetesObject);
     expect(l.metadata!.namespace).toBe('modsync');
-    const err = await api.create(l).catch((e: unknown) => e);
+    const err = await api.create({ ...l, metadata: { name: 'modsync', namespace: 'modsync' } }).catch((e: unknown) => e);
     expect((err as ApiException<string>).code).toBe(409);
   });
 

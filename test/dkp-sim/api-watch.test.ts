@@ -36,6 +36,16 @@ describe('watch', () => {
     expect(events[1]!.object.metadata.labels).toEqual({ team: 'b' });
   });
 
+  it('sends a single DELETED when an update releases the last finalizer', async () => {
+    const created = (await call(base, 'POST', msPath(), { ...moduleSource('w-f'), metadata: { name: 'w-f', finalizers: ['example.com/hold'] } })).body;
+    const events = await readWatch(base, `${msPath()}?watch=1&resourceVersion=${created.metadata.resourceVersion}`, 3, 1000, async () => {
+      await call(base, 'DELETE', msPath('w-f'));
+      await call(base, 'PATCH', msPath('w-f'), { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    });
+    expect(events.map((e) => e.type)).toEqual(['MODIFIED', 'DELETED']);
+    expect(events[1]!.object.metadata.finalizers).toBeUndefined();
+  });
+
   it('does not send events for no-op writes', async () => {
     const created = (await call(base, 'POST', msPath(), moduleSource('w-c'))).body;
     const events = await readWatch(base, `${msPath()}?watch=1&resourceVersion=${created.metadata.resourceVersion}`, 1, 800, async () => {

@@ -128,10 +128,12 @@ describe('create, get, update', () => {
     expect(named.body.metadata.managedFields.map((m: { manager: string }) => m.manager)).toEqual(['kubectl', 'kubectl-annotate']);
   });
 
-  it('refuses a resourceVersion on create', async () => {
+  it('refuses a resourceVersion on create, after validation, like the apiserver storage', async () => {
     const r = await call(base, 'POST', msPath(), { ...moduleSource('crud-rv'), metadata: { name: 'crud-rv', resourceVersion: '5' } });
-    expect(r.status).toBe(400);
-    expect(r.body.message).toBe('resourceVersion should not be set on objects to be created');
+    expect(r.status).toBe(500);
+    expect(r.body).toMatchObject({ reason: 'Unknown', message: 'resourceVersion should not be set on objects to be created' });
+    const invalidAndExisting = { ...moduleSource('crud-a'), spec: { registry: { repo: 'r', dockerCfg: 'e30=', scheme: 'FTP' } } };
+    expect((await call(base, 'POST', msPath(), invalidAndExisting)).status).toBe(422);
   });
 
   it('creates names from generateName', async () => {

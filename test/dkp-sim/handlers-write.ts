@@ -8,7 +8,7 @@ import { listObjects, present } from './handlers-read.ts';
 import { generateName } from './metadata.ts';
 import { applyJsonPatch, applyMergePatch, PatchError } from './patch.ts';
 import { decodeBody, mediaType, readBody, sendJson } from './request.ts';
-import { alreadyExists, ApiError, badRequest, failure, methodNotAllowed, notFound, unsupportedMediaType } from './status.ts';
+import { ApiError, badRequest, failure, methodNotAllowed, notFound, unsupportedMediaType } from './status.ts';
 import type { Json, JsonMap, Obj } from './types.ts';
 import {
   applyObject, createObject, deleteObject, updateObject,
@@ -100,8 +100,6 @@ export async function handleCreate(ctx: SimContext, req: IncomingMessage, res: S
     do obj.metadata.name = generateName(obj.metadata.generateName);
     while (ctx.store.get(t.def.plural, obj.metadata.name, namespace));
   }
-  if (obj.metadata.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
-  if (obj.metadata.name && ctx.store.get(t.def.plural, obj.metadata.name, obj.metadata.namespace)) throw alreadyExists(t.def, obj.metadata.name);
   const r = createObject(env(ctx), t, obj, opts);
   sendJson(res, 201, present(t, r.object), r.warnings);
 }

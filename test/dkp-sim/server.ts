@@ -48,7 +48,9 @@ async function applyFault(ctx: SimContext, rule: FaultRule, req: IncomingMessage
   }
   if (rule.timeout) {
     // Never answer; the client's own timeout (or server stop) ends it.
-    ctx.watches.add({ close: () => res.destroy() });
+    const hold = { close: () => res.destroy() };
+    ctx.watches.add(hold);
+    req.on('close', () => ctx.watches.delete(hold));
     return true;
   }
   if (!rule.status) return false;

@@ -79,17 +79,20 @@ export class Store {
     return structuredClone(stored);
   }
 
-  /** Removes an object; the DELETED event carries it with a fresh resourceVersion. */
-  delete(plural: string, name: string, namespace?: string): Obj | undefined {
+  /**
+   * Removes an object; the DELETED event carries it (or `last`, its final state when an update
+   * released the last finalizer) with a fresh resourceVersion.
+   */
+  delete(plural: string, name: string, namespace?: string, last?: Obj): Obj | undefined {
     const m = this.objects.get(plural);
     const key = keyOf(namespace, name);
-    const old = m?.get(key);
-    if (!m || !old) return undefined;
+    const previous = m?.get(key);
+    if (!m || !previous) return undefined;
     m.delete(key);
-    const previous = structuredClone(old);
-    old.metadata.resourceVersion = String(++this.counter);
-    this.emit({ type: 'DELETED', plural, object: old, rv: this.counter, previous });
-    return structuredClone(old);
+    const gone = structuredClone(last ?? previous);
+    gone.metadata.resourceVersion = String(++this.counter);
+    this.emit({ type: 'DELETED', plural, object: gone, rv: this.counter, previous });
+    return structuredClone(gone);
   }
 
   /** Events of `plural` after `rv`, or 'expired' when that position was dropped from history. */

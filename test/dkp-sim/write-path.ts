@@ -8,7 +8,7 @@ import { sameObject, specChanged } from './compare.ts';
 import { recordUpdate, serverSideApply } from './managed-fields.ts';
 import { carrySystemMeta, dropUnknownMeta, newUid, validateMeta } from './metadata.ts';
 import { applyDefaults, pruneUnknownFields, validateObject } from './schema.ts';
-import { ApiError, badRequest, conflict, failure, invalid, MODIFIED } from './status.ts';
+import { alreadyExists, ApiError, badRequest, conflict, failure, invalid, MODIFIED } from './status.ts';
 import type { Store } from './store.ts';
 import type { AdmissionRequest, AdmissionResult, ApplyConflict, Json, Obj, ResourceDef, VersionDef } from './types.ts';
 
@@ -121,8 +121,13 @@ function admit(env: WriteEnv, t: Target, operation: AdmissionRequest['operation'
 }
 
 /** Admission → no-op check → dryRun stop → persist, shared by create, update and apply. */
-function commit(env: WriteEnv, t: Target, old: Obj | undefined, next: Obj, opts: WriteOptions, warnings: string[]): WriteResult {
+function commit(env: WriteEnv, t: Target, old: Obj | undefined, next: Obj, opts: WriteOptions, warnings: string[], sentRv?: Json): WriteResult {
   warnings.push(...admit(env, t, old ? 'UPDATE' : 'CREATE', next, old, opts));
+  if (!old) {
+    // Storage-level checks come after validation and admission, as in the apiserver's etcd store.
+    if (sentRv) throw new ApiError(failure(500, 'Unknown', 'resourceVersion should not be set on objects to be created'));
+    if (env.store.get(t.def.plural, next.metadata.name, next.metadata.namespace)) throw alreadyExists(t.def, next.metadata.name);
+  }
   if (old && sameObject(old, next)) return { object: old, created: false, changed: false, warnings };
   const now = rfc3339(env.clock.now());
   if (!old) {
@@ -139,8 +144,8 @@ function commit(env: WriteEnv, t: Target, old: Obj | undefined, next: Obj, opts:
   const plural = t.def.plural;
   const finalizers = next.metadata.finalizers as Json[] | undefined;
   if (old && next.metadata.deletionTimestamp && (!finalizers || finalizers.length === 0)) {
-    env.store.put(plural, next);
-    const gone = env.store.delete(plural, next.metadata.name, next.metadata.namespace)!;
+    // The update that releases the last finalizer deletes the object: one DELETED event.
+    const gone = env.store.delete(plural, next.metadata.name, next.metadata.namespace, next)!;
     return { object: gone, created: false, changed: true, warnings };
   }
   return { object: env.store.put(plural, next), created: !old, changed: true, warnings };
@@ -159,12 +164,13 @@ export function createObject(env: WriteEnv, t: Target, body: Obj, opts: WriteOpt
   next.apiVersion = apiVersionOf(t);
   next.kind = t.def.kind;
   carrySystemMeta(next, undefined);
+  const sentRv = next.metadata.resourceVersion;
   delete next.metadata.resourceVersion;
   const warnings = unknownFields(t, pruneBody(t, next), opts.fieldValidation, undefined);
   const reset = resetOtherSubresource(t, next, undefined, undefined);
   defaultAndValidate(t, reset);
   reset.metadata.managedFields = recordUpdate({ old: undefined, updated: reset, manager: opts.manager, schema: t.version.schema, apiVersion: apiVersionOf(t), now: rfc3339(env.clock.now()) }) as unknown as Json;
-  return commit(env, t, undefined, reset, opts, warnings);
+  return commit(env, t, undefined, reset, opts, warnings, sentRv);
 }
 
 /** PUT, merge patch and JSON patch: `candidate` is the full new object for `old`. */
