@@ -22,7 +22,9 @@ export function reconcileReleases(api: InternalApi, isReady: (module: string) =>
   for (const release of api.list('modulereleases')) {
     if (deleting(release)) continue;
     const module = str(release, ['spec', 'moduleName']) ?? String(labelsOf(release)['module'] ?? '');
-    byModule.set(module, [...(byModule.get(module) ?? []), release]);
+    const list = byModule.get(module);
+    if (list) list.push(release);
+    else byModule.set(module, [release]);
   }
   for (const [module, releases] of byModule) {
     releases.sort((a, b) => compareVersions(versionOf(a), versionOf(b)));
@@ -38,6 +40,14 @@ function reconcileModule(api: InternalApi, module: string, releases: Obj[], modu
   let previousPending: Obj | undefined;
   let ready = moduleReady;
   let stepTaken = false;
+  // One step at a time: after a deploy the module reinstalls and the rest wait for later passes.
+  const step = (release: Obj, approved: boolean): void => {
+    deploy(api, release, deployed, approved);
+    deployed = api.get('modulereleases', release.metadata.name);
+    previousPending = undefined;
+    ready = false;
+    stepTaken = true;
+  };
 
   for (const release of releases) {
     if (phaseOf(release) !== 'Pending') continue;
@@ -59,12 +69,7 @@ function reconcileModule(api: InternalApi, module: string, releases: Obj[], modu
     const approved = truthy(annotationsOf(release)[APPROVED]);
     const approvedStatus = policy.mode === 'Manual' ? approved : undefined;
     if (forced(release) && !stepTaken) {
-      // A forced release skips every check, the queue included; older Pending ones become Skipped.
-      deploy(api, release, deployed, approved);
-      deployed = api.get('modulereleases', release.metadata.name);
-      previousPending = undefined;
-      ready = false;
-      stepTaken = true;
+      step(release, approved); // skips every check, the queue included; older Pending ones become Skipped
       continue;
     }
     if (previousPending) {
@@ -77,12 +82,7 @@ function reconcileModule(api: InternalApi, module: string, releases: Obj[], modu
       setPending(api, release, verdict ?? '', approvedStatus);
       continue;
     }
-    deploy(api, release, deployed, approved || policy.mode === 'Auto' || !deployed);
-    // One step at a time: the module now reinstalls, the rest wait for the next passes.
-    deployed = api.get('modulereleases', release.metadata.name);
-    previousPending = undefined;
-    ready = false;
-    stepTaken = true;
+    step(release, approved || policy.mode === 'Auto' || !deployed);
   }
 }
 
