@@ -7,10 +7,13 @@
 import type { KubeObject } from '../core/object.ts';
 import { DNS1123_SUBDOMAIN } from '../manifests/metadata.ts';
 import { getPath, jsonEqual } from '../manifests/values.ts';
-import type { KindHandler, KindProblem, Reference } from './types.ts';
+import { windowOrderProblems } from './module-update-policy.ts';
+import type { KindHandler, KindProblem, ObjectPath, Reference } from './types.ts';
 
 /** Module names: kebab-case, as Deckhouse names modules (`control-plane-manager`). */
 export const MODULE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const WINDOWS_PATH: ObjectPath = ['spec', 'settings', 'update', 'windows'];
 
 /** The annotation that lets a module requiring confirmation be disabled; removed by the controller after use. */
 export const ALLOW_DISABLING_ANNOTATION = 'modules.deckhouse.io/allow-disabling';
@@ -26,6 +29,8 @@ function validate(obj: KubeObject): KindProblem[] {
       message: `metadata.name: "${name}" is not a module name; a ModuleConfig is named after its module (lowercase letters, digits and '-', e.g. hello-world)`,
     });
   }
+  // Deckhouse's admission applies the policy window rule to its own config's windows too.
+  if (name === 'deckhouse') out.push(...windowOrderProblems(getPath(obj, WINDOWS_PATH), WINDOWS_PATH));
   if (getPath(obj, ['spec', 'source']) === 'Embedded') {
     out.push({ path: ['spec', 'source'], severity: 'error', message: 'spec.source: Embedded is rejected by Deckhouse; name a ModuleSource or leave source unset for built-in modules' });
   }

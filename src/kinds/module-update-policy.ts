@@ -7,7 +7,8 @@
  */
 import type { KubeObject } from '../core/object.ts';
 import { getPath, isPlainObject, jsonEqual } from '../manifests/values.ts';
-import type { KindHandler, KindProblem } from './types.ts';
+import { formatPath } from '../manifests/yaml.ts';
+import type { KindHandler, KindProblem, ObjectPath } from './types.ts';
 
 const WINDOW_TIME = /^(?:\d|[01]\d|2[0-3]):[0-5]\d$/;
 const V1ALPHA1 = 'deckhouse.io/v1alpha1';
@@ -18,23 +19,29 @@ export function windowMinutes(time: string): number | undefined {
   return WINDOW_TIME.test(time) ? Number(time.replace(':', '')) : undefined;
 }
 
-function validate(obj: KubeObject): KindProblem[] {
+/**
+ * Update windows whose `from` is not earlier than `to`, as Deckhouse's admission policies
+ * reject them (for policies, and for the `deckhouse` ModuleConfig's own windows).
+ */
+export function windowOrderProblems(windows: unknown, path: ObjectPath): KindProblem[] {
+  if (!Array.isArray(windows)) return [];
   const out: KindProblem[] = [];
-  const windows = getPath(obj, ['spec', 'update', 'windows']);
-  if (Array.isArray(windows)) {
-    windows.forEach((w, i) => {
-      if (!isPlainObject(w) || typeof w.from !== 'string' || typeof w.to !== 'string') return;
-      const from = windowMinutes(w.from);
-      const to = windowMinutes(w.to);
-      if (from !== undefined && to !== undefined && from >= to) {
-        out.push({
-          path: ['spec', 'update', 'windows', i, 'from'],
-          severity: 'error',
-          message: `spec.update.windows[${i}]: from (${w.from}) must be earlier than to (${w.to}); windows cannot cross midnight, split it in two`,
-        });
-      }
+  windows.forEach((w, i) => {
+    if (!isPlainObject(w) || typeof w.from !== 'string' || typeof w.to !== 'string') return;
+    const from = windowMinutes(w.from);
+    const to = windowMinutes(w.to);
+    if (from === undefined || to === undefined || from < to) return;
+    out.push({
+      path: [...path, i, 'from'],
+      severity: 'error',
+      message: `${formatPath([...path, i])}: from (${w.from}) must be earlier than to (${w.to}); windows cannot cross midnight, split it in two`,
     });
-  }
+  });
+  return out;
+}
+
+function validate(obj: KubeObject): KindProblem[] {
+  const out = windowOrderProblems(getPath(obj, ['spec', 'update', 'windows']), ['spec', 'update', 'windows']);
   if (obj.apiVersion === V1ALPHA1 && getPath(obj, ['spec', 'update', 'mode']) === 'Ignore') {
     out.push({ path: ['spec', 'update', 'mode'], severity: 'error', message: 'spec.update.mode: Ignore does not exist in deckhouse.io/v1alpha2; use Manual and do not approve releases' });
   }

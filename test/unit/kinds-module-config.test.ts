@@ -17,6 +17,14 @@ describe('validate', () => {
     expect(mc.validate(config('hello.world', {})).map((p) => p.path.join('.'))).toEqual(['metadata.name']);
   });
 
+  it('applies the window order rule to the deckhouse config, like Deckhouse admission', () => {
+    const windows = [{ from: '8:00', to: '10:00' }, { from: '22:00', to: '2:00' }];
+    expect(mc.validate(config('deckhouse', { settings: { update: { windows } } })).map((p) => p.message)).toEqual([
+      'spec.settings.update.windows[1]: from (22:00) must be earlier than to (2:00); windows cannot cross midnight, split it in two',
+    ]);
+    expect(mc.validate(config('other', { settings: { update: { windows } } }))).toEqual([]);
+  });
+
   it('rejects source: Embedded', () => {
     expect(mc.validate(config('m', { source: 'Embedded' })).map((p) => [p.severity, p.path.join('.')])).toEqual([['error', 'spec.source']]);
   });
