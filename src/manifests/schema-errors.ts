@@ -67,7 +67,7 @@ function distance(a: string, b: string): number {
 function suggestion(field: string, parentSchema: unknown): string {
   const props = (parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
   if (!props) return '';
-  const known = Object.keys(props).filter((k) => !['apiVersion', 'kind', 'metadata'].includes(k) || field.length > 3);
+  const known = Object.keys(props);
   const best = known.map((k) => ({ k, d: distance(field, k) })).sort((a, b) => a.d - b.d)[0];
   if (best && best.d <= Math.max(1, Math.floor(best.k.length / 4))) return ` (did you mean "${best.k}"?)`;
   return known.length > 0 && known.length <= 8 ? `; allowed: ${known.join(', ')}` : '';
