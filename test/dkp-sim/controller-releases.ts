@@ -10,6 +10,7 @@ import {
   annotationsOf, deleting, dig, inWindow, labelsOf, nextWindowStart, policyByName, policyForModule, rfc3339, rfc822, setMeta,
   str, truthy, updateIfChanged, type ResolvedPolicy,
 } from './controller-objects.ts';
+import { unmetRequirement } from './controller-requirements.ts';
 import type { InternalApi, JsonMap, Obj } from './types.ts';
 
 const POLICY_LABEL = 'modules.deckhouse.io/update-policy';
@@ -89,11 +90,13 @@ function reconcileModule(api: InternalApi, module: string, releases: Obj[], modu
 /** Why the release waits, or undefined when it deploys now. */
 function decide(api: InternalApi, release: Obj, deployed: Obj | undefined, policy: ResolvedPolicy, approved: boolean, moduleReady: boolean): string | undefined {
   const annotations = annotationsOf(release);
-  if (!deployed) return undefined; // the module's first release lands at once (apply-now)
   const next = parseVersion(versionOf(release));
-  const current = parseVersion(versionOf(deployed));
+  const current = deployed ? parseVersion(versionOf(deployed)) : undefined;
   const patch = !!next && !!current && next.major === current.major && next.minor === current.minor;
-  if (!patch && !moduleReady) return `awaiting for module v${versionOf(deployed)} to be ready`;
+  if (deployed && !patch && !moduleReady) return `awaiting for module v${versionOf(deployed)} to be ready`;
+  const unmet = unmetRequirement(release);
+  if (unmet) return unmet;
+  if (!deployed) return undefined; // the module's first release lands at once (apply-now)
   const needsApproval = policy.mode === 'Manual' || (policy.mode === 'AutoPatch' && !patch);
   const now = api.now();
   const windowOk = truthy(annotations['modules.deckhouse.io/apply-now']) || inWindow(policy.windows, now);

@@ -223,6 +223,30 @@ describe('AutoPatch', () => {
   });
 });
 
+describe('requirements', () => {
+  it('keep a release Pending while the platform version does not satisfy them', () => {
+    const catalog = defaultCatalog();
+    const example = catalog.registries.find((r) => r.repo === EXAMPLE_REPO)!;
+    example.modules.push({ name: 'future', channels: { Stable: ['2.0.0'] }, requirements: { deckhouse: '>= v1.80.0', kubernetes: '> 1.25' } });
+    example.modules.push({ name: 'old-k8s', channels: { Stable: ['1.0.0'] }, requirements: { kubernetes: '< 1.30' } });
+    const api = createMemoryApi();
+    const ctl = createController(api, catalog, { tickMs: 10 });
+    ctl.seed();
+    api.create('modulesources', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'example' }, spec: { registry: { repo: EXAMPLE_REPO } } });
+    ctl.reconcileNow();
+    for (const name of ['future', 'old-k8s']) {
+      api.create('moduleconfigs', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name }, spec: { enabled: true } });
+    }
+    ctl.reconcileNow();
+    expect(api.get('modulereleases', 'future-v2.0.0')!.status).toMatchObject({
+      phase: 'Pending', message: 'requirements are not satisfied: current deckhouse version is not suitable: 1.75.0 is less than v1.80.0',
+    });
+    expect(api.get('modulereleases', 'old-k8s-v1.0.0')!.status).toMatchObject({
+      phase: 'Pending', message: 'requirements are not satisfied: current kubernetes version is not suitable: 1.32.4 is greater than or equal to 1.30',
+    });
+  });
+});
+
 describe('policy lookup', () => {
   it('says when the policy a release is labelled with no longer exists', () => {
     const sim = enabledModuleTwo({ update: { mode: 'Manual' } });
