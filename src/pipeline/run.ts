@@ -120,7 +120,7 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
       for (const i of issues) logger[i.severity === 'error' ? 'error' : 'warn']({ file: `${i.file}:${i.line}:${i.col}`, subject: i.subject, problem: i.message }, 'manifest problem');
       if (hasErrors(issues)) {
         const count = issues.filter((i) => i.severity === 'error').length;
-        throw new StageFailure('ValidationFailed', `${count} invalid manifest${count === 1 ? '' : 's'} problem${count === 1 ? '' : 's'}; nothing was applied`);
+        throw new StageFailure('ValidationFailed', `${count} problem${count === 1 ? '' : 's'} in the manifests; nothing was applied`);
       }
     });
 
