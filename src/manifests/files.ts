@@ -7,6 +7,7 @@
  * `*.yaml`/`*.yml` files count. Dot entries (`.git`, `.github`, `.gitlab-ci.yml`) and the
  * excluded paths (modsync's own status folder) are skipped.
  */
+import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Issue } from './issues.ts';
@@ -58,6 +59,33 @@ function errnoOf(err: unknown): string {
   return err && typeof err === 'object' && 'code' in err ? String(err.code) : '';
 }
 
+type Found = { kind: 'skip' } | { kind: 'problem'; message: string } | { kind: 'file' | 'dir'; real: string };
+
+/** What a directory entry is once symlinks are resolved, and whether it may be read. */
+async function inspect(entry: Dirent, abs: string, repoReal: string, excluded: string[]): Promise<Found> {
+  let real = abs;
+  if (entry.isSymbolicLink()) {
+    try {
+      real = await realpath(abs);
+    } catch (err) {
+      // A loop (ELOOP) or a dangling link: only a problem if it claims to be a manifest.
+      if (!isManifestName(entry.name)) return { kind: 'skip' };
+      return { kind: 'problem', message: errnoOf(err) === 'ELOOP' ? 'symlink loop' : 'broken symlink (its target does not exist)' };
+    }
+  }
+  const info = await lstat(real);
+  const isDir = info.isDirectory();
+  if (!isDir && !(info.isFile() && isManifestName(entry.name))) return { kind: 'skip' };
+  if (!isInside(real, repoReal)) return { kind: 'problem', message: 'symlink points outside the repository' };
+  if (real !== abs) {
+    const realRel = path.relative(repoReal, real).split(path.sep).join('/');
+    // `.git` holds the remote URL and maybe credentials: never read it, not even via a link.
+    if (realRel.split('/').some((seg) => seg.startsWith('.'))) return { kind: 'problem', message: 'symlink points to a hidden file or folder such as .git' };
+    if (isExcluded(realRel, excluded)) return { kind: 'skip' };
+  }
+  return { kind: isDir ? 'dir' : 'file', real };
+}
+
 /** Lists every manifest file under the root, sorted by path, with problems found on the way. */
 export async function listManifestFiles(opts: WalkOptions): Promise<{ files: ManifestFile[]; issues: Issue[] }> {
   const repoReal = await realpath(opts.repoDir);
@@ -88,7 +116,7 @@ export async function listManifestFiles(opts: WalkOptions): Promise<{ files: Man
   }
 
   const walk = async (dirReal: string, dirRel: string, ancestors: Set<string>): Promise<void> => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(dirReal, { withFileTypes: true });
     } catch (err) {
@@ -97,48 +125,13 @@ export async function listManifestFiles(opts: WalkOptions): Promise<{ files: Man
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
       const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
-      if (isExcluded(rel, excluded)) continue;
-      const abs = path.join(dirReal, entry.name);
-      let real = abs;
-      if (entry.isSymbolicLink()) {
-        try {
-          real = await realpath(abs);
-        } catch (err) {
-          // A loop (ELOOP) or a dangling link: only a problem if it claims to be a manifest.
-          if (isManifestName(entry.name)) {
-            const why = errnoOf(err) === 'ELOOP' ? 'symlink loop' : 'broken symlink (its target does not exist)';
-            issues.push(issueError(rel, 1, 1, why));
-          }
-          continue;
-        }
-      }
-      const info = await lstat(real);
-      const isDir = info.isDirectory();
-      if (!isDir && !isManifestName(entry.name)) continue;
-      if (!isInside(real, repoReal)) {
-        issues.push(issueError(rel, 1, 1, 'symlink points outside the repository'));
-        continue;
-      }
-      if (real !== abs) {
-        const realRel = path.relative(repoReal, real).split(path.sep).join('/');
-        // `.git` holds the remote URL and maybe credentials: never read it, not even via a link.
-        if (realRel.split('/').some((seg) => seg.startsWith('.'))) {
-          issues.push(issueError(rel, 1, 1, 'symlink points into a hidden folder such as .git'));
-          continue;
-        }
-        if (isExcluded(realRel, excluded)) continue;
-      }
-      if (isDir) {
-        if (ancestors.has(real)) {
-          issues.push(issueError(rel, 1, 1, 'symlink loop: the link points to a directory that contains it'));
-          continue;
-        }
-        await walk(real, rel, new Set([...ancestors, real]));
-      } else if (info.isFile()) {
-        files.push({ path: rel, absPath: real });
-      }
+      if (entry.name.startsWith('.') || isExcluded(rel, excluded)) continue;
+      const found = await inspect(entry, path.join(dirReal, entry.name), repoReal, excluded);
+      if (found.kind === 'problem') issues.push(issueError(rel, 1, 1, found.message));
+      else if (found.kind === 'file') files.push({ path: rel, absPath: found.real });
+      else if (found.kind === 'dir' && ancestors.has(found.real)) issues.push(issueError(rel, 1, 1, 'symlink loop: the link points to a directory that contains it'));
+      else if (found.kind === 'dir') await walk(found.real, rel, new Set([...ancestors, found.real]));
     }
   };
   await walk(rootReal, rootRel, new Set([rootReal]));

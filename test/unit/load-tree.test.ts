@@ -93,7 +93,7 @@ describe('loading a tree safely', () => {
     await symlink('.git/config', path.join(repo, 'config.yaml'));
     await symlink('.git', path.join(repo, 'gitdir'));
     const { text } = await load();
-    expect(text).toEqual(['config.yaml:1:1: error: symlink points into a hidden folder such as .git', 'gitdir:1:1: error: symlink points into a hidden folder such as .git']);
+    expect(text).toEqual(['config.yaml:1:1: error: symlink points to a hidden file or folder such as .git', 'gitdir:1:1: error: symlink points to a hidden file or folder such as .git']);
     expect(text.join('\n')).not.toContain('token');
   });
 
