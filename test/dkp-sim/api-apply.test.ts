@@ -46,14 +46,29 @@ describe('server-side apply', () => {
     const c = await call(base, 'PATCH', `${msPath('ssa-b')}?fieldManager=modsync`, theirs, APPLY);
     expect(c.status).toBe(409);
     expect(c.body.reason).toBe('Conflict');
-    expect(c.body.message).toBe('Apply failed with 1 conflict: conflict with "kubectl" using deckhouse.io/v1alpha1: .spec.registry.repo');
-    expect(c.body.details.causes).toEqual([{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl" using deckhouse.io/v1alpha1', field: '.spec.registry.repo' }]);
+    expect(c.body.message).toBe('Apply failed with 1 conflict: conflict with "kubectl": .spec.registry.repo');
+    expect(c.body.details.causes).toEqual([{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl"', field: '.spec.registry.repo' }]);
     const dry = await call(base, 'PATCH', `${msPath('ssa-b')}?fieldManager=modsync&force=true&dryRun=All`, theirs, APPLY);
     expect(dry.body.spec.registry.repo).toBe('registry.example.com/theirs');
     expect((await call(base, 'GET', msPath('ssa-b'))).body.spec.registry.repo).toBe('registry.example.com/ssa-b');
     const forced = await call(base, 'PATCH', `${msPath('ssa-b')}?fieldManager=modsync&force=true`, theirs, APPLY);
     expect(forced.status).toBe(200);
     expect(forced.body.spec.registry.repo).toBe('registry.example.com/theirs');
+  });
+
+  it('names Update managers with their apiVersion and time, and groups several conflicts', async () => {
+    await call(base, 'POST', `${msPath()}?fieldManager=kubectl-edit`, moduleSource('ssa-g'));
+    const edited = (await call(base, 'GET', msPath('ssa-g'))).body;
+    const time = edited.metadata.managedFields[0].time as string;
+    const mine = moduleSource('ssa-g', { spec: { registry: { repo: 'registry.example.com/mine', dockerCfg: 'e30=' } } });
+    const one = await call(base, 'PATCH', `${msPath('ssa-g')}?fieldManager=modsync`, mine, APPLY);
+    expect(one.body.message).toBe(`Apply failed with 1 conflict: conflict with "kubectl-edit" using deckhouse.io/v1alpha1 at ${time}: .spec.registry.repo`);
+    (mine.spec as { registry: Record<string, string> }).registry.dockerCfg = 'eyJ9';
+    const two = await call(base, 'PATCH', `${msPath('ssa-g')}?fieldManager=modsync`, mine, APPLY);
+    expect(two.body.message).toBe(
+      `Apply failed with 2 conflicts: conflicts with "kubectl-edit" using deckhouse.io/v1alpha1 at ${time}:\n- .spec.registry.dockerCfg\n- .spec.registry.repo`,
+    );
+    expect(two.body.details.causes).toHaveLength(2);
   });
 
   it('removes fields the manager stopped applying', async () => {

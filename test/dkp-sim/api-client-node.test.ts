@@ -67,7 +67,7 @@ describe('client-node', () => {
     const e = err as ApiException<string>;
     expect(e.code).toBe(409);
     const status = JSON.parse(e.body);
-    expect(status.details.causes[0]).toEqual({ reason: 'FieldManagerConflict', message: 'conflict with "modsync" using deckhouse.io/v1alpha1', field: '.spec.registry.repo' });
+    expect(status.details.causes[0]).toEqual({ reason: 'FieldManagerConflict', message: 'conflict with "modsync"', field: '.spec.registry.repo' });
   });
 
   it('merge-patches annotations and lists with a label selector', async () => {

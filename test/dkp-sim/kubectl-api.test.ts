@@ -128,7 +128,7 @@ describe('kubectl apply, diff, label, annotate, delete', () => {
     const other = manifest('ms-b2', moduleSource('k-b', { spec: { registry: { repo: 'registry.example.com/other', dockerCfg: 'e30=' } } }));
     const c = await kubectl('apply', '--server-side', '--field-manager', 'modsync', '-f', other);
     expect(c.code).toBe(1);
-    expect(c.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl" using deckhouse.io/v1alpha1: .spec.registry.repo');
+    expect(c.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl": .spec.registry.repo');
     const f = await kubectl('apply', '--server-side', '--field-manager', 'modsync', '--force-conflicts', '-f', other);
     expect(f.code).toBe(0);
     expect((await kubectl('get', 'ms', 'k-b', '-o', 'jsonpath={.spec.registry.repo}')).stdout).toBe('registry.example.com/other');

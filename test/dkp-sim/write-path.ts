@@ -5,12 +5,12 @@
  */
 import { rfc3339, type Clock } from './clock.ts';
 import { sameObject, specChanged } from './compare.ts';
-import { recordUpdate, serverSideApply } from './managed-fields.ts';
+import { conflictManagerText, recordUpdate, serverSideApply, type ManagedFieldsConflict } from './managed-fields.ts';
 import { carrySystemMeta, dropUnknownMeta, newUid, validateMeta } from './metadata.ts';
 import { applyDefaults, pruneUnknownFields, validateObject } from './schema.ts';
 import { alreadyExists, ApiError, badRequest, conflict, failure, invalid, MODIFIED } from './status.ts';
 import type { Store } from './store.ts';
-import type { AdmissionRequest, AdmissionResult, ApplyConflict, Json, Obj, ResourceDef, VersionDef } from './types.ts';
+import type { AdmissionRequest, AdmissionResult, Json, ManagedFieldsEntry, Obj, ResourceDef, VersionDef } from './types.ts';
 
 /** What a write needs from its surroundings. */
 export interface WriteEnv {
@@ -202,9 +202,18 @@ function keepFinalizersShrinking(t: Target, old: Obj, next: Obj): void {
   }
 }
 
-/** The 409 of a server-side apply conflict, worded like the apiserver. */
-export function applyConflictError(t: Target, name: string, conflicts: ApplyConflict[]): ApiError {
-  const who = (c: ApplyConflict): string => `"${c.manager}" using ${c.apiVersion}`;
+/**
+ * The 409 of a server-side apply conflict, worded like the apiserver's printManager: appliers by
+ * name, updaters with `using <apiVersion> at <time>` (the time of their entry in the live object).
+ */
+export function applyConflictError(t: Target, live: Obj | undefined, name: string, conflicts: ManagedFieldsConflict[]): ApiError {
+  const entries = (live?.metadata.managedFields ?? []) as unknown as ManagedFieldsEntry[];
+  const who = (c: ManagedFieldsConflict): string => {
+    const text = conflictManagerText(c);
+    if (c.operation !== 'Update') return text;
+    const entry = entries.find((e) => e.manager === c.manager && e.operation === 'Update' && (e.subresource ?? '') === (c.subresource ?? ''));
+    return entry?.time ? `${text} at ${entry.time}` : text;
+  };
   let detail: string;
   if (conflicts.length === 1) {
     detail = `conflict with ${who(conflicts[0]!)}: ${conflicts[0]!.field}`;
@@ -229,7 +238,7 @@ export function applyObject(env: WriteEnv, t: Target, live: Obj | undefined, app
   for (const k of ['uid', 'creationTimestamp', 'generation', 'managedFields']) delete cfg.metadata[k];
   const base = { live, applied: cfg, manager: opts.manager, force: opts.force, schema: t.version.schema, apiVersion: apiVersionOf(t), now: rfc3339(env.clock.now()) };
   const res = serverSideApply(opts.subresource ? { ...base, subresource: opts.subresource } : base);
-  if (!res.ok) throw applyConflictError(t, applied.metadata.name, res.conflicts);
+  if (!res.ok) throw applyConflictError(t, live, applied.metadata.name, res.conflicts);
   const next = res.object;
   next.apiVersion = apiVersionOf(t);
   next.kind = t.def.kind;
