@@ -108,12 +108,9 @@ async function load(opts: LoadOptions): Promise<DesiredState> {
     issues.push(issueWarning(normalizeRelPath(opts.root) || '.', 1, 1, 'no *.yaml or *.yml files under the root: the desired state is empty'));
   }
 
-  return {
-    objects: dropDuplicateObjects(objects, issues),
-    approvals: dropDuplicateApprovals(approvals, issues),
-    issues: sortIssues(issues),
-    files: walked.files.length,
-  };
+  const unique = dropDuplicateObjects(objects, issues);
+  const uniqueApprovals = dropDuplicateApprovals(approvals, issues);
+  return { objects: unique, approvals: uniqueApprovals, issues: sortIssues(issues), files: walked.files.length };
 }
 
 /** Same kind and name twice: an error at the second, naming the first; the first one is kept. */
