@@ -12,7 +12,7 @@ import { positionIn } from './yaml.ts';
 export interface Located {
   file: string;
   line: number;
-  col: number;
+  col?: number;
 }
 
 const origins = new WeakMap<object, ManifestDoc>();
@@ -28,6 +28,6 @@ export function rememberOrigin(obj: Located, doc: ManifestDoc): void {
  */
 export function positionOf(obj: Located, path: ObjectPath, target: 'key' | 'value' = 'value'): Position {
   const doc = origins.get(obj);
-  if (!doc || path.length === 0) return { line: obj.line, col: obj.col };
+  if (!doc || path.length === 0) return { line: obj.line, col: obj.col ?? 1 };
   return positionIn(doc, path, target);
 }

@@ -90,7 +90,11 @@ export function validateDocument(doc: ManifestDoc, validator: CrdValidator): Doc
   const issues = problems.map((p) => toIssue(doc, p, subject));
   if (problems.some((p) => p.severity === 'error')) return { issues };
 
-  if (!isManagedKind(kind)) return { approval: { ...approvalSpecOf(obj), file: doc.file, line: doc.line }, issues };
+  if (!isManagedKind(kind)) {
+    const approval: ApprovalManifest = { ...approvalSpecOf(obj), file: doc.file, line: doc.line };
+    rememberOrigin(approval, doc);
+    return { approval, issues };
+  }
   const built = buildObject(doc, kind, obj, validator, subject);
   return { ...built, issues: [...issues, ...built.issues] };
 }

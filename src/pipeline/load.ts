@@ -141,7 +141,8 @@ function dropDuplicateApprovals(approvals: ApprovalManifest[], issues: Issue[]):
       kept.push(a);
       continue;
     }
-    issues.push(issueError(a.file, a.line, 1, `defined twice; first at ${first.file}:${first.line}`, `ModuleReleaseApproval/${a.name}`));
+    const at = positionOf(a, ['metadata', 'name']);
+    issues.push(issueError(a.file, at.line, at.col, `defined twice; first at ${first.file}:${first.line}`, `ModuleReleaseApproval/${a.name}`));
   }
   return kept;
 }

@@ -50,6 +50,8 @@ const CASES: Record<string, string[]> = {
   'mup-window-days': ['mup.yaml:8:21: error: ModuleUpdatePolicy/night: spec.update.windows[0].days[1]: must be one of Mon, Tue, Wed, Thu, Fri, Sat, Sun (got "tuesday")'],
   'mup-v1alpha1-ignore': ['mup.yaml:11:11: error: ModuleUpdatePolicy/frozen: spec.update.mode: Ignore does not exist in deckhouse.io/v1alpha2; use Manual and do not approve releases'],
   duplicates: ['nested/b.yaml:5:9: error: ModuleConfig/hello-world: defined twice; first at a.yaml:1:1'],
+  'duplicate-across-versions': ['policies.yaml:13:9: error: ModuleUpdatePolicy/night: defined twice; first at policies.yaml:1:1'],
+  'approval-duplicate': ['approvals/b.yaml:5:9: error: ModuleReleaseApproval/hello-world-v1.2.5: defined twice; first at approvals/a.yaml:1'],
   'placeholder-invalid': [
     'source.yaml:8:16: error: ModuleSource/internal-modules: spec.registry.dockerCfg: invalid placeholder; the syntax is ${secret:NAME} (NAME: letters, digits, "_", "." and "-", starting with a letter or digit)',
   ],
