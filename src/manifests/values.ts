@@ -4,7 +4,8 @@
  * manifest and its live object read back are "the same" exactly when nothing would change.
  */
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** Whether a value is a JSON object (not null, not an array). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -31,6 +32,3 @@ export function getPath(value: unknown, path: readonly (string | number)[]): unk
   }
   return cur;
 }
-
-/** Whether a value is a non-null, non-array object. */
-export { isPlainObject };
