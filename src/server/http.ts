@@ -25,15 +25,31 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
   res.end(body);
 }
 
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) return null;
-    chunks.push(chunk as Buffer);
+/**
+ * The body, or null when it is larger than `max`. An oversize body is drained, not destroyed:
+ * breaking out of the stream would tear the socket down under the 413 answer and leave the
+ * server with a connection it never forgets (close() would then never finish).
+ */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  if (Number(req.headers['content-length']) > max) {
+    req.resume();
+    return Promise.resolve(null);
   }
-  return Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        chunks.length = 0;
+        resolve(null);
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    req.on('end', () => resolve(size > max ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
 }
 
 export async function startHttp(opts: HttpOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
@@ -63,7 +79,11 @@ export async function startHttp(opts: HttpOptions): Promise<{ server: Server; ur
     const forge = forges[path];
     if (forge && req.method === 'POST') {
       const body = await readBody(req, opts.maxBodyBytes ?? 5 * 1024 * 1024);
-      if (!body) return send(res, 413, 'payload too large\n');
+      if (!body) {
+        // Do not keep reading a body we refused: answer, then close this connection.
+        res.setHeader('connection', 'close');
+        return send(res, 413, 'payload too large\n');
+      }
       const verdict = judgeWebhook(forge, req.headers, body, { ...opts.webhook, seen });
       if (verdict.kind === 'rejected') {
         opts.logger.warn({ forge, why: verdict.why, remote: req.socket.remoteAddress }, 'webhook rejected');
