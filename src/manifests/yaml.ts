@@ -154,7 +154,7 @@ function yamlIssue(file: string, problem: YamlProblem, severity: 'error' | 'warn
   const at = problem.linePos?.[0] ?? { line: 1, col: 1 };
   // prettyErrors appends " at line L, column C:" and a source excerpt; keep the first part.
   const message = (problem.message.split(/ at line \d+, column \d+/)[0] ?? problem.message).trim();
-  const text = `YAML: ${message}`;
+  const text = /call stack/i.test(message) ? 'YAML: nested too deeply to read' : `YAML: ${message}`;
   return severity === 'error' ? issueError(file, at.line, at.col, text) : issueWarning(file, at.line, at.col, text);
 }
 

@@ -85,6 +85,14 @@ describe('parseManifestFile', () => {
     expect(issues.map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual(['2:8 too many YAML alias expansions (more than 50); this looks like an alias bomb']);
   });
 
+  it('reports absurd nesting as an error instead of crashing', () => {
+    const deep = `a: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`;
+    const { docs, issues } = parseManifestFile(deep, 'deep.yaml');
+    expect(docs).toEqual([]);
+    expect(issues.length).toBeGreaterThan(0);
+    expect(new Set(issues.map((i) => `${i.severity} ${i.message}`))).toEqual(new Set(['error YAML: nested too deeply to read']));
+  });
+
   it('accepts a few aliases', () => {
     const { docs, issues } = parseManifestFile('a: &a {x: 1}\nb: *a\n', 'f.yaml');
     expect(issues).toEqual([]);
