@@ -165,6 +165,12 @@ describe('validateObject: the apiserver field errors the Deckhouse CRDs can prod
       want: [{ reason: 'FieldValueInvalid', field: 'spec.moduleReleaseSelector.labelSelector', message: 'Invalid value: 0: spec.moduleReleaseSelector.labelSelector in body should have at least 1 properties' }],
     },
     {
+      name: 'additionalProperties values are validated under their key',
+      schema: MUP1,
+      o: obj('ModuleUpdatePolicy', { spec: { update: {}, moduleReleaseSelector: { labelSelector: { matchLabels: { module: 7 } } } } }),
+      want: [{ reason: 'FieldValueTypeInvalid', field: 'spec.moduleReleaseSelector.labelSelector.matchLabels.module', message: 'Invalid value: "integer": spec.moduleReleaseSelector.labelSelector.matchLabels.module in body must be of type string: "integer"' }],
+    },
+    {
       name: 'oneOf/not of the v1alpha1 matchExpressions (Exists with values)',
       schema: MUP1,
       o: obj('ModuleUpdatePolicy', { spec: { update: {}, moduleReleaseSelector: { labelSelector: { matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] } } } }),
