@@ -1,9 +1,9 @@
 /**
  * Least privilege, measured: modsync's CLI runs in-process against dkp-sim and a git
  * http-backend through a scenario that makes every kind of request it can make (first sync,
- * an edit, an approval, a prune of every kind, `status`, the Lease), dkp-sim counts the
- * requests, and the (apiGroup, resource, verb) set they need must equal what the chart's
- * ClusterRole and Role grant: nothing missing, nothing unused.
+ * a plan and an edit, an approval, a prune of every kind, `status`, the Lease), dkp-sim
+ * counts the requests, and the (apiGroup, resource, verb) set they need must equal what the
+ * chart's ClusterRole and Role grant: nothing missing, nothing unused.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,7 +65,7 @@ describe('RBAC of the chart against the requests modsync makes', () => {
     sim.control.resetRequests();
     const common = ['--kubeconfig', sim.kubeconfigPath];
     const syncFlags = ['--repo', git.repoUrl('demo.git'), '--path', 'clusters/demo', '--cache-dir', join(work, 'cache'), '--lease-namespace', LEASE_NAMESPACE, '--module-wait', '20', '--max-destructive', '10'];
-    const code = await main([...args, ...common, ...(args[0] === 'sync' ? syncFlags : [])], { HOME: work, MODSYNC_LOG_LEVEL: 'error' });
+    const code = await main([...args, ...common, ...(args[0] === 'sync' || args[0] === 'plan' ? syncFlags : [])], { HOME: work, MODSYNC_LOG_LEVEL: 'error' });
     // Discovery requests carry no resource (every authenticated user may make them).
     const counts: RequestCounts = sim.control.requests();
     for (const [resource, verbs] of Object.entries(counts.byResource)) {
@@ -111,8 +111,10 @@ describe('RBAC of the chart against the requests modsync makes', () => {
     for (const p of MANAGED_PLURALS) expect(sim.control.view.list(p).some((o) => owned(o)), p).toBe(true);
     expect(sim.control.view.get('leases', INSTANCE, LEASE_NAMESPACE)).toBeDefined();
 
-    // 2. An edit: an existing object is applied again (and the Lease is taken over again).
+    // 2. An edit: planned (server-side dry run), then applied to the existing object; the
+    //    Lease is taken again.
     await pushFiles(bare, 'main', { 'clusters/demo/modules/module-one.yaml': readFileSync(join(ROOT, 'examples/clusters/demo/modules/module-one.yaml'), 'utf8').replace('replicas: 2', 'replicas: 3') }, 'module-one: 3 replicas');
+    expect(await modsync(['plan']), 'plan: server-side dry run of the change').toBe(2);
     expect(await modsync(['sync'])).toBe(0);
     expect((sim.control.view.get('moduleconfigs', 'module-one') as any).spec.settings.replicas).toBe(3);
 
