@@ -24,6 +24,7 @@ RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
  && chmod 0755 dist/src/cli/main.js
 
 # --- deps: production dependencies only ---------------------------------------------------
+# None of them has an install script (only the `node` devDependency does), hence --ignore-scripts.
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -226,6 +226,12 @@ describe('.dockerignore', () => {
 });
 
 describe('dependencies', () => {
+  it('no production dependency needs an install script (the image installs them with --ignore-scripts)', () => {
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; hasInstallScript?: boolean }> };
+    const scripted = Object.entries(lock.packages).filter(([path, p]) => path && p.hasInstallScript && !p.dev).map(([path]) => path);
+    expect(scripted).toEqual([]);
+  });
+
   it('every package the compiled code imports is a production dependency', () => {
     const specifiers = new Set<string>();
     for (const f of readdirSync(join(ROOT, 'src'), { recursive: true }).map(String)) {
