@@ -10,7 +10,7 @@ import { createMetrics, recordRun } from '../../src/server/metrics.ts';
 const WAITING = `Release is waiting for the 'modules.deckhouse.io/approved: "true"' annotation`;
 
 function release(name: string, phase: string, message = ''): KubeObject {
-  return { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleRelease', metadata: { name, labels: { module: 'module-two' } }, spec: { moduleName: 'module-two', version: name.split('-v')[1] }, status: { phase, message } };
+  return { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleRelease', metadata: { name, labels: { module: 'module-two' } }, spec: { moduleName: 'module-two', version: name.split('-v')[1] ?? '' }, status: { phase, message } };
 }
 
 function success(): SyncResult {
