@@ -19,7 +19,7 @@ import { runSync } from '../../src/pipeline/run.ts';
 import type { RunMode, SyncResult } from '../../src/pipeline/types.ts';
 import { EXAMPLE_REPO } from '../dkp-sim/catalog.ts';
 import { start, type StartOptions } from '../dkp-sim/index.ts';
-import { getObject, waitFor, type SimObject } from '../e2e/helpers.ts';
+import { getObject, modulePhase, waitFor, type SimObject } from '../e2e/helpers.ts';
 import { exampleFiles, runModsync, type DemoEnv } from './demo-env.ts';
 import { branchHead, createBareRepo } from './git-repo.ts';
 import { startGitServer, type GitRequestInfo } from './git-server.ts';
@@ -66,6 +66,8 @@ export interface FakeForge {
   open(): FakePull[];
   /** What GitHub does once the head is merged into the base: the PR becomes closed and merged. */
   markMerged(number: number): void;
+  /** A person closes the pull request without merging it (declines). */
+  decline(number: number): void;
   /** Removes the interceptors. */
   stop(): void;
 }
@@ -145,6 +147,12 @@ export function startFakeForge(opts: FakeForgeOptions): FakeForge {
     return notFound;
   };
 
+  const find = (number: number): FakePull => {
+    const pull = pulls.find((p) => p.number === number);
+    if (!pull) throw new Error(`no pull request #${number}`);
+    return pull;
+  };
+
   const scope = nock(opts.apiUrl).persist();
   for (const method of ['get', 'post', 'patch', 'put', 'delete'] as const) {
     // nock 15 hands a full reply function the Fetch API Request.
@@ -166,10 +174,12 @@ export function startFakeForge(opts: FakeForgeOptions): FakeForge {
     writes: () => requests.filter((r) => r.method !== 'GET'),
     open: () => pulls.filter((p) => p.state === 'open'),
     markMerged(number) {
-      const pull = pulls.find((p) => p.number === number);
-      if (!pull) throw new Error(`no pull request #${number}`);
+      const pull = find(number);
       pull.state = 'closed';
       pull.merged = true;
+    },
+    decline(number) {
+      find(number).state = 'closed';
     },
     stop: () => nock.cleanAll(),
   };
@@ -273,4 +283,18 @@ export async function publishAndWait(env: DemoEnv, version: string, opts: { modu
 /** Pushes (not fetches) the git server has seen so far. */
 export function pushes(env: DemoEnv): number {
   return env.git.log.filter((r) => r.service === 'git-receive-pack' && !r.advertisement).length;
+}
+
+/**
+ * `startForgeEnv`, then one sync, waiting until the demo's modules are Ready (module-two on
+ * v1.2.3) and a second sync has recorded that in the status report: later runs start clean.
+ */
+export async function startSyncedForgeEnv(opts: { files?: Record<string, string>; sim?: StartOptions } = {}): Promise<ForgeEnv> {
+  const env = await startForgeEnv(opts);
+  const first = await env.sync();
+  if (!first.ok) throw new Error(`first sync failed: ${JSON.stringify(first.stages.filter((s) => !s.ok))}`);
+  await waitFor('module-two Ready', async () => (await modulePhase(env, 'module-two')) === 'Ready');
+  await waitFor('module-two v1.2.3 deployed', async () => (await getObject(env, 'ModuleRelease', 'module-two-v1.2.3'))?.status?.phase === 'Deployed');
+  await env.sync();
+  return env;
 }
