@@ -5,19 +5,27 @@
 import { hasChanges } from '../core/change-set.ts';
 import type { Command } from './command.ts';
 import { EXIT } from './exit-codes.ts';
+import { runPlanPreview } from './plan-preview.ts';
 import { printResult, runFromConfig, type OutputFormat } from './sync-run.ts';
 
 export const planCommand: Command = {
   name: 'plan',
   summary: 'show what a sync would change (read-only; exit 2 when there are changes)',
-  usage: 'modsync plan --repo <https-url|dir> [--branch B] [--path ROOT] [--kubeconfig F] [--output text|json|markdown]',
+  usage: 'modsync plan --repo <https-url|dir> [--branch B] [--path ROOT] [--kubeconfig F] [--output text|json|markdown] [--pull-request N --git-host github|gitlab|gitea]',
   help: `Fetches the repository, validates it, reads the cluster (one LIST per kind) and prints a
 field-level diff of what "modsync sync" would do. Objects that may have changed are checked
 with a server-side dry run, so the diff is the server's exact result. Nothing is written.
+With --pull-request N, plans the head of pull request N instead of the tracked branch and
+creates or updates one comment on it with the change table and field diffs (needs --git-host
+and its token; secrets are masked).
 Exit codes: 0 no changes, 2 changes, 1 error.`,
-  flags: [{ name: 'output', short: 'o', type: 'string', choices: ['text', 'json', 'markdown'], default: 'text', description: 'output format' }],
-  settings: ['instance', 'git', 'cluster', 'sync', 'status.path', 'log'],
+  flags: [
+    { name: 'output', short: 'o', type: 'string', choices: ['text', 'json', 'markdown'], default: 'text', description: 'output format' },
+    { name: 'pull-request', type: 'string', description: "plan pull request N's head and post the plan as one sticky comment on it" },
+  ],
+  settings: ['instance', 'git', 'cluster', 'sync', 'status.path', 'host', 'log'],
   async run(ctx) {
+    if (ctx.flags['pull-request'] !== undefined) return runPlanPreview(ctx, ctx.flags['pull-request']);
     const run = await runFromConfig(ctx, 'plan');
     if (run.locked) return EXIT.locked;
     const result = run.value;
