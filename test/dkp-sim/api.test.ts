@@ -148,6 +148,9 @@ describe('create, get, update', () => {
     const missing = await call(base, 'POST', '/apis/coordination.k8s.io/v1/namespaces/ghost/leases', lease('lock', 'ghost'));
     expect(missing.status).toBe(404);
     expect(missing.body.message).toBe('namespaces "ghost" not found');
+    const zero = await call(base, 'POST', '/apis/coordination.k8s.io/v1/namespaces/modsync/leases', { ...lease('zero', 'modsync'), spec: { leaseDurationSeconds: 0 } });
+    expect(zero.status).toBe(422);
+    expect(zero.body.details.causes[0].field).toBe('spec.leaseDurationSeconds');
     const all = await call(base, 'GET', '/apis/coordination.k8s.io/v1/leases');
     expect(all.body.items.map((l: { metadata: { namespace: string } }) => l.metadata.namespace)).toEqual(['modsync']);
   });

@@ -17,10 +17,11 @@ export const LEASE_SCHEMA: Schema = {
       type: 'object',
       properties: {
         holderIdentity: { type: 'string' },
-        leaseDurationSeconds: { type: 'integer', format: 'int32' },
+        // Lease validation requires a positive duration and non-negative transitions.
+        leaseDurationSeconds: { type: 'integer', format: 'int32', minimum: 1 },
         acquireTime: microTime,
         renewTime: microTime,
-        leaseTransitions: { type: 'integer', format: 'int32' },
+        leaseTransitions: { type: 'integer', format: 'int32', minimum: 0 },
         preferredHolder: { type: 'string' },
         strategy: { type: 'string' },
       },
