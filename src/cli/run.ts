@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ModsyncError } from '../core/errors.ts';
+import type { GitPort } from '../git/port.ts';
 import { loadSchemaInfo } from '../core/schema-info.ts';
 import { runSync } from '../pipeline/run.ts';
 import { startHttp } from '../server/http.ts';
@@ -27,6 +28,18 @@ function readSecret(file: string): string {
   }
 }
 
+/** The git port, calling `onFetched` after each successful checkout (readiness starts there). */
+function noticingFetch(git: GitPort, onFetched: () => void): GitPort {
+  return {
+    ...git,
+    async checkout() {
+      const checkout = await git.checkout();
+      onFetched();
+      return checkout;
+    },
+  };
+}
+
 export const runCommand: Command = {
   name: 'run',
   summary: 'run as a daemon: sync on a schedule, on webhooks and on demand; serve health and metrics',
@@ -39,7 +52,9 @@ sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
   settings: ['instance', 'git', 'cluster', 'sync', 'status', 'host', 'daemon', 'log'],
   async run(ctx) {
     const metrics = createMetrics({ processMetrics: true });
-    const { ports, lease } = wire(ctx, 'sync', (verb, kind) => metrics.apiRequests.inc({ verb, kind }));
+    const wired = wire(ctx, 'sync', (verb, kind) => metrics.apiRequests.inc({ verb, kind }));
+    const lease = wired.lease;
+    const ports = { ...wired.ports, git: noticingFetch(wired.ports.git, () => scheduler.fetched()) };
     const secret = readSecret(ctx.config.daemon.webhookSecretFile);
     ctx.redactor.add(secret);
     // Loaded once for the life of the daemon, not per sync.

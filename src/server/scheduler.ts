@@ -28,6 +28,11 @@ export interface Scheduler {
   trigger(reason: string): void;
   /** Stop scheduling; wait for the running sync up to graceMs. Returns whether it finished. */
   stop(graceMs: number): Promise<boolean>;
+  /**
+   * Notes a successful fetch as it happens (the daemon wraps its git port with this), so the
+   * daemon is ready as soon as git answered, not only when that first run has finished.
+   */
+  fetched(): void;
   ready(): { ready: boolean; why: string };
   /** Resolves when no sync is running or queued (for tests and the demo). */
   idle(): Promise<void>;
@@ -114,6 +119,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       const finished = await Promise.race([running.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))]);
       clearTimeout(timer);
       return finished;
+    },
+    fetched() {
+      if (!firstFetch) firstFetch = now();
     },
     ready() {
       if (!firstFetch) return { ready: false, why: 'no successful fetch yet' };

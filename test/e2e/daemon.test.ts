@@ -79,8 +79,12 @@ describe('daemon readiness and metrics', () => {
     await waitFor('a failed sync', async () => daemon!.logs().some((l) => l.msg === 'sync failed'));
     const before = await fetch(daemon.url + '/readyz');
     expect([before.status, await before.text()]).toEqual([503, 'no successful fetch yet\n']);
+    // Slow cluster reads keep the first successful sync busy long after its fetch.
+    env.sim.control.setFaults([{ verb: 'list', latencyMs: 1500, count: 5 }]);
     await createBareRepo(join(env.workDir, 'git'), 'late.git', exampleFiles(), { message: 'Desired state' });
     await waitFor('/readyz 200', async () => (await fetch(daemon!.url + '/readyz')).status === 200, 15_000);
+    expect(daemon.logs().filter((l) => l.msg === 'git checkout done')).not.toHaveLength(0);
+    expect(daemon.logs().filter((l) => l.msg === 'sync finished'), 'ready once fetched, not only after the whole run').toHaveLength(0);
   });
 
   it('syncs the repository into the cluster on its schedule', async () => {

@@ -216,6 +216,12 @@ describe('readiness', () => {
     expect(s.ready().ready).toBe(true);
   });
 
+  it('is ready as soon as a fetch is reported, while that run still goes on', async () => {
+    const { s } = clocked([]);
+    s.fetched();
+    expect(s.ready().ready).toBe(true);
+  });
+
   it('a run whose fetch failed does not make it ready', async () => {
     const { s } = clocked([result(false, false)]);
     await syncOnce(s);

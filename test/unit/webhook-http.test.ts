@@ -21,6 +21,7 @@ const scheduler: Scheduler = {
   start() {},
   trigger: (reason) => void triggers.push(reason),
   stop: async () => true,
+  fetched() {},
   ready: () => readiness,
   idle: async () => {},
   runs: 0,
