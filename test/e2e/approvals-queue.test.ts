@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readMarker } from '../../src/approvals/pull-request.ts';
 import { publishAndWait, startSyncedForgeEnv, type ForgeEnv } from '../support/fake-forge.ts';
-import { listBranches, readBranchFile } from '../support/git-repo.ts';
+import { listBranches, mergeBranch, readBranchFile } from '../support/git-repo.ts';
 import { getObject, mergePatchAs, waitFor } from './helpers.ts';
 
 const BRANCH = 'modsync/approve/module-two';
@@ -125,5 +125,28 @@ describe('a pull request closed by a person', () => {
     await env.sync();
     expect(env.forge.pulls.map((p) => `#${p.number} ${p.state}`)).toEqual(['#1 closed']);
     expect((await getObject(env, 'ModuleRelease', 'module-two-v1.2.6'))?.metadata.annotations?.[APPROVED]).toBeUndefined();
+  });
+});
+
+describe('a pull request merged on GitHub', () => {
+  let env: ForgeEnv;
+  beforeAll(async () => {
+    env = await startSyncedForgeEnv();
+  });
+  afterAll(async () => env?.stop());
+
+  it('approves the release; the merged pull request is left alone and the branch deleted', async () => {
+    await publishAndWait(env, '1.2.6');
+    await env.sync();
+    // The merge button: the branch lands on main and GitHub marks the pull request merged.
+    await mergeBranch(env.bareDir, BRANCH, 'main', 'Merge pull request #1 from acme/modsync/approve/module-two');
+    env.forge.markMerged(1);
+    const writes = env.forge.writes().length;
+    const result = await env.sync();
+    expect(result.ok, JSON.stringify(result.stages)).toBe(true);
+    expect((await getObject(env, 'ModuleRelease', 'module-two-v1.2.6'))?.metadata.annotations?.[APPROVED]).toBe('true');
+    expect(env.forge.writes()).toHaveLength(writes);
+    expect(env.forge.pulls.map((p) => ({ state: p.state, merged: p.merged, comments: p.comments.length }))).toEqual([{ state: 'closed', merged: true, comments: 0 }]);
+    expect(await listBranches(env.bareDir)).toEqual(['main']);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { pushes, startForgeEnv, type ForgeEnv } from '../support/fake-forge.ts';
+import { publishAndWait, pushes, startForgeEnv, type ForgeEnv } from '../support/fake-forge.ts';
 import { branchHead, commitLog, git, pushFiles, readBranchFile } from '../support/git-repo.ts';
 import { getObject, modulePhase, waitFor } from './helpers.ts';
 
@@ -58,9 +58,10 @@ describe('status report content', () => {
     await expect(files.yaml).toMatchFileSnapshot('../fixtures/report/converged/status.yaml');
   });
 
-  it('ten more runs against the unchanged cluster make no commit and no push', async () => {
+  it('ten more runs against the unchanged cluster make no commit, no push and no cluster write', async () => {
     const head = await branchHead(env.bareDir, 'main');
     const pushed = pushes(env);
+    env.sim.control.resetRequests();
     for (let i = 0; i < 10; i++) {
       const result = await env.sync('sync', NONE);
       expect(result.ok, JSON.stringify(result.stages)).toBe(true);
@@ -68,6 +69,8 @@ describe('status report content', () => {
     }
     expect(await branchHead(env.bareDir, 'main')).toBe(head);
     expect(pushes(env)).toBe(pushed);
+    // modsync's own status commits are not desired state: they never lead to a cluster write.
+    expect(env.sim.control.requests().writes).toBe(0);
   });
 
   it('a module going to Error shows with its hook message; only the changed entries move', async () => {
@@ -85,6 +88,16 @@ describe('status report content', () => {
     expect(files.readme).toMatch(/\| module-faulty \| example \| v0\.3\.1 \| Error \| True \| False \| .*StorageClass "fast-ssd" not found/);
     await expect(files.readme).toMatchFileSnapshot('../fixtures/report/module-error/README.md');
     await expect(files.yaml).toMatchFileSnapshot('../fixtures/report/module-error/status.yaml');
+  });
+
+  it('with git host none, a pending approval shows its branch', async () => {
+    await publishAndWait(env, '1.2.6');
+    const result = await env.sync('sync', NONE);
+    expect(result.ok, JSON.stringify(result.stages)).toBe(true);
+    const { readme } = await statusFiles(env);
+    expect(readme).toContain('| module-two-v1.2.6 | module-two | branch `modsync/approve/module-two` | waiting for merge |');
+    expect(readme).toContain(`| module-two-v1.2.6 | Pending | manual-approval | Release is waiting for the 'modules.deckhouse.io/approved: "true"' annotation |`);
+    expect(await readBranchFile(env.bareDir, 'modsync/approve/module-two', 'clusters/demo/approvals/module-two-v1.2.6.yaml')).toContain('version: 1.2.6');
   });
 });
 
@@ -121,5 +134,22 @@ describe('a human commit pushed between modsync\'s fetch and its status push', (
     const next = await env.sync('sync', NONE);
     expect(next.ok, JSON.stringify(next.stages)).toBe(true);
     expect((await getObject(env, 'ModuleConfig', 'module-one'))?.spec?.settings).toEqual({ replicas: 3 });
+  });
+
+  it('a sync refused for an invalid manifest is recorded in the report with file:line, then cleared', async () => {
+    await pushFiles(env.bareDir, 'main', { 'clusters/demo/modules/bad.yaml': 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: maybe\n' }, 'Add a broken config');
+    env.sim.control.resetRequests();
+    const failed = await env.sync('sync', NONE);
+    expect(failed.ok).toBe(false);
+    expect(env.sim.control.requests().writes).toBe(0);
+    const { readme, yaml } = await statusFiles(env);
+    expect(readme).toMatch(/\| failure \(ValidationFailed\) \| commit-\d+ \|/);
+    expect(readme).toMatch(/^- clusters\/demo\/modules\/bad\.yaml:\d+:\d+: /m);
+    expect((parse(yaml) as { lastSync: { result: string } }).lastSync.result).toBe('failure');
+
+    await pushFiles(env.bareDir, 'main', { 'clusters/demo/modules/bad.yaml': null }, 'Remove the broken config');
+    const fixed = await env.sync('sync', NONE);
+    expect(fixed.ok, JSON.stringify(fixed.stages)).toBe(true);
+    expect((await statusFiles(env)).readme).toMatch(/\| success \| commit-\d+ \|/);
   });
 });
