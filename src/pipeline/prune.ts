@@ -12,7 +12,8 @@
  * some deletes fail.
  */
 import type { ChangeEntry } from '../core/change-set.ts';
-import { messageOf } from '../core/errors.ts';
+import { ClusterError, ModsyncError, messageOf } from '../core/errors.ts';
+import { isOwnedBy, pruneDisabled } from '../core/ownership.ts';
 import type { ObjectId } from '../core/object.ts';
 import type { SyncPorts } from './types.ts';
 
@@ -23,6 +24,8 @@ export interface PruneItem {
 }
 
 export interface PruneOptions {
+  /** This instance's ownership label value, checked again before a delete is retried. */
+  instance: string;
   /** How long to wait for deleted objects to disappear before deleting the next kind. */
   waitMs: number;
   pollMs?: number;
@@ -34,13 +37,42 @@ async function waitGone(ids: ObjectId[], ports: SyncPorts, opts: PruneOptions): 
   const sleep = ports.sleep ?? realSleep;
   const deadline = Date.now() + opts.waitMs;
   let pending = ids;
-  while (pending.length && Date.now() < deadline) {
-    const still: ObjectId[] = [];
-    for (const id of pending) if (await ports.cluster.get(id).catch(() => null)) still.push(id);
-    pending = still;
-    if (pending.length) await sleep(opts.pollMs ?? 250);
+  try {
+    while (pending.length && Date.now() < deadline) {
+      const still: ObjectId[] = [];
+      // Only "not found" counts as gone; any other answer keeps the object pending.
+      for (const id of pending) if (await ports.cluster.get(id)) still.push(id);
+      pending = still;
+      if (pending.length) await sleep(opts.pollMs ?? 250);
+    }
+  } catch (err) {
+    ports.logger.warn({ err: messageOf(err) }, 'cannot tell whether deleted objects are gone; continuing');
+    return;
   }
   if (pending.length) ports.logger.warn({ objects: pending.map((p) => `${p.kind}/${p.name}`) }, 'deleted objects still present (finalizers); continuing');
+}
+
+/**
+ * Deletes with the listed uid and resourceVersion as preconditions. When only the
+ * resourceVersion moved (the controller wrote its status, a finalizer changed), the object is
+ * read again and deleted if it is still the same object, still owned by this instance and not
+ * opted out; anything else means somebody changed it on purpose, and it is kept.
+ */
+async function deleteChecked(item: PruneItem, ports: SyncPorts, opts: PruneOptions): Promise<void> {
+  const { entry, uid, resourceVersion } = item;
+  try {
+    await ports.cluster.delete(entry.id, { dryRun: false, uid, resourceVersion });
+    return;
+  } catch (err) {
+    if (!(err instanceof ClusterError) || err.code !== 409) throw err;
+  }
+  const current = await ports.cluster.get(entry.id);
+  if (!current) return;
+  if (current.metadata.uid !== uid) throw new ModsyncError('PruneFailed', 'the object was replaced since it was listed; kept', { subject: entry.subject });
+  if (!isOwnedBy(current, opts.instance) || pruneDisabled(current)) {
+    throw new ModsyncError('PruneFailed', 'the object changed since it was listed (no longer owned by this instance, or opted out); kept', { subject: entry.subject });
+  }
+  await ports.cluster.delete(entry.id, { dryRun: false, uid, resourceVersion: current.metadata.resourceVersion });
 }
 
 export async function pruneStage(items: PruneItem[], ports: SyncPorts, opts: PruneOptions): Promise<ChangeEntry[]> {
@@ -53,7 +85,7 @@ export async function pruneStage(items: PruneItem[], ports: SyncPorts, opts: Pru
     }
     const log = ports.logger.child({ subject: entry.subject, action: 'delete' });
     try {
-      await ports.cluster.delete(entry.id, { dryRun: false, uid, resourceVersion });
+      await deleteChecked({ entry, uid, resourceVersion }, ports, opts);
       log.info('deleted');
       results.push({ ...entry, outcome: 'applied' });
       deletedOfKind.push(entry.id);

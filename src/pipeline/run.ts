@@ -153,7 +153,7 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
       const pruneItems = plan.toDelete
         .map((d) => ({ entry: changes.find((c) => c.subject === subjectOf(d.id))!, uid: d.uid, resourceVersion: d.resourceVersion }))
         .filter((i) => i.entry && planned(i.entry));
-      const pruned = await stage('prune', 'PruneFailed', stages, p, () => pruneStage(pruneItems, p, { waitMs: opts.moduleWaitMs }));
+      const pruned = await stage('prune', 'PruneFailed', stages, p, () => pruneStage(pruneItems, p, { waitMs: opts.moduleWaitMs, instance: opts.instance }));
       const done = new Map([...applied, ...pruned].map((e) => [e.subject, e]));
       changes = changes.map((c) => done.get(c.subject) ?? c);
     }

@@ -394,14 +394,14 @@ describe('RBAC', () => {
 
   it('grants cluster-wide exactly the deckhouse.io requests modsync makes', () => {
     const ms = render(REPO).manifests;
-    // The same set test/e2e/rbac.test.ts observes: prune reads deleted configs and policies
-    // until they are gone; nothing reads a single source or release; nothing watches.
+    // The same set test/e2e/rbac.test.ts observes: prune reads objects again when they moved
+    // since the listing and waits for deleted ones to go; nothing reads a single release; nothing watches.
     const lifecycle = (r: string, verbs: string[]): string[] => verbs.map((v) => `deckhouse.io/${r} ${v}`);
     expect(grants(one(ms, 'ClusterRole'))).toEqual(
       [
         ...lifecycle('moduleconfigs', ['get', 'list', 'create', 'patch', 'delete']),
         ...lifecycle('moduleupdatepolicies', ['get', 'list', 'create', 'patch', 'delete']),
-        ...lifecycle('modulesources', ['list', 'create', 'patch', 'delete']),
+        ...lifecycle('modulesources', ['get', 'list', 'create', 'patch', 'delete']),
         ...lifecycle('modulereleases', ['list', 'patch']),
         ...lifecycle('modules', ['get', 'list']),
       ].sort(),
