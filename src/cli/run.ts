@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { ModsyncError } from '../core/errors.ts';
 import type { GitPort } from '../git/port.ts';
 import { loadSchemaInfo } from '../core/schema-info.ts';
+import { createManifestValidator } from '../manifests/validate-doc.ts';
 import { runSync } from '../pipeline/run.ts';
 import { startHttp } from '../server/http.ts';
 import { createMetrics, recordRun } from '../server/metrics.ts';
@@ -58,7 +59,7 @@ sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
     const secret = readSecret(ctx.config.daemon.webhookSecretFile);
     ctx.redactor.add(secret);
     // Loaded once for the life of the daemon, not per sync.
-    const options = { ...syncOptionsOf(ctx.config, 'sync', ctx.env), schemas: loadSchemaInfo() };
+    const options = { ...syncOptionsOf(ctx.config, 'sync', ctx.env), schemas: loadSchemaInfo(), validator: await createManifestValidator() };
     const scheduler = createScheduler({
       schedule: ctx.config.daemon.schedule,
       jitterMs: ctx.config.daemon.jitterSeconds * 1000,

@@ -105,7 +105,7 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
     p.logger = logger;
 
     const desired: DesiredState = await stage('load', 'ValidationFailed', stages, p, () =>
-      loadDesiredState({ repoDir: checkout.dir, root: opts.root, excludePaths: [opts.statusPath] }),
+      loadDesiredState({ repoDir: checkout.dir, root: opts.root, excludePaths: [opts.statusPath], validator: opts.validator }),
     );
     issues = [...desired.issues];
 

@@ -12,6 +12,7 @@ import type { GitHost } from '../host/port.ts';
 import type { Issue } from '../manifests/issues.ts';
 import type { Logger } from '../log.ts';
 import type { SchemaInfo } from '../core/schema-info.ts';
+import type { CrdValidator } from '../manifests/crd-schema.ts';
 import type { RequestResult } from '../approvals/request-stage.ts';
 
 /** plan: read-only, dry-runs what changed; dry-run: same for `sync --dry-run`; sync: writes. */
@@ -40,6 +41,8 @@ export interface SyncOptions {
   readOnlyGit: boolean;
   /** CRD schema facts for field sets; loaded once by long-running callers (else per run). */
   schemas?: SchemaInfo;
+  /** The compiled manifest validator; built once by long-running callers (else per run). */
+  validator?: CrdValidator;
 }
 
 /** The three narrow ports plus the run's logger and redactor, injected. */
