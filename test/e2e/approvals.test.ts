@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readMarker } from '../../src/approvals/pull-request.ts';
 import { defaultCatalog, EXAMPLE_REPO } from '../dkp-sim/catalog.ts';
-import { publishAndWait, pushes, startForgeEnv, type ForgeEnv } from '../support/fake-forge.ts';
+import { FORGE_TOKEN, publishAndWait, pushes, startSyncedForgeEnv, type ForgeEnv } from '../support/fake-forge.ts';
 import { branchHead, git, listBranches, mergeBranch, pushFiles, readBranchFile } from '../support/git-repo.ts';
 import { getObject, modulePhase, waitFor } from './helpers.ts';
 
@@ -25,21 +25,10 @@ function catalogWithNotes() {
   return catalog;
 }
 
-async function startSynced(): Promise<ForgeEnv> {
-  const env = await startForgeEnv({ sim: { catalog: catalogWithNotes() } });
-  const first = await env.sync();
-  expect(first.ok, JSON.stringify(first.stages)).toBe(true);
-  await waitFor('module-two Ready', async () => (await modulePhase(env, 'module-two')) === 'Ready');
-  await waitFor('module-two v1.2.3 deployed', async () => (await getObject(env, 'ModuleRelease', 'module-two-v1.2.3'))?.status?.phase === 'Deployed');
-  // The status report changed (modules became Ready): let it settle so later runs start clean.
-  await env.sync();
-  return env;
-}
-
 describe('approval pull request: from a published version to its deployment', () => {
   let env: ForgeEnv;
   beforeAll(async () => {
-    env = await startSynced();
+    env = await startSyncedForgeEnv({ sim: { catalog: catalogWithNotes() } });
   });
   afterAll(async () => env?.stop());
 
@@ -77,6 +66,9 @@ describe('approval pull request: from a published version to its deployment', ()
     // The status report on main lists the pending approval with its pull request.
     const readme = await readBranchFile(env.bareDir, 'main', 'clusters/demo/status/README.md');
     expect(readme).toContain('| module-two-v1.2.6 | module-two | [modsync/approve/module-two](https://github.test/acme/fleet/pull/1) | waiting for merge |');
+    // The run says what it did, and the forge token shows up nowhere but the Authorization header.
+    expect(result.logs.find((l) => l.msg === 'approval request ensured')).toMatchObject({ module: 'module-two', outcome: 'created', url: 'https://github.test/acme/fleet/pull/1' });
+    expect(JSON.stringify([result.logs, env.forge.requests, result.requests])).not.toContain(FORGE_TOKEN);
     // Nothing was approved by opening the request.
     expect((await getObject(env, 'ModuleRelease', 'module-two-v1.2.6'))?.metadata.annotations?.[APPROVED]).toBeUndefined();
   });
@@ -147,7 +139,7 @@ describe('approval pull request: from a published version to its deployment', ()
 describe('plan and sync --dry-run preview approvals and requests without writing', () => {
   let env: ForgeEnv;
   beforeAll(async () => {
-    env = await startSynced();
+    env = await startSyncedForgeEnv({ sim: { catalog: catalogWithNotes() } });
     await publishAndWait(env, '1.2.6');
   });
   afterAll(async () => env?.stop());

@@ -5,6 +5,10 @@
  * answers the way GitHub does where the flow depends on it: 422 for a second open pull request
  * on the same head, 422 when the head branch does not exist, 401 without the token. Every
  * request is recorded, so a test can say "no write reached the forge".
+ *
+ * nock only sees requests made in the test's own process, so this file also provides the
+ * environment that runs modsync in process against it (`startForgeEnv`): dkp-sim, a git server
+ * and the real ports built from a config as the CLI builds them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
