@@ -153,3 +153,22 @@ describe('a human commit pushed between modsync\'s fetch and its status push', (
     expect((await statusFiles(env)).readme).toMatch(/\| success \| commit-\d+ \|/);
   });
 });
+
+describe('where the report goes', () => {
+  let env: ForgeEnv;
+  beforeAll(async () => {
+    env = await startForgeEnv();
+  });
+  afterAll(async () => env?.stop());
+
+  it('--status-branch and --status-path put it on a branch of its own, leaving main alone', async () => {
+    const main = await branchHead(env.bareDir, 'main');
+    const result = await env.sync('sync', { ...NONE, 'status-branch': 'modsync-status', 'status-path': 'report' });
+    expect(result.ok, JSON.stringify(result.stages)).toBe(true);
+    expect(await branchHead(env.bareDir, 'main')).toBe(main);
+    const log = await commitLog(env.bareDir, 'modsync-status');
+    expect(log.map((c) => c.message)).toEqual(['modsync: status report (success)', 'Desired state']);
+    expect(await readBranchFile(env.bareDir, 'modsync-status', 'clusters/demo/report/status.yaml')).toContain('kind: StatusReport');
+    expect(await readBranchFile(env.bareDir, 'modsync-status', `${STATUS}/status.yaml`)).toBeNull();
+  });
+});
