@@ -4,6 +4,8 @@
  * configuration (defaults < file < env < flags), creates the redactor and the logger, and
  * hands over to the subcommand. Exit codes are in exit-codes.ts.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { loadConfig } from '../config/load.ts';
 import { loadConfigSchema, settingsOf, type Setting } from '../config/settings.ts';
@@ -132,9 +134,21 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
 }
 
-// Run when executed as the binary (not when imported by tests).
-if (import.meta.main) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+/** Executed as the binary (not imported by tests)? Older Nodes lack `import.meta.main`. */
+function isEntry(): boolean {
+  if (import.meta.main !== undefined) return import.meta.main;
+  const invoked = process.argv[1];
+  return invoked !== undefined && realpathSync(invoked) === fileURLToPath(import.meta.url);
+}
+
+if (isEntry()) {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 24) {
+    process.stderr.write(`modsync needs Node.js 24 or newer; this is ${process.version}. In a checkout, "npm ci" installs Node 24 into node_modules/.bin.\n`);
+    process.exitCode = EXIT.usage;
+  } else {
+    main(process.argv.slice(2)).then((code) => {
+      process.exitCode = code;
+    });
+  }
 }
