@@ -68,7 +68,11 @@ sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
         const started = performance.now();
         ctx.logger.info({ trigger }, 'sync starting');
         const run = await withLease(lease, ctx.config.daemon.leaseSeconds, ctx.logger, () => runSync(options, ports));
-        if (run.locked) return undefined;
+        if (run.locked) {
+          // Nothing ran, but an operator should see a daemon that keeps losing the Lease.
+          metrics.runs.inc({ mode: 'sync', result: 'locked' });
+          return undefined;
+        }
         recordRun(metrics, run.value, 'sync', performance.now() - started);
         return run.value;
       },

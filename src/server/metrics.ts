@@ -26,7 +26,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
   return {
     registry,
     runDuration: new Histogram({ name: 'modsync_sync_duration_seconds', help: 'Duration of sync runs.', labelNames: ['mode', 'result'], buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers }),
-    runs: new Counter({ name: 'modsync_sync_runs_total', help: 'Sync runs by result.', labelNames: ['mode', 'result'], registers }),
+    runs: new Counter({ name: 'modsync_sync_runs_total', help: 'Sync runs by result: success, failure, or locked (another sync held the Lease; nothing ran).', labelNames: ['mode', 'result'], registers }),
     objects: new Counter({ name: 'modsync_objects_total', help: 'Objects handled by sync runs, by kind, action and outcome.', labelNames: ['kind', 'action', 'outcome'], registers }),
     stageErrors: new Counter({ name: 'modsync_stage_errors_total', help: 'Failed pipeline stages by stage and reason.', labelNames: ['stage', 'reason'], registers }),
     pendingReleases: new Gauge({ name: 'modsync_pending_releases', help: 'ModuleReleases waiting for approval, as of the last sync.', registers }),

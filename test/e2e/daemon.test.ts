@@ -9,6 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadKubeConfig } from '../../src/cluster/kubeconfig.ts';
+import { createLeaseLock } from '../../src/cluster/lease.ts';
 import { createBareRepo, pushFiles } from '../support/git-repo.ts';
 import { exampleFiles, startDemoEnv, type DemoEnv } from '../support/demo-env.ts';
 import { getObject, waitFor } from './helpers.ts';
@@ -158,8 +160,24 @@ describe('daemon webhooks and shutdown', () => {
     expect(await replay.text()).toBe('ignored: delivery delivery-1 was already handled\n');
   });
 
+  it('a sync that finds the Lease held does nothing and is counted as locked', async () => {
+    await waitFor('the webhook sync to end', async () => daemon!.logs().filter((l) => l.msg === 'sync finished').length >= 2, 20_000);
+    const { kc } = loadKubeConfig({ kubeconfig: env.sim.kubeconfigPath, env: {} });
+    const other = createLeaseLock({ kc, namespace: 'default', name: 'modsync', holder: 'cronjob-pod-1', durationSeconds: 60 });
+    expect(await other.acquire()).toEqual({ acquired: true });
+    try {
+      const res = await fetch(daemon!.url + '/sync', { method: 'POST', headers: { authorization: `Bearer ${SECRET}` } });
+      expect(res.status).toBe(202);
+      await waitFor('the locked run', async () => daemon!.logs().find((l) => l.msg === 'another sync holds the lease; nothing done'));
+      expect(daemon!.logs().filter((l) => l.msg === 'another sync holds the lease; nothing done')[0]).toMatchObject({ holder: 'cronjob-pod-1' });
+      expect(sample(await metricsText(daemon!), 'modsync_sync_runs_total{mode="sync",result="locked"}')).toBe(1);
+      expect((await fetch(daemon!.url + '/readyz')).status).toBe(200);
+    } finally {
+      await other.release();
+    }
+  });
+
   it('SIGTERM during a sync waits for it to finish, then exits 0 and logs stopped', async () => {
-    await waitFor('idle', async () => daemon!.logs().filter((l) => l.msg === 'sync finished').length >= 2, 20_000);
     env.sim.control.resetRequests();
     env.sim.control.setFaults([{ verb: 'list', latencyMs: 800 }]);
     const res = await fetch(daemon!.url + '/sync', { method: 'POST', headers: { authorization: `Bearer ${SECRET}` } });
