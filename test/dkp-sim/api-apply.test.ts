@@ -56,19 +56,30 @@ describe('server-side apply', () => {
     expect(forced.body.spec.registry.repo).toBe('registry.example.com/theirs');
   });
 
-  it('names Update managers with their apiVersion and time, and groups several conflicts', async () => {
+  it('names Update managers with their apiVersion but no time, and groups several conflicts', async () => {
     await call(base, 'POST', `${msPath()}?fieldManager=kubectl-edit`, moduleSource('ssa-g'));
-    const edited = (await call(base, 'GET', msPath('ssa-g'))).body;
-    const time = edited.metadata.managedFields[0].time as string;
     const mine = moduleSource('ssa-g', { spec: { registry: { repo: 'registry.example.com/mine', dockerCfg: 'e30=' } } });
     const one = await call(base, 'PATCH', `${msPath('ssa-g')}?fieldManager=modsync`, mine, APPLY);
-    expect(one.body.message).toBe(`Apply failed with 1 conflict: conflict with "kubectl-edit" using deckhouse.io/v1alpha1 at ${time}: .spec.registry.repo`);
+    expect(one.body.message).toBe('Apply failed with 1 conflict: conflict with "kubectl-edit" using deckhouse.io/v1alpha1: .spec.registry.repo');
+    expect(one.body.details.causes).toEqual([{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl-edit" using deckhouse.io/v1alpha1', field: '.spec.registry.repo' }]);
     (mine.spec as { registry: Record<string, string> }).registry.dockerCfg = 'eyJ9';
     const two = await call(base, 'PATCH', `${msPath('ssa-g')}?fieldManager=modsync`, mine, APPLY);
-    expect(two.body.message).toBe(
-      `Apply failed with 2 conflicts: conflicts with "kubectl-edit" using deckhouse.io/v1alpha1 at ${time}:\n- .spec.registry.dockerCfg\n- .spec.registry.repo`,
-    );
+    expect(two.body.message).toBe('Apply failed with 2 conflicts: conflicts with "kubectl-edit" using deckhouse.io/v1alpha1:\n- .spec.registry.dockerCfg\n- .spec.registry.repo');
     expect(two.body.details.causes).toHaveLength(2);
+  });
+
+  it('lists several managers in the byte order of their identifiers, like the apiserver', async () => {
+    await call(base, 'POST', `${msPath()}?fieldManager=kubectl-edit`, moduleSource('ssa-h'));
+    const zeta = moduleSource('ssa-h', { spec: { registry: { repo: 'registry.example.com/zeta', dockerCfg: 'e30=' } } });
+    expect((await call(base, 'PATCH', `${msPath('ssa-h')}?fieldManager=Zeta&force=true`, zeta, APPLY)).status).toBe(200);
+    const mine = moduleSource('ssa-h', { spec: { registry: { repo: 'registry.example.com/mine', dockerCfg: 'eyJ9' } } });
+    const r = await call(base, 'PATCH', `${msPath('ssa-h')}?fieldManager=modsync`, mine, APPLY);
+    expect(r.status).toBe(409);
+    // {"manager":"Zeta",...} sorts before {"manager":"kubectl-edit",...}: 'Z' < 'k' in bytes.
+    expect(r.body.message).toBe(
+      'Apply failed with 3 conflicts: conflicts with "Zeta":\n- .spec.registry.dockerCfg\n- .spec.registry.repo\n' +
+        'conflicts with "kubectl-edit" using deckhouse.io/v1alpha1:\n- .spec.registry.dockerCfg',
+    );
   });
 
   it('removes fields the manager stopped applying', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { conflictManagerText, decodeFieldsV1, encodeFieldsV1, recordUpdate, serverSideApply, type ServerSideApplyArgs } from './managed-fields.ts';
+import { conflictManagerKey, conflictManagerText, decodeFieldsV1, encodeFieldsV1, recordUpdate, serverSideApply, type ServerSideApplyArgs } from './managed-fields.ts';
 import type { Json, ManagedFieldsEntry, Obj, Schema } from './types.ts';
 
 function crdSchema(file: string, version: string): Schema {
@@ -240,5 +240,14 @@ describe('conflictManagerText', () => {
     expect(conflictManagerText({ manager: 'gitops', apiVersion: V1, field: '.spec.x', operation: 'Apply' })).toBe('"gitops"');
     expect(conflictManagerText({ manager: 'kubectl-edit', apiVersion: V1, field: '.spec.x', operation: 'Update' })).toBe('"kubectl-edit" using deckhouse.io/v1alpha1');
     expect(conflictManagerText({ manager: 'c', apiVersion: V1, field: '.status.x', operation: 'Update', subresource: 'status' })).toBe('"c" with subresource "status" using deckhouse.io/v1alpha1');
+  });
+});
+
+describe('conflictManagerKey', () => {
+  it('identifies updaters by version and subresource but appliers by name alone, never by time', () => {
+    expect(conflictManagerKey({ manager: 'gitops', apiVersion: V1, field: '.spec.x', operation: 'Apply' })).toBe('{"manager":"gitops","operation":"Apply"}');
+    expect(conflictManagerKey({ manager: 'c', apiVersion: V1, field: '.status.x', operation: 'Update', subresource: 'status' })).toBe(
+      '{"manager":"c","operation":"Update","apiVersion":"deckhouse.io/v1alpha1","subresource":"status"}',
+    );
   });
 });

@@ -38,11 +38,24 @@ export interface ManagedFieldsConflict extends ApplyConflict {
 /**
  * How the apiserver names the other manager in a conflict (`conflict with <this>`):
  * `"m"` for appliers, `"m" using group/version` for updaters, plus `with subresource "status"`.
+ * Never a time: the apiserver prints from the manager identifier (BuildManagerIdentifier), which
+ * drops the entry's time, so printManager's `at <time>` branch is never taken.
  */
 export function conflictManagerText(c: ManagedFieldsConflict): string {
   let who = JSON.stringify(c.manager);
   if (c.subresource) who += ` with subresource ${JSON.stringify(c.subresource)}`;
   return c.operation === 'Update' ? `${who} using ${c.apiVersion}` : who;
+}
+
+/**
+ * The manager identifier the apiserver keys conflicts by (JSON of manager, operation, apiVersion
+ * for updaters, subresource): a message with several managers lists them in this key's byte order.
+ */
+export function conflictManagerKey(c: ManagedFieldsConflict): string {
+  const id: Record<string, string> = { manager: c.manager, operation: c.operation };
+  if (c.operation === 'Update') id.apiVersion = c.apiVersion;
+  if (c.subresource) id.subresource = c.subresource;
+  return JSON.stringify(id);
 }
 
 /** Result of a server-side apply: the new object (managedFields included) or the conflicts. */

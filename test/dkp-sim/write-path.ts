@@ -5,12 +5,12 @@
  */
 import { rfc3339, type Clock } from './clock.ts';
 import { sameObject, specChanged } from './compare.ts';
-import { conflictManagerText, recordUpdate, serverSideApply, type ManagedFieldsConflict } from './managed-fields.ts';
+import { conflictManagerKey, conflictManagerText, recordUpdate, serverSideApply, type ManagedFieldsConflict } from './managed-fields.ts';
 import { carrySystemMeta, dropUnknownMeta, newUid, validateMeta } from './metadata.ts';
 import { applyDefaults, pruneUnknownFields, validateObject } from './schema.ts';
 import { alreadyExists, ApiError, badRequest, conflict, failure, invalid, MODIFIED } from './status.ts';
 import type { Store } from './store.ts';
-import type { AdmissionRequest, AdmissionResult, Json, ManagedFieldsEntry, Obj, ResourceDef, VersionDef } from './types.ts';
+import type { AdmissionRequest, AdmissionResult, Json, Obj, ResourceDef, VersionDef } from './types.ts';
 
 /** What a write needs from its surroundings. */
 export interface WriteEnv {
@@ -203,27 +203,30 @@ function keepFinalizersShrinking(t: Target, old: Obj, next: Obj): void {
 }
 
 /**
- * The 409 of a server-side apply conflict, worded like the apiserver's printManager: appliers by
- * name, updaters with `using <apiVersion> at <time>` (the time of their entry in the live object).
+ * The 409 of a server-side apply conflict, worded like the apiserver's getConflictMessage: one
+ * conflict inline, several grouped per manager (managers in identifier order, see
+ * conflictManagerKey); managers named by conflictManagerText (updaters without a time).
  */
-export function applyConflictError(t: Target, live: Obj | undefined, name: string, conflicts: ManagedFieldsConflict[]): ApiError {
-  const entries = (live?.metadata.managedFields ?? []) as unknown as ManagedFieldsEntry[];
-  const who = (c: ManagedFieldsConflict): string => {
-    const text = conflictManagerText(c);
-    if (c.operation !== 'Update') return text;
-    const entry = entries.find((e) => e.manager === c.manager && e.operation === 'Update' && (e.subresource ?? '') === (c.subresource ?? ''));
-    return entry?.time ? `${text} at ${entry.time}` : text;
-  };
+export function applyConflictError(t: Target, name: string, conflicts: ManagedFieldsConflict[]): ApiError {
   let detail: string;
   if (conflicts.length === 1) {
-    detail = `conflict with ${who(conflicts[0]!)}: ${conflicts[0]!.field}`;
+    detail = `conflict with ${conflictManagerText(conflicts[0]!)}: ${conflicts[0]!.field}`;
   } else {
-    const groups = new Map<string, string[]>();
-    for (const c of conflicts) groups.set(who(c), [...(groups.get(who(c)) ?? []), c.field]);
-    detail = [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([m, fields]) => `conflicts with ${m}:\n${fields.map((f) => `- ${f}`).join('\n')}`).join('\n');
+    const groups = new Map<string, { text: string; fields: string[] }>();
+    for (const c of conflicts) {
+      const key = conflictManagerKey(c);
+      const group = groups.get(key) ?? { text: conflictManagerText(c), fields: [] };
+      group.fields.push(c.field);
+      groups.set(key, group);
+    }
+    const keys = [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    detail = keys.map((k) => {
+      const g = groups.get(k)!;
+      return `conflicts with ${g.text}:\n${g.fields.map((f) => `- ${f}`).join('\n')}`;
+    }).join('\n');
   }
   const plural = conflicts.length === 1 ? 'conflict' : 'conflicts';
-  const causes = conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${who(c)}`, field: c.field }));
+  const causes = conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${conflictManagerText(c)}`, field: c.field }));
   const details: NonNullable<ApiError['status']['details']> = { name, kind: t.def.plural, causes };
   if (t.def.group) details.group = t.def.group;
   return new ApiError(failure(409, 'Conflict', `Apply failed with ${conflicts.length} ${plural}: ${detail}`, details));
@@ -238,7 +241,7 @@ export function applyObject(env: WriteEnv, t: Target, live: Obj | undefined, app
   for (const k of ['uid', 'creationTimestamp', 'generation', 'managedFields']) delete cfg.metadata[k];
   const base = { live, applied: cfg, manager: opts.manager, force: opts.force, schema: t.version.schema, apiVersion: apiVersionOf(t), now: rfc3339(env.clock.now()) };
   const res = serverSideApply(opts.subresource ? { ...base, subresource: opts.subresource } : base);
-  if (!res.ok) throw applyConflictError(t, live, applied.metadata.name, res.conflicts);
+  if (!res.ok) throw applyConflictError(t, applied.metadata.name, res.conflicts);
   const next = res.object;
   next.apiVersion = apiVersionOf(t);
   next.kind = t.def.kind;
