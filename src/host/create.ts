@@ -128,6 +128,7 @@ export function forgeHost(api: ForgeApi, redactor?: Redactor): GitHost {
   return {
     kind: api.kind,
     findOpen: (head, base) => api.findOpen(head, base),
+    findLatest: (head, base) => api.findLatest(head, base),
     listOpen: (headPrefix, base) => api.listOpen(headPrefix, base),
     get: (number) => api.get(number),
 

@@ -3,7 +3,9 @@
  * API. Finding a pull request by branch lists the open ones and filters on `head.ref`: this
  * works on every Gitea and Forgejo version, whereas `GET /pulls/{base}/{head}` (Gitea ≥ 1.22)
  * answers 404 both for "no such pull request" and "endpoint unknown", and also returns closed
- * ones. modsync keeps few PRs open, so the list is short.
+ * ones. modsync keeps few PRs open, so the list is short. The newest pull request in any state
+ * (`findLatest`) is looked for the same way in the list of all pull requests, newest first, a
+ * few pages deep: older history than that counts as "none".
  */
 import type { PullRequest, PullRequestDraft } from './port.ts';
 import { ForgeHttp, saysAlreadyExists } from './http.ts';
@@ -11,6 +13,8 @@ import type { ForgeApi, ForgeApiOptions, ForgeComment } from './http.ts';
 
 /** Gitea's default `MAX_RESPONSE_ITEMS`; larger `limit`s are cut to it anyway. */
 const GITEA_PAGE_SIZE = 50;
+/** How deep `findLatest` looks into the repository's pull requests (newest first). */
+const LATEST_MAX_PAGES = 3;
 
 /** The parts of a Gitea pull request object modsync reads. */
 interface GiteaPull {
@@ -21,8 +25,8 @@ interface GiteaPull {
   state: 'open' | 'closed';
   merged?: boolean;
   merged_at?: string | null;
-  head: { ref: string; sha?: string };
-  base: { ref: string };
+  head: { ref: string; sha?: string; repo_id?: number };
+  base: { ref: string; repo_id?: number };
 }
 
 interface GiteaComment {
@@ -55,6 +59,21 @@ export function createGiteaApi(opts: ForgeApiOptions & { owner: string; repo: st
     async findOpen(head, base) {
       const pull = (await openInto(base)).find((p) => p.head.ref === head);
       return pull ? toPullRequest(pull) : null;
+    },
+
+    async findLatest(head, base) {
+      // No `sort`: Gitea's default order for this list is newest created first.
+      for (let page = 1; page <= LATEST_MAX_PAGES; page++) {
+        const { data } = await http.request<GiteaPull[]>('GET', `${repoPath}/pulls`, {
+          query: { state: 'all', limit: GITEA_PAGE_SIZE, page },
+        });
+        const own = data.filter((p) => p.head.ref === head && p.base.ref === base && !fromFork(p));
+        // Numbers grow with creation: the highest is the newest whatever order the page has.
+        const newest = own.reduce<GiteaPull | undefined>((a, p) => (!a || p.number > a.number ? p : a), undefined);
+        if (newest) return toPullRequest(newest);
+        if (data.length < GITEA_PAGE_SIZE) break;
+      }
+      return null;
     },
 
     async listOpen(headPrefix, base) {
@@ -101,6 +120,11 @@ export function createGiteaApi(opts: ForgeApiOptions & { owner: string; repo: st
       await http.request('PATCH', `${repoPath}/issues/comments/${commentId}`, { body: { body } });
     },
   };
+}
+
+/** A pull request from another repository's branch of the same name is not modsync's. */
+function fromFork(p: GiteaPull): boolean {
+  return p.head.repo_id !== undefined && p.base.repo_id !== undefined && p.head.repo_id !== p.base.repo_id;
 }
 
 function toPullRequest(p: GiteaPull): PullRequest {

@@ -55,6 +55,17 @@ export function createGitHubApi(opts: ForgeApiOptions & { owner: string; repo: s
       return pull ? toPullRequest(pull) : null;
     },
 
+    async findLatest(head, base) {
+      // `head=owner:branch` keeps forks out; the newest first, and one is all we need.
+      const { data } = await http.request<GitHubPull[]>('GET', `${repoPath}/pulls`, {
+        query: { state: 'all', head: `${owner}:${head}`, base, sort: 'created', direction: 'desc', per_page: 1 },
+      });
+      const pulls = data.filter((p) => p.head.ref === head && p.base.ref === base);
+      // Numbers grow with creation: the highest is the newest even if the list came unsorted.
+      const newest = pulls.reduce<GitHubPull | undefined>((a, p) => (!a || p.number > a.number ? p : a), undefined);
+      return newest ? toPullRequest(newest) : null;
+    },
+
     async listOpen(headPrefix, base) {
       const pulls = await http.paginate<GitHubPull>(`${repoPath}/pulls`, { state: 'open', base, per_page: 100 });
       return pulls.filter((p) => p.head.ref.startsWith(headPrefix)).map(toPullRequest);

@@ -17,6 +17,9 @@ interface GitLabMergeRequest {
   source_branch: string;
   target_branch: string;
   sha?: string | null;
+  /** The target project; differs from `source_project_id` for a merge request from a fork. */
+  project_id?: number;
+  source_project_id?: number;
 }
 
 interface GitLabNote {
@@ -49,6 +52,17 @@ export function createGitLabApi(opts: ForgeApiOptions & { projectPath: string })
       });
       const mr = data.find((m) => m.source_branch === head && m.target_branch === base);
       return mr ? toPullRequest(mr) : null;
+    },
+
+    async findLatest(head, base) {
+      const { data } = await http.request<GitLabMergeRequest[]>('GET', mrs, {
+        query: { state: 'all', source_branch: head, target_branch: base, order_by: 'created_at', sort: 'desc', per_page: 1 },
+      });
+      // A fork's branch of the same name is someone else's merge request, not modsync's.
+      const own = data.filter((m) => m.source_branch === head && m.target_branch === base && !fromFork(m));
+      // IIDs grow with creation: the highest is the newest even if the list came unsorted.
+      const newest = own.reduce<GitLabMergeRequest | undefined>((a, m) => (!a || m.iid > a.iid ? m : a), undefined);
+      return newest ? toPullRequest(newest) : null;
     },
 
     async listOpen(headPrefix, base) {
@@ -97,6 +111,10 @@ export function createGitLabApi(opts: ForgeApiOptions & { projectPath: string })
       await http.request('PUT', `${mrs}/${number}/notes/${commentId}`, { body: { body } });
     },
   };
+}
+
+function fromFork(m: GitLabMergeRequest): boolean {
+  return m.project_id !== undefined && m.source_project_id !== undefined && m.project_id !== m.source_project_id;
 }
 
 function toPullRequest(m: GitLabMergeRequest): PullRequest {

@@ -274,6 +274,8 @@ function forgeSays(text: string): string {
 export interface ForgeApi {
   kind: Exclude<HostKind, 'none'>;
   findOpen(head: string, base: string): Promise<PullRequest | null>;
+  /** The newest pull request from `head` (a branch of this repository, not a fork) into `base`, any state. */
+  findLatest(head: string, base: string): Promise<PullRequest | null>;
   listOpen(headPrefix: string, base: string): Promise<PullRequest[]>;
   get(number: number): Promise<PullRequest | null>;
   /** Opens a pull request; `'exists'` when the forge answers that one is already open for the branch. */

@@ -11,6 +11,12 @@ export function createNoneHost(): GitHost {
     kind: 'none',
     /** No forge to ask: there is never an open pull request. */
     findOpen: async () => null,
+    /**
+     * No pull request was ever opened, so none was closed either. A person declines a
+     * branch-only request by deleting the branch; telling that apart from "not pushed yet"
+     * needs state modsync does not keep, so with `none` the next sync pushes it again.
+     */
+    findLatest: async () => null,
     /** Same: no pull requests to list. */
     listOpen: async () => [],
     /** Nothing is opened; the pushed branch (linked from the status report) is the request. */

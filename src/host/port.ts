@@ -33,6 +33,12 @@ export interface GitHost {
   kind: HostKind;
   /** The open pull request from `head` into `base`, or null. */
   findOpen(head: string, base: string): Promise<PullRequest | null>;
+  /**
+   * The most recently created pull request from `head` into `base`, in any state (open,
+   * closed, merged), or null. The request stage reads a closed, unmerged one as a person's
+   * "no" to the releases it proposed.
+   */
+  findLatest(head: string, base: string): Promise<PullRequest | null>;
   /** Open pull requests whose head branch starts with prefix (modsync's own branches). */
   listOpen(headPrefix: string, base: string): Promise<PullRequest[]>;
   /** Create, or (when one is open for the branch) update title/body only if they changed. */
