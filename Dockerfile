@@ -21,7 +21,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
- && chmod 0755 dist/src/cli/main.js
+ && chmod 0755 dist/src/cli/bin.js
 
 # --- deps: production dependencies only ---------------------------------------------------
 # None of them has an install script (only the `node` devDependency does), hence --ignore-scripts.
@@ -49,7 +49,7 @@ COPY crds ./crds
 # `modsync` on PATH (the entrypoint), and the git cache folder owned by the runtime user. The
 # root filesystem can then be mounted read-only: mount a volume (emptyDir) at the cache dir
 # and at /tmp.
-RUN ln -s /app/dist/src/cli/main.js /usr/local/bin/modsync \
+RUN ln -s /app/dist/src/cli/bin.js /usr/local/bin/modsync \
  && mkdir -p /var/cache/modsync \
  && chown 65532:65532 /var/cache/modsync
 VOLUME ["/var/cache/modsync"]

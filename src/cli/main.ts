@@ -1,11 +1,8 @@
-#!/usr/bin/env node
 /**
  * The `modsync` binary: parses the subcommand and flags, loads and validates the whole
  * configuration (defaults < file < env < flags), creates the redactor and the logger, and
  * hands over to the subcommand. Exit codes are in exit-codes.ts.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { loadConfig } from '../config/load.ts';
 import { loadConfigSchema, settingsOf, type Setting } from '../config/settings.ts';
@@ -134,21 +131,14 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
 }
 
-/** Executed as the binary (not imported by tests)? Older Nodes lack `import.meta.main`. */
+/** Executed directly (not imported by tests or bin.ts)? */
 function isEntry(): boolean {
-  if (import.meta.main !== undefined) return import.meta.main;
-  const invoked = process.argv[1];
-  return invoked !== undefined && realpathSync(invoked) === fileURLToPath(import.meta.url);
+  return import.meta.main === true;
 }
 
+// `node src/cli/main.ts …` (tests, the demo) runs it directly; the installed binary is bin.ts.
 if (isEntry()) {
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major < 24) {
-    process.stderr.write(`modsync needs Node.js 24 or newer; this is ${process.version}. In a checkout, "npm ci" installs Node 24 into node_modules/.bin.\n`);
-    process.exitCode = EXIT.usage;
-  } else {
-    main(process.argv.slice(2)).then((code) => {
-      process.exitCode = code;
-    });
-  }
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }
