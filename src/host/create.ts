@@ -149,11 +149,11 @@ export function forgeHost(api: ForgeApi, redactor?: Redactor): GitHost {
       return reconcile(found, draft);
     },
 
-    async close(pr, comment) {
+    async close(pr, comment, body) {
       // A merged or already closed pull request is left alone: a comment there would be noise.
       if (pr.state !== 'open') return;
       await api.createComment(pr.number, scrub(comment));
-      await api.close(pr.number);
+      await api.close(pr.number, body === undefined ? undefined : scrub(body));
     },
 
     async upsertComment(number, marker, body) {

@@ -102,8 +102,8 @@ export function createGiteaApi(opts: ForgeApiOptions & { owner: string; repo: st
       return toPullRequest(data);
     },
 
-    async close(number) {
-      await http.request('PATCH', `${repoPath}/pulls/${number}`, { body: { state: 'closed' } });
+    async close(number, body) {
+      await http.request('PATCH', `${repoPath}/pulls/${number}`, { body: { state: 'closed', ...(body === undefined ? {} : { body }) } });
     },
 
     async listComments(number): Promise<ForgeComment[]> {

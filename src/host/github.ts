@@ -92,8 +92,8 @@ export function createGitHubApi(opts: ForgeApiOptions & { owner: string; repo: s
       return toPullRequest(data);
     },
 
-    async close(number) {
-      await http.request('PATCH', `${repoPath}/pulls/${number}`, { body: { state: 'closed' } });
+    async close(number, body) {
+      await http.request('PATCH', `${repoPath}/pulls/${number}`, { body: { state: 'closed', ...(body === undefined ? {} : { body }) } });
     },
 
     async listComments(number): Promise<ForgeComment[]> {

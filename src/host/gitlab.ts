@@ -94,8 +94,8 @@ export function createGitLabApi(opts: ForgeApiOptions & { projectPath: string })
       return toPullRequest(data);
     },
 
-    async close(number) {
-      await http.request('PUT', `${mrs}/${number}`, { body: { state_event: 'close' } });
+    async close(number, body) {
+      await http.request('PUT', `${mrs}/${number}`, { body: { state_event: 'close', ...(body === undefined ? {} : { description: body }) } });
     },
 
     async listComments(number): Promise<ForgeComment[]> {

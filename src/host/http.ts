@@ -281,8 +281,8 @@ export interface ForgeApi {
   /** Opens a pull request; `'exists'` when the forge answers that one is already open for the branch. */
   create(draft: PullRequestDraft): Promise<PullRequest | 'exists'>;
   update(number: number, change: { title: string; body: string }): Promise<PullRequest>;
-  /** Closes without merging. */
-  close(number: number): Promise<void>;
+  /** Closes without merging; with `body`, replaces the description in the same write. */
+  close(number: number, body?: string): Promise<void>;
   listComments(number: number): Promise<ForgeComment[]>;
   createComment(number: number, body: string): Promise<void>;
   updateComment(number: number, commentId: number, body: string): Promise<void>;

@@ -43,8 +43,12 @@ export interface GitHost {
   listOpen(headPrefix: string, base: string): Promise<PullRequest[]>;
   /** Create, or (when one is open for the branch) update title/body only if they changed. */
   ensure(draft: PullRequestDraft): Promise<{ pr: PullRequest | null; outcome: EnsureOutcome }>;
-  /** Comment, then close (without merging). */
-  close(pr: PullRequest, comment: string): Promise<void>;
+  /**
+   * Comment, then close (without merging). A `body`, when given, replaces the pull request's
+   * description in the same write that closes it: modsync marks the pull requests it closes
+   * itself, so they are never read as a person's decline later.
+   */
+  close(pr: PullRequest, comment: string, body?: string): Promise<void>;
   /** A pull request by number (for plan previews), null if it does not exist. */
   get(number: number): Promise<PullRequest | null>;
   /**
