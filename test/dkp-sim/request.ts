@@ -76,16 +76,68 @@ export function mediaType(req: IncomingMessage): string {
 
 /** Sends a JSON object with Warning headers (`299 - "text"`, as the apiserver formats them). */
 export function sendJson(res: ServerResponse, code: number, body: unknown, warnings: string[] = []): void {
-  const text = JSON.stringify(body);
-  const headers: Record<string, string | string[]> = { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) };
-  if (warnings.length > 0) headers.Warning = warnings.map(warningHeader);
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  const headers: Record<string, string | string[]> = { 'Content-Type': 'application/json', 'Content-Length': String(bytes.length) };
+  const values = warningHeaders(warnings);
+  if (values.length > 0) headers.Warning = values;
   res.writeHead(code, headers);
-  res.end(text);
+  // A Buffer body, not a string: Node sends a string body together with the headers in the
+  // body's encoding (UTF-8), which would encode the warnings' Latin-1-packed bytes twice.
+  res.end(bytes);
 }
 
-/** One `Warning` header value in RFC 7234 form with the apiserver's agent `-`. */
-export function warningHeader(text: string): string {
-  return `299 - ${JSON.stringify(text)}`;
+/**
+ * One `Warning` header value as the apiserver's NewWarningHeader writes it: `299 - "text"` with
+ * only `"` and `\` escaped and the text's UTF-8 bytes as they are (Go writes header bytes raw;
+ * Node writes a header string as Latin-1, so the bytes are handed over one char per byte).
+ * Undefined for a text the apiserver drops: empty, not valid UTF-8, or with control characters.
+ */
+export function warningHeader(text: string): string | undefined {
+  if (text === '' || !text.isWellFormed() || /\p{Cc}/u.test(text)) return undefined;
+  const quoted = text.replace(/["\\]/g, (c) => `\\${c}`);
+  return Buffer.from(`299 - "${quoted}"`, 'utf8').toString('latin1');
+}
+
+/** The apiserver's limits on warnings per response: 4096 runes in all, then 256 runes each. */
+const TOTAL_RUNES = 4096;
+const ITEM_RUNES = 256;
+
+/**
+ * The `Warning` header values of one response, the way the apiserver's warning recorder adds
+ * them: duplicates and invalid texts dropped; once the texts pass 4096 runes in all, every
+ * warning (earlier ones too) is cut to 256 runes and those past 4096 more are left out.
+ */
+export function warningHeaders(texts: string[]): string[] {
+  const seen = new Set<string>();
+  const ordered: string[] = [];
+  let out: string[] = [];
+  let written = 0;
+  let truncating = false;
+  for (const text of texts) {
+    if (text === '' || (truncating && written >= TOTAL_RUNES) || seen.has(text)) continue;
+    seen.add(text);
+    ordered.push(text);
+    let runes = [...text];
+    if (truncating && runes.length > ITEM_RUNES) runes = runes.slice(0, ITEM_RUNES);
+    const header = warningHeader(runes.join(''));
+    if (header === undefined) continue;
+    if (truncating || written + runes.length <= TOTAL_RUNES) {
+      written += runes.length;
+      out.push(header);
+      continue;
+    }
+    truncating = true;
+    written = 0;
+    out = [];
+    for (const earlier of ordered) {
+      const cut = [...earlier].slice(0, ITEM_RUNES);
+      const value = warningHeader(cut.join(''));
+      if (value === undefined) continue;
+      written += cut.length;
+      out.push(value);
+    }
+  }
+  return out;
 }
 
 /** Sends an error as a Status body. */
