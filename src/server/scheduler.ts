@@ -55,6 +55,17 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   let lastSuccess = 0;
   let job: CronJob | null = null;
   const period = periodMs(opts.schedule);
+  // The pending jitter wait of a scheduled tick; stop() ends it so no timer outlives the daemon.
+  let jitter: { timer: NodeJS.Timeout; done: () => void } | null = null;
+  const jitterWait = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        if (jitter) clearTimeout(jitter.timer);
+        jitter = null;
+        resolve();
+      };
+      jitter = { timer: setTimeout(done, ms), done };
+    });
 
   const runLoop = async (reason: string): Promise<void> => {
     let next: string | null = reason;
@@ -95,7 +106,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         waitForCompletion: true,
         onTick: async () => {
           const jitter = Math.floor(Math.random() * opts.jitterMs);
-          if (jitter) await new Promise((r) => setTimeout(r, jitter));
+          if (jitter) await jitterWait(jitter);
           startRun('schedule');
           await running;
         },
@@ -113,6 +124,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     async stop(graceMs) {
       stopped = true;
       if (debounce) clearTimeout(debounce);
+      jitter?.done();
       if (job) await Promise.race([job.stop(), new Promise((r) => setTimeout(r, 10))]);
       if (!running) return true;
       let timer: NodeJS.Timeout | undefined;

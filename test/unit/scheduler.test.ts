@@ -2,12 +2,15 @@
  * The daemon's scheduler with a fake sync function: scheduled and on-demand syncs, debounce
  * and coalescing, no overlap, graceful stop, and readiness over an injected clock.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redactor } from '../../src/core/redact.ts';
 import { createLogger } from '../../src/log.ts';
 import type { SyncResult } from '../../src/pipeline/types.ts';
 import { createScheduler, periodMs, type Scheduler, type SchedulerOptions } from '../../src/server/scheduler.ts';
 
+const SCHEDULER = fileURLToPath(new URL('../../src/server/scheduler.ts', import.meta.url));
 const logger = createLogger({ format: 'json', level: 'silent', redactor: new Redactor() });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -192,6 +195,25 @@ describe('stop', () => {
     expect(await stopping).toBe(true);
     await sleep(60);
     expect(fake.calls).toEqual(['start']);
+  });
+});
+
+describe('stop during the jitter wait', () => {
+  it('ends the wait, so a stopped daemon exits at once instead of after the jitter', () => {
+    // A process of its own: what matters is whether a leftover timer keeps it alive.
+    const script = `
+      import { createScheduler } from ${JSON.stringify(SCHEDULER)};
+      const noop = () => {};
+      const s = createScheduler({ schedule: '* * * * * *', jitterMs: 60000, logger: { debug: noop, error: noop }, sync: async () => { console.log('synced'); } });
+      s.start({ runAtStart: false });
+      setTimeout(async () => console.log('stopped', await s.stop(1000)), 1100);
+    `;
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('stopped true\n');
+    expect(r.signal).toBeNull();
+    expect(Date.now() - t0).toBeLessThan(8000);
   });
 });
 
