@@ -97,6 +97,38 @@ export function forbidden(message: string, def?: ResourceDef, name?: string): Ap
   return new ApiError(failure(403, 'Forbidden', message, def && name !== undefined ? resourceDetails(def, name) : undefined));
 }
 
+/** What an admission chain answers for a denied write (the denial part of AdmissionResult). */
+export interface AdmissionDenial {
+  code?: number;
+  reason?: string;
+  message?: string;
+}
+
+/**
+ * The Status kube-apiserver returns for an admission denial of `name`. A webhook's Status goes
+ * back as the webhook sent it (webhook/errors ToStatusErr): Deckhouse's carries a code and a
+ * message but no reason and no details, so both are left out. A ValidatingAdmissionPolicy
+ * denial (a non-empty reason) is admission.NewForbidden's error: details name, group and kind
+ * (the plural) plus one cause holding the policy message without the `... is forbidden: ` prefix.
+ */
+export function admissionDenied(def: ResourceDef, name: string, denial: AdmissionDenial): ApiError {
+  const message = denial.message ?? 'admission denied the request';
+  const reason = denial.reason ?? 'Forbidden';
+  const status = failure(denial.code ?? 403, reason, message);
+  if (reason === '') {
+    delete status.reason;
+    return new ApiError(status);
+  }
+  const prefix = name ? `${qualified(def)} "${name}" is forbidden: ` : `${qualified(def)} is forbidden: `;
+  const details: NonNullable<StatusBody['details']> = {};
+  if (name) details.name = name;
+  if (def.group) details.group = def.group;
+  details.kind = def.plural;
+  details.causes = [{ message: message.startsWith(prefix) ? message.slice(prefix.length) : message }];
+  status.details = details;
+  return new ApiError(status);
+}
+
 /** 405 for verbs a resource does not serve. */
 export function methodNotAllowed(): ApiError {
   return new ApiError(failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));

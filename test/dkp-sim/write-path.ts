@@ -8,7 +8,7 @@ import { sameObject, specChanged } from './compare.ts';
 import { conflictManagerKey, conflictManagerText, recordUpdate, serverSideApply, type ManagedFieldsConflict } from './managed-fields.ts';
 import { carrySystemMeta, dropUnknownMeta, newUid, validateMeta } from './metadata.ts';
 import { applyDefaults, pruneUnknownFields, validateObject } from './schema.ts';
-import { alreadyExists, ApiError, badRequest, conflict, failure, invalid, MODIFIED } from './status.ts';
+import { admissionDenied, alreadyExists, ApiError, badRequest, conflict, failure, invalid, MODIFIED } from './status.ts';
 import type { Store } from './store.ts';
 import type { AdmissionRequest, AdmissionResult, Json, Obj, ResourceDef, VersionDef } from './types.ts';
 
@@ -111,12 +111,8 @@ function admit(env: WriteEnv, t: Target, operation: AdmissionRequest['operation'
   if (old) req.oldObject = structuredClone(old);
   if (opts.subresource) req.subresource = opts.subresource;
   const res = env.admission(req);
-  if (!res.allowed) {
-    const status = failure(res.code ?? 403, res.reason ?? 'Forbidden', res.message ?? 'admission denied the request');
-    // Webhook denials carry no reason (kubectl then prints "Error from server: <message>").
-    if (!status.reason) delete status.reason;
-    throw new ApiError(status);
-  }
+  // Webhook denials carry no reason (kubectl then prints "Error from server: <message>").
+  if (!res.allowed) throw admissionDenied(t.def, subject.metadata.name, res);
   return res.warnings;
 }
 
