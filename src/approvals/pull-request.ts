@@ -25,6 +25,17 @@ export interface ApprovalRequest {
 export interface ApprovalMarker {
   module: string;
   releases: string[];
+  /** The request before this one, closed without merging (carried over while this one is open). */
+  declined?: EarlierDecline;
+  /** Set when modsync closed the pull request itself: such a close is not a person's decline. */
+  closedBy?: 'modsync';
+}
+
+/** A pull request a person closed without merging: the releases it proposed were declined. */
+export interface EarlierDecline {
+  number: number;
+  url: string;
+  releases: string[];
 }
 
 export function branchFor(module: string): string {
@@ -83,8 +94,8 @@ export function renderApprovalRequest(module: string, waiting: readonly KubeObje
   const policy = releases[releases.length - 1]?.policy || '(Deckhouse default)';
   const marker: ApprovalMarker = { module, releases: releases.map((r) => r.name) };
   const body = [
-    `${MARKER_PREFIX}${JSON.stringify(marker)} -->`,
-    `Merging this pull request approves ${releases.length === 1 ? 'this release' : 'these releases'} of \`${module}\`: on its next sync modsync sets \`modules.deckhouse.io/approved: "true"\` on the ModuleRelease${releases.length === 1 ? '' : 's'}. Closing it declines; modsync opens a new one when another release arrives.`,
+    markerLine(marker),
+    `Merging this pull request approves ${releases.length === 1 ? 'this release' : 'these releases'} of \`${module}\`: on its next sync modsync sets \`modules.deckhouse.io/approved: "true"\` on the ModuleRelease${releases.length === 1 ? '' : 's'}. Closing it without merging declines these versions: modsync won't open it again until another release of the module arrives.`,
     '',
     '| | |',
     '|---|---|',
@@ -101,6 +112,33 @@ export function renderApprovalRequest(module: string, waiting: readonly KubeObje
   const files: Record<string, string> = {};
   for (const r of releases) files[approvalFilePath(ctx.root, r.name)] = renderApprovalFile(r);
   return { module, branch: branchFor(module), title, body, files, releases };
+}
+
+/**
+ * The request with a note (and a marker entry, so later runs render the same body) about the
+ * earlier pull request a person closed without merging; the request is opened anyway because
+ * the set of waiting releases changed since.
+ */
+export function withEarlierDecline(req: ApprovalRequest, earlier: EarlierDecline): ApprovalRequest {
+  const marker = readMarker(req.body);
+  if (!marker) return req;
+  const [, intro = '', ...rest] = req.body.split('\n');
+  const names = earlier.releases.map((n) => `\`${n}\``).join(', ') || 'its releases';
+  const note = `> The previous request, [#${earlier.number}](${earlier.url}), was closed without merging, which declined ${names}. modsync opened this one because the set of waiting releases has changed since.`;
+  return { ...req, body: [markerLine({ ...marker, declined: earlier }), intro, '', note, ...rest].join('\n') };
+}
+
+/** The body with its marker saying modsync closed the pull request (not a decline); other text kept. */
+export function markClosedByModsync(body: string): string {
+  const marker = readMarker(body);
+  if (!marker) return body;
+  const start = body.indexOf(MARKER_PREFIX);
+  const end = body.indexOf(' -->', start) + ' -->'.length;
+  return body.slice(0, start) + markerLine({ ...marker, closedBy: 'modsync' }) + body.slice(end);
+}
+
+function markerLine(marker: ApprovalMarker): string {
+  return `${MARKER_PREFIX}${JSON.stringify(marker)} -->`;
 }
 
 /** Reads the marker back from a PR body; undefined when it is not one of modsync's. */

@@ -3,17 +3,34 @@
  * git gets one pull request per module, on modsync's own branch `modsync/approve/<module>`,
  * adding the approval files. Idempotent: the branch is pushed and the PR written only when
  * their content changed. PRs (and branches) whose releases were deployed, superseded, skipped,
- * deleted or approved some other way are closed with a comment saying why.
+ * deleted or approved some other way are closed with a comment saying why (and marked in their
+ * body as closed by modsync).
+ *
+ * A pull request a person closed without merging declines the releases it proposed: while the
+ * same releases wait, modsync opens no new one and removes its branch. Once the set of waiting
+ * releases changes (another release arrived), a new pull request is opened that names the
+ * declined one. A merged pull request whose releases still wait (its approval file was removed
+ * later) is no decline: a new one is opened.
  */
 import type { KubeObject } from '../core/object.ts';
 import { messageOf } from '../core/errors.ts';
 import type { GitPort } from '../git/port.ts';
 import type { GitHost, PullRequest } from '../host/port.ts';
 import type { Logger } from '../log.ts';
-import { APPROVAL_BRANCH_PREFIX, moduleOfBranch, readMarker, renderApprovalRequest, type ApprovalRequest } from './pull-request.ts';
+import {
+  APPROVAL_BRANCH_PREFIX,
+  markClosedByModsync,
+  moduleOfBranch,
+  readMarker,
+  renderApprovalRequest,
+  withEarlierDecline,
+  type ApprovalRequest,
+  type EarlierDecline,
+} from './pull-request.ts';
 import { coveringApproval, deployedRelease, releaseInfo, waitsForApproval, type Approval } from './releases.ts';
 
-export type RequestOutcome = 'created' | 'updated' | 'unchanged' | 'closed' | 'failed' | 'planned';
+/** `declined`: a person closed the pull request for exactly these releases; nothing is pushed or opened. */
+export type RequestOutcome = 'created' | 'updated' | 'unchanged' | 'closed' | 'declined' | 'failed' | 'planned';
 
 /** What happened to one module's approval request; the status report lists these. */
 export interface RequestResult {
@@ -74,8 +91,14 @@ export async function requestStage(input: RequestInput, ports: { git: GitPort; h
       continue;
     }
     try {
-      const branch = await ports.git.putBranch(req.branch, req.files, req.title);
-      const { pr, outcome } = await ports.host.ensure({ head: req.branch, base: input.baseBranch, title: req.title, body: req.body });
+      const history = await lookBack(req, input.baseBranch, ports.host);
+      if (history.declinedBy) {
+        results.push(await keepDeclined(req, history.declinedBy, ports));
+        continue;
+      }
+      const request = history.earlier ? withEarlierDecline(req, history.earlier) : req;
+      const branch = await ports.git.putBranch(request.branch, request.files, request.title);
+      const { pr, outcome } = await ports.host.ensure({ head: request.branch, base: input.baseBranch, title: request.title, body: request.body });
       // With host `none` there is no PR: the branch itself is the request.
       const pushed = branch.created ? 'created' : branch.changed ? 'updated' : 'unchanged';
       const result: RequestResult = { ...base, outcome: outcome === 'unchanged' ? pushed : outcome, url: pr?.url };
@@ -90,6 +113,50 @@ export async function requestStage(input: RequestInput, ports: { git: GitPort; h
   return results;
 }
 
+/** What the module's earlier pull requests mean for the wanted request. */
+interface History {
+  /** A person closed, without merging, a pull request for exactly the wanted releases. */
+  declinedBy?: PullRequest;
+  /** A declined pull request the new (or open) request should name. */
+  earlier?: EarlierDecline;
+}
+
+/** Reads the newest pull request from the module's branch (any state) against the wanted request. */
+async function lookBack(req: ApprovalRequest, baseBranch: string, host: GitHost): Promise<History> {
+  const latest = await host.findLatest(req.branch, baseBranch);
+  if (!latest) return {};
+  const marker = readMarker(latest.body);
+  // While a request is open, the note about the decline before it is kept, so its body stays the same.
+  if (latest.state === 'open') return marker?.declined ? { earlier: marker.declined } : {};
+  // Merged (its approval file may have been removed since), not modsync's, or closed by modsync: no decline.
+  if (latest.state === 'merged' || !marker || marker.closedBy === 'modsync') return {};
+  const declined: EarlierDecline = { number: latest.number, url: latest.url, releases: marker.releases };
+  if (!sameNames(marker.releases, req.releases.map((r) => r.name))) return { earlier: declined };
+  // An older pull request reopened by a person after this one was closed is the live request.
+  const open = await host.findOpen(req.branch, baseBranch);
+  if (open) {
+    const earlier = readMarker(open.body)?.declined;
+    return earlier ? { earlier } : {};
+  }
+  return { declinedBy: latest };
+}
+
+/** Leaves a declined request alone: no push, no pull request; modsync's branch, if still there, goes. */
+async function keepDeclined(req: ApprovalRequest, pr: PullRequest, ports: { git: GitPort; logger: Logger }): Promise<RequestResult> {
+  const branchLeft = (await ports.git.listBranches(req.branch)).includes(req.branch);
+  if (branchLeft) await ports.git.deleteBranch(req.branch);
+  const versions = req.releases.map((r) => `v${r.version}`).join(', ');
+  const message = `#${pr.number} was closed without merging: ${versions} declined; a new request opens when another release of ${req.module} arrives`;
+  ports.logger.info({ module: req.module, branch: req.branch, url: pr.url, branchDeleted: branchLeft }, 'approval request declined');
+  return { module: req.module, branch: req.branch, releases: req.releases.map((r) => r.name), outcome: 'declined', url: pr.url, message };
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  const x = [...a].sort();
+  const y = [...b].sort();
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
 /** Closes modsync's PRs and deletes its branches that no wanted request needs any more. */
 async function closeStale(wanted: ApprovalRequest[], input: RequestInput, ports: { git: GitPort; host: GitHost; logger: Logger }): Promise<RequestResult[]> {
   const keep = new Set(wanted.map((w) => w.branch));
@@ -98,7 +165,8 @@ async function closeStale(wanted: ApprovalRequest[], input: RequestInput, ports:
     for (const pr of await ports.host.listOpen(APPROVAL_BRANCH_PREFIX, input.baseBranch)) {
       if (keep.has(pr.head)) continue;
       const reason = closeReason(pr, input.releases, input.approvals);
-      await ports.host.close(pr, reason);
+      // The mark tells a later run that modsync closed it: the same releases waiting again are no decline.
+      await ports.host.close(pr, reason, markClosedByModsync(pr.body));
       ports.logger.info({ branch: pr.head, url: pr.url, reason }, 'approval request closed');
       results.push({ module: moduleOfBranch(pr.head) ?? pr.head, branch: pr.head, releases: readMarker(pr.body)?.releases ?? [], outcome: 'closed', url: pr.url, message: reason });
     }

@@ -138,6 +138,13 @@ function moduleContent(m: KubeObject): Content<ModuleEntry> {
   };
 }
 
+/** How a pending approval reads in the report; a declined one links the pull request a person closed. */
+function approvalState(r: RequestResult): string {
+  if (r.outcome === 'failed') return `failed: ${r.message ?? ''}`;
+  if (r.outcome === 'declined') return 'declined (pull request closed without merging)';
+  return 'waiting for merge';
+}
+
 /** Modules worth a line: delivered by a source, or configured by a ModuleConfig. Embedded modules without config are left out. */
 function relevantModule(m: KubeObject, configs: Set<string>): boolean {
   const sources = (m.properties?.availableSources as string[] | undefined) ?? [];
@@ -152,7 +159,7 @@ export function buildReport(input: ReportInput): StatusReport {
   const lastSync = observe<LastSync>({ result: input.ok ? 'success' : 'failure', reason: input.reason ?? '', changes, errors: input.errors }, previous?.lastSync, commit, now);
   const approvals: Content<ApprovalEntry>[] = input.requests
     .filter((r) => r.outcome !== 'closed')
-    .flatMap((r) => r.releases.map((release) => ({ release, module: r.module, branch: r.branch, url: r.url ?? '', state: r.outcome === 'failed' ? `failed: ${r.message ?? ''}` : 'waiting for merge' })));
+    .flatMap((r) => r.releases.map((release) => ({ release, module: r.module, branch: r.branch, url: r.url ?? '', state: approvalState(r) })));
   return {
     apiVersion: 'modsync.io/v1alpha1',
     kind: 'StatusReport',
