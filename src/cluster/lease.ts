@@ -8,7 +8,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiException } from '@kubernetes/client-node';
-import { createKubeClient, toClusterError, type RawBody } from './kube-adapter.ts';
+import { createKubeClient, toClusterError, type RawBody } from './kube-client.ts';
 import { withRetry } from './retry.ts';
 
 export interface LeaseLockOptions {
