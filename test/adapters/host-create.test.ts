@@ -85,6 +85,7 @@ describe('createGitHost', () => {
     const draft = { head: 'modsync/approve/console', base: 'main', title: 't', body: 'b' };
     expect(await host.ensure(draft)).toEqual({ pr: null, outcome: 'unchanged' });
     expect(await host.findOpen(draft.head, 'main')).toBeNull();
+    expect(await host.findLatest(draft.head, 'main')).toBeNull();
     expect(await host.listOpen('modsync/', 'main')).toEqual([]);
     expect(await host.get(1)).toBeNull();
     expect(await host.upsertComment(1, '<!-- m -->', 'x')).toBe('unchanged');

@@ -160,6 +160,48 @@ describe('gitea pull requests and comments', () => {
   });
 });
 
+describe('gitea findLatest', () => {
+  const page = (n: number) => ({ state: 'all', limit: 50, page: n });
+
+  it('lists all pull requests newest first and maps open, closed and merged ones of the branch', async () => {
+    gt().get(`${REPO}/pulls`).query(page(1)).reply(200, [pull(9, { head: 'feature/x' }), pull(8)]);
+    expect(await host().findLatest(HEAD, 'main')).toMatchObject({ number: 8, state: 'open', body: BODY });
+    gt().get(`${REPO}/pulls`).query(page(1)).reply(200, [pull(8, { state: 'closed' })]);
+    expect((await host().findLatest(HEAD, 'main'))?.state).toBe('closed');
+    gt().get(`${REPO}/pulls`).query(page(1)).reply(200, [pull(8, { state: 'closed', merged: true })]);
+    expect((await host().findLatest(HEAD, 'main'))?.state).toBe('merged');
+  });
+
+  it('is null when the branch never had a pull request (a short page ends the search)', async () => {
+    gt().get(`${REPO}/pulls`).query(page(1)).reply(200, [pull(2, { head: 'feature/x' }), pull(1, { base: 'release' })]);
+    expect(await host().findLatest(HEAD, 'main')).toBeNull();
+  });
+
+  it('looks a few pages deep at most', async () => {
+    const others = (from: number) => Array.from({ length: 50 }, (_, i) => pull(from - i, { head: `feature/${from - i}` }));
+    gt().get(`${REPO}/pulls`).query(page(1)).reply(200, others(200));
+    gt().get(`${REPO}/pulls`).query(page(2)).reply(200, others(150));
+    gt().get(`${REPO}/pulls`).query(page(3)).reply(200, [...others(100).slice(1), pull(51, { state: 'closed' })]);
+    expect(await host().findLatest(HEAD, 'main')).toMatchObject({ number: 51, state: 'closed' });
+    gt().get(`${REPO}/pulls`).query(page(1)).reply(200, others(200));
+    gt().get(`${REPO}/pulls`).query(page(2)).reply(200, others(150));
+    gt().get(`${REPO}/pulls`).query(page(3)).reply(200, others(100));
+    expect(await host().findLatest(HEAD, 'main')).toBeNull();
+  });
+
+  it("ignores a fork's pull request from a branch of the same name", async () => {
+    const fork = pull(5, { state: 'closed' });
+    gt().get(`${REPO}/pulls`).query(page(1)).reply(200, [{ ...fork, head: { ...fork.head, repo_id: 9 }, base: { ...fork.base, repo_id: 3 } }]);
+    expect(await host().findLatest(HEAD, 'main')).toBeNull();
+  });
+
+  it('close with a body replaces the description in the same PATCH that closes', async () => {
+    gt().post(`${REPO}/issues/3/comments`, { body: 'done' }).reply(201, { id: 1, body: 'done' });
+    gt().patch(`${REPO}/pulls/3`, { state: 'closed', body: 'marked' }).reply(201, pull(3, { state: 'closed', body: 'marked' }));
+    await host().close({ ...DRAFT, number: 3, url: '', state: 'open' }, 'done', 'marked');
+  });
+});
+
 describe('gitea transport and addressing', () => {
   it('retries a 429 (reverse-proxy rate limit), then succeeds', async () => {
     gt().get(`${REPO}/pulls/3`).reply(429, 'Too Many Requests', { 'retry-after': '1' });

@@ -188,6 +188,38 @@ describe('github pull requests and comments', () => {
   });
 });
 
+describe('github findLatest', () => {
+  const latestQuery = { state: 'all', head: `acme:${HEAD}`, base: 'main', sort: 'created', direction: 'desc', per_page: 1 };
+
+  it('asks for the newest pull request of the branch in any state and maps an open one', async () => {
+    gh().get(`${REPO}/pulls`).query(latestQuery).reply(200, [pull(21)]);
+    expect(await host().findLatest(HEAD, 'main')).toMatchObject({ number: 21, state: 'open', body: BODY, head: HEAD, base: 'main' });
+  });
+
+  it('a pull request closed without merging is closed; a merged one (merged_at set) is merged', async () => {
+    gh().get(`${REPO}/pulls`).query(latestQuery).reply(200, [pull(22, { state: 'closed' })]);
+    expect((await host().findLatest(HEAD, 'main'))?.state).toBe('closed');
+    gh().get(`${REPO}/pulls`).query(latestQuery).reply(200, [pull(23, { state: 'closed', merged_at: '2026-11-20T10:00:00Z' })]);
+    expect((await host().findLatest(HEAD, 'main'))?.state).toBe('merged');
+  });
+
+  it('is null when the branch never had a pull request', async () => {
+    gh().get(`${REPO}/pulls`).query(latestQuery).reply(200, []);
+    expect(await host().findLatest(HEAD, 'main')).toBeNull();
+  });
+
+  it('takes the highest number when a server ignores sort and page size, and ignores other branches', async () => {
+    gh().get(`${REPO}/pulls`).query(latestQuery).reply(200, [pull(3, { state: 'closed' }), pull(9, { head: 'feature/x' }), pull(7, { state: 'closed', merged_at: '2026-11-20T10:00:00Z' })]);
+    expect(await host().findLatest(HEAD, 'main')).toMatchObject({ number: 7, state: 'merged' });
+  });
+
+  it('close with a body replaces the description in the same PATCH that closes', async () => {
+    gh().post(`${REPO}/issues/12/comments`, { body: 'done' }).reply(201, { id: 1, body: 'done' });
+    gh().patch(`${REPO}/pulls/12`, { state: 'closed', body: 'marked' }).reply(200, pull(12, { state: 'closed', body: 'marked' }));
+    await host().close({ ...DRAFT, number: 12, url: '', state: 'open' }, 'done', 'marked');
+  });
+});
+
 describe('github transport', () => {
   it('waits out a primary rate limit (403, x-ratelimit-remaining: 0) until the reset, then succeeds', async () => {
     const reset = Math.floor(Date.now() / 1000) + 3;

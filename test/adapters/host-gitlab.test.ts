@@ -141,6 +141,37 @@ describe('gitlab merge requests and notes', () => {
   });
 });
 
+describe('gitlab findLatest', () => {
+  const latestQuery = { state: 'all', source_branch: HEAD, target_branch: 'main', order_by: 'created_at', sort: 'desc', per_page: 1 };
+
+  it('asks for the newest merge request of the branch in any state and maps opened, closed and merged', async () => {
+    gl().get(MRS).query(latestQuery).reply(200, [mr(7)]);
+    expect(await host().findLatest(HEAD, 'main')).toMatchObject({ number: 7, state: 'open', body: BODY });
+    gl().get(MRS).query(latestQuery).reply(200, [mr(8, { state: 'closed' })]);
+    expect((await host().findLatest(HEAD, 'main'))?.state).toBe('closed');
+    gl().get(MRS).query(latestQuery).reply(200, [mr(9, { state: 'merged' })]);
+    expect((await host().findLatest(HEAD, 'main'))?.state).toBe('merged');
+  });
+
+  it('is null when the branch never had a merge request', async () => {
+    gl().get(MRS).query(latestQuery).reply(200, []);
+    expect(await host().findLatest(HEAD, 'main')).toBeNull();
+  });
+
+  it("ignores a fork's merge request from a branch of the same name", async () => {
+    gl().get(MRS).query(latestQuery).reply(200, [{ ...mr(10, { state: 'closed' }), source_project_id: 77 }]);
+    expect(await host().findLatest(HEAD, 'main')).toBeNull();
+    gl().get(MRS).query(latestQuery).reply(200, [{ ...mr(11, { state: 'closed' }), source_project_id: 42 }]);
+    expect((await host().findLatest(HEAD, 'main'))?.number).toBe(11);
+  });
+
+  it('close with a body replaces the description in the same PUT that closes', async () => {
+    gl().post(`${MRS}/4/notes`, { body: 'done' }).reply(201, { id: 1, body: 'done' });
+    gl().put(`${MRS}/4`, { state_event: 'close', description: 'marked' }).reply(200, mr(4, { state: 'closed', description: 'marked' }));
+    await host().close({ ...DRAFT, number: 4, url: '', state: 'open' }, 'done', 'marked');
+  });
+});
+
 describe('gitlab transport and addressing', () => {
   it('waits for Retry-After on 429, then succeeds', async () => {
     gl().get(`${MRS}/4`).reply(429, 'Retry later', { 'retry-after': '2', 'ratelimit-remaining': '0' });
