@@ -6,7 +6,7 @@
  */
 import { ModsyncError } from '../core/errors.ts';
 import type { Redactor } from '../core/redact.ts';
-import type { ForgeApi, TransportOptions } from './http.ts';
+import type { ForgeApi, TransportOptions } from './forge.ts';
 import { createGiteaApi } from './gitea.ts';
 import { createGitHubApi, GITHUB_API_URL } from './github.ts';
 import { createGitLabApi } from './gitlab.ts';

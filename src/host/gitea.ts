@@ -8,8 +8,8 @@
  * few pages deep: older history than that counts as "none".
  */
 import type { PullRequest, PullRequestDraft } from './port.ts';
-import { ForgeHttp, saysAlreadyExists } from './http.ts';
-import type { ForgeApi, ForgeApiOptions, ForgeComment } from './http.ts';
+import { saysAlreadyExists, type ForgeApi, type ForgeApiOptions, type ForgeComment } from './forge.ts';
+import { ForgeHttp } from './http.ts';
 
 /** Gitea's default `MAX_RESPONSE_ITEMS`; larger `limit`s are cut to it anyway. */
 const GITEA_PAGE_SIZE = 50;

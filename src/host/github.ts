@@ -3,8 +3,8 @@
  * comments through the issues API (a pull request is an issue there).
  */
 import type { PullRequest, PullRequestDraft } from './port.ts';
-import { ForgeHttp, saysAlreadyExists } from './http.ts';
-import type { ForgeApi, ForgeApiOptions, ForgeComment } from './http.ts';
+import { saysAlreadyExists, type ForgeApi, type ForgeApiOptions, type ForgeComment } from './forge.ts';
+import { ForgeHttp } from './http.ts';
 
 /** The public GitHub API; GHES lives at `https://HOST/api/v3`. */
 export const GITHUB_API_URL = 'https://api.github.com';

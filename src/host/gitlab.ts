@@ -4,8 +4,8 @@
  * as merge request notes. `PullRequest.number` is the merge request's IID.
  */
 import type { PullRequest, PullRequestDraft } from './port.ts';
-import { ForgeHttp, saysAlreadyExists } from './http.ts';
-import type { ForgeApi, ForgeApiOptions, ForgeComment } from './http.ts';
+import { saysAlreadyExists, type ForgeApi, type ForgeApiOptions, type ForgeComment } from './forge.ts';
+import { ForgeHttp } from './http.ts';
 
 /** The parts of a GitLab merge request object modsync reads. */
 interface GitLabMergeRequest {

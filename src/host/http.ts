@@ -2,11 +2,11 @@
  * The one HTTP client the forge adapters share: plain `fetch` with a timeout on every attempt,
  * bounded retries with backoff for 5xx, network failures and rate limits, pagination, and
  * error wrapping into `ModsyncError('RequestFailed')` with the token scrubbed from messages.
- * Also the small contract (`ForgeApi`) each adapter fulfils for the shared flow in `create.ts`.
+ * The contract the adapters fulfil on top of it is in `forge.ts`.
  */
 import { ModsyncError, messageOf } from '../core/errors.ts';
 import { Redactor } from '../core/redact.ts';
-import type { HostKind, PullRequest, PullRequestDraft } from './port.ts';
+import { forgeMessage } from './forge.ts';
 
 /** The slice of a pino logger the adapters use (a pino `Logger` fits). */
 export interface HostLogger {
@@ -248,63 +248,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** The forge's own words about a failure, short: GitHub/Gitea `message`, GitLab `message` (string, list or map), `errors[]`. */
-export function forgeMessage(data: unknown): string {
-  if (typeof data === 'string') return data;
-  if (!data || typeof data !== 'object') return '';
-  const parts: string[] = [];
-  const collect = (v: unknown): void => {
-    if (typeof v === 'string') parts.push(v);
-    else if (Array.isArray(v)) v.forEach(collect);
-    else if (v && typeof v === 'object') Object.values(v).forEach(collect);
-  };
-  const o = data as Record<string, unknown>;
-  collect(o.message);
-  collect(o.error);
-  if (Array.isArray(o.errors)) for (const e of o.errors) collect(typeof e === 'object' && e ? (e as Record<string, unknown>).message : e);
-  return parts.join('; ');
-}
-
 function forgeSays(text: string): string {
   const msg = forgeMessage(parseJson(text)).replace(/\s+/g, ' ').trim();
   return msg ? `: ${msg.length > 300 ? `${msg.slice(0, 300)}…` : msg}` : '';
-}
-
-/** The primitives each forge adapter provides; the shared flow in `create.ts` builds a `GitHost` on them. */
-export interface ForgeApi {
-  kind: Exclude<HostKind, 'none'>;
-  findOpen(head: string, base: string): Promise<PullRequest | null>;
-  /** The newest pull request from `head` (a branch of this repository, not a fork) into `base`, any state. */
-  findLatest(head: string, base: string): Promise<PullRequest | null>;
-  listOpen(headPrefix: string, base: string): Promise<PullRequest[]>;
-  get(number: number): Promise<PullRequest | null>;
-  /** Opens a pull request; `'exists'` when the forge answers that one is already open for the branch. */
-  create(draft: PullRequestDraft): Promise<PullRequest | 'exists'>;
-  update(number: number, change: { title: string; body: string }): Promise<PullRequest>;
-  /** Closes without merging; with `body`, replaces the description in the same write. */
-  close(number: number, body?: string): Promise<void>;
-  listComments(number: number): Promise<ForgeComment[]>;
-  createComment(number: number, body: string): Promise<void>;
-  updateComment(number: number, commentId: number, body: string): Promise<void>;
-}
-
-/** A comment on a pull request, as far as modsync needs it. */
-export interface ForgeComment {
-  id: number;
-  body: string;
-}
-
-/** True when a create was refused because an open pull request already exists for the branch. */
-export function saysAlreadyExists(answer: HttpAnswer<unknown>): boolean {
-  return /already exists/i.test(forgeMessage(answer.data));
-}
-
-/** Transport knobs passed through from `createGitHost` to every adapter. */
-export type TransportOptions = Pick<HttpOptions, 'fetch' | 'timeoutMs' | 'retries' | 'retryDelayMs' | 'maxRetryWaitMs' | 'sleep' | 'logger'>;
-
-/** What every forge adapter factory takes besides the repository it works on. */
-export interface ForgeApiOptions extends TransportOptions {
-  /** API root, already complete (`…/api/v3`, `…/api/v4`, `…/api/v1` or `https://api.github.com`). */
-  apiUrl: string;
-  token?: string;
 }
