@@ -117,14 +117,14 @@ export function renderApprovalRequest(module: string, waiting: readonly KubeObje
 /**
  * The request with a note (and a marker entry, so later runs render the same body) about the
  * earlier pull request a person closed without merging; the request is opened anyway because
- * the set of waiting releases changed since.
+ * a release it did not propose waits now.
  */
 export function withEarlierDecline(req: ApprovalRequest, earlier: EarlierDecline): ApprovalRequest {
   const marker = readMarker(req.body);
   if (!marker) return req;
   const [, intro = '', ...rest] = req.body.split('\n');
   const names = earlier.releases.map((n) => `\`${n}\``).join(', ') || 'its releases';
-  const note = `> The previous request, [#${earlier.number}](${earlier.url}), was closed without merging, which declined ${names}. modsync opened this one because the set of waiting releases has changed since.`;
+  const note = `> The previous request, [#${earlier.number}](${earlier.url}), was closed without merging, which declined ${names}. modsync opened this one because another release has arrived since.`;
   return { ...req, body: [markerLine({ ...marker, declined: earlier }), intro, '', note, ...rest].join('\n') };
 }
 

@@ -6,10 +6,10 @@
  * deleted or approved some other way are closed with a comment saying why (and marked in their
  * body as closed by modsync).
  *
- * A pull request a person closed without merging declines the releases it proposed: while the
- * same releases wait, modsync opens no new one and removes its branch. Once the set of waiting
- * releases changes (another release arrived), a new pull request is opened that names the
- * declined one. A merged pull request whose releases still wait (its approval file was removed
+ * A pull request a person closed without merging declines the releases it proposed: while only
+ * those releases wait (all of them, or fewer once some were superseded or skipped), modsync
+ * opens no new one and removes its branch. Once a release it did not propose waits (another
+ * release arrived), a new pull request is opened that names the declined one. A merged pull request whose releases still wait (its approval file was removed
  * later) is no decline: a new one is opened.
  */
 import type { KubeObject } from '../core/object.ts';
@@ -115,7 +115,7 @@ export async function requestStage(input: RequestInput, ports: { git: GitPort; h
 
 /** What the module's earlier pull requests mean for the wanted request. */
 interface History {
-  /** A person closed, without merging, a pull request for exactly the wanted releases. */
+  /** A person closed, without merging, a pull request that proposed every wanted release. */
   declinedBy?: PullRequest;
   /** A declined pull request the new (or open) request should name. */
   earlier?: EarlierDecline;
@@ -131,7 +131,8 @@ async function lookBack(req: ApprovalRequest, baseBranch: string, host: GitHost)
   // Merged (its approval file may have been removed since), not modsync's, or closed by modsync: no decline.
   if (latest.state === 'merged' || !marker || marker.closedBy === 'modsync') return {};
   const declined: EarlierDecline = { number: latest.number, url: latest.url, releases: marker.releases };
-  if (!sameNames(marker.releases, req.releases.map((r) => r.name))) return { earlier: declined };
+  // The promise in the body: not again until another release arrives. Fewer releases is no new one.
+  if (!req.releases.every((r) => marker.releases.includes(r.name))) return { earlier: declined };
   // An older pull request reopened by a person after this one was closed is the live request.
   const open = await host.findOpen(req.branch, baseBranch);
   if (open) {
@@ -149,12 +150,6 @@ async function keepDeclined(req: ApprovalRequest, pr: PullRequest, ports: { git:
   const message = `#${pr.number} was closed without merging: ${versions} declined; a new request opens when another release of ${req.module} arrives`;
   ports.logger.info({ module: req.module, branch: req.branch, url: pr.url, branchDeleted: branchLeft }, 'approval request declined');
   return { module: req.module, branch: req.branch, releases: req.releases.map((r) => r.name), outcome: 'declined', url: pr.url, message };
-}
-
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  const x = [...a].sort();
-  const y = [...b].sort();
-  return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
 /** Closes modsync's PRs and deletes its branches that no wanted request needs any more. */

@@ -151,13 +151,36 @@ describe('a pull request closed without merging', () => {
     expect(results.map((r) => [r.outcome, r.url])).toEqual([['created', 'https://github.test/acme/fleet/pull/2']]);
     const pr = host.pulls[1]!;
     expect(pr.title).toBe('Approve module-two v1.2.6 and v1.2.7');
-    expect(pr.body).toContain('[#1](https://github.test/acme/fleet/pull/1), was closed without merging, which declined `module-two-v1.2.6`');
+    expect(pr.body).toContain('[#1](https://github.test/acme/fleet/pull/1), was closed without merging, which declined `module-two-v1.2.6`. modsync opened this one because another release has arrived since.');
     expect(readMarker(pr.body)?.releases).toEqual(['module-two-v1.2.6', 'module-two-v1.2.7']);
     expect(Object.keys(git.branches.get(BRANCH) ?? {})).toEqual(['clusters/demo/approvals/module-two-v1.2.6.yaml', 'clusters/demo/approvals/module-two-v1.2.7.yaml']);
 
     const writes = host.writes.length;
     expect((await sync([release('1.2.6'), release('1.2.7')])).map((r) => r.outcome)).toEqual(['unchanged']);
     expect(host.writes.slice(writes)).toEqual([]);
+  });
+
+  it('stays declined when fewer of the declined releases wait (one was skipped): no release is new', async () => {
+    const { host, git, sync } = setup();
+    await sync([release('1.2.6'), release('1.2.7')]);
+    host.decline(1);
+    const results = await sync([release('1.2.6', 'Skipped'), release('1.2.7')]);
+    expect(results.map((r) => [r.outcome, r.releases])).toEqual([['declined', ['module-two-v1.2.7']]]);
+    expect(host.pulls.map((p) => `#${p.number} ${p.state}`)).toEqual(['#1 closed']);
+    expect(git.branches.has(BRANCH)).toBe(false);
+  });
+
+  it('an older pull request the person reopens after closing the newer one is the live request', async () => {
+    const { host, sync } = setup();
+    await sync([release('1.2.6')]);
+    host.decline(1);
+    await sync([release('1.2.6'), release('1.2.7')]);
+    host.decline(2);
+    host.pulls[0]!.state = 'open';
+    const results = await sync([release('1.2.6'), release('1.2.7')]);
+    expect(results.map((r) => [r.outcome, r.url])).toEqual([['updated', 'https://github.test/acme/fleet/pull/1']]);
+    expect(host.pulls[0]!.title).toBe('Approve module-two v1.2.6 and v1.2.7');
+    expect(host.pulls.map((p) => `#${p.number} ${p.state}`)).toEqual(['#1 open', '#2 closed']);
   });
 
   it('a declined follow-up is declined too, until yet another release arrives', async () => {
