@@ -9,6 +9,8 @@ import type { GitHost, PullRequest, PullRequestDraft } from '../../src/host/port
 import { createLogger } from '../../src/log.ts';
 import { readMarker } from '../../src/approvals/pull-request.ts';
 import { requestStage, type RequestResult } from '../../src/approvals/request-stage.ts';
+import { buildReport } from '../../src/report/model.ts';
+import { renderMarkdown } from '../../src/report/render.ts';
 
 const WAITING = `Release is waiting for the 'modules.deckhouse.io/approved: "true"' annotation`;
 const BRANCH = 'modsync/approve/module-two';
@@ -234,5 +236,19 @@ describe('the approval pull request body', () => {
     expect(host.pulls[0]!.body).toContain(
       "Closing it without merging declines these versions: modsync won't open it again until another release of the module arrives.",
     );
+  });
+});
+
+describe('the status report', () => {
+  it('lists a declined release as declined, linking the pull request that was closed', async () => {
+    const { host, sync } = setup();
+    await sync([release('1.2.6')]);
+    host.decline(1);
+    const requests = await sync([release('1.2.6')]);
+    const report = buildReport({ instance: 'modsync', commit: 'c1', now: '2026-11-21T10:00:00.000Z', live: new Map(), changes: [], ok: true, errors: [], requests });
+    expect(report.approvals).toEqual([
+      expect.objectContaining({ release: 'module-two-v1.2.6', url: 'https://github.test/acme/fleet/pull/1', state: 'declined (pull request closed without merging)' }),
+    ]);
+    expect(renderMarkdown(report)).toContain(`[${BRANCH}](https://github.test/acme/fleet/pull/1) | declined (pull request closed without merging)`);
   });
 });
