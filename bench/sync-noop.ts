@@ -128,6 +128,7 @@ async function main(): Promise<void> {
     const commitsBefore = (await commitLog(env.bareDir, 'main')).length;
     const wall: number[] = [];
     const requests: number[] = [];
+    let breakdown = '';
     let rss = 0;
     let writes = 0;
     for (let i = 0; i < ROUNDS; i++) {
@@ -138,12 +139,13 @@ async function main(): Promise<void> {
       const counts = env.sim.control.requests();
       wall.push(r.wallMs);
       requests.push(counts.total);
+      breakdown = Object.entries(counts.byResource).map(([res, verbs]) => `${res} ${Object.entries(verbs).map(([v, n]) => `${v}×${n}`).join('+')}`).join(', ') + (counts.byVerb.discovery ? `, discovery×${counts.byVerb.discovery}` : '');
       writes = Math.max(writes, counts.writes - (counts.byResource.leases?.update ?? 0) - (counts.byResource.leases?.create ?? 0));
       rss = Math.max(rss, r.rssBytes);
     }
     console.log(line(`no-op sync, CLI child process (${ROUNDS} runs)`, wall));
     console.log(`  commits pushed during the ${ROUNDS} no-op syncs (status report): ${(await commitLog(env.bareDir, 'main')).length - commitsBefore}`);
-    console.log(`  API requests per no-op sync: ${quantile(requests, 0.5)} (incl. the Lease get/update); module writes: ${writes}; child peak RSS ${mb(rss)}`);
+    console.log(`  API requests per no-op sync: ${quantile(requests, 0.5)} (${breakdown}); module writes: ${writes}; child peak RSS ${mb(rss)}`);
 
     const loaded = loadConfig({ flags: { repo: env.repoUrl, path: ROOT, kubeconfig: env.sim.kubeconfigPath, 'cache-dir': join(env.workDir, 'cache-inproc'), 'module-wait': '60' }, env: {} });
     const redactor = new Redactor();

@@ -108,26 +108,51 @@ function moduleRow(m: SimObject): string {
   ]);
 }
 
+/** Records module rows as they change, like `kubectl get modules -w` left running. */
+export interface ModuleWatch {
+  /** Prints the header and every change recorded so far, then keeps printing live until every module in `names` is Ready; false on timeout. */
+  untilReady(names: string[], timeoutMs?: number): Promise<boolean>;
+  stop(): void;
+}
+
 /**
- * Like `kubectl get modules -w`: prints the header and a row each time a module's row
- * changes, until every module in `names` is Ready; returns false on timeout.
+ * Starts watching dkp-sim's Modules (polled every 50 ms) quietly, so the changes that happen
+ * while a sync runs can be shown afterwards, each with the time it was seen.
  */
-export async function watchModules(sim: SimInstance, names: string[], timeoutMs = 30_000): Promise<boolean> {
-  say(`    ${row(MODULE_COLUMNS)}`);
+export function watchModules(sim: SimInstance): ModuleWatch {
   const seen = new Map<string, string>();
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const modules = sim.control.view.list('modules') as unknown as SimObject[];
-    for (const m of modules.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+  const log: string[] = [];
+  let printed = 0;
+  let live = false;
+  const poll = (): boolean => {
+    const modules = (sim.control.view.list('modules') as unknown as SimObject[]).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    for (const m of modules) {
       const line = moduleRow(m);
-      if (seen.get(m.metadata.name) !== line) say(`    ${line}`);
+      if (seen.get(m.metadata.name) !== line) log.push(`${new Date().toISOString().slice(11, 19)}  ${line}`);
       seen.set(m.metadata.name, line);
     }
-    const ready = names.every((n) => modules.some((m) => m.metadata.name === n && m.status?.phase === 'Ready'));
-    if (ready) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    if (live) for (; printed < log.length; printed++) say(`    ${log[printed]}`);
+    return true;
+  };
+  const timer = setInterval(poll, 50);
+  timer.unref(); // never what keeps the demo alive
+  const readyNames = (names: string[]): boolean =>
+    names.every((n) => (sim.control.view.get('modules', n) as unknown as SimObject | undefined)?.status?.phase === 'Ready');
+  return {
+    async untilReady(names, timeoutMs = 30_000) {
+      say(`    ${'SEEN AT'.padEnd(8)}  ${row(MODULE_COLUMNS)}`);
+      live = true;
+      poll();
+      const deadline = Date.now() + timeoutMs;
+      while (!readyNames(names)) {
+        if (Date.now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      poll();
+      return true;
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 /** `kubectl get mr`-like lines for one module's releases. */

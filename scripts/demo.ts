@@ -63,10 +63,13 @@ async function story(): Promise<void> {
   check((await modsync(['plan'])) === 2, 'plan should report changes (exit 2) on an empty cluster');
 
   heading(3, 'modsync sync: apply the repository to the cluster');
+  const modules = watchModules(env.sim);
   check((await modsync(['sync'])) === 0, 'the first sync should succeed');
 
-  heading(4, 'The modules reach Ready (like `kubectl get modules -w`)');
-  check(await watchModules(env.sim, ['module-one', 'module-two']), 'module-one and module-two should reach Ready');
+  heading(4, 'The modules reach Ready (what `kubectl get modules -w` showed meanwhile)');
+  const ready = await modules.untilReady(['module-one', 'module-two']);
+  modules.stop();
+  check(ready, 'module-one and module-two should reach Ready');
 
   heading(5, 'A new release of module-two is published; its policy is Manual');
   const published = env.sim.control.publish({ repo: EXAMPLE_REPO, module: 'module-two', version: '1.2.6', channel: 'Stable' });
@@ -104,7 +107,7 @@ async function story(): Promise<void> {
   const report = await readBranchFile(env.bareDir, 'main', `${env.root}/status/README.md`);
   check(report !== null, `${env.root}/status/README.md should be on main`);
   say(`${env.root}/status/README.md (first lines):`);
-  block((report ?? '').split('\n').slice(0, 24).join('\n'));
+  block((report ?? '').split('\n').slice(0, 45).join('\n'));
 }
 
 async function daemon(): Promise<void> {

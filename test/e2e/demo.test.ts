@@ -40,7 +40,8 @@ describe('the demo (npm start)', () => {
     // 2-3: plan shows the creates, sync applies them
     expect(out).toContain('Plan: 5 to create');
     expect(out).toContain('+ ModuleConfig/module-two (create, applied)');
-    // 4: modules Ready
+    // 4: the modules' rows as they changed, ending Ready
+    expect(out).toMatch(/SEEN AT\s+NAME\s+WEIGHT\s+SOURCE\s+VERSION\s+PHASE\s+ENABLED\s+READY/);
     expect(out).toMatch(/module-one\s+910\s+example\s+v0\.7\.24\s+Ready\s+True\s+True/);
     expect(out).toMatch(/module-two\s+900\s+example\s+v1\.2\.3\s+Ready\s+True\s+True/);
     // 5-6: the release waits, the approval branch carries the approval file
