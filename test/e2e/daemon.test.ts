@@ -98,8 +98,12 @@ describe('daemon readiness and metrics', () => {
   });
 
   it('/metrics shows runs by result, objects, the last success, API requests and pending releases', async () => {
-    const text = await metricsText(daemon!);
-    expect(sample(text, 'modsync_sync_runs_total{mode="sync",result="success"}')).toBeGreaterThanOrEqual(1);
+    // A run is recorded after it has released the Lease, a moment after its 'sync finished' line.
+    const text = await waitFor('a recorded success', async () => {
+      const t = await metricsText(daemon!);
+      const created = sample(t, 'modsync_objects_total{kind="ModuleConfig",action="create",outcome="applied"}');
+      return (sample(t, 'modsync_sync_runs_total{mode="sync",result="success"}') ?? 0) >= 1 && created === 2 && t;
+    });
     expect(sample(text, 'modsync_sync_runs_total{mode="sync",result="failure"}')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'modsync_stage_errors_total{stage="fetch",reason="FetchFailed"}')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'modsync_objects_total{kind="ModuleConfig",action="create",outcome="applied"}')).toBe(2);
@@ -170,7 +174,7 @@ describe('daemon webhooks and shutdown', () => {
       expect(res.status).toBe(202);
       await waitFor('the locked run', async () => daemon!.logs().find((l) => l.msg === 'another sync holds the lease; nothing done'));
       expect(daemon!.logs().filter((l) => l.msg === 'another sync holds the lease; nothing done')[0]).toMatchObject({ holder: 'cronjob-pod-1' });
-      expect(sample(await metricsText(daemon!), 'modsync_sync_runs_total{mode="sync",result="locked"}')).toBe(1);
+      await waitFor('a locked run in /metrics', async () => sample(await metricsText(daemon!), 'modsync_sync_runs_total{mode="sync",result="locked"}') === 1);
       expect((await fetch(daemon!.url + '/readyz')).status).toBe(200);
     } finally {
       await other.release();

@@ -50,7 +50,7 @@ describe('the Lease keeps syncs apart', () => {
 
   it('of two syncs started at once, one syncs and the other exits 3', async () => {
     // Slow reads keep the first sync inside its Lease while the second one starts.
-    env.sim.control.setFaults([{ verb: 'list', latencyMs: 1000 }]);
+    env.sim.control.setFaults([{ verb: 'list', latencyMs: 2500 }]);
     try {
       const [a, b] = await Promise.all([env.modsync(['sync']), env.modsync(['sync'])]);
       const byCode = [a, b].sort((x, y) => x.code - y.code);
