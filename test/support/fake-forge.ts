@@ -111,7 +111,14 @@ export function startFakeForge(opts: FakeForgeOptions): FakeForge {
         (q.get('state') === 'all' || p.state === (q.get('state') ?? 'open')) &&
         (!head || `${opts.owner}:${p.head}` === head) &&
         (!q.get('base') || p.base === q.get('base')));
-      return [200, list.map(pullJson)];
+      // GitHub's default order is newest first (sort=created, direction=desc), 30 to a page.
+      if (q.get('direction') !== 'asc') list.reverse();
+      const perPage = Number(q.get('per_page') ?? 30);
+      const page = Number(q.get('page') ?? 1);
+      const more = list.length > page * perPage;
+      const next = new URL(url);
+      next.searchParams.set('page', String(page + 1));
+      return [200, list.slice((page - 1) * perPage, page * perPage).map(pullJson), more ? { link: `<${next.toString()}>; rel="next"` } : {}];
     }
     if (method === 'POST' && path === `${repoPath}/pulls`) {
       const head = String(body.head ?? '');
