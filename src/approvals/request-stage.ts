@@ -81,6 +81,10 @@ export function closeReason(pr: PullRequest, releases: readonly KubeObject[], ap
   return `Closed by modsync: this approval is no longer needed. ${parts.join('; ') || 'Its releases are gone.'}.`;
 }
 
+/**
+ * Sync step 9: opens or updates one approval request per module (unless a person declined it),
+ * then closes the ones no longer needed. One module's failure is its result, not the stage's end.
+ */
 export async function requestStage(input: RequestInput, ports: { git: GitPort; host: GitHost; logger: Logger }): Promise<RequestResult[]> {
   const wanted = wantedRequests(input);
   const results: RequestResult[] = [];
