@@ -81,6 +81,19 @@ describe('metrics after sync runs', () => {
     expect(sample(text, 'modsync_open_approval_requests')).toBe(1);
   });
 
+  it('declined, closed and failed approval requests are not counted as open', async () => {
+    const m = createMetrics();
+    const run = success();
+    run.requests = [
+      { module: 'module-two', branch: 'modsync/approve/module-two', releases: ['module-two-v1.2.6'], outcome: 'declined' },
+      { module: 'module-one', branch: 'modsync/approve/module-one', releases: [], outcome: 'closed' },
+      { module: 'module-three', branch: 'modsync/approve/module-three', releases: ['module-three-v1.0.0'], outcome: 'failed' },
+      { module: 'module-four', branch: 'modsync/approve/module-four', releases: ['module-four-v2.0.0'], outcome: 'created' },
+    ];
+    recordRun(m, run, 'sync', 100);
+    expect(sample(await m.registry.metrics(), 'modsync_open_approval_requests')).toBe(1);
+  });
+
   it('each registry is its own: two daemons in one process do not share counters', async () => {
     const a = createMetrics();
     const b = createMetrics();
