@@ -60,6 +60,11 @@ export function waitsForApproval(r: KubeObject): boolean {
   return info.phase === 'Pending' && !info.approved && /approved/.test(info.message) && /annotation/.test(info.message);
 }
 
+/** A Pending release held only because an earlier release of its module must deploy first. */
+export function queuedBehindAnother(info: ReleaseInfo): boolean {
+  return info.phase === 'Pending' && /awaiting for v?\S+ release to be deployed/.test(info.message);
+}
+
 /** Whether an approval file covers the release (exact version or a matching range). */
 export function covers(approval: Approval, release: ReleaseInfo): boolean {
   if (approval.module !== release.module) return false;

@@ -27,7 +27,7 @@ import {
   type ApprovalRequest,
   type EarlierDecline,
 } from './pull-request.ts';
-import { coveringApproval, deployedRelease, releaseInfo, waitsForApproval, type Approval } from './releases.ts';
+import { byVersion, coveringApproval, deployedRelease, queuedBehindAnother, releaseInfo, waitsForApproval, type Approval } from './releases.ts';
 
 /** `declined`: a person closed the pull request for exactly these releases; nothing is pushed or opened. */
 export type RequestOutcome = 'created' | 'updated' | 'unchanged' | 'closed' | 'declined' | 'failed' | 'planned';
@@ -50,16 +50,31 @@ export interface RequestInput {
   dryRun: boolean;
 }
 
-/** Pure: the approval requests the cluster calls for, one per module. */
+/**
+ * Pure: the approval requests the cluster calls for, one per module. A module's request holds
+ * every release that waits for the approval annotation with no approval in git, plus the newer
+ * Pending releases queued behind it (Deckhouse says "awaiting for vX release to be deployed"
+ * until the one before is deployed; each will need its own approval), so one pull request
+ * follows the whole queue instead of one PR per step.
+ */
 export function wantedRequests(input: Pick<RequestInput, 'releases' | 'approvals' | 'root'>): ApprovalRequest[] {
+  const open = (r: KubeObject): boolean => !coveringApproval(input.approvals, releaseInfo(r));
+  const waiting = input.releases.filter((r) => waitsForApproval(r) && open(r));
   const byModule = new Map<string, KubeObject[]>();
-  for (const r of input.releases) {
-    if (!waitsForApproval(r) || coveringApproval(input.approvals, releaseInfo(r))) continue;
+  for (const r of waiting) {
     const module = releaseInfo(r).module;
     byModule.set(module, [...(byModule.get(module) ?? []), r]);
   }
-  return [...byModule].sort(([a], [b]) => a.localeCompare(b)).map(([module, waiting]) =>
-    renderApprovalRequest(module, waiting, { root: input.root, deployed: deployedRelease(input.releases, module) }),
+  for (const [module, rs] of byModule) {
+    const first = rs.map(releaseInfo).sort(byVersion)[0]!;
+    const queued = input.releases.filter((r) => {
+      const i = releaseInfo(r);
+      return i.module === module && i.phase === 'Pending' && !i.approved && queuedBehindAnother(i) && byVersion(i, first) > 0 && open(r) && !rs.includes(r);
+    });
+    byModule.set(module, [...rs, ...queued]);
+  }
+  return [...byModule].sort(([a], [b]) => a.localeCompare(b)).map(([module, rs]) =>
+    renderApprovalRequest(module, rs, { root: input.root, deployed: deployedRelease(input.releases, module) }),
   );
 }
 

@@ -78,6 +78,14 @@ describe('approval requests', () => {
     expect(readMarker(req.body)).toEqual({ module: 'two', releases: ['two-v1.2.5', 'two-v1.2.6'] });
   });
 
+  it('adds the releases queued behind a waiting one to the same request', () => {
+    const queued = (v: string): KubeObject => release('two', v, 'Pending', { message: 'awaiting for v1.2.6 release to be deployed' });
+    const releases = [release('two', '1.2.6', 'Pending'), queued('1.2.7'), queued('1.2.8'), release('two', '1.2.5', 'Deployed'), release('one', '0.8.0', 'Pending', { message: 'awaiting for v0.7.25 release to be deployed' })];
+    const wanted = wantedRequests({ releases, approvals: [], root: '.' });
+    expect(wanted.map((w) => w.title)).toEqual(['Approve two v1.2.6, v1.2.7 and v1.2.8']);
+    expect(readMarker(wanted[0]!.body)?.releases).toEqual(['two-v1.2.6', 'two-v1.2.7', 'two-v1.2.8']);
+  });
+
   it('renders the same request byte for byte from the same releases', () => {
     const rs = [release('two', '1.2.5', 'Pending')];
     expect(renderApprovalRequest('two', rs, { root: '.' })).toEqual(renderApprovalRequest('two', rs, { root: '.' }));
