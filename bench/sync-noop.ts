@@ -18,7 +18,7 @@ import { loadSchemaInfo } from '../src/core/schema-info.ts';
 import { createLogger } from '../src/log.ts';
 import { runSync } from '../src/pipeline/run.ts';
 import { syncOptionsOf } from '../src/cli/sync-run.ts';
-import { createClusterWiring, createGitPort } from '../src/cli/wire.ts';
+import { createClusterWiring, createGitPort, createHostPort } from '../src/cli/wire.ts';
 import { DECKHOUSE_REPO, EXAMPLE_REPO, type Catalog } from '../test/dkp-sim/catalog.ts';
 import { startDemoEnv, type DemoEnv } from '../test/support/demo-env.ts';
 import { commitLog } from '../test/support/git-repo.ts';
@@ -151,7 +151,14 @@ async function main(): Promise<void> {
     const redactor = new Redactor();
     const logger = createLogger({ format: 'json', level: 'silent', redactor });
     const opts = { ...syncOptionsOf(loaded.config, 'sync', {}), schemas: loadSchemaInfo() };
-    const ports = { git: createGitPort(loaded.config, {}, redactor, logger), cluster: createClusterWiring(loaded.config, {}, logger).cluster, logger, redactor };
+    // As the daemon wires it: host `none` still lists and prunes approval branches in git.
+    const ports = {
+      git: createGitPort(loaded.config, {}, redactor, logger),
+      cluster: createClusterWiring(loaded.config, {}, logger).cluster,
+      host: createHostPort(loaded.config, {}, redactor, logger),
+      logger,
+      redactor,
+    };
     const [warm] = await timed(() => runSync(opts, ports)); // clone into its own cache
     if (!warm.ok) throw new Error(`in-process warm-up sync failed: ${warm.failure}`);
     const inWall: number[] = [];
