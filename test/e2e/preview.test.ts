@@ -169,6 +169,15 @@ describe('plan preview on a pull request', () => {
     expect(body).toContain('clusters/demo/modules/module-one.yaml:6:');
   });
 
+  it('leaves a merged pull request alone and fails on a missing one, writing no comment', async () => {
+    nock(API).get(`${REPO}/pulls/8`).reply(200, { number: 8, html_url: 'https://github.test/acme/demo/pull/8', title: 'Old', body: '', state: 'closed', merged_at: '2026-11-20T10:00:00Z', head: { ref: 'old', sha: sha }, base: { ref: 'main' } });
+    nock(API).get(`${REPO}/pulls/9`).reply(404, { message: 'Not Found' });
+    const args = (n: number) => ['plan', '--pull-request', String(n), '--repo', repoUrl, '--kubeconfig', env.sim.kubeconfigPath, '--cache-dir', join(env.workDir, 'preview-cache'), '--git-host', 'github', '--git-host-url', API, '--git-host-token-env', 'GH_TOKEN'];
+    expect(await main(args(8), { GH_TOKEN: TOKEN })).toBe(0);
+    expect(await main(args(9), { GH_TOKEN: TOKEN })).toBe(1);
+    expect(github.writes).toHaveLength(3);
+  });
+
   it('refuses to run without a git host (usage error), writing nothing', async () => {
     const code = await main(['plan', '--pull-request', String(PR), '--repo', repoUrl, '--kubeconfig', env.sim.kubeconfigPath, '--cache-dir', join(env.workDir, 'preview-cache')], {});
     expect(code).toBe(64);
