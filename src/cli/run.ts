@@ -18,7 +18,6 @@ import { EXIT } from './exit-codes.ts';
 import { withLease } from './locked-sync.ts';
 import { syncOptionsOf, wire } from './sync-run.ts';
 
-const GRACE_MS = 30_000;
 
 function readSecret(file: string): string {
   if (!file) return '';
@@ -77,7 +76,9 @@ sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
         return run.value;
       },
     });
-    const [host, port] = [ctx.config.daemon.listen.replace(/:\d+$/, ''), Number(ctx.config.daemon.listen.split(':').pop())];
+    // HOST:PORT, with IPv6 hosts in brackets ([::]:8080); the schema has checked the shape.
+    const listen = /^(.*):(\d+)$/.exec(ctx.config.daemon.listen)!;
+    const [host, port] = [listen[1]!.replace(/^\[|\]$/g, ''), Number(listen[2])];
     const http = await startHttp({
       host: host || '0.0.0.0',
       port,
@@ -92,10 +93,17 @@ sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));
     });
-    ctx.logger.info({ signal, graceMs: GRACE_MS }, 'stopping: waiting for the running sync');
-    const finished = await scheduler.stop(GRACE_MS);
+    const graceMs = ctx.config.daemon.shutdownGraceSeconds * 1000;
+    ctx.logger.info({ signal, graceMs }, 'stopping: waiting for the running sync');
+    const finished = await scheduler.stop(graceMs);
     await http.close();
-    ctx.logger.info({ finished }, finished ? 'stopped' : 'stopped before the running sync finished');
+    if (!finished) {
+      // The sync did not finish within the grace period: leave now rather than be killed by
+      // the kubelet mid-write; the next run (or the next pod) picks up where it stopped.
+      ctx.logger.warn({ graceMs }, 'stopped before the running sync finished');
+      process.exit(EXIT.ok);
+    }
+    ctx.logger.info({ finished: true }, 'stopped');
     return EXIT.ok;
   },
 };

@@ -52,6 +52,7 @@ export interface Config {
     lease: boolean;
     leaseNamespace: string;
     leaseSeconds: number;
+    shutdownGraceSeconds: number;
   };
   log: {
     format: 'json' | 'pretty';
