@@ -41,10 +41,14 @@ function shutdown(): Promise<void> {
   return stopping;
 }
 
+/** What every modsync command of the demo is pointed at: the local repo, root and cluster. */
+function targetFlags(e: DemoEnv): string[] {
+  return ['--repo', e.repoUrl, '--path', e.root, '--kubeconfig', e.sim.kubeconfigPath, '--cache-dir', join(e.workDir, 'cache'), '--log-format', 'pretty'];
+}
+
 /** Runs one modsync command to completion, its output shown live; returns the exit code. */
 async function modsync(args: string[]): Promise<number> {
-  const e = env!;
-  running = startModsync([...args, '--repo', e.repoUrl, '--path', e.root, '--kubeconfig', e.sim.kubeconfigPath, '--cache-dir', join(e.workDir, 'cache'), '--log-format', 'pretty']);
+  running = startModsync([...args, ...targetFlags(env!)]);
   const code = await running.done;
   say(`  exit code ${code}`);
   return code;
@@ -115,10 +119,7 @@ async function daemon(): Promise<void> {
   heading(10, 'modsync run: the daemon keeps the cluster in sync');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  running = startModsync([
-    'run', '--listen', `127.0.0.1:${port}`, '--schedule', '*/30 * * * * *',
-    '--repo', e.repoUrl, '--path', e.root, '--kubeconfig', e.sim.kubeconfigPath, '--cache-dir', join(e.workDir, 'cache'), '--log-format', 'pretty',
-  ]);
+  running = startModsync(['run', '--listen', `127.0.0.1:${port}`, '--schedule', '*/30 * * * * *', ...targetFlags(e)]);
   say('It syncs now, every 30 seconds, on push webhooks and on demand. Endpoints:');
   block([
     `${base}/healthz          liveness`,
