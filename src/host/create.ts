@@ -13,6 +13,11 @@ import { createGitLabApi } from './gitlab.ts';
 import { createNoneHost } from './none.ts';
 import type { EnsureOutcome, GitHost, HostKind, PullRequest, PullRequestDraft } from './port.ts';
 
+/** How many open pull requests `listOpenPullRequests` reads at most (newest first). */
+export const MAX_OPEN_PULLS = 50;
+/** How many changed paths `changedFiles` reads at most (GitHub itself lists no more than 3000). */
+export const MAX_CHANGED_FILES = 3000;
+
 /** Options of `createGitHost`; transport knobs (timeout, retries, logger, fetch) pass through. */
 export interface GitHostOptions extends TransportOptions {
   kind: HostKind;
@@ -131,6 +136,8 @@ export function forgeHost(api: ForgeApi, redactor?: Redactor): GitHost {
     findLatest: (head, base) => api.findLatest(head, base),
     listOpen: (headPrefix, base) => api.listOpen(headPrefix, base),
     get: (number) => api.get(number),
+    listOpenPullRequests: (base) => api.listOpenInto(base, MAX_OPEN_PULLS),
+    changedFiles: (number) => api.changedFiles(number, MAX_CHANGED_FILES),
 
     async ensure(input) {
       const draft = { ...input, title: scrub(input.title), body: scrub(input.body) };

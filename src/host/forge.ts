@@ -13,6 +13,10 @@ export interface ForgeApi {
   /** The newest pull request from `head` (a branch of this repository, not a fork) into `base`, any state. */
   findLatest(head: string, base: string): Promise<PullRequest | null>;
   listOpen(headPrefix: string, base: string): Promise<PullRequest[]>;
+  /** Open pull requests into `base` from any head (forks included), at most `limit`, newest first where the forge sorts. */
+  listOpenInto(base: string, limit: number): Promise<PullRequest[]>;
+  /** Paths a pull request adds, changes, deletes or renames (both names of a rename), at most `limit`. */
+  changedFiles(number: number, limit: number): Promise<string[]>;
   get(number: number): Promise<PullRequest | null>;
   /** Opens a pull request; `'exists'` when the forge answers that one is already open for the branch. */
   create(draft: PullRequestDraft): Promise<PullRequest | 'exists'>;
@@ -60,4 +64,33 @@ export function forgeMessage(data: unknown): string {
   collect(o.error);
   if (Array.isArray(o.errors)) for (const e of o.errors) collect(typeof e === 'object' && e ? (e as Record<string, unknown>).message : e);
   return parts.join('; ');
+}
+
+/**
+ * Reads a list endpoint page by page (`page` = 1, 2, …) until a short page, `limit` kept items
+ * or `maxPages` (default 100). Unlike `ForgeHttp.paginate` it stops early: lists of everybody's pull requests
+ * and their files can be long, and modsync only ever needs the first few.
+ */
+export async function readPages<T>(
+  readPage: (page: number) => Promise<T[]>,
+  paging: { pageSize: number; limit: number; maxPages?: number; keep?: (item: T) => boolean },
+): Promise<T[]> {
+  const { pageSize, limit, maxPages = 100, keep = () => true } = paging;
+  const items: T[] = [];
+  for (let page = 1; page <= maxPages && items.length < limit; page++) {
+    const batch = await readPage(page);
+    items.push(...batch.filter(keep));
+    if (batch.length < pageSize) break;
+  }
+  return items.slice(0, limit);
+}
+
+/** The paths of a changed-file list, both names of a rename, each once. */
+export function distinctPaths(entries: { path?: string | null; previous?: string | null }[]): string[] {
+  const paths = new Set<string>();
+  for (const e of entries) {
+    if (e.path) paths.add(e.path);
+    if (e.previous) paths.add(e.previous);
+  }
+  return [...paths];
 }

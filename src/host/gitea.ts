@@ -8,7 +8,7 @@
  * few pages deep: older history than that counts as "none".
  */
 import type { PullRequest, PullRequestDraft } from './port.ts';
-import { saysAlreadyExists, type ForgeApi, type ForgeApiOptions, type ForgeComment } from './forge.ts';
+import { distinctPaths, readPages, saysAlreadyExists, type ForgeApi, type ForgeApiOptions, type ForgeComment } from './forge.ts';
 import { ForgeHttp } from './http.ts';
 
 /** Gitea's default `MAX_RESPONSE_ITEMS`; larger `limit`s are cut to it anyway. */
@@ -27,6 +27,12 @@ interface GiteaPull {
   merged_at?: string | null;
   head: { ref: string; sha?: string; repo_id?: number };
   base: { ref: string; repo_id?: number };
+}
+
+/** An entry of `GET /pulls/{n}/files` (Gitea ≥ 1.19); `previous_filename` on renames. */
+interface GiteaFile {
+  filename: string;
+  previous_filename?: string;
 }
 
 interface GiteaComment {
@@ -78,6 +84,23 @@ export function createGiteaApi(opts: ForgeApiOptions & { owner: string; repo: st
 
     async listOpen(headPrefix, base) {
       return (await openInto(base)).filter((p) => p.head.ref.startsWith(headPrefix)).map(toPullRequest);
+    },
+
+    async listOpenInto(base, limit) {
+      // The list cannot be filtered by base on every Gitea version: filter here, count what is kept.
+      const pulls = await readPages(
+        async (page) => (await http.request<GiteaPull[]>('GET', `${repoPath}/pulls`, { query: { state: 'open', limit: GITEA_PAGE_SIZE, page } })).data,
+        { pageSize: GITEA_PAGE_SIZE, limit, keep: (p) => p.base.ref === base && p.state === 'open' },
+      );
+      return pulls.map(toPullRequest);
+    },
+
+    async changedFiles(number, limit) {
+      const files = await readPages(
+        async (page) => (await http.request<GiteaFile[]>('GET', `${repoPath}/pulls/${number}/files`, { query: { limit: GITEA_PAGE_SIZE, page } })).data,
+        { pageSize: GITEA_PAGE_SIZE, limit },
+      );
+      return distinctPaths(files.map((f) => ({ path: f.filename, previous: f.previous_filename })));
     },
 
     async get(number) {

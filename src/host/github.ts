@@ -3,7 +3,7 @@
  * comments through the issues API (a pull request is an issue there).
  */
 import type { PullRequest, PullRequestDraft } from './port.ts';
-import { saysAlreadyExists, type ForgeApi, type ForgeApiOptions, type ForgeComment } from './forge.ts';
+import { distinctPaths, readPages, saysAlreadyExists, type ForgeApi, type ForgeApiOptions, type ForgeComment } from './forge.ts';
 import { ForgeHttp } from './http.ts';
 
 /** The public GitHub API; GHES lives at `https://HOST/api/v3`. */
@@ -21,6 +21,15 @@ interface GitHubPull {
   head: { ref: string; sha: string };
   base: { ref: string };
 }
+
+/** An entry of `GET /pulls/{n}/files`; `previous_filename` only on renames. */
+interface GitHubFile {
+  filename: string;
+  previous_filename?: string;
+}
+
+/** GitHub's largest page for pull requests and their files. */
+const GITHUB_PAGE_SIZE = 100;
 
 interface GitHubComment {
   id: number;
@@ -69,6 +78,23 @@ export function createGitHubApi(opts: ForgeApiOptions & { owner: string; repo: s
     async listOpen(headPrefix, base) {
       const pulls = await http.paginate<GitHubPull>(`${repoPath}/pulls`, { state: 'open', base, per_page: 100 });
       return pulls.filter((p) => p.head.ref.startsWith(headPrefix)).map(toPullRequest);
+    },
+
+    async listOpenInto(base, limit) {
+      // GitHub's default order is newest created first, so the cap keeps the recent ones.
+      const pulls = await readPages(
+        async (page) => (await http.request<GitHubPull[]>('GET', `${repoPath}/pulls`, { query: { state: 'open', base, per_page: GITHUB_PAGE_SIZE, page } })).data,
+        { pageSize: GITHUB_PAGE_SIZE, limit },
+      );
+      return pulls.map(toPullRequest);
+    },
+
+    async changedFiles(number, limit) {
+      const files = await readPages(
+        async (page) => (await http.request<GitHubFile[]>('GET', `${repoPath}/pulls/${number}/files`, { query: { per_page: GITHUB_PAGE_SIZE, page } })).data,
+        { pageSize: GITHUB_PAGE_SIZE, limit },
+      );
+      return distinctPaths(files.map((f) => ({ path: f.filename, previous: f.previous_filename })));
     },
 
     async get(number) {

@@ -4,7 +4,7 @@
  * as merge request notes. `PullRequest.number` is the merge request's IID.
  */
 import type { PullRequest, PullRequestDraft } from './port.ts';
-import { saysAlreadyExists, type ForgeApi, type ForgeApiOptions, type ForgeComment } from './forge.ts';
+import { distinctPaths, readPages, saysAlreadyExists, type ForgeApi, type ForgeApiOptions, type ForgeComment } from './forge.ts';
 import { ForgeHttp } from './http.ts';
 
 /** The parts of a GitLab merge request object modsync reads. */
@@ -21,6 +21,15 @@ interface GitLabMergeRequest {
   project_id?: number;
   source_project_id?: number;
 }
+
+/** An entry of `GET /merge_requests/{iid}/diffs` (GitLab ≥ 15.7) or of `changes` in the older `/changes`. */
+interface GitLabDiff {
+  old_path: string;
+  new_path: string;
+}
+
+/** GitLab's largest page. */
+const GITLAB_PAGE_SIZE = 100;
 
 interface GitLabNote {
   id: number;
@@ -42,6 +51,11 @@ export function createGitLabApi(opts: ForgeApiOptions & { projectPath: string })
   });
   const project = `/projects/${encodeURIComponent(opts.projectPath)}`;
   const mrs = `${project}/merge_requests`;
+
+  const olderChanges = async (number: number): Promise<GitLabDiff[]> => {
+    const { data } = await http.request<{ changes?: GitLabDiff[] }>('GET', `${mrs}/${number}/changes`);
+    return data.changes ?? [];
+  };
 
   return {
     kind: 'gitlab',
@@ -68,6 +82,31 @@ export function createGitLabApi(opts: ForgeApiOptions & { projectPath: string })
     async listOpen(headPrefix, base) {
       const list = await http.paginate<GitLabMergeRequest>(mrs, { state: 'opened', target_branch: base, per_page: 100 });
       return list.filter((m) => m.source_branch.startsWith(headPrefix)).map(toPullRequest);
+    },
+
+    async listOpenInto(base, limit) {
+      // GitLab's default order is newest created first, so the cap keeps the recent ones.
+      const list = await readPages(
+        async (page) => (await http.request<GitLabMergeRequest[]>('GET', mrs, { query: { state: 'opened', target_branch: base, per_page: GITLAB_PAGE_SIZE, page } })).data,
+        { pageSize: GITLAB_PAGE_SIZE, limit },
+      );
+      return list.map(toPullRequest);
+    },
+
+    async changedFiles(number, limit) {
+      const path = `${mrs}/${number}/diffs`;
+      let missing = false;
+      const diffs = await readPages(
+        async (page) => {
+          const answer = await http.request<GitLabDiff[]>('GET', path, { query: { per_page: GITLAB_PAGE_SIZE, page }, expect: [404] });
+          missing = answer.status === 404;
+          return missing ? [] : answer.data;
+        },
+        { pageSize: GITLAB_PAGE_SIZE, limit },
+      );
+      // A GitLab before 15.7 has no `/diffs`; its `/changes` (one answer, no paging) says the same.
+      const all = missing ? await olderChanges(number) : diffs;
+      return distinctPaths(all.slice(0, limit).map((d) => ({ path: d.new_path, previous: d.old_path })));
     },
 
     async get(number) {

@@ -19,6 +19,10 @@ export function createNoneHost(): GitHost {
     findLatest: async () => null,
     /** Same: no pull requests to list. */
     listOpen: async () => [],
+    /** No forge, so no open pull requests to preview. */
+    listOpenPullRequests: async () => [],
+    /** No pull request, so no files. */
+    changedFiles: async () => [],
     /** Nothing is opened; the pushed branch (linked from the status report) is the request. */
     ensure: async () => ({ pr: null, outcome: 'unchanged' }),
     /** Nothing to close; the pipeline deletes the branch itself. */

@@ -41,6 +41,13 @@ export interface GitHost {
   findLatest(head: string, base: string): Promise<PullRequest | null>;
   /** Open pull requests whose head branch starts with prefix (modsync's own branches). */
   listOpen(headPrefix: string, base: string): Promise<PullRequest[]>;
+  /**
+   * Open pull requests into `base` from every head branch (people's and modsync's own), read
+   * page by page and capped (50): the daemon previews the plan of those that touch its root.
+   */
+  listOpenPullRequests(base: string): Promise<PullRequest[]>;
+  /** The paths pull request `number` changes (both names of a rename), read page by page and capped. */
+  changedFiles(number: number): Promise<string[]>;
   /** Create, or (when one is open for the branch) update title/body only if they changed. */
   ensure(draft: PullRequestDraft): Promise<{ pr: PullRequest | null; outcome: EnsureOutcome }>;
   /**

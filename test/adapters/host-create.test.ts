@@ -89,6 +89,8 @@ describe('createGitHost', () => {
     expect(await host.listOpen('modsync/', 'main')).toEqual([]);
     expect(await host.get(1)).toBeNull();
     expect(await host.upsertComment(1, '<!-- m -->', 'x')).toBe('unchanged');
+    expect(await host.listOpenPullRequests('main')).toEqual([]);
+    expect(await host.changedFiles(1)).toEqual([]);
     await host.close({ ...draft, number: 1, url: '', state: 'open' }, 'bye');
     expect(calls).toEqual([]);
   });

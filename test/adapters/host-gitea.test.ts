@@ -233,3 +233,27 @@ describe('gitea transport and addressing', () => {
     expect((await host({ repoUrl: 'https://code.example.org/gitea/infra/modules.git' }).get(1))?.number).toBe(1);
   });
 });
+
+describe('gitea open pull requests and their files (plan previews)', () => {
+  it('lists open pull requests into the base across pages, leaving out other bases', async () => {
+    const page1 = Array.from({ length: 50 }, (_, i) => pull(100 - i, { head: `feature/${i}`, base: i % 2 ? 'release' : 'main' }));
+    gt().get(`${REPO}/pulls`).query(listOpen).reply(200, page1);
+    gt().get(`${REPO}/pulls`).query({ state: 'open', limit: 50, page: 2 }).reply(200, [pull(40, { head: 'fix/x' }), pull(39, { head: 'fix/y', base: 'release' })]);
+    const list = await host().listOpenPullRequests('main');
+    expect(list).toHaveLength(26);
+    expect(list.every((p) => p.base === 'main')).toBe(true);
+    expect(list.at(-1)).toMatchObject({ number: 40, head: 'fix/x', headSha: 'beadfeed' });
+  });
+
+  it('reads the changed files page by page, both names of a rename', async () => {
+    const files = Array.from({ length: 50 }, (_, i) => ({ filename: `docs/${i}.md`, status: 'changed', additions: 1, deletions: 0, changes: 1 }));
+    gt().get(`${REPO}/pulls/40/files`).query({ limit: 50, page: 1 }).reply(200, files);
+    gt()
+      .get(`${REPO}/pulls/40/files`)
+      .query({ limit: 50, page: 2 })
+      .reply(200, [{ filename: 'clusters/demo/one.yaml', previous_filename: 'clusters/old/one.yaml', status: 'renamed' }]);
+    const paths = await host().changedFiles(40);
+    expect(paths).toHaveLength(52);
+    expect(paths.slice(-2)).toEqual(['clusters/demo/one.yaml', 'clusters/old/one.yaml']);
+  });
+});

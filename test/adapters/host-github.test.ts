@@ -335,3 +335,45 @@ describe('github transport', () => {
     expect((await explicit.get(3))?.number).toBe(3);
   });
 });
+
+describe('github open pull requests and their files (plan previews)', () => {
+  it('lists open pull requests into the base from every head, with their head commits', async () => {
+    gh()
+      .get(`${REPO}/pulls`)
+      .query({ state: 'open', base: 'main', per_page: 100, page: 1 })
+      .reply(200, [pull(21, { head: 'feature/scale' }), pull(20, { head: 'modsync/approve/console' })]);
+    const list = await host().listOpenPullRequests('main');
+    expect(list.map((p) => [p.number, p.head, p.headSha, p.state])).toEqual([
+      [21, 'feature/scale', 'a1b2c3d4e5', 'open'],
+      [20, 'modsync/approve/console', 'a1b2c3d4e5', 'open'],
+    ]);
+  });
+
+  it('stops at 50 pull requests without reading further pages', async () => {
+    const full = Array.from({ length: 100 }, (_, i) => pull(500 - i, { head: `feature/${i}` }));
+    gh()
+      .get(`${REPO}/pulls`)
+      .query({ state: 'open', base: 'main', per_page: 100, page: 1 })
+      .reply(200, full, { link: `<${API}${REPO}/pulls?state=open&base=main&per_page=100&page=2>; rel="next"` });
+    const list = await host().listOpenPullRequests('main');
+    expect(list).toHaveLength(50);
+    expect(list[0]?.number).toBe(500);
+  });
+
+  it('lists the changed files across pages, both names of a rename', async () => {
+    const files = Array.from({ length: 100 }, (_, i) => ({ sha: 'f00', filename: `docs/page-${i}.md`, status: 'modified', additions: 1, deletions: 0, changes: 1 }));
+    gh().get(`${REPO}/pulls/21/files`).query({ per_page: 100, page: 1 }).reply(200, files);
+    gh()
+      .get(`${REPO}/pulls/21/files`)
+      .query({ per_page: 100, page: 2 })
+      .reply(200, [{ sha: 'f01', filename: 'clusters/demo/modules/one.yaml', previous_filename: 'clusters/old/one.yaml', status: 'renamed', additions: 0, deletions: 0, changes: 0 }]);
+    const paths = await host().changedFiles(21);
+    expect(paths).toHaveLength(102);
+    expect(paths.slice(-2)).toEqual(['clusters/demo/modules/one.yaml', 'clusters/old/one.yaml']);
+  });
+
+  it('fails with RequestFailed when the files cannot be read', async () => {
+    gh().get(`${REPO}/pulls/22/files`).query(true).reply(404, { message: 'Not Found' });
+    await expect(host().changedFiles(22)).rejects.toMatchObject({ reason: 'RequestFailed' });
+  });
+});

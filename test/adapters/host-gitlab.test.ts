@@ -204,3 +204,41 @@ describe('gitlab transport and addressing', () => {
     expect((await h.get(2))?.number).toBe(2);
   });
 });
+
+describe('gitlab open merge requests and their files (plan previews)', () => {
+  it('lists open merge requests into the target branch from every source branch', async () => {
+    gl()
+      .get(MRS)
+      .query({ state: 'opened', target_branch: 'main', per_page: 100, page: 1 })
+      .reply(200, [mr(8, { source: 'feature/scale' }), mr(7, { source: 'modsync/approve/console' })]);
+    const list = await host().listOpenPullRequests('main');
+    expect(list.map((p) => [p.number, p.head, p.headSha])).toEqual([
+      [8, 'feature/scale', 'c0ffee12'],
+      [7, 'modsync/approve/console', 'c0ffee12'],
+    ]);
+  });
+
+  it('reads the changed paths from /diffs across pages, old and new path of a rename', async () => {
+    const diff = (n: number) => ({ old_path: `docs/${n}.md`, new_path: `docs/${n}.md`, new_file: false, renamed_file: false, deleted_file: false, diff: '@@' });
+    gl().get(`${MRS}/8/diffs`).query({ per_page: 100, page: 1 }).reply(200, Array.from({ length: 100 }, (_, i) => diff(i)));
+    gl()
+      .get(`${MRS}/8/diffs`)
+      .query({ per_page: 100, page: 2 })
+      .reply(200, [{ old_path: 'clusters/old/one.yaml', new_path: 'clusters/demo/one.yaml', renamed_file: true, diff: '' }]);
+    const paths = await host().changedFiles(8);
+    expect(paths).toHaveLength(102);
+    expect(paths.slice(-2)).toEqual(['clusters/demo/one.yaml', 'clusters/old/one.yaml']);
+  });
+
+  it('falls back to /changes on a GitLab without /diffs (before 15.7)', async () => {
+    gl().get(`${MRS}/8/diffs`).query(true).reply(404, { error: '404 Not Found' });
+    gl().get(`${MRS}/8/changes`).reply(200, { ...mr(8), changes: [{ old_path: 'clusters/demo/a.yaml', new_path: 'clusters/demo/a.yaml', diff: '' }] });
+    expect(await host().changedFiles(8)).toEqual(['clusters/demo/a.yaml']);
+  });
+
+  it('fails when the merge request does not exist at all', async () => {
+    gl().get(`${MRS}/99/diffs`).query(true).reply(404, { message: '404 Not found' });
+    gl().get(`${MRS}/99/changes`).reply(404, { message: '404 Not found' });
+    await expect(host().changedFiles(99)).rejects.toMatchObject({ reason: 'RequestFailed' });
+  });
+});
