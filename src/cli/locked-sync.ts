@@ -1,32 +1,46 @@
 /**
- * One sync under the Lease lock, shared by `sync` (a CronJob run) and `run` (the daemon):
- * a run that cannot take the lock does nothing and says who holds it; the lock is renewed
- * while the sync runs and released after it, so the next run need not wait for expiry.
+ * The Lease lock around syncs, shared by `sync` (a CronJob run) and `run` (the daemon). The
+ * lock is lazy: the pipeline reads and plans without it and takes it only when it is about to
+ * write to the cluster (then reads and plans again under it), so a no-op sync makes no write
+ * at all, not even to its Lease. A run that cannot take the lock writes nothing and says who
+ * holds it; a held lock is renewed while the sync runs and released after it.
  */
 import type { LeaseLock } from '../cluster/lease.ts';
 import { messageOf } from '../core/errors.ts';
 import type { Logger } from '../log.ts';
+import type { SyncLock } from '../pipeline/types.ts';
 
 export type Locked<T> = { locked: false; value: T } | { locked: true; holder: string; expiresAt: string };
 
-export async function withLease<T>(lease: LeaseLock | undefined, durationSeconds: number, logger: Logger, fn: () => Promise<T>): Promise<Locked<T>> {
-  if (!lease) return { locked: false, value: await fn() };
-  const got = await lease.acquire();
-  if (!got.acquired) {
-    logger.warn({ holder: got.holder, expiresAt: got.expiresAt }, 'another sync holds the lease; nothing done');
-    return { locked: true, holder: got.holder, expiresAt: got.expiresAt };
-  }
-  const renewEvery = Math.max(1000, (durationSeconds * 1000) / 3);
-  const timer = setInterval(() => {
-    lease.renew().then(
-      (ok) => ok || logger.error('lease lost during the sync'),
-      (err: unknown) => logger.warn({ err: messageOf(err) }, 'lease renewal failed'),
-    );
-  }, renewEvery);
+export async function withLease<T>(lease: LeaseLock | undefined, durationSeconds: number, logger: Logger, fn: (lock: SyncLock | undefined) => Promise<T>): Promise<Locked<T>> {
+  if (!lease) return { locked: false, value: await fn(undefined) };
+  let timer: NodeJS.Timeout | undefined;
+  let refused: { holder: string; expiresAt: string } | undefined;
+  const lock: SyncLock = {
+    async take() {
+      if (timer) return { ok: true };
+      const got = await lease.acquire();
+      if (!got.acquired) {
+        refused = { holder: got.holder, expiresAt: got.expiresAt };
+        logger.warn(refused, 'another sync holds the lease; nothing done');
+        return { ok: false, ...refused };
+      }
+      timer = setInterval(() => {
+        lease.renew().then(
+          (ok) => ok || logger.error('lease lost during the sync'),
+          (err: unknown) => logger.warn({ err: messageOf(err) }, 'lease renewal failed'),
+        );
+      }, Math.max(1000, (durationSeconds * 1000) / 3));
+      return { ok: true };
+    },
+  };
   try {
-    return { locked: false, value: await fn() };
+    const value = await fn(lock);
+    return refused ? { locked: true, ...refused } : { locked: false, value };
   } finally {
-    clearInterval(timer);
-    await lease.release().catch((err: unknown) => logger.warn({ err: messageOf(err) }, 'lease release failed'));
+    if (timer) {
+      clearInterval(timer);
+      await lease.release().catch((err: unknown) => logger.warn({ err: messageOf(err) }, 'lease release failed'));
+    }
   }
 }

@@ -5,19 +5,26 @@
  * for the running sync up to a grace period, then exit.
  */
 import { readFileSync } from 'node:fs';
-import { ModsyncError } from '../core/errors.ts';
+import { join } from 'node:path';
+import { hasChanges } from '../core/change-set.ts';
+import { ModsyncError, messageOf } from '../core/errors.ts';
+import type { ClusterPort } from '../cluster/port.ts';
 import type { GitPort } from '../git/port.ts';
+import type { GitHost, PullRequest } from '../host/port.ts';
 import { loadSchemaInfo } from '../core/schema-info.ts';
 import { createManifestValidator } from '../manifests/validate-doc.ts';
+import { createPreviewMemory, refreshPreviews, type RefreshResult } from '../pipeline/preview-refresh.ts';
 import { runSync } from '../pipeline/run.ts';
+import type { SyncOptions, SyncResult } from '../pipeline/types.ts';
 import { startHttp } from '../server/http.ts';
 import { createMetrics, recordRun } from '../server/metrics.ts';
 import { createScheduler } from '../server/scheduler.ts';
-import type { Command } from './command.ts';
+import type { Command, CommandContext } from './command.ts';
 import { EXIT } from './exit-codes.ts';
 import { withLease } from './locked-sync.ts';
+import { PREVIEW_CACHE_FOLDER } from './plan-preview.ts';
 import { syncOptionsOf, wire } from './sync-run.ts';
-
+import { createGitPort } from './wire.ts';
 
 function readSecret(file: string): string {
   if (!file) return '';
@@ -40,6 +47,41 @@ function noticingFetch(git: GitPort, onFetched: () => void): GitPort {
   };
 }
 
+/**
+ * What the daemon runs after each sync: the plan previews of open pull requests that touch
+ * the root, when a forge is configured (`none` gives a no-op). The returned function never
+ * throws: a forge or preview failure is logged and the daemon syncs on. Exported for tests.
+ */
+export function previewRefresher(
+  ctx: CommandContext,
+  host: GitHost | undefined,
+  cluster: ClusterPort,
+  options: SyncOptions,
+  stopping: () => boolean = () => false,
+): (after: SyncResult) => Promise<RefreshResult[]> {
+  if (!host || host.kind === 'none') return async () => [];
+  const memory = createPreviewMemory();
+  // Each pull request's head gets its own checkout under the cache, apart from the tracked branch.
+  const gitFor = (pr: PullRequest): GitPort =>
+    createGitPort(
+      { ...ctx.config, git: { ...ctx.config.git, branch: pr.head, revision: pr.headSha ?? '', cacheDir: join(ctx.config.git.cacheDir, PREVIEW_CACHE_FOLDER) } },
+      ctx.env,
+      ctx.redactor,
+      ctx.logger,
+    );
+  const logger = ctx.logger.child({ task: 'plan-preview' });
+  return async (after) => {
+    try {
+      // A failed sync may have written part of its changes: plan again rather than trust memory.
+      const clusterChanged = !after.ok || hasChanges(after.changes);
+      return await refreshPreviews({ sync: options, memory, clusterChanged, stopping }, { host, cluster, gitFor, logger, redactor: ctx.redactor });
+    } catch (err) {
+      logger.warn({ err: messageOf(err) }, 'plan previews not refreshed');
+      return [];
+    }
+  };
+}
+
 export const runCommand: Command = {
   name: 'run',
   summary: 'run as a daemon: sync on a schedule, on webhooks and on demand; serve health and metrics',
@@ -59,6 +101,8 @@ sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
     ctx.redactor.add(secret);
     // Loaded once for the life of the daemon, not per sync.
     const options = { ...syncOptionsOf(ctx.config, 'sync', ctx.env), schemas: loadSchemaInfo(), validator: await createManifestValidator() };
+    let stopping = false;
+    const refreshPreviewsAfter = previewRefresher(ctx, wired.ports.host, ports.cluster, options, () => stopping);
     const scheduler = createScheduler({
       schedule: ctx.config.daemon.schedule,
       jitterMs: ctx.config.daemon.jitterSeconds * 1000,
@@ -66,13 +110,15 @@ sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
       sync: async (trigger) => {
         const started = performance.now();
         ctx.logger.info({ trigger }, 'sync starting');
-        const run = await withLease(lease, ctx.config.daemon.leaseSeconds, ctx.logger, () => runSync(options, ports));
+        const run = await withLease(lease, ctx.config.daemon.leaseSeconds, ctx.logger, (lock) => runSync(options, { ...ports, lock }));
         if (run.locked) {
           // Nothing ran, but an operator should see a daemon that keeps losing the Lease.
           metrics.runs.inc({ mode: 'sync', result: 'locked' });
           return undefined;
         }
         recordRun(metrics, run.value, 'sync', performance.now() - started);
+        // Only the Lease holder previews, so replicas do not plan the same pull requests twice.
+        await refreshPreviewsAfter(run.value);
         return run.value;
       },
     });
@@ -94,6 +140,7 @@ sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
       process.once('SIGINT', () => resolve('SIGINT'));
     });
     const graceMs = ctx.config.daemon.shutdownGraceSeconds * 1000;
+    stopping = true;
     ctx.logger.info({ signal, graceMs }, 'stopping: waiting for the running sync');
     const finished = await scheduler.stop(graceMs);
     await http.close();

@@ -50,7 +50,7 @@ export function wire(ctx: CommandContext, mode: RunMode, onRequest?: (verb: stri
 /** Runs the pipeline once in the given mode, under the Lease when it writes. */
 export async function runFromConfig(ctx: CommandContext, mode: RunMode): Promise<Locked<SyncResult>> {
   const { ports, lease } = wire(ctx, mode);
-  return withLease(lease, ctx.config.daemon.leaseSeconds, ctx.logger, () => runSync(syncOptionsOf(ctx.config, mode, ctx.env), ports));
+  return withLease(lease, ctx.config.daemon.leaseSeconds, ctx.logger, (lock) => runSync(syncOptionsOf(ctx.config, mode, ctx.env), { ...ports, lock }));
 }
 
 /** Prints a run's result in the chosen format (secrets are scrubbed by ctx.out). */

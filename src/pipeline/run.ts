@@ -16,6 +16,7 @@ import { handlerFor } from '../kinds/registry.ts';
 import { hasErrors, type Issue } from '../manifests/issues.ts';
 import { resolvePlaceholders } from '../manifests/placeholders.ts';
 import { approveStage, decideApprovals } from '../approvals/approve-stage.ts';
+import type { Approval } from '../approvals/releases.ts';
 import { requestStage, type RequestResult } from '../approvals/request-stage.ts';
 import { reportStage } from '../report/report-stage.ts';
 import { applyStage, needsModule } from './apply.ts';
@@ -110,7 +111,7 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
     issues = [...desired.issues];
 
     live = await stage('read', 'ClusterReadFailed', stages, p, () => readCluster(ports.cluster));
-    const current = live;
+    let current = live;
     // Registry credentials live in the cluster too: never print them from there either.
     for (const ms of current.get('ModuleSource') ?? []) ports.redactor.add((ms.spec?.registry as { dockerCfg?: string } | undefined)?.dockerCfg);
 
@@ -124,10 +125,10 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
       }
     });
 
-    const plan = await stage('plan', 'PlanFailed', stages, p, async () => {
+    const makePlan = (state: LiveState): Promise<Plan> => stage('plan', 'PlanFailed', stages, p, async () => {
       const planned = planChanges({
         desired: desired.objects.map((d) => ({ id: d.id, object: d.object, origin: `${d.file}:${d.line}` })),
-        live: managedLive(current),
+        live: managedLive(state),
         instance: opts.instance,
         prune: opts.prune,
         protectedNames: opts.protectedNames,
@@ -137,9 +138,23 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
       });
       const guarded = { ...planned, changes: guard(planned.changes, { maxDestructive: opts.maxDestructive }).changes };
       // Only plan and --dry-run ask the server for its exact result; sync writes right away.
-      if (opts.mode !== 'sync') guarded.changes = await dryRunChanges(guarded, current, p);
+      if (opts.mode !== 'sync') guarded.changes = await dryRunChanges(guarded, state, p);
       return guarded;
     });
+    let plan = await makePlan(current);
+    const approvals = desired.approvals.map((a) => ({ name: a.name, module: a.module, version: a.version, versions: a.versions, file: `${a.file}:${a.line}` }));
+
+    // The cross-process lock is taken only when this run is about to write to the cluster; the
+    // cluster is then read and planned again under it, in case another sync wrote meanwhile.
+    const lock = ports.lock;
+    if (opts.mode === 'sync' && lock && writesAhead(plan, current, approvals)) {
+      await stage('lock', 'Locked', stages, p, async () => {
+        const got = await lock.take();
+        if (!got.ok) throw new StageFailure('Locked', `another sync holds the lease (${got.holder}, until ${got.expiresAt}); nothing was written`);
+      });
+      current = live = await stage('read', 'ClusterReadFailed', stages, p, () => readCluster(ports.cluster));
+      plan = await makePlan(current);
+    }
     changes = plan.changes;
     if (opts.mode !== 'sync') markFailedDryRuns(changes, stages);
 
@@ -159,7 +174,6 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
     }
 
     const dryRun = opts.mode !== 'sync';
-    const approvals = desired.approvals.map((a) => ({ name: a.name, module: a.module, version: a.version, versions: a.versions, file: `${a.file}:${a.line}` }));
     const releases = current.get('ModuleRelease') ?? [];
     const approved = await stage('approve', 'ApproveFailed', stages, p, () => approveStage(decideApprovals(releases, approvals), p, { dryRun }));
     changes = [...changes, ...approved];
@@ -176,7 +190,8 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
   }
 
   let failure = stages.find((s) => !s.ok)?.reason;
-  if (live && opts.status.enabled && !opts.readOnlyGit && opts.mode !== 'plan') {
+  // A run that lost the lock writes nothing, the status report included: the holder reports.
+  if (live && opts.status.enabled && !opts.readOnlyGit && opts.mode !== 'plan' && failure !== 'Locked') {
     const errors = [...stages.filter((s) => !s.ok).map((s) => `${s.stage}: ${s.message ?? s.reason}`), ...issues.filter((i) => i.severity === 'error').map((i) => `${i.file}:${i.line}:${i.col}: ${i.message}`)];
     const input = { instance: opts.instance, commit: commit ?? 'unknown', now: new Date().toISOString(), live, changes, ok: !failure, reason: failure, errors, requests };
     const reported = await stage('report', 'ReportFailed', stages, p, () =>
@@ -188,6 +203,12 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
   const result: SyncResult = { commit, changes, issues, stages, failure, ok: !failure, live, requests, reportCommit };
   logSummary(result, opts, logger, performance.now() - started);
   return result;
+}
+
+/** Whether the plan or the approvals will write to the cluster (then the lock is needed). */
+function writesAhead(plan: Plan, live: LiveState, approvals: Approval[]): boolean {
+  if (plan.changes.some((c) => c.outcome === 'planned' && c.action !== 'unchanged')) return true;
+  return decideApprovals(live.get('ModuleRelease') ?? [], approvals).length > 0;
 }
 
 /** In plan and --dry-run, an object the server refused in its dry run fails the plan stage. */

@@ -45,6 +45,11 @@ export interface SyncOptions {
   validator?: CrdValidator;
 }
 
+/** The cross-process lock a writing sync takes just before its first cluster write. */
+export interface SyncLock {
+  take(): Promise<{ ok: true } | { ok: false; holder: string; expiresAt: string }>;
+}
+
 /** The three narrow ports plus the run's logger and redactor, injected. */
 export interface SyncPorts {
   git: GitPort;
@@ -54,9 +59,11 @@ export interface SyncPorts {
   redactor: Redactor;
   /** Injected for tests; defaults to a real timer. */
   sleep?: (ms: number) => Promise<void>;
+  /** Taken before the first cluster write of a `sync`; absent: no cross-process lock. */
+  lock?: SyncLock;
 }
 
-export type StageName = 'fetch' | 'load' | 'read' | 'validate' | 'plan' | 'apply' | 'prune' | 'approve' | 'request' | 'report';
+export type StageName = 'fetch' | 'load' | 'read' | 'validate' | 'plan' | 'lock' | 'apply' | 'prune' | 'approve' | 'request' | 'report';
 
 export interface StageResult {
   stage: StageName;

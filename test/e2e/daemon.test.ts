@@ -63,6 +63,8 @@ function sample(text: string, prefix: string): number | undefined {
   return line === undefined ? undefined : Number(line.split(' ').pop());
 }
 
+const MODULE_ONE_SCALED = 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n  version: 1\n  settings:\n    replicas: 4\n';
+
 describe('daemon readiness and metrics', () => {
   let env: DemoEnv;
   let daemon: Daemon | undefined;
@@ -169,6 +171,8 @@ describe('daemon webhooks and shutdown', () => {
     const { kc } = loadKubeConfig({ kubeconfig: env.sim.kubeconfigPath, env: {} });
     const other = createLeaseLock({ kc, namespace: 'default', name: 'modsync', holder: 'cronjob-pod-1', durationSeconds: 60 });
     expect(await other.acquire()).toEqual({ acquired: true });
+    // The lock is taken only before a write, so give the run something to write.
+    await pushFiles(env.bareDir, 'main', { 'clusters/demo/modules/module-one.yaml': MODULE_ONE_SCALED }, 'Scale module-one');
     try {
       const res = await fetch(daemon!.url + '/sync', { method: 'POST', headers: { authorization: `Bearer ${SECRET}` } });
       expect(res.status).toBe(202);

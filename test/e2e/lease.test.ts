@@ -1,11 +1,13 @@
 /**
  * Lease exclusion across processes against dkp-sim: while another holder has the Lease a
- * `modsync sync` does nothing and exits 3 naming the holder; of two syncs started together
+ * `modsync sync` that has something to write writes nothing and exits 3 naming the holder (a
+ * no-op sync never touches the Lease); of two syncs started together
  * exactly one runs; a holder that died is taken over once its Lease has expired.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKubeConfig } from '../../src/cluster/kubeconfig.ts';
 import { createLeaseLock, type LeaseLock } from '../../src/cluster/lease.ts';
+import { pushFiles } from '../support/git-repo.ts';
 import { startDemoEnv, type DemoEnv } from '../support/demo-env.ts';
 import { getObject, logLines } from './helpers.ts';
 
@@ -42,6 +44,7 @@ describe('the Lease keeps syncs apart', () => {
     expect(r.code, r.stderr).toBe(3);
     expect(r.stdout).toMatch(/^another modsync sync is running \(lease held by cronjob-pod-7f9c until \d{4}-\d\d-\d\dT[\d:.]+Z\); nothing was done\n$/);
     expect(logLines(r.stderr).find((l) => l.msg === 'another sync holds the lease; nothing done')).toMatchObject({ holder: 'cronjob-pod-7f9c' });
+    // It read and planned, found the Lease taken before its first write, and wrote nothing.
     expect(env.sim.control.requests().writes).toBe(0);
     expect(await getObject(env, 'ModuleSource', 'example')).toBeNull();
     await other.release();
@@ -72,6 +75,8 @@ describe('the Lease keeps syncs apart', () => {
     expect(await dead.acquire()).toEqual({ acquired: true });
     const before = await readLease(env);
     expect(before?.holderIdentity).toBe('dead-pod-1234');
+    // The lock is taken only before a write, so give the run something to write.
+    await pushFiles(env.bareDir, 'main', { 'clusters/demo/modules/module-one.yaml': 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n  settings:\n    replicas: 4\n' }, 'Scale module-one');
     const r = await env.modsync(['sync']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toContain('lease held by');
