@@ -34,6 +34,6 @@ export async function reportStage(input: Omit<ReportInput, 'previous'>, opts: Re
   const files = { [yamlPath]: ports.redactor.scrub(renderYaml(report)), [mdPath]: ports.redactor.scrub(renderMarkdown(report)) };
   if (opts.dryRun) return { commit: null, files };
   const commit = await ports.git.commit({ files, message: `modsync: status report (${report.lastSync.result})`, branch: opts.branch });
-  ports.logger.info({ commit, changed: commit !== null }, commit ? 'status report committed' : 'status report unchanged');
+  ports.logger.info({ statusCommit: commit, changed: commit !== null }, commit ? 'status report committed' : 'status report unchanged');
   return { commit, files };
 }
