@@ -131,7 +131,8 @@ sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
       scheduler,
       metrics,
       logger: ctx.logger,
-      webhook: { secret, branch: ctx.config.git.branch, ownEmail: ctx.config.git.authorEmail },
+      // With a forge, pull request events ask for a sync too: the plan previews follow it.
+      webhook: { secret, branch: ctx.config.git.branch, ownEmail: ctx.config.git.authorEmail, pullRequests: Boolean(wired.ports.host && wired.ports.host.kind !== 'none') },
     });
     ctx.logger.info({ url: http.url, endpoints: ['/healthz', '/readyz', '/metrics', '/sync', '/webhook/github', '/webhook/gitlab', '/webhook/gitea'], schedule: ctx.config.daemon.schedule }, 'modsync daemon listening');
     scheduler.start();
