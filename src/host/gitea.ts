@@ -160,5 +160,6 @@ function toPullRequest(p: GiteaPull): PullRequest {
     base: p.base.ref,
     state: p.merged || p.merged_at ? 'merged' : p.state,
     ...(p.head.sha ? { headSha: p.head.sha } : {}),
+    ...(fromFork(p) ? { fromFork: true } : {}),
   };
 }

@@ -18,8 +18,8 @@ interface GitHubPull {
   state: 'open' | 'closed';
   merged_at: string | null;
   merged?: boolean;
-  head: { ref: string; sha: string };
-  base: { ref: string };
+  head: { ref: string; sha: string; repo?: { full_name?: string } | null };
+  base: { ref: string; repo?: { full_name?: string } | null };
 }
 
 /** An entry of `GET /pulls/{n}/files`; `previous_filename` only on renames. */
@@ -147,5 +147,12 @@ function toPullRequest(p: GitHubPull): PullRequest {
     base: p.base.ref,
     state: p.merged || p.merged_at ? 'merged' : p.state,
     headSha: p.head.sha,
+    ...(isFork(p) ? { fromFork: true } : {}),
   };
+}
+
+/** A head in another repository; a deleted fork leaves `head.repo` null. */
+function isFork(p: GitHubPull): boolean {
+  if (p.head.repo === undefined || !p.base.repo?.full_name) return false;
+  return p.head.repo === null || p.head.repo.full_name !== p.base.repo.full_name;
 }

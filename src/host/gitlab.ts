@@ -167,5 +167,6 @@ function toPullRequest(m: GitLabMergeRequest): PullRequest {
     // `locked` is the short state while GitLab merges; it is still open until `merged`.
     state: m.state === 'opened' || m.state === 'locked' ? 'open' : m.state,
     ...(m.sha ? { headSha: m.sha } : {}),
+    ...(fromFork(m) ? { fromFork: true } : {}),
   };
 }

@@ -17,6 +17,8 @@ export interface PullRequest {
   state: 'open' | 'closed' | 'merged';
   /** Head commit, when the host reports it. */
   headSha?: string;
+  /** The head branch lives in another repository (a fork), when the host says so. */
+  fromFork?: boolean;
 }
 
 export interface PullRequestDraft {

@@ -54,10 +54,11 @@ export interface RefreshOptions {
 /**
  * What happened to one pull request: the comment outcome of a plan (`created`, `updated`,
  * `unchanged`), `skipped` (no longer open), `not-touching` (changes nothing under the root),
+ * `fork` (the head is in another repository: not fetched, not planned),
  * `fresh` (same head, cluster unchanged: not planned again), `deferred` (over this tick's
  * cap, or the daemon is stopping), `failed` (logged; the others go on).
  */
-export type RefreshOutcome = 'created' | 'updated' | 'unchanged' | 'skipped' | 'not-touching' | 'fresh' | 'deferred' | 'failed';
+export type RefreshOutcome = 'created' | 'updated' | 'unchanged' | 'skipped' | 'not-touching' | 'fork' | 'fresh' | 'deferred' | 'failed';
 
 /** One pull request's outcome. */
 export interface RefreshResult {
@@ -106,6 +107,11 @@ export async function refreshPreviews(opts: RefreshOptions, ports: PreviewPorts)
   const results: RefreshResult[] = [];
   const due: PullRequest[] = [];
   for (const pr of open) {
+    // A fork's branch is not in this repository, and its content is nobody's to plan here.
+    if (pr.fromFork) {
+      results.push({ number: pr.number, outcome: 'fork' });
+      continue;
+    }
     const before = memory.pulls.get(pr.number);
     const sameHead = before !== undefined && pr.headSha !== undefined && before.headSha === pr.headSha;
     let touches: boolean;

@@ -245,6 +245,13 @@ describe('gitea open pull requests and their files (plan previews)', () => {
     expect(list.at(-1)).toMatchObject({ number: 40, head: 'fix/x', headSha: 'beadfeed' });
   });
 
+  it('marks pull requests from forks (head repository differs)', async () => {
+    const withRepos = (n: number, headRepo: number) => ({ ...pull(n, { head: `f/${n}` }), head: { ...pull(n).head, ref: `f/${n}`, repo_id: headRepo }, base: { ...pull(n).base, repo_id: 5 } });
+    gt().get(`${REPO}/pulls`).query(listOpen).reply(200, [withRepos(2, 5), withRepos(1, 6)]);
+    const list = await host().listOpenPullRequests('main');
+    expect(list.map((p) => [p.number, p.fromFork ?? false])).toEqual([[2, false], [1, true]]);
+  });
+
   it('reads the changed files page by page, both names of a rename', async () => {
     const files = Array.from({ length: 50 }, (_, i) => ({ filename: `docs/${i}.md`, status: 'changed', additions: 1, deletions: 0, changes: 1 }));
     gt().get(`${REPO}/pulls/40/files`).query({ limit: 50, page: 1 }).reply(200, files);

@@ -349,6 +349,17 @@ describe('github open pull requests and their files (plan previews)', () => {
     ]);
   });
 
+  it('marks pull requests from forks (and from deleted forks)', async () => {
+    const own = { full_name: 'acme/clusters' };
+    const withRepos = (n: number, headRepo: { full_name: string } | null) => ({ ...pull(n, { head: `f/${n}` }), head: { ...pull(n).head, ref: `f/${n}`, repo: headRepo }, base: { ...pull(n).base, repo: own } });
+    gh()
+      .get(`${REPO}/pulls`)
+      .query({ state: 'open', base: 'main', per_page: 100, page: 1 })
+      .reply(200, [withRepos(3, own), withRepos(2, { full_name: 'mallory/clusters' }), withRepos(1, null)]);
+    const list = await host().listOpenPullRequests('main');
+    expect(list.map((p) => [p.number, p.fromFork ?? false])).toEqual([[3, false], [2, true], [1, true]]);
+  });
+
   it('stops at 50 pull requests without reading further pages', async () => {
     const full = Array.from({ length: 100 }, (_, i) => pull(500 - i, { head: `feature/${i}` }));
     gh()

@@ -218,6 +218,15 @@ describe('gitlab open merge requests and their files (plan previews)', () => {
     ]);
   });
 
+  it('marks merge requests from forks (source project differs)', async () => {
+    gl()
+      .get(MRS)
+      .query({ state: 'opened', target_branch: 'main', per_page: 100, page: 1 })
+      .reply(200, [{ ...mr(8, { source: 'feature/a' }), source_project_id: 42 }, { ...mr(7, { source: 'feature/b' }), source_project_id: 99 }]);
+    const list = await host().listOpenPullRequests('main');
+    expect(list.map((p) => [p.number, p.fromFork ?? false])).toEqual([[8, false], [7, true]]);
+  });
+
   it('reads the changed paths from /diffs across pages, old and new path of a rename', async () => {
     const diff = (n: number) => ({ old_path: `docs/${n}.md`, new_path: `docs/${n}.md`, new_file: false, renamed_file: false, deleted_file: false, diff: '@@' });
     gl().get(`${MRS}/8/diffs`).query({ per_page: 100, page: 1 }).reply(200, Array.from({ length: 100 }, (_, i) => diff(i)));

@@ -96,12 +96,14 @@ function refresher(forge: MemoryForge, memory: PreviewMemory = createPreviewMemo
 }
 
 describe('refreshPreviews', () => {
-  it("plans pull requests that touch the root, leaves others and modsync's approval branches alone", async () => {
+  it("plans pull requests that touch the root, leaves others, forks and modsync's approval branches alone", async () => {
     const forge = new MemoryForge();
     forge.add(1, 'feature/a', [`${ROOT}/modules/one.yaml`]);
     forge.add(2, 'docs/b', ['README.md']);
     forge.add(3, 'modsync/approve/module-two', [`${ROOT}/approvals/module-two-v1.2.6.yaml`]);
-    expect(await refresher(forge).run()).toEqual({ 1: 'created', 2: 'not-touching' });
+    forge.add(4, 'patch-1', [`${ROOT}/modules/one.yaml`]);
+    forge.pulls[3]!.fromFork = true;
+    expect(await refresher(forge).run()).toEqual({ 1: 'created', 2: 'not-touching', 4: 'fork' });
     expect(forge.comments).toEqual([1]);
     expect(forge.fileLists.sort()).toEqual([1, 2]);
   });
