@@ -33,11 +33,20 @@ export type PushOutcome = { pushed: true } | { pushed: false; detail: string };
 /**
  * Fetches `ref` with history cut at `depth` and returns the commit it points at (annotated
  * tags peeled), or null when the remote has no such ref. The last fetched commit is kept as a
- * local ref so the next fetch can tell the server what it already has (a no-op fetch then
- * transfers no objects).
+ * local ref. At depth 1 the advertisement alone is asked for first: when the remote ref still
+ * points where the local one does, everything is here already and nothing else is sent or read
+ * (a no-op costs one request and no pack reads); otherwise the fetch tells the server what it
+ * already has, so only new objects are transferred.
  */
 export async function fetchRef(remote: Remote, ref: RefSpec, depth: number): Promise<string | null> {
   const fullRef = ref.kind === 'branch' ? `refs/heads/${ref.name}` : `refs/tags/${ref.name}`;
+  if (depth === 1) {
+    const advertised = await advertisedRef(remote, fullRef);
+    if (!advertised) return null;
+    // The local ref is written only after its objects are all stored (fetch or push).
+    const local = await git.resolveRef({ fs, gitdir: remote.store.gitdir, ref: fullRef }).catch(() => null);
+    if (local === advertised.oid) return advertised.peeled ?? advertised.oid;
+  }
   let fetched: string | null;
   try {
     const result = await withDeadline(remote.timeoutMs, (http) =>
@@ -64,6 +73,15 @@ export async function fetchRef(remote: Remote, ref: RefSpec, depth: number): Pro
   await git.writeRef({ fs, gitdir: remote.store.gitdir, ref: fullRef, value: fetched, force: true });
   const { oid } = await git.readCommit({ fs, gitdir: remote.store.gitdir, cache: remote.store.cache, oid: fetched });
   return oid;
+}
+
+/** The remote's advertisement of one ref (protocol v1: a single request), or null when it has none. */
+async function advertisedRef(remote: Remote, fullRef: string): Promise<{ oid: string; peeled?: string } | null> {
+  const refs = await withDeadline(remote.timeoutMs, (http) =>
+    git.listServerRefs({ http, url: remote.url, prefix: fullRef, peelTags: true, protocolVersion: 1, headers: freshHeaders(remote.auth) }),
+  );
+  const found = refs.find((r) => r.ref === fullRef);
+  return found ? { oid: found.oid, ...(found.peeled ? { peeled: found.peeled } : {}) } : null;
 }
 
 function isMissingRemoteRef(err: unknown, fullRef: string): boolean {
@@ -122,7 +140,8 @@ export async function deleteRemoteBranch(remote: Remote, branch: string): Promis
 /** Remote branch names starting with `prefix`, sorted. */
 export async function listRemoteBranches(remote: Remote, prefix: string): Promise<string[]> {
   const refs = await withDeadline(remote.timeoutMs, (http) =>
-    git.listServerRefs({ http, url: remote.url, prefix: `refs/heads/${prefix}`, headers: freshHeaders(remote.auth) }),
+    // Protocol v1: the advertisement is the whole answer, one request instead of two.
+    git.listServerRefs({ http, url: remote.url, prefix: `refs/heads/${prefix}`, protocolVersion: 1, headers: freshHeaders(remote.auth) }),
   );
   return refs
     .map((r) => r.ref)

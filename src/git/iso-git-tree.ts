@@ -1,10 +1,11 @@
 /**
  * Object-level tree work for the isomorphic-git adapter, done without any working checkout:
  * build a new tree from a base tree plus file edits (only the touched directories are
- * rewritten), write a commit's tree out as a plain directory, and read single files.
+ * rewritten), write a commit's tree out as a plain directory or bring such a directory from
+ * one commit to another by writing only what differs, and read single files.
  */
 import fs from 'node:fs';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import git, { type TreeEntry } from 'isomorphic-git';
 import type { FileEdits } from './port.ts';
@@ -75,35 +76,124 @@ async function editTree(store: ObjectStore, treeOid: string | null, edits: Split
   return git.writeTree({ fs, gitdir: store.gitdir, tree: [...entries.values()] });
 }
 
+/** Rejects tree entry names that git never writes; a crafted repository could use them to escape. */
+function checkEntryName(name: string): void {
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.toLowerCase() === '.git') {
+    throw new Error(`the repository holds an invalid path: ${JSON.stringify(name)}`);
+  }
+}
+
+async function treeEntries(store: ObjectStore, treeOid: string): Promise<TreeEntry[]> {
+  return (await git.readTree({ fs, gitdir: store.gitdir, cache: store.cache, oid: treeOid })).tree;
+}
+
+async function rootTree(store: ObjectStore, commit: string): Promise<string> {
+  return (await git.readCommit({ fs, gitdir: store.gitdir, cache: store.cache, oid: commit })).commit.tree;
+}
+
+/** Writes one entry at `full`, where nothing exists yet. Returns how many files it wrote. */
+async function writeEntry(store: ObjectStore, e: TreeEntry, full: string): Promise<number> {
+  if (e.type === 'tree') return writeDir(store, e.oid, full);
+  // Submodules: an empty directory, the commit they point at is not fetched.
+  if (e.type === 'commit') {
+    await mkdir(full, { recursive: true });
+    return 0;
+  }
+  const { blob } = await git.readBlob({ fs, gitdir: store.gitdir, cache: store.cache, oid: e.oid });
+  if (e.mode === '120000') await symlink(Buffer.from(blob).toString('utf8'), full);
+  else await writeFile(full, blob, { mode: fileMode(e) });
+  return 1;
+}
+
+async function writeDir(store: ObjectStore, treeOid: string, target: string): Promise<number> {
+  await mkdir(target, { recursive: true });
+  const tree = await treeEntries(store, treeOid);
+  for (const e of tree) checkEntryName(e.path);
+  const counts = await Promise.all(tree.map((e) => writeEntry(store, e, path.join(target, e.path))));
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+const fileMode = (e: TreeEntry): number => (e.mode === '100755' ? 0o755 : 0o644);
+
 /**
  * Writes the tree of `commit` into `dir` (which must not exist yet): regular files, the
  * executable bit, symlinks as symlinks (the manifest loader decides what to make of them),
- * submodules as empty directories.
+ * submodules as empty directories. Returns the number of files written.
  */
 export async function materialize(store: ObjectStore, commit: string, dir: string): Promise<number> {
-  const { commit: c } = await git.readCommit({ fs, gitdir: store.gitdir, cache: store.cache, oid: commit });
-  let files = 0;
-  const writeDir = async (treeOid: string, target: string): Promise<void> => {
-    await mkdir(target, { recursive: true });
-    const { tree } = await git.readTree({ fs, gitdir: store.gitdir, cache: store.cache, oid: treeOid });
-    await Promise.all(
-      tree.map(async (e) => {
-        // git never writes such names; a crafted repository could, to escape the directory.
-        if (e.path === '.' || e.path === '..' || e.path.includes('/') || e.path.toLowerCase() === '.git') {
-          throw new Error(`the repository holds an invalid path: ${JSON.stringify(e.path)}`);
-        }
-        const full = path.join(target, e.path);
-        if (e.type === 'tree') return writeDir(e.oid, full);
-        if (e.type === 'commit') return void (await mkdir(full, { recursive: true }));
-        const { blob } = await git.readBlob({ fs, gitdir: store.gitdir, cache: store.cache, oid: e.oid });
-        files++;
-        if (e.mode === '120000') return symlink(Buffer.from(blob).toString('utf8'), full);
-        return writeFile(full, blob, { mode: e.mode === '100755' ? 0o755 : 0o644 });
-      }),
-    );
-  };
-  await writeDir(c.tree, dir);
-  return files;
+  return writeDir(store, await rootTree(store, commit), dir);
+}
+
+/** What an incremental update did to the working tree. */
+export interface TreeUpdate {
+  /** Files (and symlinks) written or re-moded. */
+  written: number;
+  /** Entries removed (a removed directory counts once). */
+  removed: number;
+}
+
+/** The kind of an entry on disk: a changed kind means remove and write, never write through. */
+function kindOf(e: TreeEntry): 'dir' | 'submodule' | 'link' | 'file' {
+  if (e.type === 'tree') return 'dir';
+  if (e.type === 'commit') return 'submodule';
+  return e.mode === '120000' ? 'link' : 'file';
+}
+
+/**
+ * Turns `dir`, which holds exactly the tree of commit `from` (as `materialize` wrote it), into
+ * the tree of commit `to`, touching only what differs: identical subtrees are skipped by oid,
+ * changed files are rewritten in place, removed entries (and folders left empty by the change)
+ * are deleted, and an entry whose kind changed (file, folder, symlink, submodule) is removed
+ * before the new one is written, so nothing is ever written through a symlink.
+ */
+export async function updateTree(store: ObjectStore, from: string, to: string, dir: string): Promise<TreeUpdate> {
+  const counts: TreeUpdate = { written: 0, removed: 0 };
+  const [fromTree, toTree] = await Promise.all([rootTree(store, from), rootTree(store, to)]);
+  if (fromTree !== toTree) await updateDir(store, fromTree, toTree, dir, counts);
+  return counts;
+}
+
+async function updateDir(store: ObjectStore, fromTree: string, toTree: string, target: string, counts: TreeUpdate): Promise<void> {
+  const [before, after] = await Promise.all([treeEntries(store, fromTree), treeEntries(store, toTree)]);
+  const old = new Map(before.map((e) => [e.path, e]));
+  for (const e of after) checkEntryName(e.path);
+  const kept = new Set(after.map((e) => e.path));
+  const removed = before.filter((e) => !kept.has(e.path));
+  await Promise.all([
+    ...removed.map(async (e) => {
+      checkEntryName(e.path);
+      await rm(path.join(target, e.path), { recursive: true, force: true });
+      counts.removed++;
+    }),
+    ...after.map((e) => updateEntry(store, old.get(e.path), e, path.join(target, e.path), counts)),
+  ]);
+}
+
+async function updateEntry(store: ObjectStore, prev: TreeEntry | undefined, next: TreeEntry, full: string, counts: TreeUpdate): Promise<void> {
+  if (prev && prev.oid === next.oid && prev.mode === next.mode) return;
+  const kind = kindOf(next);
+  if (!prev || kindOf(prev) !== kind) {
+    if (prev) {
+      await rm(full, { recursive: true, force: true });
+      counts.removed++;
+    }
+    counts.written += await writeEntry(store, next, full);
+    return;
+  }
+  if (kind === 'dir') return updateDir(store, prev.oid, next.oid, full, counts);
+  if (kind === 'submodule') return;
+  if (kind === 'link') {
+    await rm(full, { force: true });
+    counts.written += await writeEntry(store, next, full);
+    return;
+  }
+  // A regular file stays the same inode: rewrite the content if it changed, then the mode.
+  if (prev.oid !== next.oid) {
+    const { blob } = await git.readBlob({ fs, gitdir: store.gitdir, cache: store.cache, oid: next.oid });
+    await writeFile(full, blob);
+  }
+  if (prev.mode !== next.mode) await chmod(full, fileMode(next));
+  counts.written++;
 }
 
 /** Content of `filepath` in `commit` as UTF-8, or null when it is missing or not a file. */

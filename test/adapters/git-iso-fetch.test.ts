@@ -32,8 +32,9 @@ afterAll(async () => {
 async function setup(files: Record<string, string>, extra: Partial<IsoGitOptions> = {}) {
   const name = `repo${++n}.git`;
   const bare = await createBareRepo(root, name, files);
-  const port = createIsoGit({ url: server.repoUrl(name), branch: 'main', cacheDir: path.join(tmp, `cache${n}`), author: AUTHOR, ...extra });
-  return { bare, port };
+  const cacheDir = path.join(tmp, `cache${n}`);
+  const port = createIsoGit({ url: server.repoUrl(name), branch: 'main', cacheDir, author: AUTHOR, ...extra });
+  return { bare, port, cacheDir };
 }
 
 async function tree(dir: string): Promise<Record<string, string>> {
@@ -66,14 +67,18 @@ describe('checkout', () => {
     expect(await readdir(co.dir)).not.toContain('dir');
   });
 
-  it('a no-op fetch asks the server once (advertisement + negotiation) and keeps the tree', async () => {
-    const { port } = await setup({ 'a.yaml': 'a: 1\n' });
+  it('a no-op fetch is one request (the advertisement), also from a new process on the same cache', async () => {
+    const { port, cacheDir } = await setup({ 'a.yaml': 'a: 1\n' });
     const first = await port.checkout();
-    const before = server.requests;
+    let before = server.requests;
     const again = await port.checkout();
     expect(again).toEqual(first);
-    expect(server.requests - before).toBe(2);
+    expect(server.requests - before).toBe(1);
     expect(await tree(again.dir)).toEqual({ 'a.yaml': 'a: 1\n' });
+    before = server.requests;
+    const fresh = await createIsoGit({ url: server.repoUrl(`repo${n}.git`), branch: 'main', cacheDir, author: AUTHOR }).checkout();
+    expect(fresh).toEqual(first);
+    expect(server.requests - before).toBe(1);
   });
 
   it('pins a lightweight or annotated tag', async () => {
