@@ -93,7 +93,8 @@ export async function startHttp(opts: HttpOptions): Promise<{ server: Server; ur
         opts.logger.info({ forge, why: verdict.why }, 'webhook ignored');
         return send(res, 202, `ignored: ${verdict.why}\n`);
       }
-      opts.logger.info({ forge, delivery: verdict.delivery, commit: verdict.commit }, 'webhook: push to the tracked branch');
+      if (verdict.pullRequest !== undefined) opts.logger.info({ forge, delivery: verdict.delivery, pullRequest: verdict.pullRequest, commit: verdict.commit }, 'webhook: pull request updated');
+      else opts.logger.info({ forge, delivery: verdict.delivery, commit: verdict.commit }, 'webhook: push to the tracked branch');
       opts.scheduler.trigger(`webhook:${forge}`);
       return send(res, 202, 'sync requested\n');
     }

@@ -34,6 +34,15 @@ class FakeForge implements GitHost {
   async findOpen(head: string, base: string): Promise<PullRequest | null> {
     return this.pulls.find((p) => p.head === head && p.base === base && p.state === 'open') ?? null;
   }
+  // Plan previews are not part of the approval flow.
+  async listOpenPullRequests(): Promise<PullRequest[]> {
+    return [];
+  }
+
+  async changedFiles(): Promise<string[]> {
+    return [];
+  }
+
   async findLatest(head: string, base: string): Promise<PullRequest | null> {
     return this.pulls.filter((p) => p.head === head && p.base === base).at(-1) ?? null;
   }
