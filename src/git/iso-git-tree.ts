@@ -5,7 +5,7 @@
  * one commit to another by writing only what differs, and read single files.
  */
 import fs from 'node:fs';
-import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import git, { type TreeEntry } from 'isomorphic-git';
 import type { FileEdits } from './port.ts';
@@ -180,8 +180,10 @@ async function updateEntry(store: ObjectStore, prev: TreeEntry | undefined, next
     counts.written += await writeEntry(store, next, full);
     return;
   }
-  if (kind === 'dir') return updateDir(store, prev.oid, next.oid, full, counts);
   if (kind === 'submodule') return;
+  // Descending or writing in place follows what is on disk: it must be what was recorded.
+  await expectOnDisk(full, kind);
+  if (kind === 'dir') return updateDir(store, prev.oid, next.oid, full, counts);
   if (kind === 'link') {
     await rm(full, { force: true });
     counts.written += await writeEntry(store, next, full);
@@ -194,6 +196,13 @@ async function updateEntry(store: ObjectStore, prev: TreeEntry | undefined, next
   }
   if (prev.mode !== next.mode) await chmod(full, fileMode(next));
   counts.written++;
+}
+
+/** Throws (so the caller writes the tree afresh) when `full` is not the recorded kind of entry. */
+async function expectOnDisk(full: string, kind: 'dir' | 'link' | 'file'): Promise<void> {
+  const st = await lstat(full).catch(() => null);
+  const found = st?.isDirectory() ? 'dir' : st?.isSymbolicLink() ? 'link' : st?.isFile() ? 'file' : 'nothing';
+  if (found !== kind) throw new Error(`the working tree does not match the recorded commit: ${full} is ${found}, expected ${kind}`);
 }
 
 /** Content of `filepath` in `commit` as UTF-8, or null when it is missing or not a file. */

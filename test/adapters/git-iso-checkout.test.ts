@@ -163,6 +163,20 @@ describe('checkout of a new commit', () => {
     expect(trees).toEqual(['rewritten', 'updated']);
   });
 
+  it('writes the tree afresh, never through a link, when the files on disk were changed behind its back', async () => {
+    const outside = await mkdtemp(path.join(tmp, 'outside-'));
+    await writeFile(path.join(outside, 'victim.yaml'), 'untouched\n');
+    const { bare, port, trees } = await setup({ 'a.yaml': 'a\n', 'd/b.yaml': 'b\n' });
+    const first = await port.checkout();
+    await rm(path.join(first.dir, 'd/b.yaml'));
+    await symlink(path.join(outside, 'victim.yaml'), path.join(first.dir, 'd/b.yaml'));
+    const next = await commitWith(bare, (w) => writeFile(path.join(w, 'd/b.yaml'), 'b2\n'));
+    const co = await port.checkout();
+    expect(await readFile(path.join(outside, 'victim.yaml'), 'utf8')).toBe('untouched\n');
+    expect(await listing(co.dir)).toEqual(await archived(bare, next));
+    expect(trees).toEqual(['rewritten', 'rewritten']);
+  });
+
   it('writes the whole tree afresh when the record of the checked-out commit is missing or wrong', async () => {
     const { bare, port, cacheDir, trees } = await setup({ 'a.yaml': 'a\n', 'd/b.yaml': 'b\n' });
     const first = await port.checkout();
