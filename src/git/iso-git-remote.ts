@@ -36,7 +36,7 @@ export type PushOutcome = { pushed: true } | { pushed: false; detail: string };
  * local ref. At depth 1 the advertisement alone is asked for first: when the remote ref still
  * points where the local one does, everything is here already and nothing else is sent or read
  * (a no-op costs one request and no pack reads); otherwise the fetch tells the server what it
- * already has, so only new objects are transferred.
+ * already has, so that for one new commit only its new objects are transferred.
  */
 export async function fetchRef(remote: Remote, ref: RefSpec, depth: number): Promise<string | null> {
   const fullRef = ref.kind === 'branch' ? `refs/heads/${ref.name}` : `refs/tags/${ref.name}`;
@@ -46,6 +46,10 @@ export async function fetchRef(remote: Remote, ref: RefSpec, depth: number): Pro
     // The local ref is written only after its objects are all stored (fetch or push).
     const local = await git.resolveRef({ fs, gitdir: remote.store.gitdir, ref: fullRef }).catch(() => null);
     if (local === advertised.oid) return advertised.peeled ?? advertised.oid;
+    // The server leaves out what the client has only for commits inside the depth window: at
+    // depth 1 a new commit comes with its whole tree, at depth 2 a commit on top of the local
+    // one brings just the objects it changed (the common case: one status or human commit).
+    if (local) depth = 2;
   }
   let fetched: string | null;
   try {

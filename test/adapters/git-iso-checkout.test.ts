@@ -102,6 +102,26 @@ describe('checkout of a new commit', () => {
     expect(trees).toEqual(['rewritten', 'updated']);
   });
 
+  it('fetches just the objects of one new commit, not the whole tree again', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) files[`m/mc-${i}.yaml`] = `name: m${i}\n`;
+    const { bare, port, cacheDir } = await setup(files);
+    await port.checkout();
+    const [entry] = await readdir(cacheDir);
+    const packDir = path.join(cacheDir, entry!, 'git', 'objects', 'pack');
+    const before = new Set(await readdir(packDir));
+    await commitWith(bare, (w) => writeFile(path.join(w, 'm/mc-7.yaml'), 'name: changed\n'));
+    await port.checkout();
+    const added = (await readdir(packDir)).filter((f) => f.endsWith('.idx') && !before.has(f));
+    let objects = 0;
+    for (const idx of added) {
+      const { stdout } = await run('sh', ['-c', 'git show-index < "$1"', 'sh', path.join(packDir, idx)]);
+      objects += stdout.trim().split('\n').length;
+    }
+    // The commit, the root tree, the m/ tree and the changed file.
+    expect(objects).toBe(4);
+  });
+
   it('follows removals, renames, emptied folders and file <-> folder swaps', async () => {
     const { bare, port, trees } = await setup({ 'a.yaml': 'a\n', 'gone/only.yaml': 'x\n', 'old/name.yaml': 'n\n', 'becomes-dir': 'f\n', 'becomes-file/inner.yaml': 'i\n', 'keep/k.yaml': 'k\n' });
     await port.checkout();
