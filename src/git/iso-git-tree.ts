@@ -2,10 +2,11 @@
  * Object-level tree work for the isomorphic-git adapter, done without any working checkout:
  * build a new tree from a base tree plus file edits (only the touched directories are
  * rewritten), write a commit's tree out as a plain directory or bring such a directory from
- * one commit to another by writing only what differs, and read single files.
+ * one commit to another by writing only what differs (`checkoutWorktree` keeps the record of
+ * which commit the directory holds), and read single files.
  */
 import fs from 'node:fs';
-import { chmod, lstat, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import git, { type TreeEntry } from 'isomorphic-git';
 import type { FileEdits } from './port.ts';
@@ -203,6 +204,54 @@ async function expectOnDisk(full: string, kind: 'dir' | 'link' | 'file'): Promis
   const st = await lstat(full).catch(() => null);
   const found = st?.isDirectory() ? 'dir' : st?.isSymbolicLink() ? 'link' : st?.isFile() ? 'file' : 'nothing';
   if (found !== kind) throw new Error(`the working tree does not match the recorded commit: ${full} is ${found}, expected ${kind}`);
+}
+
+/** What a checkout did to the working tree (logged): nothing, the differing entries, or all of it. */
+export type WorktreeChange = 'unchanged' | 'updated' | 'rewritten';
+
+/** Where a checkout lives: the tree itself and the file naming the commit it holds. */
+export interface WorktreePaths {
+  worktree: string;
+  stateFile: string;
+}
+
+/**
+ * Makes `worktree` exactly the tree of `commit`. From the recorded commit only the entries
+ * that differ are written; without a usable record (first run, a crash mid-update, objects
+ * gone, files changed on disk) a fresh copy is written and swapped in.
+ */
+export async function checkoutWorktree(
+  store: ObjectStore,
+  commit: string,
+  { worktree, stateFile }: WorktreePaths,
+  log?: { debug(obj: object, msg: string): void; warn(obj: object, msg: string): void },
+): Promise<WorktreeChange> {
+  const current = (await readFile(stateFile, 'utf8').catch(() => '')).trim();
+  const haveDir = (await stat(worktree).catch(() => null))?.isDirectory() ?? false;
+  if (haveDir && current === commit) return 'unchanged';
+  // Forget the old commit first: a crash half-way must not leave a stale claim.
+  await rm(stateFile, { force: true });
+  if (haveDir && /^[0-9a-f]{40}$/.test(current)) {
+    try {
+      const counts = await updateTree(store, current, commit, worktree);
+      await writeFile(stateFile, `${commit}\n`);
+      log?.debug({ from: current, commit, ...counts }, 'git working tree updated');
+      return 'updated';
+    } catch (err) {
+      log?.warn({ from: current, commit, err: (err as Error).message }, 'git working tree update failed, writing it afresh');
+    }
+  }
+  const fresh = `${worktree}.new`;
+  const old = `${worktree}.old`;
+  await rm(fresh, { recursive: true, force: true });
+  await rm(old, { recursive: true, force: true });
+  const files = await materialize(store, commit, fresh);
+  await rename(worktree, old).catch(() => undefined);
+  await rename(fresh, worktree);
+  await writeFile(stateFile, `${commit}\n`);
+  await rm(old, { recursive: true, force: true });
+  log?.debug({ commit, files }, 'git working tree written');
+  return 'rewritten';
 }
 
 /** Content of `filepath` in `commit` as UTF-8, or null when it is missing or not a file. */

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { ModsyncError, type FailureReason } from '../core/errors.ts';
@@ -18,7 +18,7 @@ import type { Redactor } from '../core/redact.ts';
 import { splitUrlCredentials, type GitAuth } from './auth.ts';
 import { wrapGitError } from './iso-git-http.ts';
 import { deleteRemoteBranch, fetchRef, listRemoteBranches, pushCommit, type Remote } from './iso-git-remote.ts';
-import { applyEdits, materialize, readPath, updateTree, type ObjectStore } from './iso-git-tree.ts';
+import { applyEdits, checkoutWorktree, readPath, type ObjectStore } from './iso-git-tree.ts';
 import type { BranchResult, Checkout, CommitRequest, FileEdits, GitPort } from './port.ts';
 
 /** The subset of a pino logger the adapter uses. */
@@ -56,8 +56,6 @@ const PIN_DEPTHS = [1, 50, 1000, 1_000_000];
 /** Each fetch adds a pack and isomorphic-git has no gc: past this many, start a fresh clone. */
 const MAX_PACKS = 50;
 const COMMIT_ID = /^[0-9a-f]{40}$/;
-/** What a checkout did to the working tree (logged): nothing, the differing entries, or all of it. */
-type WorktreeChange = 'unchanged' | 'updated' | 'rewritten';
 /** isomorphic-git errors that mean the local cache, not the remote, is at fault. */
 const CACHE_ERRORS = new Set(['NotFoundError', 'ObjectTypeError', 'InternalError', 'InvalidOidError', 'ENOENT']);
 
@@ -145,40 +143,6 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
     throw new ModsyncError('FetchFailed', `commit ${pin} is not in the history of branch ${opts.branch}`, { subject: url });
   }
 
-  /**
-   * Makes `worktree` exactly the tree of `commit`. From the recorded commit only the entries
-   * that differ are written; without a usable record (first run, a crash mid-update, objects
-   * gone) a fresh copy is written and swapped in.
-   */
-  async function ensureWorktree(store: ObjectStore, commit: string): Promise<WorktreeChange> {
-    const current = (await readFile(stateFile, 'utf8').catch(() => '')).trim();
-    const haveDir = (await stat(worktree).catch(() => null))?.isDirectory() ?? false;
-    if (haveDir && current === commit) return 'unchanged';
-    // Forget the old commit first: a crash half-way must not leave a stale claim.
-    await rm(stateFile, { force: true });
-    if (haveDir && COMMIT_ID.test(current)) {
-      try {
-        const counts = await updateTree(store, current, commit, worktree);
-        await writeFile(stateFile, `${commit}\n`);
-        log?.debug({ from: current, commit, ...counts }, 'git working tree updated');
-        return 'updated';
-      } catch (err) {
-        log?.warn({ from: current, commit, err: (err as Error).message }, 'git working tree update failed, writing it afresh');
-      }
-    }
-    const fresh = `${worktree}.new`;
-    const old = `${worktree}.old`;
-    await rm(fresh, { recursive: true, force: true });
-    await rm(old, { recursive: true, force: true });
-    const files = await materialize(store, commit, fresh);
-    await rename(worktree, old).catch(() => undefined);
-    await rename(fresh, worktree);
-    await writeFile(stateFile, `${commit}\n`);
-    await rm(old, { recursive: true, force: true });
-    log?.debug({ commit, files }, 'git working tree written');
-    return 'rewritten';
-  }
-
   function signature(): { name: string; email: string; timestamp: number; timezoneOffset: number } {
     return { ...opts.author, timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 };
   }
@@ -245,7 +209,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
     const ref = opts.revision ?? opts.branch;
     const commit = await resolvePin(r).catch(wrap('FetchFailed', `fetch ${ref}`));
     const fetchMs = Math.round(performance.now() - started);
-    const tree = await ensureWorktree(r.store, commit).catch(wrap('FetchFailed', `check out ${commit}`));
+    const tree = await checkoutWorktree(r.store, commit, { worktree, stateFile }, log).catch(wrap('FetchFailed', `check out ${commit}`));
     log?.info({ commit, ref, fetchMs, totalMs: Math.round(performance.now() - started), tree, treeWritten: tree !== 'unchanged' }, 'git checkout done');
     return { dir: worktree, commit, ref };
   }
