@@ -92,6 +92,8 @@ describe('checkout', () => {
       const co = await port.checkout();
       expect(co).toMatchObject({ commit: tagged, ref: revision });
       expect(await tree(co.dir)).toEqual({ 'v.yaml': 'v: 1\n' });
+      // Again, now answered from the advertisement alone: still the commit, not the tag object.
+      expect(await port.checkout()).toEqual(co);
     }
   });
 
