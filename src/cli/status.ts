@@ -36,7 +36,7 @@ modules with their phase, releases with their phase and controller message, and 
   flags: [{ name: 'output', short: 'o', type: 'string', choices: ['text', 'json'], default: 'text', description: 'output format' }],
   settings: ['cluster', 'log'],
   async run(ctx) {
-    const live = await readCluster(createClusterPort(ctx.config, ctx.env, ctx.logger));
+    const live = await readCluster(createClusterPort(ctx.config, ctx.env, ctx.logger), ctx.redactor);
     const report = buildReport({ instance: ctx.config.instance, commit: '', now: '', live, changes: [], ok: true, errors: [], requests: [] });
     if (ctx.flags.output === 'json') {
       const strip = <T extends object>(xs: T[]): Omit<T, 'observedAt' | 'since'>[] => xs.map(({ observedAt: _o, since: _s, ...rest }: T & { observedAt?: string; since?: string }) => rest);

@@ -110,10 +110,9 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
     );
     issues = [...desired.issues];
 
-    live = await stage('read', 'ClusterReadFailed', stages, p, () => readCluster(ports.cluster));
+    const read = (): Promise<LiveState> => stage('read', 'ClusterReadFailed', stages, p, () => readCluster(ports.cluster, ports.redactor));
+    live = await read();
     let current = live;
-    // Registry credentials live in the cluster too: never print them from there either.
-    for (const ms of current.get('ModuleSource') ?? []) ports.redactor.add((ms.spec?.registry as { dockerCfg?: string } | undefined)?.dockerCfg);
 
     await stage('validate', 'ValidationFailed', stages, p, async () => {
       issues.push(...checkReferences(desired, { has: (kind, name) => liveHas(current, kind, name) }));
@@ -152,7 +151,7 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
         const got = await lock.take();
         if (!got.ok) throw new StageFailure('Locked', `another sync holds the lease (${got.holder}, until ${got.expiresAt}); nothing was written`);
       });
-      current = live = await stage('read', 'ClusterReadFailed', stages, p, () => readCluster(ports.cluster));
+      current = live = await read();
       plan = await makePlan(current);
     }
     changes = plan.changes;
