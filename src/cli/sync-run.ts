@@ -63,7 +63,8 @@ export function printResult(ctx: CommandContext, result: SyncResult, format: Out
   const issues = result.issues.length ? formatIssues(result.issues, 'text') : '';
   if (issues) ctx.out(issues.endsWith('\n') ? issues : issues + '\n');
   const failed = result.stages.find((s) => !s.ok);
-  if (result.changes.length || !failed) ctx.out(renderChanges(result.changes, format, { color: ctx.tty && format === 'text' }));
+  const applied = result.stages.some((s) => s.stage === 'apply');
+  if (result.changes.length || !failed) ctx.out(renderChanges(result.changes, format, { color: ctx.tty && format === 'text', applied }));
   for (const r of result.requests) ctx.out(`approval request ${r.branch}: ${r.outcome}${r.url ? ` ${r.url}` : ''}${r.message ? ` (${r.message})` : ''}\n`);
   if (failed) ctx.out(`${failed.stage} failed (${failed.reason}): ${failed.message ?? ''}\n`);
 }

@@ -10,6 +10,8 @@ export type ChangeFormat = 'text' | 'json' | 'markdown';
 export interface RenderOptions {
   /** ANSI colors (text only); callers enable it on a TTY. */
   color: boolean;
+  /** The changes were carried out (a sync), not planned: the summary says what was done. */
+  applied?: boolean;
 }
 
 /** Counts behind the summary line; held, deferred and failed entries count only there. */
@@ -36,14 +38,15 @@ export function summarize(changes: ChangeSet): ChangeSummary {
 }
 
 /** `Plan: 1 to create, 2 to update, 0 to delete, 5 unchanged, 1 held` (+ deferred/failed/approvals when any). */
-export function summaryLine(changes: ChangeSet): string {
+export function summaryLine(changes: ChangeSet, applied = false): string {
   const s = summarize(changes);
-  const parts = [`${s.create} to create`, `${s.update} to update`, `${s.delete} to delete`, `${s.unchanged} unchanged`, `${s.held} held`];
-  if (s.approve) parts.push(`${s.approve} to approve`);
-  if (s.unapprove) parts.push(`${s.unapprove} to unapprove`);
+  const verb = (planned: string, done: string): string => (applied ? done : planned);
+  const parts = [`${s.create} ${verb('to create', 'created')}`, `${s.update} ${verb('to update', 'updated')}`, `${s.delete} ${verb('to delete', 'deleted')}`, `${s.unchanged} unchanged`, `${s.held} held`];
+  if (s.approve) parts.push(`${s.approve} ${verb('to approve', 'approved')}`);
+  if (s.unapprove) parts.push(`${s.unapprove} ${verb('to unapprove', 'unapproved')}`);
   if (s.deferred) parts.push(`${s.deferred} deferred`);
   if (s.failed) parts.push(`${s.failed} failed`);
-  return `Plan: ${parts.join(', ')}`;
+  return `${applied ? 'Sync' : 'Plan'}: ${parts.join(', ')}`;
 }
 
 const ANSI = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', magenta: '\u001b[35m', dim: '\u001b[2m', reset: '\u001b[0m' };
@@ -81,7 +84,7 @@ function colorOf(c: ChangeEntry): string {
   return ANSI.yellow;
 }
 
-function renderText(changes: ChangeSet, color: boolean): string {
+function renderText(changes: ChangeSet, color: boolean, applied = false): string {
   const paint = (code: string, s: string) => (color ? `${code}${s}${ANSI.reset}` : s);
   const lines: string[] = [];
   for (const c of changes) {
@@ -90,7 +93,7 @@ function renderText(changes: ChangeSet, color: boolean): string {
     if (c.message) lines.push(`    ${paint(ANSI.dim, c.message)}`);
     for (const f of c.diff ?? []) lines.push(`    ${fieldLine(f)}`);
   }
-  lines.push(summaryLine(changes));
+  lines.push(summaryLine(changes, applied));
   return `${lines.join('\n')}\n`;
 }
 
@@ -137,5 +140,5 @@ function renderJson(changes: ChangeSet): string {
 export function renderChanges(changes: ChangeSet, format: ChangeFormat, opts: RenderOptions): string {
   if (format === 'json') return renderJson(changes);
   if (format === 'markdown') return renderMarkdown(changes);
-  return renderText(changes, opts.color);
+  return renderText(changes, opts.color, opts.applied);
 }

@@ -4,7 +4,7 @@ import { entry } from '../../src/core/change-set.ts';
 import type { ManagedKind } from '../../src/core/kinds.ts';
 import type { KubeObject } from '../../src/core/object.ts';
 import { MASK } from '../../src/core/redact.ts';
-import { renderChanges } from '../../src/core/render-changes.ts';
+import { renderChanges, summaryLine } from '../../src/core/render-changes.ts';
 import { loadSchemaInfo } from '../../src/core/schema-info.ts';
 import type { KindHandler } from '../../src/kinds/types.ts';
 import { planChanges } from '../../src/pipeline/plan.ts';
@@ -101,5 +101,17 @@ describe('renderChanges', () => {
       expect(out).not.toContain(secret);
       expect(out).toContain(MASK);
     }
+  });
+});
+
+describe('summary of a sync', () => {
+  it('says what was done rather than what is planned', () => {
+    const id = { kind: 'ModuleConfig' as const, name: 'a' };
+    const changes = [
+      { id, subject: 'ModuleConfig/a', action: 'create' as const, outcome: 'applied' as const },
+      { id: { kind: 'ModuleRelease' as const, name: 'a-v1.0.0' }, subject: 'ModuleRelease/a-v1.0.0', action: 'approve' as const, outcome: 'applied' as const },
+    ];
+    expect(summaryLine(changes, true)).toBe('Sync: 1 created, 0 updated, 0 deleted, 0 unchanged, 0 held, 1 approved');
+    expect(summaryLine(changes)).toBe('Plan: 1 to create, 0 to update, 0 to delete, 0 unchanged, 0 held, 1 to approve');
   });
 });
