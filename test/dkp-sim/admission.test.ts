@@ -73,7 +73,7 @@ describe('ModuleConfig webhook', () => {
     const result = admit(req(MC, 'CREATE', mc('module-two', { enabled: true })), cluster());
     expect(result.allowed).toBe(true);
     expect(result.warnings).toEqual([
-      "module 'module-two' is enabled but didn't run because multiple sources were found (example, mirror), please specify a source in ModuleConfig resource ",
+      "module 'module-two' is enabled but didn’t run because multiple sources were found (example, mirror), please specify a source in ModuleConfig resource ",
     ]);
   });
 

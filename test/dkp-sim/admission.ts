@@ -172,11 +172,10 @@ function moduleConfigWebhook(req: AdmissionRequest, view: ClusterView): Verdict 
       return deny(`the '${source}' module source is an unavailable source for the '${name}' module, available sources: [${available.join(' ')}]`);
     }
     if (newEnabled && (source === undefined || source === '') && available.length > 1) {
-      // Deckhouse writes "didn’t" with a typographic apostrophe. Warning headers carry it now
-      // (request.ts warningHeader sends UTF-8 bytes like the apiserver), but admission.test.ts
-      // and kubectl-walkthrough.test.ts still expect "didn't": switch the three together.
+      // Deckhouse's text has a typographic apostrophe ("didn’t"); Warning headers carry it as
+      // UTF-8 bytes, as the apiserver sends them.
       warnings.push(
-        `module '${name}' is enabled but didn't run because multiple sources were found (${available.join(', ')}), please specify a source in ModuleConfig resource `,
+        `module '${name}' is enabled but didn’t run because multiple sources were found (${available.join(', ')}), please specify a source in ModuleConfig resource `,
       );
     }
   }

@@ -183,7 +183,7 @@ spec:
     await until('module-one to list both sources', async () => (await jsonpath('module module-one', '{.properties.availableSources}')) === '["example","mirror"]');
     const patched = await kubectl('patch', 'mc', 'module-one', '--type=json', '-p', '[{"op":"remove","path":"/spec/source"}]');
     expect(patched.code).toBe(0);
-    expect(patched.stderr).toContain("Warning: module 'module-one' is enabled but didn't run because multiple sources were found (example, mirror)");
+    expect(patched.stderr).toContain("Warning: module 'module-one' is enabled but didn’t run because multiple sources were found (example, mirror)");
     await until('module-one to conflict', async () => (await jsonpath('module module-one', '{.status.phase}')) === 'Conflict');
     expect(row(table(await ok('get', 'module', 'module-one')), 'module-one')).toMatchObject({ PHASE: 'Conflict', ENABLED: 'False', READY: 'False' });
     expect(row(table(await ok('get', 'mc', 'module-one')), 'module-one')).toMatchObject({ MESSAGE: 'several available sources: example, mirror' });
