@@ -3,6 +3,7 @@
  * request comes from the configured forge (--git-host), its head is checked out with a
  * separate git port and cache folder, and the cluster is only read. Exit codes as `plan`.
  */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasChanges } from '../core/change-set.ts';
 import type { PullRequest } from '../host/port.ts';
@@ -14,6 +15,24 @@ import { createClusterWiring, createGitPort, createHostPort, isRemoteRepo } from
 
 /** Where pull-request heads are cached, apart from the tracked branch's clone. */
 export const PREVIEW_CACHE_FOLDER = 'pr-previews';
+
+/** One cache folder per pull request, so the daemon can drop those of closed ones. */
+export function previewCacheDir(cacheDir: string, pr: number): string {
+  return join(cacheDir, PREVIEW_CACHE_FOLDER, String(pr));
+}
+
+/** Removes the cached checkouts of pull requests that are not in `keep` (closed or merged). */
+export function prunePreviewCaches(cacheDir: string, keep: ReadonlySet<number>): string[] {
+  const root = join(cacheDir, PREVIEW_CACHE_FOLDER);
+  if (!existsSync(root)) return [];
+  const removed: string[] = [];
+  for (const name of readdirSync(root)) {
+    if (/^\d+$/.test(name) && keep.has(Number(name))) continue;
+    rmSync(join(root, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
 
 /** Reads `--pull-request`: a positive whole number, else undefined. */
 export function parsePullNumber(value: string | boolean | undefined): number | undefined {
@@ -38,7 +57,7 @@ export async function runPlanPreview(ctx: CommandContext, raw: string | boolean 
   const { cluster } = createClusterWiring(config, ctx.env, ctx.logger);
   const gitFor = (pr: PullRequest) =>
     createGitPort(
-      { ...config, git: { ...config.git, branch: pr.head, revision: pr.headSha ?? '', cacheDir: join(config.git.cacheDir, PREVIEW_CACHE_FOLDER) } },
+      { ...config, git: { ...config.git, branch: pr.head, revision: pr.headSha ?? '', cacheDir: previewCacheDir(config.git.cacheDir, pr.number) } },
       ctx.env,
       ctx.redactor,
       ctx.logger,

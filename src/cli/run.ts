@@ -5,7 +5,6 @@
  * for the running sync up to a grace period, then exit.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { hasChanges } from '../core/change-set.ts';
 import { ModsyncError, messageOf } from '../core/errors.ts';
 import type { ClusterPort } from '../cluster/port.ts';
@@ -22,7 +21,7 @@ import { createScheduler } from '../server/scheduler.ts';
 import type { Command, CommandContext } from './command.ts';
 import { EXIT } from './exit-codes.ts';
 import { withLease } from './locked-sync.ts';
-import { PREVIEW_CACHE_FOLDER } from './plan-preview.ts';
+import { previewCacheDir, prunePreviewCaches } from './plan-preview.ts';
 import { syncOptionsOf, wire } from './sync-run.ts';
 import { createGitPort } from './wire.ts';
 
@@ -64,7 +63,7 @@ export function previewRefresher(
   // Each pull request's head gets its own checkout under the cache, apart from the tracked branch.
   const gitFor = (pr: PullRequest): GitPort =>
     createGitPort(
-      { ...ctx.config, git: { ...ctx.config.git, branch: pr.head, revision: pr.headSha ?? '', cacheDir: join(ctx.config.git.cacheDir, PREVIEW_CACHE_FOLDER) } },
+      { ...ctx.config, git: { ...ctx.config.git, branch: pr.head, revision: pr.headSha ?? '', cacheDir: previewCacheDir(ctx.config.git.cacheDir, pr.number) } },
       ctx.env,
       ctx.redactor,
       ctx.logger,
@@ -74,7 +73,11 @@ export function previewRefresher(
     try {
       // A failed sync may have written part of its changes: plan again rather than trust memory.
       const clusterChanged = !after.ok || hasChanges(after.changes);
-      return await refreshPreviews({ sync: options, memory, clusterChanged, stopping }, { host, cluster, gitFor, logger, redactor: ctx.redactor });
+      const results = await refreshPreviews({ sync: options, memory, clusterChanged, stopping }, { host, cluster, gitFor, logger, redactor: ctx.redactor });
+      // Checkouts of pull requests that are no longer open would only fill the disk.
+      const removed = prunePreviewCaches(ctx.config.git.cacheDir, new Set(results.map((r) => r.number)));
+      if (removed.length) logger.debug({ pullRequests: removed }, 'removed checkouts of closed pull requests');
+      return results;
     } catch (err) {
       logger.warn({ err: messageOf(err) }, 'plan previews not refreshed');
       return [];
