@@ -144,7 +144,7 @@ describe('checkout', () => {
 });
 
 describe('auth', () => {
-  const TOKEN = 'ghp_sekretTokenValue1234';
+  const TOKEN = 'ghp_fake_sekret_token_1234';
   let authRoot: string;
   let authServer: GitServer;
   beforeAll(async () => {

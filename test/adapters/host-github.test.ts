@@ -8,7 +8,7 @@ import { createGitHost } from '../../src/host/create.ts';
 import type { GitHost } from '../../src/host/port.ts';
 
 const API = 'https://api.github.com';
-const TOKEN = 'ghp_s3cretTokenValue1234';
+const TOKEN = 'ghp_fake_s3cret_token_1234';
 const REPO = '/repos/acme/clusters';
 const HEAD = 'modsync/approve/console';
 const BODY = 'Module console: v1.2.0 → v1.3.0\n\n<!-- modsync:approval {"module":"console"} -->';

@@ -6,7 +6,7 @@ import { createGitHost } from '../../src/host/create.ts';
 import type { GitHost } from '../../src/host/port.ts';
 
 const ORIGIN = 'https://gitlab.example.com';
-const TOKEN = 'glpat-Zx8s3cretTokenValue';
+const TOKEN = 'glpat-fake.s3cret.token.1';
 // platform/dkp/clusters: a project in a subgroup, URL-encoded as one path segment.
 const MRS = '/api/v4/projects/platform%2Fdkp%2Fclusters/merge_requests';
 const HEAD = 'modsync/approve/console';

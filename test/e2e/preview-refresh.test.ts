@@ -22,7 +22,7 @@ import { exampleFiles, startDemoEnv, type DemoEnv } from '../support/demo-env.ts
 
 const API = 'https://api.github.test';
 const REPO = '/repos/acme/demo';
-const TOKEN = 'ghp_refreshTestToken0123456789';
+const TOKEN = 'ghp_fake_refresh_token_0123';
 const MC_ONE = 'clusters/demo/modules/module-one.yaml';
 
 /** Pull requests by number: 7 changes the root, 8 only the README, 9 is modsync's own approval branch. */

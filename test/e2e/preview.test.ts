@@ -15,7 +15,7 @@ const API = 'https://api.github.test';
 const REPO = '/repos/acme/demo';
 const PR = 7;
 const HEAD = 'feature/scale-module-one';
-const TOKEN = 'ghp_previewTestToken0123456789';
+const TOKEN = 'ghp_fake_preview_token_0123';
 // The registry credential the PR adds through a placeholder, resolved from the env.
 const DOCKER_CFG = Buffer.from(JSON.stringify({ auths: { 'registry.example.com': { auth: Buffer.from('robot:s3cr3t-pass').toString('base64') } } })).toString('base64');
 

@@ -210,7 +210,7 @@ export interface ForgeEnv extends DemoEnv {
 }
 
 /** The token the fake forge expects and the in-process runs send. */
-export const FORGE_TOKEN = 'ghp_fakeForgeToken0123456789';
+export const FORGE_TOKEN = 'ghp_fake_forge_token_0123';
 
 /**
  * Starts dkp-sim, a git server holding `acme/fleet.git` (so the GitHub adapter derives owner
