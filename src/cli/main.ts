@@ -6,6 +6,7 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { loadConfig } from '../config/load.ts';
 import { loadConfigSchema, settingsOf, type Setting } from '../config/settings.ts';
+import { ModsyncError } from '../core/errors.ts';
 import { Redactor } from '../core/redact.ts';
 import { createLogger } from '../log.ts';
 import type { Command } from './command.ts';
@@ -127,7 +128,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
   } catch (err) {
     logger.error({ err: { message: (err as Error).message, name: (err as Error).name } }, 'modsync failed');
     process.stderr.write(redactor.scrub(`modsync ${cmd.name}: ${(err as Error).message}\n`));
-    return EXIT.failed;
+    // A setting that only turns out unusable once a command needs it is still a usage error.
+    return err instanceof ModsyncError && err.reason === 'ConfigInvalid' ? EXIT.usage : EXIT.failed;
   }
 }
 

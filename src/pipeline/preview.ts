@@ -91,7 +91,7 @@ export interface PreviewOutcome {
  */
 export async function previewPullRequest(number: number, opts: SyncOptions, ports: PreviewPorts): Promise<PreviewOutcome> {
   const pr = await ports.host.get(number);
-  if (!pr) throw new ModsyncError('ConfigInvalid', `does not exist on ${ports.host.kind}`, { subject: `pull request #${number}` });
+  if (!pr) throw new ModsyncError('RequestFailed', `does not exist on ${ports.host.kind}`, { subject: `pull request #${number}` });
   const empty: SyncResult = { commit: pr.headSha ?? null, changes: [], issues: [], stages: [], ok: true, requests: [] };
   if (pr.state !== 'open') {
     ports.logger.info({ pr: number, state: pr.state }, 'pull request is not open: no plan preview');
