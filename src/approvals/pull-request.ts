@@ -58,7 +58,7 @@ export function renderApprovalFile(r: ReleaseInfo): string {
     metadata: { name: r.name },
     spec: { module: r.module, version: r.version },
   };
-  return `# Approves ${r.module} v${r.version} (ModuleRelease ${r.name}).\n# Opened by modsync; merging the pull request approves the release on the next sync.\n${stringify(doc)}`;
+  return `# Approves ${r.module} v${r.version} (ModuleRelease ${r.name}).\n# Once this file is on the tracked branch, modsync approves the release on its next sync.\n${stringify(doc)}`;
 }
 
 function listVersions(versions: string[]): string {
