@@ -43,10 +43,6 @@ export function entry(id: ObjectId, action: Action, outcome: Outcome, extra: Par
   return { id, subject: subjectOf(id), action, outcome, ...extra };
 }
 
-/** True when the entry means the cluster will be (or was) written. */
-export function isWrite(e: ChangeEntry): boolean {
-  return e.action !== 'unchanged';
-}
 
 /** Counts entries by action, e.g. for the summary line and metrics. */
 export function countByAction(changes: ChangeSet): Record<Action, number> {

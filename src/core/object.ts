@@ -59,9 +59,6 @@ export function subjectOf(id: ObjectId): string {
   return `${id.kind}/${id.name}`;
 }
 
-export function idOf(obj: KubeObject): ObjectId {
-  return { kind: obj.kind as ClusterKind, name: obj.metadata.name };
-}
 
 export function sameId(a: ObjectId, b: ObjectId): boolean {
   return a.kind === b.kind && a.name === b.name;

@@ -15,9 +15,6 @@ export const PRUNE_ANNOTATION = 'modsync.io/prune';
 /** Field manager name of every modsync write. */
 export const FIELD_MANAGER = 'modsync';
 
-/** Protected objects by default: Deckhouse's own configuration. */
-export const DEFAULT_PROTECTED: readonly string[] = ['ModuleConfig/deckhouse', 'ModuleConfig/global'];
-
 /** A copy of `obj` carrying the ownership label of `instance` (the object modsync applies). */
 export function withOwnership(obj: KubeObject, instance: string): KubeObject {
   return {

@@ -49,6 +49,5 @@ export function guardPlan(plan: Plan, opts: GuardOptions): Plan & { held: Change
     held,
     toApply: plan.toApply.filter((a) => !isHeld(a.id, false)),
     toDelete: plan.toDelete.filter((d) => !isHeld(d.id, true)),
-    needsDryRun: plan.needsDryRun.filter((id) => !held.some((h) => sameId(h.id, id) && h.action !== 'delete')),
   };
 }

@@ -72,10 +72,9 @@ export interface DeleteItem {
 export interface Plan {
   /** Desired objects in apply order (MS → MUP → MC), then deletes in reverse order. */
   changes: ChangeSet;
+  /** Creates and updates: what apply writes (and what plan / --dry-run check with a dry run). */
   toApply: ApplyItem[];
   toDelete: DeleteItem[];
-  /** Creates and updates whose exact result a server-side dry-run should confirm. */
-  needsDryRun: ObjectId[];
 }
 
 const MSG_HERITAGE = 'managed by Deckhouse; modsync does not write it';
@@ -89,7 +88,7 @@ function kindRank(kind: string): number {
 /** Computes the plan; throws ModsyncError(PlanFailed) when a kind's schema is unknown. */
 export function planChanges(input: PlanInput): Plan {
   const schemas = input.schemas ?? loadSchemaInfo();
-  const plan: Plan = { changes: [], toApply: [], toDelete: [], needsDryRun: [] };
+  const plan: Plan = { changes: [], toApply: [], toDelete: [] };
   const liveBySubject = new Map<string, KubeObject>();
   for (const objs of input.live.values()) for (const o of objs) liveBySubject.set(`${o.kind}/${o.metadata.name}`, o);
 
@@ -112,7 +111,6 @@ function planOne(d: DesiredObject, live: KubeObject | undefined, input: PlanInpu
 
   if (!live) {
     plan.toApply.push({ id: d.id, object, fields });
-    plan.needsDryRun.push(d.id);
     return entry(d.id, 'create', 'planned', { diff: diffFields({ before: undefined, after: object, fields, redactor: input.redactor }) });
   }
   if (isHeritage(live)) return entry(d.id, 'update', 'held', { message: MSG_HERITAGE });
@@ -132,7 +130,6 @@ function planOne(d: DesiredObject, live: KubeObject | undefined, input: PlanInpu
   }
   if (diff.length === 0) extra.message = MSG_OWNERSHIP_ONLY;
   plan.toApply.push({ id: d.id, object, fields });
-  plan.needsDryRun.push(d.id);
   return entry(d.id, 'update', 'planned', extra);
 }
 

@@ -10,7 +10,7 @@ import { countByAction } from '../core/change-set.ts';
 import { ModsyncError, messageOf, type FailureReason } from '../core/errors.ts';
 import type { ManagedKind } from '../core/kinds.ts';
 import { isManagedKind } from '../core/kinds.ts';
-import type { KubeObject } from '../core/object.ts';
+import type { KubeObject, ObjectId } from '../core/object.ts';
 import { subjectOf } from '../core/object.ts';
 import { handlerFor } from '../kinds/registry.ts';
 import { hasErrors, type Issue } from '../manifests/issues.ts';
@@ -20,7 +20,7 @@ import type { Approval } from '../approvals/releases.ts';
 import { requestStage, type RequestResult } from '../approvals/request-stage.ts';
 import { reportStage } from '../report/report-stage.ts';
 import { applyStage, needsModule } from './apply.ts';
-import { guard } from './guard.ts';
+import { guardPlan } from './guard.ts';
 import { checkReferences, loadDesiredState, type DesiredState } from './load.ts';
 import { planChanges, refineWithDryRun, type Plan } from './plan.ts';
 import { pruneStage } from './prune.ts';
@@ -63,27 +63,31 @@ function managedLive(live: LiveState): Map<ManagedKind, KubeObject[]> {
  * webhook rejects it until the source publishes the module); it is shown as planned with why.
  */
 async function dryRunChanges(plan: Plan, live: LiveState, ports: SyncPorts): Promise<ChangeSet> {
-  const out: ChangeSet = [];
   const modules = new Set((live.get('Module') ?? []).map((m) => m.metadata.name));
-  for (const change of plan.changes) {
-    const item = plan.toApply.find((a) => subjectOf(a.id) === change.subject);
-    if (!item || change.outcome !== 'planned' || (change.action !== 'create' && change.action !== 'update')) {
-      out.push(change);
+  const refined = new Map<string, ChangeEntry>();
+  for (const item of plan.toApply) {
+    const change = entryOf(plan, item.id);
+    if (needsModule(item.object) && !modules.has(item.id.name)) {
+      refined.set(change.subject, { ...change, message: `Module/${item.id.name} does not exist yet: it is enabled once its ModuleSource publishes it` });
       continue;
     }
-    if (needsModule(item.object) && !modules.has(change.id.name)) {
-      out.push({ ...change, message: `Module/${change.id.name} does not exist yet: it is enabled once its ModuleSource publishes it` });
-      continue;
-    }
-    const current = (live.get(change.id.kind) ?? []).find((o) => o.metadata.name === change.id.name);
+    const current = (live.get(item.id.kind) ?? []).find((o) => o.metadata.name === item.id.name);
     try {
       const result = await ports.cluster.apply(item.object, { dryRun: true, force: true });
-      out.push(refineWithDryRun(change, result, current, { handler: handlerFor(change.id.kind as ManagedKind), redactor: ports.redactor }));
+      refined.set(change.subject, refineWithDryRun(change, result, current, { handler: handlerFor(item.id.kind), redactor: ports.redactor }));
     } catch (err) {
-      out.push({ ...change, outcome: 'failed', message: messageOf(err) });
+      refined.set(change.subject, { ...change, outcome: 'failed', message: messageOf(err) });
     }
   }
-  return out;
+  return plan.changes.map((c) => refined.get(c.subject) ?? c);
+}
+
+/** The change entry of an object the plan applies or deletes. */
+function entryOf(plan: Plan, id: ObjectId): ChangeEntry {
+  const subject = subjectOf(id);
+  const found = plan.changes.find((c) => c.subject === subject);
+  if (!found) throw new Error(`plan has no entry for ${subject}`);
+  return found;
 }
 
 export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<SyncResult> {
@@ -97,11 +101,14 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
   let live: LiveState | undefined;
   let requests: RequestResult[] = [];
   let reportCommit: string | null | undefined;
+  let checkoutDir: string | undefined;
+  const statusBranch = opts.status.branch || opts.branch;
   const started = performance.now();
 
   try {
     const checkout = await stage('fetch', 'FetchFailed', stages, p, () => ports.git.checkout());
     commit = checkout.commit;
+    checkoutDir = checkout.dir;
     logger = logger.child({ commit });
     p.logger = logger;
 
@@ -135,7 +142,8 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
         redactor: ports.redactor,
         schemas: opts.schemas,
       });
-      const guarded = { ...planned, changes: guard(planned.changes, { maxDestructive: opts.maxDestructive }).changes };
+      // Held entries (over the destructive budget) leave toApply/toDelete here.
+      const guarded: Plan = guardPlan(planned, { maxDestructive: opts.maxDestructive });
       // Only plan and --dry-run ask the server for its exact result; sync writes right away.
       if (opts.mode !== 'sync') guarded.changes = await dryRunChanges(guarded, state, p);
       return guarded;
@@ -159,14 +167,9 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
 
     if (opts.mode === 'sync') {
       const modules = new Set((current.get('Module') ?? []).map((m) => m.metadata.name));
-      const planned = (e: ChangeEntry): boolean => e.outcome === 'planned';
-      const applyItems = plan.toApply
-        .map((a) => ({ entry: changes.find((c) => c.subject === subjectOf(a.id))!, object: a.object }))
-        .filter((i) => i.entry && planned(i.entry) && (i.entry.action === 'create' || i.entry.action === 'update'));
+      const applyItems = plan.toApply.map((a) => ({ entry: entryOf(plan, a.id), object: a.object }));
       const applied = await stage('apply', 'ApplyFailed', stages, p, () => applyStage(applyItems, p, { modules, moduleWaitMs: opts.moduleWaitMs }));
-      const pruneItems = plan.toDelete
-        .map((d) => ({ entry: changes.find((c) => c.subject === subjectOf(d.id))!, uid: d.uid, resourceVersion: d.resourceVersion }))
-        .filter((i) => i.entry && planned(i.entry));
+      const pruneItems = plan.toDelete.map((d) => ({ entry: entryOf(plan, d.id), uid: d.uid, resourceVersion: d.resourceVersion }));
       const pruned = await stage('prune', 'PruneFailed', stages, p, () => pruneStage(pruneItems, p, { waitMs: opts.moduleWaitMs, instance: opts.instance }));
       const done = new Map([...applied, ...pruned].map((e) => [e.subject, e]));
       changes = changes.map((c) => done.get(c.subject) ?? c);
@@ -194,7 +197,11 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
     const errors = [...stages.filter((s) => !s.ok).map((s) => `${s.stage}: ${s.message ?? s.reason}`), ...issues.filter((i) => i.severity === 'error').map((i) => `${i.file}:${i.line}:${i.col}: ${i.message}`)];
     const input = { instance: opts.instance, commit: commit ?? 'unknown', now: new Date().toISOString(), live, changes, ok: !failure, reason: failure, errors, requests };
     const reported = await stage('report', 'ReportFailed', stages, p, () =>
-      reportStage(input, { statusPath: opts.statusPath, branch: opts.status.branch || opts.branch, dryRun: opts.mode !== 'sync' }, { git: ports.git, logger: p.logger, redactor: ports.redactor }),
+      reportStage(
+        input,
+        { statusPath: opts.statusPath, branch: statusBranch, dryRun: opts.mode !== 'sync', checkoutDir: statusBranch === opts.branch ? checkoutDir : undefined },
+        { git: ports.git, logger: p.logger, redactor: ports.redactor },
+      ),
     ).catch(() => undefined);
     reportCommit = reported?.commit ?? null;
     failure = stages.find((s) => !s.ok)?.reason;
@@ -206,7 +213,7 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
 
 /** Whether the plan or the approvals will write to the cluster (then the lock is needed). */
 function writesAhead(plan: Plan, live: LiveState, approvals: Approval[]): boolean {
-  if (plan.changes.some((c) => c.outcome === 'planned' && c.action !== 'unchanged')) return true;
+  if (plan.toApply.length || plan.toDelete.length) return true;
   return decideApprovals(live.get('ModuleRelease') ?? [], approvals).length > 0;
 }
 

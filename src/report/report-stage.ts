@@ -4,7 +4,8 @@
  * their "observed at" commit and time. Committing goes through GitPort.commit, which replays
  * on a lost push race and never force-pushes.
  */
-import { posix } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import type { GitPort } from '../git/port.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../core/redact.ts';
@@ -17,6 +18,11 @@ export interface ReportOptions {
   /** Branch the report is committed to. */
   branch: string;
   dryRun: boolean;
+  /**
+   * The run's checkout, when the report lives on the tracked branch: it already holds the
+   * previous report, so it is read there instead of asking the remote again.
+   */
+  checkoutDir?: string;
 }
 
 export interface ReportResult {
@@ -28,8 +34,10 @@ export interface ReportResult {
 export async function reportStage(input: Omit<ReportInput, 'previous'>, opts: ReportOptions, ports: { git: GitPort; logger: Logger; redactor: Redactor }): Promise<ReportResult> {
   const yamlPath = posix.join(opts.statusPath, 'status.yaml');
   const mdPath = posix.join(opts.statusPath, 'README.md');
-  const previousFiles = await ports.git.readFiles(opts.branch, [yamlPath]);
-  const report = buildReport({ ...input, previous: parseReport(previousFiles[yamlPath]) });
+  const previousText = opts.checkoutDir
+    ? await readFile(join(opts.checkoutDir, yamlPath), 'utf8').catch(() => null)
+    : (await ports.git.readFiles(opts.branch, [yamlPath]))[yamlPath];
+  const report = buildReport({ ...input, previous: parseReport(previousText) });
   // Messages from the cluster can quote values; the report goes to git, so scrub it.
   const files = { [yamlPath]: ports.redactor.scrub(renderYaml(report)), [mdPath]: ports.redactor.scrub(renderMarkdown(report)) };
   if (opts.dryRun) return { commit: null, files };

@@ -48,11 +48,9 @@ describe('guard: destructive-change budget', () => {
         { id: { kind: 'ModuleConfig', name: 'b' }, object: { apiVersion: 'v', kind: 'ModuleConfig', metadata: { name: 'b' } }, fields: undefined as never },
       ],
       toDelete: [{ id: { kind: 'ModuleConfig', name: 'c' }, uid: 'u', resourceVersion: '1' }],
-      needsDryRun: [{ kind: 'ModuleConfig', name: 'a' }, { kind: 'ModuleConfig', name: 'b' }],
     };
     const g = guardPlan(plan, { maxDestructive: 1 });
     expect(g.toApply.map((a) => a.id.name)).toEqual(['a']);
     expect(g.toDelete).toEqual([]);
-    expect(g.needsDryRun.map((i) => i.name)).toEqual(['a']);
   });
 });

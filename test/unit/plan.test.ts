@@ -101,7 +101,7 @@ describe('planChanges: unchanged is decided locally', () => {
     const p = plan([desiredMc], [liveMc()]);
     expect(p.changes).toEqual([expect.objectContaining({ subject: 'ModuleConfig/module-one', action: 'unchanged', outcome: 'planned' })]);
     expect(p.toApply).toEqual([]);
-    expect(p.needsDryRun).toEqual([]);
+    expect(p.toApply).toEqual([]);
   });
 
   it('server defaults (scheme: HTTPS) and other managers’ fields are not drift', () => {
@@ -169,7 +169,7 @@ describe('planChanges: updates and creates', () => {
     expect(p.changes[0]).toMatchObject({ action: 'update', outcome: 'planned', diff: [{ path: 'spec.updatePolicy', before: 'stable' }] });
     expect(p.changes[0]?.diff?.[0]).not.toHaveProperty('after');
     expect(p.toApply.map((a) => a.object.metadata.labels)).toEqual([{ 'modsync.io/instance': 'modsync' }]);
-    expect(p.needsDryRun).toEqual([{ kind: 'ModuleConfig', name: 'module-one' }]);
+    expect(p.toApply.map((a) => a.id)).toEqual([{ kind: 'ModuleConfig', name: 'module-one' }]);
   });
 
   it('another manager changed a field modsync applies → update with the field diff', () => {
