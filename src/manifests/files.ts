@@ -8,10 +8,12 @@
  * excluded paths (modsync's own status folder) are skipped.
  */
 import type { Dirent } from 'node:fs';
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Issue } from './issues.ts';
 import { issueError } from './issues.ts';
+import { readRegularFile } from './checkout-read.ts';
+import { decodeManifestText } from './text-decode.ts';
 
 /** A manifest file to load: where it is shown (`path`) and where it is read (`absPath`). */
 export interface ManifestFile {
@@ -75,8 +77,10 @@ async function inspect(entry: Dirent, abs: string, repoReal: string, excluded: s
   }
   const info = await lstat(real);
   const isDir = info.isDirectory();
-  if (!isDir && !(info.isFile() && isManifestName(entry.name))) return { kind: 'skip' };
+  if (!isDir && !isManifestName(entry.name)) return { kind: 'skip' };
   if (!isInside(real, repoReal)) return { kind: 'problem', message: 'symlink points outside the repository' };
+  // A FIFO or device named *.yaml is never opened: reading one could block or never end.
+  if (!isDir && !info.isFile()) return { kind: 'problem', message: 'not a regular file (a device, FIFO or socket)' };
   if (real !== abs) {
     const realRel = path.relative(repoReal, real).split(path.sep).join('/');
     // `.git` holds the remote URL and maybe credentials: never read it, not even via a link.
@@ -138,12 +142,17 @@ export async function listManifestFiles(opts: WalkOptions): Promise<{ files: Man
   return { files, issues };
 }
 
-/** Reads a manifest file, refusing files over the size limit before reading them. */
+/**
+ * Reads a manifest file through the guarded reader (regular files only, bounded read) and
+ * decodes it strictly: bytes kubectl's YAML decoder refuses are an issue at their position.
+ */
 export async function readManifestFile(file: ManifestFile, maxBytes = MAX_MANIFEST_BYTES): Promise<{ text: string } | { issue: Issue }> {
-  const info = await stat(file.absPath);
-  if (info.size > maxBytes) {
-    const limit = maxBytes % (1024 * 1024) === 0 ? `${maxBytes / (1024 * 1024)} MiB` : `${maxBytes} bytes`;
-    return { issue: issueError(file.path, 1, 1, `file is ${info.size} bytes, over the ${limit} limit for a manifest file`) };
+  const read = await readRegularFile(file.absPath, maxBytes);
+  if ('refused' in read) {
+    const message = read.refused.reason === 'too-big' ? `${read.refused.message} for a manifest file` : read.refused.message;
+    return { issue: issueError(file.path, 1, 1, message) };
   }
-  return { text: await readFile(file.absPath, 'utf8') };
+  const decoded = decodeManifestText(read.bytes);
+  if ('text' in decoded) return decoded;
+  return { issue: issueError(file.path, decoded.line, decoded.col, `YAML: ${decoded.message}`) };
 }

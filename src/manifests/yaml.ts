@@ -75,6 +75,9 @@ export function kubectlYamlOptions(lineCounter?: LineCounter): ParseOptions & Do
     uniqueKeys: true,
     prettyErrors: true,
     merge: true,
+    // The library's own warnings go to process.emitWarning (raw lines on stderr) at 'warn';
+    // every problem it finds is read from doc.errors/doc.warnings and becomes an issue instead.
+    logLevel: 'error',
     ...(lineCounter ? { lineCounter } : {}),
   };
 }
@@ -123,14 +126,24 @@ export function parseManifestFile(text: string, file: string, limits: YamlLimits
       issues.push(issueError(file, at.line, at.col, `document is ${what}, not a Kubernetes object (a mapping with apiVersion, kind, metadata)`));
       return;
     }
+    const complexKey = findComplexKey(doc);
+    if (complexKey !== undefined) {
+      const at = pos(complexKey);
+      issues.push(issueError(file, at.line, at.col, 'YAML: a mapping key must be a string, number or boolean, not a list or mapping (kubectl refuses it)'));
+      return;
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
     } catch (err) {
-      const aliasAt = pos(firstAliasOffset(doc) ?? contents.range[0]);
-      const reason = err instanceof Error && /alias/i.test(err.message)
-        ? `too many YAML alias expansions (more than ${limits.maxAliasCount}); this looks like an alias bomb`
-        : `cannot read document: ${err instanceof Error ? err.message : String(err)}`;
+      const message = err instanceof Error ? err.message : String(err);
+      const unresolved = /^Unresolved alias/.test(message) ? /: (.*)$/.exec(message)?.[1] : undefined;
+      const aliasAt = pos(firstAliasOffset(doc, unresolved) ?? contents.range[0]);
+      const reason = unresolved !== undefined
+        ? `YAML: unknown anchor "${unresolved}": an alias (*${unresolved}) needs an anchor (&${unresolved}) before it in the same document`
+        : /alias/i.test(message)
+          ? `too many YAML alias expansions (more than ${limits.maxAliasCount}); this looks like an alias bomb`
+          : `cannot read document: ${message}`;
       issues.push(issueError(file, aliasAt.line, aliasAt.col, reason));
       return;
     }
@@ -158,11 +171,31 @@ function yamlIssue(file: string, problem: YamlProblem, severity: 'error' | 'warn
   return severity === 'error' ? issueError(file, at.line, at.col, text) : issueWarning(file, at.line, at.col, text);
 }
 
-function firstAliasOffset(doc: Document.Parsed): number | undefined {
+function firstAliasOffset(doc: Document.Parsed, name?: string): number | undefined {
   let found: number | undefined;
   visit(doc, {
     Alias(_key, node) {
+      if (name !== undefined && node.source !== name) return undefined;
       found = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/**
+ * Offset of the first mapping key that is a list or a mapping (directly or through an
+ * alias). go-yaml cannot use such a key in a Go map and kubectl refuses the file; the yaml
+ * library would turn it into a string such as "[ a, b ]".
+ */
+function findComplexKey(doc: Document.Parsed): number | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      let key = pair.key as Node | null;
+      if (key && isAlias(key)) key = (key.resolve(doc) as Node | undefined) ?? null;
+      if (!isMap(key) && !isSeq(key)) return undefined;
+      found = (pair.key as Node).range?.[0] ?? 0;
       return visit.BREAK;
     },
   });
