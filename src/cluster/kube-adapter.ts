@@ -1,15 +1,17 @@
 /**
- * The cluster adapter: ClusterPort on top of the Kubernetes client (kube-client.ts).
+ * The cluster adapter: ClusterPort over the HTTP client (kube-client.ts).
  *
- * What it adds to the client: a deadline on every request and retries with backoff for
- * answers worth retrying, paged LISTs, and the ClusterPort's verbs (404 on get is null,
- * a delete of something already gone succeeds).
+ * What it adds to the client: the URLs of modsync's kinds (known in advance, so no discovery),
+ * a deadline on every request and retries with backoff for answers worth retrying, LISTs that
+ * follow `continue`, and the ClusterPort's verbs (404 on get is null, a delete of something
+ * already gone succeeds).
  */
-import { ApiException, PatchStrategy, type KubeConfig, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
 import { ClusterError, messageOf } from '../core/errors.ts';
-import { apiVersionOf } from '../core/kinds.ts';
+import { KIND_INFO, type ClusterKind } from '../core/kinds.ts';
 import { subjectOf, type JsonObject, type KubeObject, type ObjectId } from '../core/object.ts';
-import { createKubeClient, isObject, retryAfterOf, toClusterError, type RawBody } from './kube-client.ts';
+import type { KubeConfigLike } from './kube-access.ts';
+import { ApiStatusError, createKubeClient, isObject, retryAfterOf, toClusterError, type KubeRequest, type RawBody } from './kube-client.ts';
+import { readOpenApiSchemas } from './openapi.ts';
 import { FIELD_MANAGER, type ApplyOptions, type ClusterPort, type DeleteOptions, type WriteOptions } from './port.ts';
 import { withRetry } from './retry.ts';
 
@@ -21,7 +23,8 @@ export interface AdapterLogger {
 
 /** How createKubeAdapter talks to the cluster: kubeconfig, deadlines, retries, paging, hooks. */
 export interface KubeAdapterOptions {
-  kc: KubeConfig;
+  /** The kubeconfig (kube-access.ts's KubeAccess, or client-node's KubeConfig). */
+  kc: KubeConfigLike;
   /** Deadline of one request, in ms. Default 15000. */
   timeoutMs?: number;
   /** Retries after the first attempt for transient failures. Default 4. */
@@ -29,35 +32,39 @@ export interface KubeAdapterOptions {
   /** First backoff delay; doubles per retry up to `maxDelayMs`. Defaults 250 and 5000. */
   baseDelayMs?: number;
   maxDelayMs?: number;
-  /** Page size of LIST requests (`limit`); further pages follow `continue`. Default 500. */
+  /**
+   * Page size of LIST requests (`limit`); further pages follow `continue`. Default: none, so
+   * a LIST is one request unless the server pages on its own (it is followed then too).
+   */
   pageSize?: number;
+  /** Where `openApiSchemas` keeps the documents it fetched, by hash; none: fetched every time. */
+  openApiCacheDir?: string;
   logger?: AdapterLogger;
-  /** Called for every attempt of a request (discovery not included), e.g. to count API requests by verb in metrics. */
+  /** Called for every attempt of a request, e.g. to count API requests by verb in metrics. */
   onRequest?: (verb: string, kind: string) => void;
 }
 
 /** The API request verbs the adapter reports to `onRequest` and in logs. */
-export type RequestVerb = 'list' | 'get' | 'apply' | 'patch' | 'delete';
+export type RequestVerb = 'list' | 'get' | 'apply' | 'patch' | 'delete' | 'openapi';
 
 /** Creates the ClusterPort over `opts.kc`. Nothing is requested until the first call. */
 export function createKubeAdapter(opts: KubeAdapterOptions): ClusterPort {
   const client = createKubeClient(opts.kc);
-  const pageSize = opts.pageSize ?? 500;
 
   /** One request with deadline, retries and error mapping; `transient` may narrow the retried errors. */
   async function request(
     verb: RequestVerb,
-    target: { apiVersion: string; kind: string; subject: string },
-    run: (api: KubernetesObjectApi) => Promise<unknown>,
+    kind: string,
+    subject: string,
+    req: KubeRequest,
     transient: (e: ClusterError) => boolean = (e) => e.transient,
   ): Promise<RawBody> {
-    const { apiVersion, kind, subject } = target;
     try {
       return await withRetry(
         async (signal, attempt) => {
           opts.onRequest?.(verb, kind);
           opts.logger?.debug({ verb, subject, attempt }, 'API request');
-          return client.call(signal, apiVersion, kind, run);
+          return client.send(signal, req);
         },
         {
           retries: opts.retries ?? 4,
@@ -67,7 +74,10 @@ export function createKubeAdapter(opts: KubeAdapterOptions): ClusterPort {
           isTransient: (e) => transient(toClusterError(e, subject, client.server)),
           retryAfterMs: retryAfterOf,
           onRetry: ({ attempt, delayMs, error }) =>
-            opts.logger?.warn({ verb, subject, attempt, delayMs, code: toClusterError(error, subject, client.server).code, err: messageOf(error) }, 'retrying API request'),
+            opts.logger?.warn(
+              { verb, subject, attempt, delayMs, code: toClusterError(error, subject, client.server).code, err: messageOf(error) },
+              'retrying API request',
+            ),
         },
       );
     } catch (err) {
@@ -75,97 +85,100 @@ export function createKubeAdapter(opts: KubeAdapterOptions): ClusterPort {
     }
   }
 
+  /** A write (apply, patch): PATCH of the object with `dryRun` and the field manager. */
+  async function patch(verb: RequestVerb, id: ObjectId, contentType: string, body: unknown, dryRun: boolean, force?: boolean): Promise<KubeObject> {
+    const query = { fieldManager: FIELD_MANAGER, dryRun: dryRun ? 'All' : undefined, force: force ? 'true' : undefined };
+    return asObject(await request(verb, id.kind, subjectOf(id), { method: 'PATCH', path: objectPath(id), query, body, contentType }));
+  }
+
   return {
     async list(kind) {
-      const apiVersion = apiVersionOf(kind);
-      const page = (continueToken: string | undefined) =>
-        request('list', { apiVersion, kind, subject: kind }, (api) =>
-          api.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, undefined, pageSize, continueToken),
-        );
+      const page = (token: string | undefined) =>
+        request('list', kind, kind, { method: 'GET', path: kindPath(kind), query: { limit: opts.pageSize?.toString(), continue: token } });
       try {
-        return await listPages(page, apiVersion, kind);
+        return await listPages(page, kind);
       } catch (err) {
         // 410 Expired: the snapshot behind the continue token is gone; a fresh list is consistent again.
-        if (err instanceof ClusterError && err.code === 410) return listPages(page, apiVersion, kind);
+        if (err instanceof ClusterError && err.code === 410) return listPages(page, kind);
         throw err;
       }
     },
 
     async get(id) {
-      const ref = headerOf(id);
       try {
-        return asObject(await request('get', targetOf(id), (api) => api.read(ref)));
+        return asObject(await request('get', id.kind, subjectOf(id), { method: 'GET', path: objectPath(id) }));
       } catch (err) {
-        if (err instanceof ClusterError && err.code === 404 && err.cause instanceof ApiException) return null;
+        if (err instanceof ClusterError && err.code === 404 && err.cause instanceof ApiStatusError) return null;
         throw err;
       }
     },
 
     async apply(obj: KubeObject, options: ApplyOptions) {
-      // client-node fills in missing fields of the object it is given: hand it a copy.
-      // Its KubernetesObject type wants Dates for timestamps; the body is sent as JSON either way.
-      const body = { ...obj, metadata: { ...obj.metadata } } as KubernetesObject;
-      return asObject(
-        await request('apply', { apiVersion: obj.apiVersion, kind: obj.kind, subject: `${obj.kind}/${obj.metadata.name}` }, (api) =>
-          api.patch(body, undefined, dryRunOf(options), FIELD_MANAGER, options.force, PatchStrategy.ServerSideApply),
-        ),
-      );
+      const id = { kind: obj.kind as ClusterKind, name: obj.metadata.name };
+      return patch('apply', id, 'application/apply-patch+yaml', obj, options.dryRun, options.force);
     },
 
-    async mergePatch(id: ObjectId, patch: JsonObject, options: WriteOptions) {
-      const patchMeta = isObject(patch.metadata) ? patch.metadata : {};
-      // The object header only routes the request; apiVersion, kind and name are no-ops in a merge patch.
-      const body = { ...patch, ...headerOf(id), metadata: { ...patchMeta, name: id.name } };
-      return asObject(
-        await request('patch', targetOf(id), (api) =>
-          api.patch(body, undefined, dryRunOf(options), FIELD_MANAGER, undefined, PatchStrategy.MergePatch),
-        ),
-      );
+    async mergePatch(id: ObjectId, body: JsonObject, options: WriteOptions) {
+      return patch('patch', id, 'application/merge-patch+json', body, options.dryRun);
+    },
+
+    async jsonPatch(id, ops, options) {
+      return patch('patch', id, 'application/json-patch+json', ops, options.dryRun);
     },
 
     async delete(id: ObjectId, options: DeleteOptions) {
       const preconditions = options.uid || options.resourceVersion ? { uid: options.uid, resourceVersion: options.resourceVersion } : undefined;
+      const body = { kind: 'DeleteOptions', apiVersion: 'v1', ...(preconditions ? { preconditions } : {}) };
       try {
         await request(
           'delete',
-          targetOf(id),
-          (api) => api.delete(headerOf(id), undefined, dryRunOf(options), undefined, undefined, undefined, preconditions ? { preconditions } : undefined),
+          id.kind,
+          subjectOf(id),
+          { method: 'DELETE', path: objectPath(id), query: { dryRun: options.dryRun ? 'All' : undefined }, body },
           // A failed precondition fails the same way every time: report it, do not retry it.
           (e) => e.transient && e.code !== 409,
         );
       } catch (err) {
         // Gone already (maybe by an attempt whose answer was lost): that is what was asked for.
-        if (err instanceof ClusterError && err.code === 404 && err.cause instanceof ApiException) return;
+        if (err instanceof ClusterError && err.code === 404 && err.cause instanceof ApiStatusError) return;
         throw err;
       }
+    },
+
+    openApiSchemas(groupVersions) {
+      return readOpenApiSchemas(groupVersions, {
+        cacheDir: opts.openApiCacheDir,
+        get: (path, subject) => request('openapi', 'OpenAPI', subject, { method: 'GET', path }),
+      });
     },
   };
 }
 
-function headerOf(id: ObjectId): { apiVersion: string; kind: string; metadata: { name: string } } {
-  return { apiVersion: apiVersionOf(id.kind), kind: id.kind, metadata: { name: id.name } };
+/** `/apis/deckhouse.io/v1alpha1/moduleconfigs`: every modsync kind is cluster-scoped. */
+function kindPath(kind: ClusterKind): string {
+  const info = KIND_INFO[kind];
+  if (!info) throw new ClusterError(`modsync does not know the kind ${String(kind)}`, { code: 0, transient: false });
+  return `/apis/${info.group}/${info.version}/${info.plural}`;
 }
 
-async function listPages(page: (token: string | undefined) => Promise<RawBody>, apiVersion: string, kind: string): Promise<KubeObject[]> {
+function objectPath(id: ObjectId): string {
+  return `${kindPath(id.kind)}/${encodeURIComponent(id.name)}`;
+}
+
+async function listPages(page: (token: string | undefined) => Promise<RawBody>, kind: ClusterKind): Promise<KubeObject[]> {
+  const info = KIND_INFO[kind];
+  const apiVersion = `${info.group}/${info.version}`;
   const items: KubeObject[] = [];
   let token: string | undefined;
   do {
     const body = await page(token);
     const pageItems = Array.isArray(body.items) ? (body.items as unknown as KubeObject[]) : [];
     // Items of a CRD list carry apiVersion and kind; fill them in should a server omit them.
-    for (const item of pageItems) items.push({ ...item, apiVersion: item.apiVersion ?? apiVersion, kind: item.kind ?? kind });
+    for (const item of pageItems) items.push(item.apiVersion && item.kind ? item : { ...item, apiVersion: item.apiVersion ?? apiVersion, kind: item.kind ?? kind });
     const meta = isObject(body.metadata) ? body.metadata : {};
     token = typeof meta.continue === 'string' && meta.continue !== '' ? meta.continue : undefined;
   } while (token);
   return items;
-}
-
-function targetOf(id: ObjectId): { apiVersion: string; kind: string; subject: string } {
-  return { apiVersion: apiVersionOf(id.kind), kind: id.kind, subject: subjectOf(id) };
-}
-
-function dryRunOf(options: WriteOptions): 'All' | undefined {
-  return options.dryRun ? 'All' : undefined;
 }
 
 function asObject(body: RawBody): KubeObject {

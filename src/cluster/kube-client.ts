@@ -1,113 +1,120 @@
 /**
- * The Kubernetes client under the cluster adapter and the Lease lock: one
- * @kubernetes/client-node KubernetesObjectApi with the plumbing both need.
+ * The HTTP client under the cluster adapter and the Lease lock: one request to the API server
+ * with the kubeconfig's credentials, over node:http(s) with keep-alive.
  *
- * - every call runs under an AbortSignal handed to undici, so a deadline really gives up on a
- *   silent server;
- * - the response body exactly as the server sent it. client-node deserializes `metadata`
- *   into a V1ObjectMeta class, which turns timestamps into Dates and drops the `continue`
- *   token of a custom resource list; a response middleware keeps the raw text instead;
- * - every failure as one ClusterError whose message starts with `Kind/name`, like kubectl's.
+ * - no discovery: the callers know their group, version and plural (core/kinds.ts), so a
+ *   request is one HTTP exchange;
+ * - every request runs under an AbortSignal, so a deadline really gives up on a silent server;
+ * - the response body exactly as the server sent it (plain JSON, timestamps as strings);
+ * - every failure as one ClusterError whose message starts with `Kind/name`, like kubectl's,
+ *   and whose `transient` says whether another attempt can succeed.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import {
-  ApiException,
-  type KubeConfig,
-  KubernetesObjectApi,
-  ResponseContext,
-  ServerConfiguration,
-  createConfiguration,
-  type RequestContext,
-  type V1APIResource,
-} from '@kubernetes/client-node';
+import { request as httpRequest, Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { ClusterError, messageOf, type StatusCause } from '../core/errors.ts';
 import type { JsonObject } from '../core/object.ts';
+import type { KubeConfigLike } from './kube-access.ts';
 import { AttemptTimeoutError, parseRetryAfter } from './retry.ts';
 
 /** A JSON value straight from a response body. */
 export type RawBody = JsonObject;
 
-/** One KubernetesObjectApi with the timeout and raw-body plumbing; shared with the Lease lock. */
-export interface KubeClient {
-  readonly api: DiscoveringObjectApi;
-  /** The API server URL, named in "no answer" messages. */
-  readonly server: string;
-  /**
-   * Runs one client-node call under `signal`: resolves the resource by discovery first
-   * (cached; failures become ClusterError), then returns the body the server sent, or
-   * rejects with the client's own error (ApiException, abort, network error).
-   */
-  call(signal: AbortSignal, apiVersion: string, kind: string, run: (api: KubernetesObjectApi) => Promise<unknown>): Promise<RawBody>;
+/** One API request: method, path (with the query already in it or in `query`), optional body. */
+export interface KubeRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | undefined>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Content type of the body; default `application/json`. */
+  contentType?: string;
 }
 
-/** KubernetesObjectApi with its cached discovery lookup made callable. */
-export class DiscoveringObjectApi extends KubernetesObjectApi {
-  /** The APIResource of `kind` in `apiVersion` (one discovery GET per group version, then cached). */
-  discover(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
-    return this.resource(apiVersion, kind);
+/** The raw answer of a request that succeeded: parsed body and the headers. */
+export interface KubeResponse {
+  body: RawBody;
+  headers: IncomingHttpHeaders;
+}
+
+/** One API server connection; shared by the adapter's verbs and the Lease lock. */
+export interface KubeClient {
+  /** The API server URL, named in "no answer" messages. */
+  readonly server: string;
+  /** One request; resolves with the body of a 2xx answer, rejects with ApiStatusError or a network/abort error. */
+  send(signal: AbortSignal, req: KubeRequest): Promise<RawBody>;
+  /** Like send, with the response headers (ETag and friends). */
+  exchange(signal: AbortSignal, req: KubeRequest): Promise<KubeResponse>;
+}
+
+/** An answer outside 2xx: status code, raw body text and headers. */
+export class ApiStatusError extends Error {
+  readonly code: number;
+  readonly body: string;
+  readonly headers: IncomingHttpHeaders;
+
+  constructor(code: number, body: string, headers: IncomingHttpHeaders) {
+    super(`HTTP ${code}`);
+    this.name = 'ApiStatusError';
+    this.code = code;
+    this.body = body;
+    this.headers = headers;
   }
 }
 
-interface CallScope {
-  signal: AbortSignal;
-  body?: string;
-}
-
-/** Builds the client for `kc`'s current context; one per adapter so discovery stays cached. */
-export function createKubeClient(kc: KubeConfig): KubeClient {
+/** Builds the client for `kc`'s current context. */
+export function createKubeClient(kc: KubeConfigLike): KubeClient {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new ClusterError('the kubeconfig has no current cluster', { code: 0 });
-  const scopes = new AsyncLocalStorage<CallScope>();
-  let sharedDispatcher: ReturnType<RequestContext['getDispatcher']>;
-  const configuration = createConfiguration({
-    baseServer: new ServerConfiguration(cluster.server, {}),
-    authMethods: { default: kc },
-    promiseMiddleware: [
-      {
-        pre: async (ctx: RequestContext) => {
-          ctx.setHeaderParam('User-Agent', 'modsync');
-          // For TLS clusters client-node makes a new undici Agent per request; keep the first so
-          // connections are reused and idle agents do not pile up in a long-running daemon.
-          const dispatcher = ctx.getDispatcher();
-          if (dispatcher && !sharedDispatcher) sharedDispatcher = dispatcher;
-          else if (dispatcher && sharedDispatcher && dispatcher !== sharedDispatcher) {
-            void dispatcher.close();
-            ctx.setDispatcher(sharedDispatcher);
-          }
-          const scope = scopes.getStore();
-          if (scope) ctx.setSignal(scope.signal);
-          return ctx;
-        },
-        post: async (rsp: ResponseContext) => {
-          const scope = scopes.getStore();
-          if (!scope) return rsp;
-          const text = await rsp.body.text();
-          scope.body = text;
-          return new ResponseContext(rsp.httpStatusCode, rsp.headers, {
-            text: async () => text,
-            binary: async () => Buffer.from(text),
-            stream: () => null,
-          });
-        },
-      },
-    ],
-  });
-  const api = new DiscoveringObjectApi(configuration);
-  const server = cluster.server;
+  const server = cluster.server.replace(/\/+$/, '');
+  const base = new URL(server);
+  const plain = base.protocol === 'http:';
+  const httpAgent = plain ? new HttpAgent({ keepAlive: true }) : undefined;
 
-  return {
-    api,
-    server,
-    call(signal, apiVersion, kind, run) {
-      const scope: CallScope = { signal };
-      return scopes.run(scope, async () => {
-        await discover(api, server, apiVersion, kind);
-        scope.body = undefined;
-        await run(api);
-        return parseBody(scope.body);
+  async function exchange(signal: AbortSignal, req: KubeRequest): Promise<KubeResponse> {
+    const opts: RequestOptions = { headers: { 'User-Agent': 'modsync', Accept: 'application/json' } };
+    await kc.applyToHTTPSOptions(opts);
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) query.set(k, v);
+    const search = query.size ? `${req.path.includes('?') ? '&' : '?'}${query}` : '';
+    const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
+    const headers: Record<string, string | number> = { ...(opts.headers as Record<string, string>) };
+    if (payload) {
+      headers['Content-Type'] = req.contentType ?? 'application/json';
+      headers['Content-Length'] = payload.length;
+    }
+    const options: RequestOptions = {
+      ...opts,
+      method: req.method,
+      protocol: base.protocol,
+      hostname: base.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: base.port || (plain ? 80 : 443),
+      path: `${base.pathname.replace(/\/$/, '')}${req.path}${search}`,
+      headers,
+      signal,
+      agent: plain ? httpAgent : opts.agent,
+    };
+    return new Promise<KubeResponse>((resolve, reject) => {
+      const call = (plain ? httpRequest : httpsRequest)(options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const code = res.statusCode ?? 0;
+          if (code < 200 || code >= 300) return reject(new ApiStatusError(code, text, res.headers));
+          try {
+            resolve({ body: parseBody(text), headers: res.headers });
+          } catch (err) {
+            reject(new ClusterError(`the server answered HTTP ${code} with a body that is not JSON: ${messageOf(err)}`, { code }));
+          }
+        });
       });
-    },
-  };
+      call.on('error', (err) => reject(signal.aborted && signal.reason instanceof Error ? signal.reason : err));
+      call.end(payload);
+    });
+  }
+
+  return { server, exchange, send: async (signal, req) => (await exchange(signal, req)).body };
 }
 
 /**
@@ -117,40 +124,45 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
 export function toClusterError(err: unknown, subject: string | undefined, server: string): ClusterError {
   if (err instanceof ClusterError) {
     if (err.subject !== undefined || subject === undefined) return err;
-    return new ClusterError(err.message, { code: err.code, statusReason: err.statusReason, causes: err.causes, subject, cause: err.cause });
+    return new ClusterError(err.message, { code: err.code, statusReason: err.statusReason, causes: err.causes, subject, cause: err.cause, transient: err.transient });
   }
-  if (err instanceof ApiException) {
+  if (err instanceof ApiStatusError) {
     const status = statusOf(err.body);
-    const code = Number(err.code) || 0;
-    const message = status?.message || `the server answered HTTP ${code}${bodySnippet(err.body)}`;
-    return new ClusterError(message, { code, statusReason: status?.reason, causes: status?.causes, subject, cause: err });
+    const message = status?.message || `the server answered HTTP ${err.code}${bodySnippet(err.body)}`;
+    const transient = isTransientStatus(err.code, message, status?.causes ?? []);
+    return new ClusterError(message, { code: err.code, statusReason: status?.reason, causes: status?.causes, subject, cause: err, transient });
   }
   if (err instanceof AttemptTimeoutError || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))) {
-    return new ClusterError(`no answer from ${server}: ${messageOf(err)}`, { code: 0, subject, cause: err });
+    return new ClusterError(`no answer from ${server}: ${messageOf(err)}`, { code: 0, subject, cause: err, transient: true });
   }
-  const reason = networkReason(err);
-  return new ClusterError(`cannot reach ${server}: ${reason}`, { code: 0, subject, cause: err });
+  return new ClusterError(`cannot reach ${server}: ${networkReason(err)}`, { code: 0, subject, cause: err, transient: true });
 }
 
-async function discover(api: DiscoveringObjectApi, server: string, apiVersion: string, kind: string): Promise<void> {
-  let found: unknown;
-  try {
-    found = await api.discover(apiVersion, kind);
-  } catch (err) {
-    const mapped = toClusterError(err, undefined, server);
-    throw new ClusterError(`API discovery of ${apiVersion} failed: ${mapped.message}`, {
-      code: mapped.code,
-      statusReason: mapped.statusReason,
-      cause: mapped,
-    });
-  }
-  if (!found) {
-    throw new ClusterError(`the server doesn't have a resource type for kind ${kind} in ${apiVersion}`, { code: 404, statusReason: 'NotFound' });
-  }
+/**
+ * Whether another attempt of a request the server answered with `code` can succeed.
+ *
+ * 5xx and 429 usually can, except the 500s the apiserver returns for a request that fails the
+ * same way every time:
+ * - `failed to create typed patch object` / `typed live object`: the server-side apply field
+ *   manager could not convert the object to the schema's types, e.g. a field the CRD does not
+ *   declare (apiserver pkg/endpoints/handlers/fieldmanager, structured-merge-diff);
+ * - `admission webhook "…" denied the request`: a webhook's verdict, which the apiserver
+ *   reports with the code the webhook chose, 500 included
+ *   (apiserver pkg/admission/plugin/webhook/errors/statuserror.go, ToStatusErr).
+ * `failed calling webhook` (the webhook could not be reached) stays transient.
+ * 409 is a resourceVersion race worth another attempt, unless it is a field manager conflict.
+ */
+export function isTransientStatus(code: number, message: string, causes: readonly StatusCause[]): boolean {
+  if (code === 409) return !causes.some((c) => c.reason === 'FieldManagerConflict');
+  if (code === 429) return true;
+  if (code < 500) return false;
+  return !DETERMINISTIC_5XX.some((re) => re.test(message));
 }
 
-function parseBody(text: string | undefined): RawBody {
-  if (text === undefined || text.trim() === '') return {};
+const DETERMINISTIC_5XX = [/failed to create typed (patch|live) object/, /admission webhook "[^"]*" denied the request/];
+
+function parseBody(text: string): RawBody {
+  if (text.trim() === '') return {};
   const parsed: unknown = JSON.parse(text);
   return isObject(parsed) ? parsed : {};
 }
@@ -166,15 +178,13 @@ interface ParsedStatus {
   causes: StatusCause[];
 }
 
-/** Reads a Kubernetes `Status` from an error body (a JSON string from client-node, or already parsed). */
-function statusOf(body: unknown): ParsedStatus | undefined {
-  let value = body;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return undefined;
-    }
+/** Reads a Kubernetes `Status` from an error body. */
+function statusOf(body: string): ParsedStatus | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
   }
   if (!isObject(value) || value.kind !== 'Status') return undefined;
   const details = isObject(value.details) ? value.details : {};
@@ -191,13 +201,14 @@ function statusOf(body: unknown): ParsedStatus | undefined {
   };
 }
 
-function bodySnippet(body: unknown): string {
-  const text = typeof body === 'string' ? body.trim() : '';
+function bodySnippet(body: string): string {
+  const text = body.trim();
   return text ? `: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}` : '';
 }
 
 function networkReason(err: unknown): string {
-  const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
+  const cause = e?.code ? e : e?.cause;
   if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
   if (cause?.message) return cause.message;
   return messageOf(err);
@@ -206,7 +217,7 @@ function networkReason(err: unknown): string {
 /** The Retry-After delay of a 429 answer, in ms, for the retry loop. */
 export function retryAfterOf(err: unknown): number | undefined {
   const cause = err instanceof ClusterError ? err.cause : err;
-  if (!(cause instanceof ApiException) || cause.code !== 429) return undefined;
-  const headers = cause.headers as Record<string, string> | undefined;
-  return parseRetryAfter(headers?.['retry-after']);
+  if (!(cause instanceof ApiStatusError) || cause.code !== 429) return undefined;
+  const value = cause.headers['retry-after'];
+  return parseRetryAfter(Array.isArray(value) ? value[0] : value);
 }

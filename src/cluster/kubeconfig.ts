@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubeConfig, type Cluster } from '@kubernetes/client-node';
+import { KubeAccess, type Cluster } from './kube-access.ts';
 import { ModsyncError, messageOf } from '../core/errors.ts';
 
 export interface LoadKubeConfigOptions {
@@ -23,7 +23,7 @@ export interface LoadKubeConfigOptions {
 }
 
 export interface LoadedKubeConfig {
-  kc: KubeConfig;
+  kc: KubeAccess;
   source: 'file' | 'in-cluster';
   /** The file(s) read, for `source: 'file'` (KUBECONFIG may list several, joined by the path delimiter). */
   path?: string;
@@ -61,9 +61,9 @@ export function loadKubeConfig(opts: LoadKubeConfigOptions): LoadedKubeConfig {
 }
 
 function fromFiles(paths: string[], context: string | undefined): LoadedKubeConfig {
-  const kc = new KubeConfig();
+  const kc = new KubeAccess();
   for (const [i, path] of paths.entries()) {
-    const one = new KubeConfig();
+    const one = new KubeAccess();
     try {
       one.loadFromFile(path);
     } catch (err) {
@@ -90,7 +90,7 @@ function fromFiles(paths: string[], context: string | undefined): LoadedKubeConf
   return { kc, source: 'file', path };
 }
 
-function mergeMissing(into: KubeConfig, from: KubeConfig): void {
+function mergeMissing(into: KubeAccess, from: KubeAccess): void {
   const names = (list: { name: string }[]) => new Set(list.map((x) => x.name));
   const clusters = names(into.clusters);
   const users = names(into.users);
@@ -111,7 +111,7 @@ function fromServiceAccount(env: Record<string, string | undefined>, dir: string
   const hostPart = host.includes(':') ? `[${host}]` : host;
   const caFile = join(dir, 'ca.crt');
   const cluster: Cluster = { name: 'in-cluster', server: `https://${hostPart}:${port}`, skipTLSVerify: false, ...(existsSync(caFile) ? { caFile } : {}) };
-  const kc = new KubeConfig();
+  const kc = new KubeAccess();
   kc.loadFromOptions({
     clusters: [cluster],
     // The tokenFile provider re-reads the file, so rotated service account tokens are picked up.
@@ -128,7 +128,7 @@ function fromServiceAccount(env: Record<string, string | undefined>, dir: string
  * client-node refuses `http://` servers unless the cluster entry says skipTLSVerify (there
  * is no TLS to verify). kubectl has no such rule; mark plain-http clusters so both agree.
  */
-function allowPlainHttp(kc: KubeConfig): void {
+function allowPlainHttp(kc: KubeAccess): void {
   if (!kc.clusters.some((c) => c.server.startsWith('http://') && !c.skipTLSVerify)) return;
   kc.loadFromOptions({
     clusters: kc.clusters.map((c) => (c.server.startsWith('http://') ? { ...c, skipTLSVerify: true } : c)),

@@ -6,13 +6,12 @@
  * same Lease exactly one write wins; the loser gets 409 and reports "not acquired". A holder
  * that died is taken over once `renewTime + leaseDurationSeconds` has passed.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
-import { ApiException } from '@kubernetes/client-node';
-import { createKubeClient, toClusterError, type RawBody } from './kube-client.ts';
+import type { KubeConfigLike } from './kube-access.ts';
+import { ApiStatusError, createKubeClient, toClusterError, type KubeRequest, type RawBody } from './kube-client.ts';
 import { withRetry } from './retry.ts';
 
 export interface LeaseLockOptions {
-  kc: KubeConfig;
+  kc: KubeConfigLike;
   namespace: string;
   name: string;
   /** Who takes the lock: unique per process (e.g. `pod-name` or `host-pid`). */
@@ -69,11 +68,13 @@ export function createLeaseLock(opts: LeaseLockOptions): LeaseLock {
   const now = opts.now ?? (() => new Date());
   const subject = `Lease/${opts.namespace}/${opts.name}`;
   const header = { apiVersion: API_VERSION, kind: 'Lease', metadata: { name: opts.name, namespace: opts.namespace } };
+  const collection = `/apis/${API_VERSION}/namespaces/${encodeURIComponent(opts.namespace)}/leases`;
+  const path = `${collection}/${encodeURIComponent(opts.name)}`;
 
   /** One request; the codes in `expected` (404, 409) come back as values because they decide the outcome. */
-  async function send(run: Parameters<typeof client.call>[3], expected: readonly number[]): Promise<RawBody | number> {
+  async function send(req: KubeRequest, expected: readonly number[]): Promise<RawBody | number> {
     try {
-      return await withRetry((signal) => client.call(signal, API_VERSION, 'Lease', run), {
+      return await withRetry((signal) => client.send(signal, req), {
         retries: opts.retries ?? 2,
         baseDelayMs: 200,
         maxDelayMs: 2000,
@@ -85,13 +86,13 @@ export function createLeaseLock(opts: LeaseLockOptions): LeaseLock {
       });
     } catch (err) {
       const mapped = toClusterError(err, subject, client.server);
-      if (mapped.cause instanceof ApiException && expected.includes(mapped.code)) return mapped.code;
+      if (mapped.cause instanceof ApiStatusError && expected.includes(mapped.code)) return mapped.code;
       throw mapped;
     }
   }
 
   async function read(): Promise<LeaseObject | undefined> {
-    const got = await send((api) => api.read(header), [404]);
+    const got = await send({ method: 'GET', path }, [404]);
     return typeof got === 'object' ? (got as unknown as LeaseObject) : undefined;
   }
 
@@ -100,7 +101,7 @@ export function createLeaseLock(opts: LeaseLockOptions): LeaseLock {
     const { managedFields: _ignored, ...metadata } = current.metadata;
     const body = { apiVersion: API_VERSION, kind: 'Lease', metadata: { ...metadata, name: opts.name, namespace: opts.namespace }, spec };
     // 409: changed since we read it; 404: deleted since. Either way someone else moved first.
-    return typeof (await send((api) => api.replace(body), [409, 404])) === 'object';
+    return typeof (await send({ method: 'PUT', path, body }, [409, 404])) === 'object';
   }
 
   function ours(lease: LeaseObject): boolean {
@@ -126,7 +127,7 @@ export function createLeaseLock(opts: LeaseLockOptions): LeaseLock {
       const current = await read();
       if (!current) {
         const spec: LeaseSpec = { holderIdentity: opts.holder, leaseDurationSeconds: opts.durationSeconds, acquireTime: stamp, renewTime: stamp, leaseTransitions: 0 };
-        const created = await send((api) => api.create({ ...header, metadata: { ...header.metadata }, spec }), [409]);
+        const created = await send({ method: 'POST', path: collection, body: { ...header, spec } }, [409]);
         // 409 AlreadyExists: another process created it between our read and our create.
         return typeof created === 'object' ? { acquired: true } : heldByOther(await read());
       }

@@ -1,7 +1,7 @@
 /**
  * The cluster port: everything modsync asks of the Kubernetes API server. The pipeline only
- * sees this interface; `kube-adapter.ts` implements it with @kubernetes/client-node, and tests
- * run that adapter against dkp-sim over real HTTP.
+ * sees this interface; `kube-adapter.ts` implements it over HTTP with the kubeconfig's
+ * credentials (kube-access.ts), and tests run that adapter against dkp-sim over real HTTP.
  *
  * Every method throws `ClusterError` (core/errors.ts) once its retries are spent.
  */
@@ -33,7 +33,26 @@ export interface ClusterPort {
   apply(obj: KubeObject, opts: ApplyOptions): Promise<KubeObject>;
   /** JSON merge patch (used for the ModuleRelease approval annotation only). */
   mergePatch(id: ObjectId, patch: JsonObject, opts: WriteOptions): Promise<KubeObject>;
+  /** JSON patch (RFC 6902, `application/json-patch+json`). Returns the object the server stored (or would store). */
+  jsonPatch(id: ObjectId, ops: JsonPatchOp[], opts: WriteOptions): Promise<KubeObject>;
   delete(id: ObjectId, opts: DeleteOptions): Promise<void>;
+  /**
+   * The cluster's OpenAPI v3 documents of the given group versions (`deckhouse.io/v1alpha1`),
+   * keyed by that apiVersion, the way kubectl reads them: the `/openapi/v3` index, then each
+   * document by its hash (cached on disk when the adapter has a cache dir). A group version the
+   * cluster does not serve is absent from the map.
+   */
+  openApiSchemas(groupVersions: string[]): Promise<Map<string, JsonObject>>;
+}
+
+/** One RFC 6902 operation. `path` and `from` are JSON pointers (`/metadata/managedFields/0`). */
+export interface JsonPatchOp {
+  op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
+  path: string;
+  /** For add, replace and test. */
+  value?: unknown;
+  /** For move and copy. */
+  from?: string;
 }
 
 /** The field manager modsync applies with. */

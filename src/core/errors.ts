@@ -50,18 +50,25 @@ export class ClusterError extends Error {
   readonly statusReason: string;
   readonly causes: StatusCause[];
   readonly subject: string | undefined;
+  /** Set by the origin when it knows better than the status code (cluster/kube-client.ts). */
+  readonly #transient: boolean | undefined;
 
-  constructor(message: string, opts: { code: number; statusReason?: string; causes?: StatusCause[]; subject?: string; cause?: unknown }) {
+  constructor(
+    message: string,
+    opts: { code: number; statusReason?: string; causes?: StatusCause[]; subject?: string; cause?: unknown; transient?: boolean },
+  ) {
     super(opts.subject ? `${opts.subject}: ${message}` : message, { cause: opts.cause });
     this.name = 'ClusterError';
     this.code = opts.code;
     this.statusReason = opts.statusReason ?? '';
     this.causes = opts.causes ?? [];
     this.subject = opts.subject;
+    this.#transient = opts.transient;
   }
 
-  /** 5xx, 429, timeouts and resets are worth retrying; 409 resourceVersion conflicts too. */
+  /** 5xx, 429, timeouts and resets are worth retrying; 409 resourceVersion conflicts too (unless the origin said). */
   get transient(): boolean {
+    if (this.#transient !== undefined) return this.#transient;
     if (this.code === 0 || this.code === 429 || this.code >= 500) return true;
     return this.code === 409 && !this.causes.some((c) => c.reason === 'FieldManagerConflict');
   }

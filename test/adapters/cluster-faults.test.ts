@@ -4,9 +4,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createKubeAdapter, type KubeAdapterOptions } from '../../src/cluster/kube-adapter.ts';
+import { KubeAccess } from '../../src/cluster/kube-access.ts';
 import { loadKubeConfig } from '../../src/cluster/kubeconfig.ts';
 import { ClusterError } from '../../src/core/errors.ts';
 import type { KubeObject } from '../../src/core/object.ts';
@@ -54,7 +54,6 @@ describe('transient faults', () => {
     it(`retries a LIST through two ${name} faults and succeeds`, async () => {
       const retries: number[] = [];
       const cluster = adapter({ timeoutMs: 400, logger: { debug: () => {}, warn: (o) => retries.push((o as { code: number }).code) } });
-      await cluster.list('ModuleConfig'); // discovery done, so only LISTs are counted below
       sim.control.resetRequests();
       sim.control.setFaults([{ verb: 'list', resource: 'moduleconfigs', count: 2, ...rule }]);
       const items = await cluster.list('ModuleConfig');
@@ -108,12 +107,26 @@ describe('persistent faults', () => {
     expect(elapsed).toBeLessThan(1500);
   });
 
-  it('fails discovery with a ClusterError too, so nothing escapes unwrapped', async () => {
-    const cluster = adapter({ retries: 1 });
+  it('does not depend on discovery: a broken discovery endpoint does not stop a LIST', async () => {
+    const cluster = adapter({ retries: 0 });
     sim.control.setFaults([{ verb: 'discovery', status: 500 }]);
-    const err = await caught(cluster.list('ModuleSource'));
-    expect(err.code).toBe(500);
-    expect(err.message).toMatch(/^ModuleSource: API discovery of deckhouse.io\/v1alpha1 failed: /);
+    sim.control.resetRequests();
+    expect(Array.isArray(await cluster.list('ModuleSource'))).toBe(true);
+    expect(sim.control.requests().total).toBe(1);
+  });
+
+  it('reports an unreachable server as code 0 naming the server and the reason', async () => {
+    const kc = new KubeAccess();
+    kc.loadFromOptions({
+      clusters: [{ name: 'gone', server: 'http://127.0.0.1:1', skipTLSVerify: true }],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'gone', cluster: 'gone', user: 'u' }],
+      currentContext: 'gone',
+    });
+    const err = await caught(createKubeAdapter({ kc, retries: 0 }).list('ModuleConfig'));
+    expect(err.code).toBe(0);
+    expect(err.transient).toBe(true);
+    expect(err.message).toMatch(/^ModuleConfig: cannot reach http:\/\/127.0.0.1:1: ECONNREFUSED/);
   });
 });
 
@@ -124,12 +137,6 @@ describe('a server that never answers', () => {
 
   beforeAll(async () => {
     server = createServer((req, res) => {
-      // Answer discovery so the adapter reaches the real request; leave that one hanging.
-      if (req.url === '/apis/deckhouse.io/v1alpha1') {
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ kind: 'APIResourceList', groupVersion: 'deckhouse.io/v1alpha1', resources: [{ name: 'moduleconfigs', kind: 'ModuleConfig', namespaced: false, singularName: 'moduleconfig', verbs: ['get'] }] }));
-        return;
-      }
       const opened = Date.now();
       req.socket.on('close', () => closedAfterMs.push(Date.now() - opened));
     });
@@ -143,7 +150,7 @@ describe('a server that never answers', () => {
 
   it('aborts the request itself: the server sees the connection closed at the deadline', async () => {
     closedAfterMs = [];
-    const kc = new KubeConfig();
+    const kc = new KubeAccess();
     kc.loadFromOptions({
       clusters: [{ name: 'silent', server: url, skipTLSVerify: true }],
       users: [{ name: 'u', token: 't' }],
