@@ -4,13 +4,19 @@
  * their "observed at" commit and time. Committing goes through GitPort.commit, which replays
  * on a lost push race and never force-pushes.
  */
-import { readFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
+import { readCheckoutFile } from '../manifests/checkout-read.ts';
 import type { GitPort } from '../git/port.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../core/redact.ts';
 import { buildReport, type ReportInput } from './model.ts';
 import { parseReport, renderMarkdown, renderYaml } from './render.ts';
+
+/**
+ * Largest previous report read back (8 MiB): thousands of entries fit; a bigger file (or a
+ * link to /dev/zero) is treated as absent and replaced, never read whole.
+ */
+export const MAX_REPORT_BYTES = 8 * 1024 * 1024;
 
 export interface ReportOptions {
   /** Status folder relative to the repository root. */
@@ -34,9 +40,7 @@ export interface ReportResult {
 export async function reportStage(input: Omit<ReportInput, 'previous'>, opts: ReportOptions, ports: { git: GitPort; logger: Logger; redactor: Redactor }): Promise<ReportResult> {
   const yamlPath = posix.join(opts.statusPath, 'status.yaml');
   const mdPath = posix.join(opts.statusPath, 'README.md');
-  const previousText = opts.checkoutDir
-    ? await readFile(join(opts.checkoutDir, yamlPath), 'utf8').catch(() => null)
-    : (await ports.git.readFiles(opts.branch, [yamlPath]))[yamlPath];
+  const previousText = await readPrevious(yamlPath, opts, ports);
   const report = buildReport({ ...input, previous: parseReport(previousText) });
   // Messages from the cluster can quote values; the report goes to git, so scrub it.
   const files = { [yamlPath]: ports.redactor.scrub(renderYaml(report)), [mdPath]: ports.redactor.scrub(renderMarkdown(report)) };
@@ -44,4 +48,28 @@ export async function reportStage(input: Omit<ReportInput, 'previous'>, opts: Re
   const commit = await ports.git.commit({ files, message: `modsync: status report (${report.lastSync.result})`, branch: opts.branch });
   ports.logger.info({ statusCommit: commit, changed: commit !== null }, commit ? 'status report committed' : 'status report unchanged');
   return { commit, files };
+}
+
+/**
+ * The previous status.yaml, or null when absent or unusable. From the checkout it goes through
+ * the guarded reader: a link (inside or out), a FIFO, a device or an oversized file counts as
+ * absent, so the commit of the new report replaces it with a regular file.
+ */
+async function readPrevious(yamlPath: string, opts: ReportOptions, ports: { git: GitPort; logger: Logger }): Promise<string | null> {
+  if (!opts.checkoutDir) {
+    const text = (await ports.git.readFiles(opts.branch, [yamlPath]))[yamlPath] ?? null;
+    return text !== null && text.length <= MAX_REPORT_BYTES ? text : null;
+  }
+  const read = await readCheckoutFile(opts.checkoutDir, yamlPath, MAX_REPORT_BYTES).catch(() => null);
+  if (!read) return null;
+  if ('refused' in read) {
+    if (read.refused.reason !== 'missing') ports.logger.warn({ file: yamlPath, problem: read.refused.message }, 'previous status report ignored; it will be replaced');
+    return null;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(read.bytes);
+  } catch {
+    ports.logger.warn({ file: yamlPath, problem: 'not UTF-8' }, 'previous status report ignored; it will be replaced');
+    return null;
+  }
 }
