@@ -5,6 +5,7 @@
  */
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
+import { escapeText } from '../core/escape-text.ts';
 import type { KubeObject } from '../core/object.ts';
 import { byVersion, releaseInfo, type ReleaseInfo } from './releases.ts';
 
@@ -67,13 +68,22 @@ function listVersions(versions: string[]): string {
 }
 
 function fence(value: unknown): string {
-  return '```yaml\n' + stringify(value).trimEnd() + '\n```';
+  const text = stringify(value).trimEnd();
+  // A fence longer than any backtick run inside, so a value cannot close it and forge text.
+  const longest = Math.max(0, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
+  const ticks = '`'.repeat(Math.max(3, longest + 1));
+  return `${ticks}yaml\n${text}\n${ticks}`;
+}
+
+/** A value from the cluster inside a table cell or a list item: one line, no cell breaks. */
+function inline(value: string): string {
+  return escapeText(value).replace(/\|/g, '\\|');
 }
 
 function releaseSection(r: ReleaseInfo, obj: KubeObject): string {
   const spec = obj.spec ?? {};
   const lines = [`### v${r.version} (\`${r.name}\`)`, ''];
-  lines.push(`- Controller: ${r.message || '(no message)'}`);
+  lines.push(`- Controller: ${inline(r.message || '(no message)')}`);
   if (spec.requirements && Object.keys(spec.requirements).length) lines.push('- Requirements:', '', fence(spec.requirements), '');
   if (spec.changelog && Object.keys(spec.changelog).length) lines.push('- Changelog:', '', fence(spec.changelog), '');
   else lines.push('- Changelog: none published');
@@ -102,8 +112,8 @@ export function renderApprovalRequest(module: string, waiting: readonly KubeObje
     `| Module | \`${module}\` |`,
     `| Deployed | ${ctx.deployed ? `v${ctx.deployed.version}` : 'none yet'} |`,
     `| Proposed | ${listVersions(versions)} |`,
-    `| Update policy | \`${policy}\` |`,
-    `| Source | \`${releases[0]?.source || 'unknown'}\` |`,
+    `| Update policy | \`${inline(policy)}\` |`,
+    `| Source | \`${inline(releases[0]?.source || 'unknown')}\` |`,
     '',
     releases.length > 1 ? 'Deckhouse deploys releases one step at a time, so each needs its approval.\n' : '',
     ...pairs.map((p) => releaseSection(p.info, p.obj)),

@@ -3,6 +3,7 @@
  * `modsync validate` prints them: plain text for people, JSON for tools, GitHub workflow
  * commands for PR annotations.
  */
+import { escapeText } from '../core/escape-text.ts';
 
 /** One problem in a manifest; `error` stops a sync, `warning` does not. */
 export interface Issue {
@@ -71,12 +72,14 @@ export function formatIssues(issues: readonly Issue[], format: IssueFormat): str
   const sorted = sortIssues(issues);
   if (format === 'json') return JSON.stringify(sorted, null, 2);
   if (format === 'github') return sorted.map(githubLine).join('\n');
-  return sorted.map((i) => `${i.file}:${i.line}:${i.col}: ${i.severity}: ${describeIssue(i)}`).join('\n');
+  // A value quoted in a message (or a file name) may hold a newline: one issue stays one line.
+  return sorted.map((i) => `${escapeText(i.file)}:${i.line}:${i.col}: ${i.severity}: ${escapeText(describeIssue(i))}`).join('\n');
 }
 
 function githubLine(issue: Issue): string {
-  const props = `file=${escapeProperty(issue.file)},line=${issue.line},col=${issue.col}`;
-  return `::${issue.severity} ${props}::${escapeData(describeIssue(issue))}`;
+  const props = `file=${escapeProperty(escapeText(issue.file))},line=${issue.line},col=${issue.col}`;
+  // Newlines are GitHub's to render (%0A inside the annotation); other controls are escaped.
+  return `::${issue.severity} ${props}::${escapeData(escapeText(describeIssue(issue), { keepNewlines: true }))}`;
 }
 
 // GitHub workflow command escaping: data escapes %, CR, LF; properties also `:` and `,`.

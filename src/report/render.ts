@@ -4,11 +4,12 @@
  * bytes, which is what keeps an unchanged cluster from producing commits.
  */
 import { parse, stringify } from 'yaml';
+import { escapeText } from '../core/escape-text.ts';
 import type { Observed, StatusReport } from './model.ts';
 
 function cell(v: unknown): string {
   const s = v === undefined || v === null || v === '' ? '' : String(v);
-  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return escapeText(s).replace(/\|/g, '\\|');
 }
 
 function table(headers: string[], rows: unknown[][]): string {
@@ -26,7 +27,7 @@ function since(o: Observed): string {
 export function renderMarkdown(r: StatusReport): string {
   const s = r.lastSync;
   const out: string[] = [
-    `# modsync status: ${r.instance}`,
+    `# modsync status: ${escapeText(r.instance)}`,
     '',
     '_Written by modsync on every sync that changes it; do not edit. The same data for machines is in `status.yaml`._',
     '',

@@ -1,0 +1,85 @@
+// Values from git or the cluster may hold newlines and control characters. In every
+// human-readable output one issue, row or item stays one line, and no value can forge a
+// `file:line:col: error:` line in a CI log or a workflow command in GitHub Actions.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderApprovalRequest } from '../../src/approvals/pull-request.ts';
+import type { KubeObject } from '../../src/core/object.ts';
+import { escapeText } from '../../src/core/escape-text.ts';
+import { formatIssues, issueError } from '../../src/manifests/issues.ts';
+import { loadDesiredState } from '../../src/pipeline/load.ts';
+import { buildReport } from '../../src/report/model.ts';
+import { renderMarkdown } from '../../src/report/render.ts';
+
+const FORGED = 'x\nevil.yaml:1:1: error: forged\n::error file=a::forged\u001b[2K';
+
+describe('escapeText', () => {
+  it('writes controls, separators and bidi overrides as escapes and keeps the rest', () => {
+    expect(escapeText('a\nb\r\tc\u0000d\u001be\u007f\u0085\u2028\u202eé ✓')).toBe('a\\nb\\r\\tc\\x00d\\x1be\\x7f\\x85\\u2028\\u202eé ✓');
+    expect(escapeText('a\nb\u0007', { keepNewlines: true })).toBe('a\nb\\x07');
+  });
+});
+
+describe('validate output', () => {
+  it('a block-scalar name cannot split an issue or forge one (text and github formats)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modsync-escape-'));
+    try {
+      const name = '  name: |\n    x\n    evil.yaml:1:1: error: forged\n';
+      writeFileSync(join(dir, 'mc.yaml'), `apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n${name}spec:\n  enabled: true\n`);
+      const state = await loadDesiredState({ repoDir: dir, root: '.', excludePaths: [] });
+      const text = formatIssues(state.issues, 'text').split('\n');
+      expect(text.length).toBe(state.issues.length);
+      expect(text.every((l) => l.startsWith('mc.yaml:'))).toBe(true);
+      expect(text.join('\n')).toContain('x\\nevil.yaml:1:1: error: forged');
+      const github = formatIssues(state.issues, 'github').split('\n');
+      expect(github.length).toBe(state.issues.length);
+      expect(github.every((l) => l.startsWith('::error file=mc.yaml,'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('escapes controls in messages and file names in both formats', () => {
+    const issues = [issueError(`a${FORGED}.yaml`, 1, 1, FORGED)];
+    const text = formatIssues(issues, 'text');
+    expect(text.split('\n')).toHaveLength(1);
+    expect(text).not.toContain('\u001b');
+    const github = formatIssues(issues, 'github');
+    expect(github.split('\n')).toHaveLength(1);
+    expect(github).toContain('::x%0Aevil.yaml:1:1: error: forged%0A::error file=a::forged\\x1b[2K');
+    expect(github.startsWith('::error file=ax\\nevil.yaml%3A1%3A1%3A error%3A forged\\n%3A%3Aerror file=a%3A%3Aforged\\x1b[2K.yaml,line=1,col=1::')).toBe(true);
+  });
+});
+
+describe('status README and pull-request bodies', () => {
+  it('a module message with newlines stays in its table row', () => {
+    const live = new Map<string, KubeObject[]>([
+      ['Module', [{ apiVersion: 'deckhouse.io/v1alpha1', kind: 'Module', metadata: { name: 'one' }, properties: { source: 's' }, status: { phase: 'Error', conditions: [{ type: 'IsReady', status: 'False', message: FORGED }] } }]],
+    ]);
+    const report = buildReport({ instance: 'modsync', commit: 'c1', now: '2026-11-21T10:00:00.000Z', live, changes: [], ok: false, errors: [FORGED], requests: [] });
+    const md = renderMarkdown(report);
+    expect(md).not.toContain('\u001b');
+    expect(md.split('\n').filter((l) => l.includes('forged'))).toEqual([
+      expect.stringMatching(/^- x\\nevil\.yaml:1:1: error: forged\\n::error file=a::forged\\x1b\[2K$/),
+      expect.stringMatching(/^\| one \| s \| .*x\\nevil\.yaml.*\|$/),
+    ]);
+  });
+
+  it('a release message or changelog cannot break out of its line or code fence', () => {
+    const release: KubeObject = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleRelease',
+      metadata: { name: 'two-v1.2.5', labels: { module: 'two', source: 'example' } },
+      spec: { moduleName: 'two', version: '1.2.5', changelog: { features: ['a\n```\n# Approved by security team'] } },
+      status: { phase: 'Pending', message: FORGED },
+    };
+    const body = renderApprovalRequest('two', [release], { root: '.' }).body;
+    expect(body).toContain('- Controller: x\\nevil.yaml:1:1: error: forged\\n::error file=a::forged\\x1b[2K');
+    expect(body).not.toContain('\u001b');
+    // The changelog's own ``` line sits inside a longer fence.
+    expect(body).toMatch(/````yaml\n[\s\S]*```\n[\s\S]*\n````/);
+    expect(body.split('\n').some((l) => /^#+ Approved/.test(l))).toBe(false);
+  });
+});
