@@ -3,7 +3,7 @@
 // components.schemas["io.deckhouse.v1alpha1.ModuleSource"] with x-kubernetes-group-version-kind).
 import { describe, expect, it } from 'vitest';
 import { checkAgainstCluster, servedSchema, type OpenApiV3Document } from '../../src/core/cluster-schema.ts';
-import type { KubeObject } from '../../src/core/object.ts';
+import type { JsonObject, KubeObject } from '../../src/core/object.ts';
 import { openApiV3Document } from '../dkp-sim/openapi.ts';
 import { defaultRegistry } from '../dkp-sim/resources.ts';
 
@@ -22,14 +22,14 @@ function olderV1alpha1(): OpenApiV3Document {
   return doc;
 }
 
-const source = (spec: Record<string, unknown>): KubeObject => ({
+const source = (spec: JsonObject): KubeObject => ({
   apiVersion: 'deckhouse.io/v1alpha1',
   kind: 'ModuleSource',
   metadata: { name: 'example', labels: { 'modsync.io/instance': 'modsync' } },
   spec,
 });
 
-const policy = (spec: Record<string, unknown>): KubeObject => ({
+const policy = (spec: JsonObject): KubeObject => ({
   apiVersion: 'deckhouse.io/v1alpha2',
   kind: 'ModuleUpdatePolicy',
   metadata: { name: 'p' },
