@@ -4,9 +4,12 @@
  * write to the cluster (then reads and plans again under it), so a no-op sync makes no write
  * at all, not even to its Lease. A run that cannot take the lock writes nothing and says who
  * holds it; a held lock is renewed while the sync runs and released after it.
+ *
+ * `take()` answers `{ ok: false, holder, expiresAt }` only when another holder has the Lease;
+ * a Lease request that fails (timeout, 5xx after retries, 403) throws ModsyncError `LockFailed`.
  */
-import type { LeaseLock } from '../cluster/lease.ts';
-import { messageOf } from '../core/errors.ts';
+import type { AcquireResult, LeaseLock } from '../cluster/lease.ts';
+import { ClusterError, messageOf, ModsyncError } from '../core/errors.ts';
 import type { Logger } from '../log.ts';
 import type { SyncLock } from '../pipeline/types.ts';
 
@@ -19,7 +22,14 @@ export async function withLease<T>(lease: LeaseLock | undefined, durationSeconds
   const lock: SyncLock = {
     async take() {
       if (timer) return { ok: true };
-      const got = await lease.acquire();
+      let got: AcquireResult;
+      try {
+        got = await lease.acquire();
+      } catch (err) {
+        // An API failure (timeout, 5xx after retries, RBAC) is not "another sync holds it".
+        const transient = err instanceof ClusterError || err instanceof ModsyncError ? err.transient : false;
+        throw new ModsyncError('LockFailed', `cannot take the lock, the Lease request failed: ${messageOf(err)}; nothing was written`, { transient, cause: err });
+      }
       if (!got.acquired) {
         refused = { holder: got.holder, expiresAt: got.expiresAt };
         logger.warn(refused, 'another sync holds the lease; nothing done');
@@ -40,7 +50,9 @@ export async function withLease<T>(lease: LeaseLock | undefined, durationSeconds
   } finally {
     if (timer) {
       clearInterval(timer);
-      await lease.release().catch((err: unknown) => logger.warn({ err: messageOf(err) }, 'lease release failed'));
+      await lease.release().catch((err: unknown) =>
+        logger.error({ err: messageOf(err), expiresIn: `${durationSeconds}s` }, 'lease release failed; the next syncs wait until it expires'),
+      );
     }
   }
 }

@@ -9,6 +9,7 @@
 import type { KubeConfigLike } from './kube-access.ts';
 import { ApiStatusError, createKubeClient, toClusterError, type KubeRequest, type RawBody } from './kube-client.ts';
 import { withRetry } from './retry.ts';
+import { ClusterError } from '../core/errors.ts';
 
 export interface LeaseLockOptions {
   kc: KubeConfigLike;
@@ -35,7 +36,10 @@ export interface LeaseLock {
   acquire(): Promise<AcquireResult>;
   /** Extends our hold; false when the lock is no longer ours (taken over, deleted, lost a race). */
   renew(): Promise<boolean>;
-  /** Frees the lock if it is ours, so the next run need not wait for expiry. */
+  /**
+   * Frees the lock if it is ours, so the next run need not wait for expiry; a lost write is
+   * re-read and retried (bounded). Throws ClusterError when the Lease stays ours.
+   */
   release(): Promise<void>;
 }
 
@@ -56,6 +60,8 @@ interface LeaseObject {
 }
 
 const API_VERSION = 'coordination.k8s.io/v1';
+/** Reads-then-writes `release` tries before giving up (each loses only to a concurrent write). */
+const RELEASE_ATTEMPTS = 4;
 
 /** Formats a time as a Kubernetes MicroTime (`2026-11-21T12:00:00.000000Z`), the format Lease times need. */
 export function formatMicroTime(date: Date): string {
@@ -156,12 +162,16 @@ export function createLeaseLock(opts: LeaseLockOptions): LeaseLock {
     },
 
     async release() {
-      const current = await read();
-      if (!current || !ours(current)) return;
-      const { holderIdentity: _released, ...rest } = current.spec ?? {};
-      // Keep the history (leaseTransitions); an empty holder is free for anyone at once. Losing
-      // a race here means someone else holds it now, which is fine too.
-      await write(current, { ...rest, renewTime: formatMicroTime(now()) });
+      // A lost write (409: our own renewal landed in between, or a conflict the server made up)
+      // leaves the Lease ours until it expires, locking the next runs out: re-read and retry.
+      for (let attempt = 1; attempt <= RELEASE_ATTEMPTS; attempt++) {
+        const current = await read();
+        if (!current || !ours(current)) return;
+        const { holderIdentity: _released, ...rest } = current.spec ?? {};
+        // Keep the history (leaseTransitions); an empty holder is free for anyone at once.
+        if (await write(current, { ...rest, renewTime: formatMicroTime(now()) })) return;
+      }
+      throw new ClusterError(`still held by ${opts.holder} after ${RELEASE_ATTEMPTS} release attempts (each lost a write conflict)`, { code: 409, subject, transient: false });
     },
   };
 }

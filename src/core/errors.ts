@@ -16,7 +16,8 @@ export type FailureReason =
   | 'ApproveFailed'
   | 'RequestFailed'
   | 'ReportFailed'
-  | 'Locked';
+  | 'Locked'
+  | 'LockFailed';
 
 export class ModsyncError extends Error {
   readonly reason: FailureReason;

@@ -74,6 +74,46 @@ describe('Lease lock', () => {
     expect(stored('release')).toMatchObject({ holderIdentity: 'runner-b', leaseTransitions: 1 });
   });
 
+  it('a release that loses a write (409) or meets 5xx re-reads and retries, so the Lease is freed', async () => {
+    const clock = manualClock('2026-11-21T13:30:00.000Z');
+    const a = lock('release-retry', 'runner-a', clock.now);
+    expect(await a.acquire()).toEqual({ acquired: true });
+    sim.control.resetRequests();
+    sim.control.setFaults([{ verb: 'update', resource: 'leases', status: 409, count: 2 }]);
+    try {
+      await a.release();
+    } finally {
+      sim.control.clearFaults();
+    }
+    expect(stored('release-retry')?.holderIdentity).toBeUndefined();
+    // Three reads and three PUTs: two lost to the conflict, the third freed it.
+    expect(sim.control.requests().byResource.leases).toMatchObject({ get: 3, update: 3 });
+
+    expect(await a.acquire()).toEqual({ acquired: true });
+    sim.control.setFaults([{ verb: 'update', resource: 'leases', status: 503, count: 1 }]);
+    try {
+      await a.release();
+    } finally {
+      sim.control.clearFaults();
+    }
+    expect(stored('release-retry')?.holderIdentity).toBeUndefined();
+  });
+
+  it('a release that keeps losing says so (ClusterError) instead of returning as if freed', async () => {
+    const clock = manualClock('2026-11-21T13:40:00.000Z');
+    const a = lock('release-stuck', 'runner-a', clock.now);
+    expect(await a.acquire()).toEqual({ acquired: true });
+    sim.control.setFaults([{ verb: 'update', resource: 'leases', status: 409 }]);
+    try {
+      const err = await a.release().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ClusterError);
+      expect((err as ClusterError).message).toBe('Lease/modsync/release-stuck: still held by runner-a after 4 release attempts (each lost a write conflict)');
+    } finally {
+      sim.control.clearFaults();
+    }
+    expect(stored('release-stuck')?.holderIdentity).toBe('runner-a');
+  });
+
   it('acquiring again while holding renews the same hold', async () => {
     const clock = manualClock('2026-11-21T14:00:00.000Z');
     const a = lock('reentrant', 'runner-a', clock.now);
