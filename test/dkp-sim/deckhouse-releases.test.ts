@@ -77,7 +77,8 @@ describe('Auto', () => {
     sim.publish('1.2.6');
     sim.run();
     // 2026-03-16 is a Monday, 10:00 UTC
-    expect(sim.releaseStatus('module-two-v1.2.6')).toMatchObject({ phase: 'Pending', message: 'Release is waiting for the update window until 16 Mar 26 13:30 UTC' });
+    const message = 'Release is waiting for the update window until 16 Mar 2026 13:30 UTC'; // deploy_delay_reason.go
+    expect(sim.releaseStatus('module-two-v1.2.6')).toMatchObject({ phase: 'Pending', message });
     sim.api.setNow(new Date('2026-03-16T13:31:00Z'));
     sim.run();
     expect(sim.releaseStatus('module-two-v1.2.6').phase).toBe('Deployed');
@@ -93,7 +94,9 @@ describe('Auto', () => {
     ]);
     expect(sim.releaseStatus('module-two-v1.2.5').phase).toBe('Deployed');
     expect(sim.releaseStatus('module-two-v1.3.0')).toMatchObject({ phase: 'Pending', message: 'awaiting for module v1.2.5 to be ready' });
-    expect(sim.releaseStatus('module-two-v1.4.0')).toMatchObject({ phase: 'Pending', message: 'awaiting for v1.3.0 release to be deployed' });
+    // task_calculator.go: a queued release repeats the message of the one before it when that one is awaiting
+    expect(sim.releaseStatus('module-two-v1.4.0'))
+      .toMatchObject({ phase: 'Pending', message: 'awaiting for module v1.2.5 to be ready' });
     sim.run(3);
     expect(sim.releaseStatus('module-two-v1.3.0').phase).toBe('Deployed');
     expect(sim.releaseStatus('module-two-v1.4.0')).toMatchObject({ phase: 'Pending', message: 'awaiting for module v1.3.0 to be ready' });
@@ -119,19 +122,21 @@ describe('upgrade phases', () => {
 describe('force', () => {
   it('deploys a forced release past the queue and skips the older Pending one', () => {
     const sim = enabledModuleTwo({ update: { mode: 'Manual' } });
-    sim.publish('1.2.4');
+    sim.publish('1.3.0');
     sim.run();
-    sim.publish('1.2.5');
-    sim.run();
-    sim.api.update('modulereleases', 'module-two-v1.2.5', (o) => {
-      o.metadata.annotations = { ...((o.metadata.annotations ?? {}) as JsonMap), 'release.deckhouse.io/force': 'true' };
+    // the chain to 1.3.0 passes through 1.2.5, the newest patch of the deployed minor
+    expect(sim.releaseStatus('module-two-v1.3.0'))
+      .toMatchObject({ phase: 'Pending', message: 'awaiting for v1.2.5 release to be deployed' });
+    sim.api.update('modulereleases', 'module-two-v1.3.0', (o) => {
+      o.metadata.annotations = { ...((o.metadata.annotations ?? {}) as JsonMap), 'modules.deckhouse.io/force': 'true' };
     });
     sim.run();
-    expect(sim.releaseStatus('module-two-v1.2.5').phase).toBe('Deployed');
-    expect(sim.release('module-two-v1.2.5')!.metadata.annotations).not.toHaveProperty(['release.deckhouse.io/force']);
+    expect(sim.releaseStatus('module-two-v1.3.0').phase).toBe('Deployed');
+    expect(sim.release('module-two-v1.3.0')!.metadata.annotations).not.toHaveProperty(['modules.deckhouse.io/force']);
+    expect(sim.releaseStatus('module-two-v1.2.3').phase).toBe('Superseded');
     sim.run();
-    expect(sim.releaseStatus('module-two-v1.2.4').phase).toBe('Skipped');
-    expect(sim.release('module-two-v1.2.4')!.metadata.labels).toMatchObject({ status: 'skipped' });
+    expect(sim.releaseStatus('module-two-v1.2.5')).toMatchObject({ phase: 'Skipped', message: '' });
+    expect(sim.release('module-two-v1.2.5')!.metadata.labels).toMatchObject({ status: 'skipped' });
   });
 });
 
@@ -172,37 +177,43 @@ describe('Manual', () => {
     expect(sim.releaseStatus('module-two-v1.2.3').phase).toBe('Superseded');
   });
 
-  it('deploys one step at a time: approving 1.2.5 first waits for 1.2.4', () => {
+  it('skips a Pending patch once a newer patch of the same minor arrives; the newer one waits instead', () => {
     const sim = enabledModuleTwo({ update: { mode: 'Manual' } });
     sim.publish('1.2.4');
     sim.run();
+    expect(sim.releaseStatus('module-two-v1.2.4')).toMatchObject({ phase: 'Pending', message: APPROVAL });
     sim.publish('1.2.5');
     sim.run();
-    expect(sim.releaseStatus('module-two-v1.2.5')).toMatchObject({ phase: 'Pending', message: 'awaiting for v1.2.4 release to be deployed' });
-
+    // task_calculator.go: the next release is the same minor, so this one is Skip (no message)
+    expect(sim.releaseStatus('module-two-v1.2.4')).toMatchObject({ phase: 'Skipped', message: '' });
+    expect(sim.release('module-two-v1.2.4')!.metadata.labels).toMatchObject({ status: 'skipped' });
+    expect(sim.releaseStatus('module-two-v1.2.5'))
+      .toMatchObject({ phase: 'Pending', approved: false, message: APPROVAL });
     sim.approve('module-two-v1.2.5');
     sim.run();
-    expect(sim.releaseStatus('module-two-v1.2.5')).toMatchObject({ phase: 'Pending', approved: true, message: 'awaiting for v1.2.4 release to be deployed' });
-    expect(sim.releaseStatus('module-two-v1.2.3').phase).toBe('Deployed');
-
-    sim.approve('module-two-v1.2.4');
-    sim.run();
-    expect(sim.releaseStatus('module-two-v1.2.4').phase).toBe('Deployed');
-    expect(sim.releaseStatus('module-two-v1.2.5').phase).toBe('Pending');
-    sim.run();
-    expect(sim.releaseStatus('module-two-v1.2.5').phase).toBe('Deployed');
-    expect(sim.releaseStatus('module-two-v1.2.4').phase).toBe('Superseded');
+    expect(sim.releaseStatus('module-two-v1.2.5')).toMatchObject({ phase: 'Deployed', approved: true });
+    expect(sim.releaseStatus('module-two-v1.2.3').phase).toBe('Superseded');
   });
 
-  it('combines the approval and window messages when both hold the release', () => {
+  it('holds a minor behind the Pending one before it, with that one\'s message when it is awaiting', () => {
+    const sim = enabledModuleTwo({ update: { mode: 'Manual' } });
+    sim.publish('1.3.0', '1.4.0');
+    sim.run();
+    expect(sim.releaseStatus('module-two-v1.2.5')).toMatchObject({ phase: 'Pending', message: APPROVAL });
+    expect(sim.releaseStatus('module-two-v1.3.0'))
+      .toMatchObject({ phase: 'Pending', message: 'awaiting for v1.2.5 release to be deployed' });
+    expect(sim.releaseStatus('module-two-v1.4.0'))
+      .toMatchObject({ phase: 'Pending', message: 'awaiting for v1.2.5 release to be deployed' });
+  });
+
+  it('ignores update windows: the approval is the only gate (deploy_time_checker.go)', () => {
     const sim = enabledModuleTwo({ update: { mode: 'Manual', windows: [{ from: '13:00', to: '15:00' }] } });
     sim.publish('1.2.4');
     sim.run();
-    expect(sim.releaseStatus('module-two-v1.2.4').message).toBe(
-      `Release is waiting for the update window, waiting for the 'modules.deckhouse.io/approved: "true"' annotation. After approval the release will be delayed until 16 Mar 26 13:00 UTC`);
+    expect(sim.releaseStatus('module-two-v1.2.4').message).toBe(APPROVAL);
     sim.approve('module-two-v1.2.4');
-    sim.run();
-    expect(sim.releaseStatus('module-two-v1.2.4').message).toBe('Release is waiting for the update window until 16 Mar 26 13:00 UTC');
+    sim.run(); // 10:00 UTC, outside the window
+    expect(sim.releaseStatus('module-two-v1.2.4').phase).toBe('Deployed');
   });
 });
 
