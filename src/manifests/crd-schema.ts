@@ -21,6 +21,8 @@ export interface SchemaProblem {
   path: ObjectPath;
   message: string;
   target: 'key' | 'value';
+  /** Default `error`; an enum value the bundled CRDs reject is a `warning` (schema-errors.ts). */
+  severity?: 'error' | 'warning';
 }
 
 /** An object schema to validate one apiVersion + kind with. */

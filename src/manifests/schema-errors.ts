@@ -11,6 +11,13 @@ import { formatPath } from './yaml.ts';
 
 const SECRET_FIELDS = new Set(['dockerCfg', 'ca']);
 
+/**
+ * The Deckhouse release the bundled CRDs (crds/deckhouse) come from: they carry
+ * ModuleSource.spec.scanInterval, added in DKP 1.75 (deckhouse/deckhouse#17622, see
+ * ../shared/deckhouse-api/API.md). Named in enum warnings: a newer cluster may accept more.
+ */
+export const BUNDLED_DECKHOUSE_VERSION = '1.75';
+
 // What the CRDs' regular expressions mean, said the way a person would.
 const PATTERN_HINTS: Record<string, string> = {
   '^(\\d+h)?(\\d+m)?(\\d+s)?$': 'a duration such as 5m, 1h or 6h30m',
@@ -89,8 +96,16 @@ function problemFor(e: ErrorObject): SchemaProblem {
       const field = String(params.additionalProperty);
       return at([...base, field], `unknown field${suggestion(field, e.parentSchema)}`, 'key');
     }
-    case 'enum':
-      return at(base, `must be one of ${(params.allowedValues as unknown[]).map(String).join(', ')}${showValue(base, e.data)}`);
+    case 'enum': {
+      // A newer Deckhouse may accept more values than the CRDs modsync carries: the cluster
+      // decides at sync (its own schema is checked then), so offline this is only a warning.
+      const allowed = (params.allowedValues as unknown[]).map(String).join(', ');
+      const carried = `not accepted by the Deckhouse version modsync carries (${BUNDLED_DECKHOUSE_VERSION})`;
+      return {
+        ...at(base, `${carried}, which allows ${allowed}${showValue(base, e.data)}; the cluster decides at sync`),
+        severity: 'warning',
+      };
+    }
     case 'type': {
       const wanted = String(params.type).split(',').map((t) => TYPE_WORDS[t] ?? t).join(' or ');
       const quote = params.type === 'string' && (typeof e.data === 'number' || typeof e.data === 'boolean') ? '; quote the value to make it a string' : '';

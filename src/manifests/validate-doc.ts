@@ -83,7 +83,7 @@ export function validateDocument(doc: ManifestDoc, validator: CrdValidator): Doc
     problems.push({ path: ['status'], severity: 'warning', message: 'status: written by the controller, ignored here; remove it', target: 'key' });
     delete checked.status;
   }
-  problems.push(...validator.validate(apiVersion, kind, checked).map((p): LocatedProblem => ({ ...p, severity: 'error' })));
+  problems.push(...validator.validate(apiVersion, kind, checked).map((p): LocatedProblem => ({ ...p, severity: p.severity ?? 'error' })));
   problems.push(...findMisplacedPlaceholders(checked));
   const obj = checked as unknown as KubeObject;
   problems.push(...(isManagedKind(kind) ? handlerFor(kind).validate(obj) : validateApproval(obj)));
