@@ -1,8 +1,8 @@
 /**
  * Turns ajv's errors into one readable problem per field, at the node a user has to fix:
- * `spec.registry.scheme: must be one of HTTP, HTTPS (got "http")`, `spec.registry.repo: is
- * required`, `spec.registy: unknown field (did you mean "registry"?)`. Values of credential
- * fields are never echoed.
+ * `spec.registry.repo: is required`, `spec.registy: unknown field (did you mean "registry"?)`.
+ * An enum value the bundled CRDs reject is a warning (the cluster's own schema decides at sync).
+ * Values of credential fields are never echoed.
  */
 import type { ErrorObject } from 'ajv';
 import type { ObjectPath } from '../kinds/types.ts';
