@@ -2,13 +2,14 @@
  * The `modsync` binary: parses the subcommand and flags, loads and validates the whole
  * configuration (defaults < file < env < flags), creates the redactor and the logger, and
  * hands over to the subcommand. Exit codes are in exit-codes.ts.
+ *
+ * Start-up is part of every CronJob run: `--version` imports nothing, `--help` only the
+ * settings list, and the configuration loader, the logger and the command itself are imported
+ * once a command is known (commands.ts).
  */
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { loadConfig } from '../config/load.ts';
 import { loadConfigSchema, settingsOf, type Setting } from '../config/settings.ts';
 import { ModsyncError } from '../core/errors.ts';
-import { Redactor } from '../core/redact.ts';
-import { createLogger } from '../log.ts';
 import type { Command } from './command.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import { COMMANDS } from './commands.ts';
@@ -70,22 +71,23 @@ function parseOptions(cmd: Command, settings: Setting[]): ParseArgsOptionsConfig
 
 /** Runs modsync with the given arguments; returns the exit code (never calls process.exit). */
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<ExitCode> {
-  const settings = settingsOf(loadConfigSchema());
   const write = (t: string): void => void process.stdout.write(t);
   const first = argv[0];
-  if (!first || first === '--help' || first === '-h' || first === 'help') {
-    write(usage(settings));
-    return first ? EXIT.ok : EXIT.usage;
-  }
   if (first === '--version' || first === 'version') {
     write(`modsync ${VERSION}\n`);
     return EXIT.ok;
   }
-  const cmd = COMMANDS.find((c) => c.name === first);
-  if (!cmd) {
+  const settings = settingsOf(loadConfigSchema());
+  if (!first || first === '--help' || first === '-h' || first === 'help') {
+    write(usage(settings));
+    return first ? EXIT.ok : EXIT.usage;
+  }
+  const entry = COMMANDS.find((c) => c.name === first);
+  if (!entry) {
     process.stderr.write(`modsync: unknown command "${first}"\n\n${usage(settings)}`);
     return EXIT.usage;
   }
+  const cmd = await entry.load();
 
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -113,6 +115,11 @@ export async function main(argv: string[], env: Record<string, string | undefine
     cmdFlags[f.name] = v;
   }
 
+  const [{ loadConfig }, { Redactor }, { createLogger }] = await Promise.all([
+    import('../config/load.ts'),
+    import('../core/redact.ts'),
+    import('../log.ts'),
+  ]);
   const loaded = loadConfig({ flags: settingFlags, env, file: typeof values.config === 'string' ? values.config : undefined });
   problems.push(...loaded.problems);
   if (problems.length) {

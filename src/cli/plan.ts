@@ -5,7 +5,6 @@
 import { hasChanges } from '../core/change-set.ts';
 import type { Command } from './command.ts';
 import { EXIT } from './exit-codes.ts';
-import { runPlanPreview } from './plan-preview.ts';
 import { printResult, runFromConfig, type OutputFormat } from './sync-run.ts';
 
 export const planCommand: Command = {
@@ -25,7 +24,10 @@ Exit codes: 0 no changes, 2 changes, 1 error.`,
   ],
   settings: ['instance', 'git', 'cluster', 'sync', 'status.path', 'host', 'log'],
   async run(ctx) {
-    if (ctx.flags['pull-request'] !== undefined) return runPlanPreview(ctx, ctx.flags['pull-request']);
+    if (ctx.flags['pull-request'] !== undefined) {
+      const { runPlanPreview } = await import('./plan-preview.ts');
+      return runPlanPreview(ctx, ctx.flags['pull-request']);
+    }
     const run = await runFromConfig(ctx, 'plan');
     if (run.locked) return EXIT.locked;
     const result = run.value;

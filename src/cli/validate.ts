@@ -8,7 +8,7 @@ import { checkReferences, loadDesiredState } from '../pipeline/load.ts';
 import { formatIssues, hasErrors } from '../manifests/issues.ts';
 import type { Command } from './command.ts';
 import { EXIT } from './exit-codes.ts';
-import { statusFolder } from './wire.ts';
+import { statusFolder } from './repo-paths.ts';
 
 export const validateCommand: Command = {
   name: 'validate',

@@ -4,7 +4,7 @@
  * account, chosen explicitly) and the git host. Secrets read here are registered with the
  * redactor before anything can print them.
  */
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/types.ts';
 import { ModsyncError } from '../core/errors.ts';
@@ -21,10 +21,9 @@ import type { GitPort } from '../git/port.ts';
 import { createGitHost } from '../host/create.ts';
 import type { GitHost } from '../host/port.ts';
 import type { Logger } from '../log.ts';
+import { isRemoteRepo } from './repo-paths.ts';
 
-export function isRemoteRepo(repo: string): boolean {
-  return /^https?:\/\//i.test(repo);
-}
+export { isRemoteRepo, statusFolder } from './repo-paths.ts';
 
 /** The git port for `git.repo`: an HTTPS remote, or a local directory used in place. */
 export function createGitPort(config: Config, env: Record<string, string | undefined>, redactor: Redactor, logger: Logger): GitPort {
@@ -95,9 +94,4 @@ export function readToken(file: string, envName: string, env: Record<string, str
 export function createHostPort(config: Config, env: Record<string, string | undefined>, redactor: Redactor, logger: Logger): GitHost {
   const token = config.host.kind === 'none' ? undefined : readToken(config.host.tokenFile, config.host.tokenEnv, env, redactor);
   return createGitHost({ kind: config.host.kind, apiUrl: config.host.url || undefined, repoUrl: config.git.repo, token, redactor, logger });
-}
-
-/** The status folder relative to the repository root: `<path>/<status.path>`. */
-export function statusFolder(config: Config): string {
-  return join(config.git.path, config.status.path).replace(/^\.\//, '');
 }

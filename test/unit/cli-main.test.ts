@@ -1,5 +1,26 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/cli/commands.ts';
 import { runModsync } from '../support/demo-env.ts';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const PROJECT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Runs the CLI with a resolve hook that records every module it loads; returns those under the project. */
+function modulesLoadedBy(args: string[]): string[] {
+  const hook = [
+    "import { registerHooks } from 'node:module';",
+    'const seen = new Set();',
+    'registerHooks({ resolve(s, c, next) { const r = next(s, c); seen.add(r.url); return r; } });',
+    "process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify([...seen]) + '\\n'));",
+  ].join('\n');
+  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(hook)}`, MAIN, ...args], { cwd: PROJECT, encoding: 'utf8' });
+  const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
+  if (!line) throw new Error(`no module list; stderr: ${r.stderr}`);
+  const root = new URL('../..', import.meta.url).href;
+  return (JSON.parse(line.slice(7)) as string[]).filter((u) => u.startsWith(root)).map((u) => u.slice(root.length));
+}
 
 describe('the modsync command line', () => {
   it('lists its commands with --help', async () => {
@@ -31,5 +52,27 @@ describe('the modsync command line', () => {
     expect(r.stderr).toContain('invalid configuration');
     expect(r.stderr).toContain('MODSYNC_MAX_DESTRUCTIVE must be a whole number');
     expect(r.stderr).toMatch(/host\.kind: .*--git-host/);
+  });
+
+  it('names each command in --help with the summary the command itself has', async () => {
+    for (const entry of COMMANDS) {
+      const cmd = await entry.load();
+      expect({ name: cmd.name, summary: cmd.summary }).toEqual({ name: entry.name, summary: entry.summary });
+    }
+  });
+
+  it('loads nothing but itself for --version, and no command for --help', () => {
+    const version = modulesLoadedBy(['--version']);
+    expect(version).toContain('src/cli/main.ts');
+    expect(version.filter((m) => m.includes('node_modules/') || /^src\/(config\/load|log|pipeline)/.test(m))).toEqual([]);
+    const help = modulesLoadedBy(['--help']);
+    expect(help.filter((m) => m.includes('node_modules/'))).toEqual([]);
+    expect(help).not.toContain('src/cli/sync.ts');
+  });
+
+  it('validates without loading the cluster client, git or forge adapters', () => {
+    const loaded = modulesLoadedBy(['validate', 'examples', '--path', 'clusters/demo']);
+    expect(loaded).toContain('src/cli/validate.ts');
+    expect(loaded.filter((m) => /^src\/(cluster|git|host|server)\/|node_modules\/(isomorphic-git|@kubernetes|prom-client|cron)\//.test(m))).toEqual([]);
   });
 });
