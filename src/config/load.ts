@@ -10,6 +10,7 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { configDir } from '../core/paths.ts';
 import { loadConfigSchema, settingsOf, type Setting } from './settings.ts';
+import { SYNTAX_CHECKS } from './syntax.ts';
 import type { Config } from './types.ts';
 
 export type Origin = 'default' | 'file' | 'env' | 'flag';
@@ -152,6 +153,15 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       const from = setting ? ` (from ${describeOrigin(setting, origins[setting.key] ?? 'default')})` : '';
       problems.push(`${key || '(root)'}: ${e.message ?? 'is invalid'}${from}`);
     }
+  }
+  // Keys the schema already refused are not checked again (one problem per setting).
+  const refused = new Set((validate.errors ?? []).map((e) => e.instancePath.slice(1).replace(/\//g, '.')));
+  for (const [key, check] of Object.entries(SYNTAX_CHECKS)) {
+    const value = getPath(tree, key);
+    const setting = settings.find((s) => s.key === key);
+    if (typeof value !== 'string' || refused.has(key) || !setting) continue;
+    const why = check(value);
+    if (why) problems.push(`${key}: ${why} (from ${describeOrigin(setting, origins[key] ?? 'default')})`);
   }
   return { config: tree as unknown as Config, origins, problems };
 }
