@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from '../log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Scheduler } from './scheduler.ts';
-import { judgeWebhook, type Forge, type WebhookOptions } from './webhook.ts';
+import { judgeWebhook, safeEqual, type Forge, type WebhookOptions } from './webhook.ts';
 
 export interface HttpOptions {
   host: string;
@@ -72,7 +72,7 @@ export async function startHttp(opts: HttpOptions): Promise<{ server: Server; ur
     if (req.method === 'GET' && path === '/metrics') return send(res, 200, await opts.metrics.registry.metrics(), opts.metrics.registry.contentType);
     if (req.method === 'POST' && path === '/sync') {
       const secret = opts.webhook.secret;
-      if (secret && req.headers.authorization !== `Bearer ${secret}`) return send(res, 401, 'unauthorized\n');
+      if (secret && !safeEqual(req.headers.authorization ?? '', `Bearer ${secret}`)) return send(res, 401, 'unauthorized\n');
       opts.scheduler.trigger('on-demand');
       return send(res, 202, 'sync requested\n');
     }

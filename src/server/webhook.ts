@@ -7,7 +7,8 @@
  * previews after every sync, so the reviewer sees the new plan without waiting for the schedule.
  * Verification is constant-time and never logs the payload.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { payloadProblem } from './webhook-payload.ts';
 
 export type Forge = 'github' | 'gitlab' | 'gitea';
 
@@ -35,10 +36,14 @@ function header(h: Headers, name: string): string {
   return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+/**
+ * Constant-time comparison of a presented secret (signature, token) with the expected one:
+ * both are hashed first, so the comparison takes the same time whatever their lengths.
+ */
+export function safeEqual(a: string, b: string): boolean {
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y);
 }
 
 function hmac(secret: string, body: Buffer): string {
@@ -89,6 +94,8 @@ export function judgeWebhook(forge: Forge, headers: Headers, body: Buffer, opts:
   } catch {
     return { kind: 'rejected', status: 400, why: 'payload is not JSON' };
   }
+  const unexpected = payloadProblem(forge, pullEvent, payload);
+  if (unexpected) return { kind: 'rejected', status: 400, why: `unexpected payload: ${unexpected}` };
   if (pullEvent) {
     const pull = pullOf(forge, payload);
     if (!pull) return { kind: 'ignored', why: 'not a pull request event' };
