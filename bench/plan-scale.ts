@@ -76,7 +76,7 @@ async function main(): Promise<void> {
         planChanges({ desired, live, instance: INSTANCE, prune: true, protectedNames: [], handlers: handlerFor, redactor: new Redactor(), schemas }),
       );
       times.push(t);
-      const count = (a: string) => plan.changes.filter((c) => c.action === a).length;
+      const count = (a: string) => plan.entries.filter((c) => c.action === a).length;
       summary = `${count('unchanged')} unchanged, ${count('update')} update, ${count('create')} create, ${count('delete')} delete`;
     }
     console.log(

@@ -32,6 +32,8 @@ export interface Config {
     maxDestructive: number;
     protected: string[];
     secretsDir: string;
+    takeOverManagers: string[];
+    takeOverInstances: string[];
   };
   status: {
     enabled: boolean;

@@ -5,8 +5,11 @@
 import type { ObjectId } from './object.ts';
 import { subjectOf } from './object.ts';
 
-/** What a change does to an object. */
-export type Action = 'create' | 'update' | 'delete' | 'unchanged' | 'approve' | 'unapprove';
+/**
+ * What a change does to an object. `adopt`: the live values already match git; modsync only
+ * takes over the ownership of its fields (from kubectl or a person), no value changes.
+ */
+export type Action = 'create' | 'update' | 'adopt' | 'delete' | 'unchanged' | 'approve' | 'unapprove';
 
 /**
  * What became of it: `planned` (plan / dry-run), `applied`, `held` (guard: budget or
@@ -43,10 +46,9 @@ export function entry(id: ObjectId, action: Action, outcome: Outcome, extra: Par
   return { id, subject: subjectOf(id), action, outcome, ...extra };
 }
 
-
 /** Counts entries by action, e.g. for the summary line and metrics. */
 export function countByAction(changes: ChangeSet): Record<Action, number> {
-  const counts: Record<Action, number> = { create: 0, update: 0, delete: 0, unchanged: 0, approve: 0, unapprove: 0 };
+  const counts: Record<Action, number> = { create: 0, update: 0, adopt: 0, delete: 0, unchanged: 0, approve: 0, unapprove: 0 };
   for (const c of changes) counts[c.action] += 1;
   return counts;
 }

@@ -16,6 +16,9 @@ export const APPLY_ORDER: readonly ManagedKind[] = ['ModuleSource', 'ModuleUpdat
 
 export const CLUSTER_KINDS: readonly ClusterKind[] = [...APPLY_ORDER, 'ModuleRelease', 'Module'];
 
+/** The group versions modsync writes, whose served schemas it checks objects against. */
+export const DECKHOUSE_GROUP_VERSIONS: string[] = ['deckhouse.io/v1alpha1', 'deckhouse.io/v1alpha2'];
+
 export interface KindInfo {
   kind: ClusterKind;
   group: 'deckhouse.io';

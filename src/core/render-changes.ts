@@ -18,6 +18,7 @@ export interface RenderOptions {
 export interface ChangeSummary {
   create: number;
   update: number;
+  adopt: number;
   delete: number;
   unchanged: number;
   approve: number;
@@ -29,7 +30,9 @@ export interface ChangeSummary {
 
 /** Tallies entries the way the summary line reports them. */
 export function summarize(changes: ChangeSet): ChangeSummary {
-  const s: ChangeSummary = { create: 0, update: 0, delete: 0, unchanged: 0, approve: 0, unapprove: 0, held: 0, deferred: 0, failed: 0 };
+  const s: ChangeSummary = {
+    create: 0, update: 0, adopt: 0, delete: 0, unchanged: 0, approve: 0, unapprove: 0, held: 0, deferred: 0, failed: 0,
+  };
   for (const c of changes) {
     if (c.outcome === 'held' || c.outcome === 'deferred' || c.outcome === 'failed') s[c.outcome] += 1;
     else s[c.action] += 1;
@@ -37,11 +40,13 @@ export function summarize(changes: ChangeSet): ChangeSummary {
   return s;
 }
 
-/** `Plan: 1 to create, 2 to update, 0 to delete, 5 unchanged, 1 held` (+ deferred/failed/approvals when any). */
+/** `Plan: 1 to create, 2 to update, 0 to delete, 5 unchanged, 1 held` (+ adopt/deferred/failed/approvals when any). */
 export function summaryLine(changes: ChangeSet, applied = false): string {
   const s = summarize(changes);
   const verb = (planned: string, done: string): string => (applied ? done : planned);
-  const parts = [`${s.create} ${verb('to create', 'created')}`, `${s.update} ${verb('to update', 'updated')}`, `${s.delete} ${verb('to delete', 'deleted')}`, `${s.unchanged} unchanged`, `${s.held} held`];
+  const parts = [`${s.create} ${verb('to create', 'created')}`, `${s.update} ${verb('to update', 'updated')}`];
+  if (s.adopt) parts.push(`${s.adopt} ${verb('to adopt', 'adopted')}`);
+  parts.push(`${s.delete} ${verb('to delete', 'deleted')}`, `${s.unchanged} unchanged`, `${s.held} held`);
   if (s.approve) parts.push(`${s.approve} ${verb('to approve', 'approved')}`);
   if (s.unapprove) parts.push(`${s.unapprove} ${verb('to unapprove', 'unapproved')}`);
   if (s.deferred) parts.push(`${s.deferred} deferred`);
@@ -51,7 +56,15 @@ export function summaryLine(changes: ChangeSet, applied = false): string {
 
 const ANSI = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', magenta: '\u001b[35m', dim: '\u001b[2m', reset: '\u001b[0m' };
 
-const SIGN: Record<ChangeEntry['action'], string> = { create: '+', update: '~', delete: '-', unchanged: '=', approve: '✓', unapprove: '✗' };
+const SIGN: Record<ChangeEntry['action'], string> = {
+  create: '+',
+  update: '~',
+  adopt: '^',
+  delete: '-',
+  unchanged: '=',
+  approve: '✓',
+  unapprove: '✗',
+};
 
 /** A value as written in a diff line: plain when unambiguous, JSON otherwise. */
 export function formatValue(v: unknown): string {

@@ -8,7 +8,7 @@ import type { KubeObject } from '../core/object.ts';
 import { DNS1123_SUBDOMAIN } from '../manifests/metadata.ts';
 import { getPath, jsonEqual } from '../manifests/values.ts';
 import { windowOrderProblems } from './module-update-policy.ts';
-import type { KindHandler, KindProblem, ObjectPath, Reference } from './types.ts';
+import type { KindContext, KindHandler, KindProblem, ObjectPath, Reference } from './types.ts';
 
 /** Module names: kebab-case, as Deckhouse names modules (`control-plane-manager`). */
 export const MODULE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -69,11 +69,37 @@ function ignoreDrift(path: string, desired: KubeObject, live: KubeObject): boole
   return false;
 }
 
-function destructive(live: KubeObject, next: KubeObject): 'disable' | 'source-switch' | undefined {
-  if (getPath(live, ['spec', 'enabled']) === true && getPath(next, ['spec', 'enabled']) !== true) return 'disable';
+/**
+ * Whether the module is enabled now: the config says so, or it says nothing and the Module's
+ * manager enabled it (bundle default: `deckhouse`, `global` carry no `enabled` field).
+ */
+function enabledNow(live: KubeObject | undefined, module: KubeObject | undefined): boolean {
+  const value = live ? getPath(live, ['spec', 'enabled']) : undefined;
+  if (typeof value === 'boolean') return value;
+  return moduleEnabled(module);
+}
+
+/** The Module's `EnabledByModuleManager` condition is True (deckhouse-controller module manager). */
+export function moduleEnabled(module: KubeObject | undefined): boolean {
+  const conditions = module ? getPath(module, ['status', 'conditions']) : undefined;
+  if (!Array.isArray(conditions)) return false;
+  return conditions.some((c) => {
+    const cond = c as Record<string, unknown> | null;
+    return cond?.type === 'EnabledByModuleManager' && cond.status === 'True';
+  });
+}
+
+function destructive(live: KubeObject | undefined, next: KubeObject, ctx?: KindContext): 'disable' | 'source-switch' | undefined {
+  const after = getPath(next, ['spec', 'enabled']);
+  if (after === false && enabledNow(live, ctx?.module)) return 'disable';
+  // Dropping `enabled: true` hands the module back to its bundle default: counted as a disable.
+  if (after === undefined && live && getPath(live, ['spec', 'enabled']) === true) return 'disable';
+  if (!live) return undefined;
   const before = getPath(live, ['spec', 'source']);
-  const after = getPath(next, ['spec', 'source']);
-  if (typeof before === 'string' && before !== '' && typeof after === 'string' && after !== '' && before !== after) return 'source-switch';
+  const source = getPath(next, ['spec', 'source']);
+  if (typeof before === 'string' && before !== '' && typeof source === 'string' && source !== '' && before !== source) {
+    return 'source-switch';
+  }
   return undefined;
 }
 
@@ -87,4 +113,5 @@ export const moduleConfigHandler: KindHandler = {
   sameValue: (_path, desired, live) => jsonEqual(desired, live),
   ignoreDrift,
   destructive,
+  requiredModule: (obj) => (getPath(obj, ['spec', 'enabled']) === true ? obj.metadata.name : undefined),
 };

@@ -67,6 +67,7 @@ export const moduleSourceHandler: KindHandler = {
   sameValue: (path, desired, live) => (path === 'spec.scanInterval' ? sameDuration(desired, live) : jsonEqual(desired, live)),
   ignoreDrift: () => false,
   destructive(live, next) {
+    if (!live) return undefined;
     const a = registryOf(live);
     const b = registryOf(next);
     return a.repo !== b.repo || a.scheme !== b.scheme ? 'registry-change' : undefined;

@@ -40,6 +40,20 @@ export interface KindHandler {
   sameValue(path: string, desired: unknown, live: unknown): boolean;
   /** Paths that are not drift even when they differ (e.g. one-shot annotations the controller removes after use). */
   ignoreDrift(path: string, desired: KubeObject, live: KubeObject): boolean;
-  /** Why changing `live` into `next` is destructive, if it is. (Deletes are always destructive.) */
-  destructive(live: KubeObject, next: KubeObject): DestructiveReason | undefined;
+  /**
+   * Why changing `live` (undefined: a create) into `next` is destructive, if it is. Deletes are
+   * always destructive. `ctx` carries the cluster facts a kind needs (a ModuleConfig's Module).
+   */
+  destructive(live: KubeObject | undefined, next: KubeObject, ctx?: KindContext): DestructiveReason | undefined;
+  /**
+   * The Module that must exist before the object can be written, if any: Deckhouse's webhook
+   * rejects enabling a module it does not know yet.
+   */
+  requiredModule?(obj: KubeObject): string | undefined;
+}
+
+/** Cluster facts a kind's rules may need, looked up by the planner from the LISTs it has. */
+export interface KindContext {
+  /** The `Module` named like the object (ModuleConfig), when it exists. */
+  module?: KubeObject;
 }

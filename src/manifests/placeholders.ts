@@ -124,49 +124,58 @@ function credentialStrings(json: string): string[] {
   return out;
 }
 
+/** The desired objects with their secrets filled in, and the problems met doing so. */
+export interface Resolved {
+  objects: DesiredObject[];
+  issues: Issue[];
+}
+
 /**
- * Replaces dockerCfg placeholders in `obj.object` (never in `source`) with the secret value,
- * registering every resolved value (and any plain-text dockerCfg from git) with the redactor.
- * Missing secrets and values that are no dockerCfg are errors naming the placeholder, the
- * file and the env var, never a value.
+ * The objects with dockerCfg placeholders in `object` (never in `source`) replaced by the secret
+ * value, as copies (the input is not changed), registering every resolved value (and any
+ * plain-text dockerCfg from git) with the redactor. Missing secrets and values that are no
+ * dockerCfg are errors naming the placeholder, the file and the env var, never a value.
  */
-export function resolvePlaceholders(objects: DesiredObject[], opts: ResolveOptions): Issue[] {
+export function resolvePlaceholders(input: readonly DesiredObject[], opts: ResolveOptions): Resolved {
   const issues: Issue[] = [];
-  for (const obj of objects) {
-    const value = getPath(obj.object, DOCKER_CFG_PATH);
-    if (typeof value !== 'string') continue;
-    const name = placeholderName(value);
-    if (!name) {
-      // A credential kept in git in plain text (warned about at load) is still a secret.
-      opts.redactor.add(value);
-      for (const s of credentialStrings(Buffer.from(value, 'base64').toString('utf8'))) opts.redactor.add(s);
-      continue;
-    }
-    const subject = `${obj.id.kind}/${obj.id.name}`;
-    const at = positionOf(obj, DOCKER_CFG_PATH);
-    const envName = secretEnvName(name);
-    const where = opts.secretsDir ? `the file ${path.join(opts.secretsDir, name)} or the env var ${envName}` : `the env var ${envName}`;
-    const fromFile = readSecretFile(opts.secretsDir, name)?.trim();
-    const raw = fromFile || opts.env[envName]?.trim();
-    const origin = fromFile ? `the file ${path.join(opts.secretsDir, name)}` : `the env var ${envName}`;
-    if (!raw) {
-      issues.push(issueError(obj.file, at.line, at.col, `spec.registry.dockerCfg: secret for \${secret:${name}} not found; provide ${where}`, subject));
-      continue;
-    }
-    opts.redactor.add(raw);
-    let encoded = raw.replace(/\s+/g, '');
-    if (raw.startsWith('{')) {
-      encoded = Buffer.from(raw).toString('base64');
-    }
-    const problem = dockerCfgProblem(encoded);
-    if (problem) {
-      issues.push(issueError(obj.file, at.line, at.col, `spec.registry.dockerCfg: the value of \${secret:${name}} (from ${origin}) ${problem}`, subject));
-      continue;
-    }
-    opts.redactor.add(encoded);
-    for (const s of credentialStrings(Buffer.from(encoded, 'base64').toString('utf8'))) opts.redactor.add(s);
-    const registry = (obj.object.spec as { registry: Record<string, unknown> }).registry;
-    registry.dockerCfg = encoded;
+  const objects = input.map((obj) => resolveOne(obj, opts, issues));
+  return { objects, issues };
+}
+
+function resolveOne(obj: DesiredObject, opts: ResolveOptions, issues: Issue[]): DesiredObject {
+  const value = getPath(obj.object, DOCKER_CFG_PATH);
+  if (typeof value !== 'string') return obj;
+  const name = placeholderName(value);
+  if (!name) {
+    // A credential kept in git in plain text (warned about at load) is still a secret.
+    opts.redactor.add(value);
+    for (const s of credentialStrings(Buffer.from(value, 'base64').toString('utf8'))) opts.redactor.add(s);
+    return obj;
   }
-  return issues;
+  const subject = `${obj.id.kind}/${obj.id.name}`;
+  const at = positionOf(obj, DOCKER_CFG_PATH);
+  const envName = secretEnvName(name);
+  const where = opts.secretsDir ? `the file ${path.join(opts.secretsDir, name)} or the env var ${envName}` : `the env var ${envName}`;
+  const fromFile = readSecretFile(opts.secretsDir, name)?.trim();
+  const raw = fromFile || opts.env[envName]?.trim();
+  const origin = fromFile ? `the file ${path.join(opts.secretsDir, name)}` : `the env var ${envName}`;
+  if (!raw) {
+    issues.push(issueError(obj.file, at.line, at.col, `spec.registry.dockerCfg: secret for \${secret:${name}} not found; provide ${where}`, subject));
+    return obj;
+  }
+  opts.redactor.add(raw);
+  let encoded = raw.replace(/\s+/g, '');
+  if (raw.startsWith('{')) {
+    encoded = Buffer.from(raw).toString('base64');
+  }
+  const problem = dockerCfgProblem(encoded);
+  if (problem) {
+    issues.push(issueError(obj.file, at.line, at.col, `spec.registry.dockerCfg: the value of \${secret:${name}} (from ${origin}) ${problem}`, subject));
+    return obj;
+  }
+  opts.redactor.add(encoded);
+  for (const s of credentialStrings(Buffer.from(encoded, 'base64').toString('utf8'))) opts.redactor.add(s);
+  const object = structuredClone(obj.object);
+  (object.spec as { registry: Record<string, unknown> }).registry.dockerCfg = encoded;
+  return { ...obj, object };
 }

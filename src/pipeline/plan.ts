@@ -1,33 +1,41 @@
 /**
- * Plan stage: from the desired objects (git) and one LIST per kind (cluster) to a ChangeSet,
- * the objects to apply and the objects to delete. Pure: no requests. "Unchanged" is decided
- * locally from modsync's own managedFields entry, so a no-op run writes and reads nothing
- * more; objects that may have changed are listed for a server-side dry-run, whose exact
- * answer `refineWithDryRun` turns into the final diff.
+ * Plan stage: from the desired objects (git) and one LIST per kind (cluster) to one list of
+ * planned entries. Pure: no requests. Each entry is what the rest of the run speaks about: the
+ * guard may hold it, apply writes the `apply` intents, prune carries out the `remove` intents,
+ * and every stage hands the same entries back with an outcome.
+ *
+ * "Unchanged" is decided locally from the managedFields the LIST returned, so a no-op run
+ * makes no request per object. The planner also predicts what the server will do about
+ * ownership: fields other managers keep are never shown as removed, and objects built by
+ * kubectl are adopted (their manual managers' claims on modsync's fields are taken over).
  */
-import type { ChangeEntry, ChangeSet } from '../core/change-set.ts';
+import type { ChangeEntry } from '../core/change-set.ts';
 import { entry } from '../core/change-set.ts';
 import { diffFields, nextObject } from '../core/diff.ts';
 import { ModsyncError } from '../core/errors.ts';
+import type { FieldPath } from '../core/field-set.ts';
 import { FieldSet, decodeFieldsV1 } from '../core/field-set.ts';
-import { fieldSetOf } from '../core/field-set-walk.ts';
-import type { ManagedKind } from '../core/kinds.ts';
+import { fieldSetOf, valueAt } from '../core/field-set-walk.ts';
+import type { ClusterKind, ManagedKind } from '../core/kinds.ts';
 import { APPLY_ORDER } from '../core/kinds.ts';
-import type { KubeObject, ManagedObjectId, ObjectId } from '../core/object.ts';
-import { sameId, subjectOf } from '../core/object.ts';
+import type { KubeObject, ManagedObjectId } from '../core/object.ts';
+import { subjectOf } from '../core/object.ts';
 import {
+  FIELD_MANAGER,
   isHeritage,
   isOwnedBy,
   isProtected,
   modsyncApplyEntry,
-  pruneDisabled,
+  OWNERSHIP_LABEL,
   withOwnership,
-  PRUNE_ANNOTATION,
 } from '../core/ownership.ts';
 import type { Redactor } from '../core/redact.ts';
 import type { SchemaInfo } from '../core/schema-info.ts';
 import { loadSchemaInfo } from '../core/schema-info.ts';
+import type { JsonPatchOp } from '../core/takeover.ts';
+import { DEFAULT_TAKEOVER_MANAGERS, predictKept, takeoverPatch } from '../core/takeover.ts';
 import type { KindHandler } from '../kinds/types.ts';
+import { planPrune } from './plan-prune.ts';
 
 /** One object from git, converted to what modsync applies, placeholders resolved. */
 export interface DesiredObject {
@@ -37,48 +45,58 @@ export interface DesiredObject {
   origin?: string;
 }
 
+/** What apply writes for an entry: the object, the fields it will own, the takeover before it. */
+export interface ApplyIntent {
+  /** The desired object with the ownership label. */
+  object: KubeObject;
+  fields: FieldSet;
+  /** JSON patch narrowing kubectl's managedFields claims on `fields`, sent before the apply. */
+  takeover?: JsonPatchOp[];
+  /** Fields the apply must remove; still present in the server's answer means the entry failed. */
+  removes: FieldPath[];
+  /** The Module that must exist before the object can be written, if any. */
+  requiredModule?: string;
+}
+
+/** What prune deletes: preconditions, so a changed or replaced object is not deleted. */
+export interface RemoveIntent {
+  uid: string | undefined;
+  resourceVersion: string | undefined;
+}
+
+/** A change entry with the work it stands for. */
+export interface PlannedEntry extends ChangeEntry {
+  apply?: ApplyIntent;
+  remove?: RemoveIntent;
+}
+
+/** Desired objects in apply order (MS → MUP → MC), then deletes in reverse order. */
+export interface Plan {
+  entries: PlannedEntry[];
+}
+
 export interface PlanInput {
   /** Without the ownership label; the planner adds it. */
   desired: DesiredObject[];
-  /** Live objects from one LIST per kind. */
-  live: Map<ManagedKind, KubeObject[]>;
+  /** Live objects from one LIST per kind (the Modules included, for ModuleConfig rules). */
+  live: ReadonlyMap<ClusterKind, KubeObject[]>;
   /** Value of the ownership label (`--instance`). */
   instance: string;
   /** Whether owned objects absent from git are deleted. */
   prune: boolean;
   /** `Kind/name` entries never deleted or disabled. */
   protectedNames: string[];
+  /** Other modsync instances whose objects this one may take over (`sync.takeOverInstances`). */
+  takeOverInstances?: readonly string[];
+  /** Field managers whose claims modsync takes over when it applies (`sync.takeOverManagers`). */
+  takeOverManagers?: readonly string[];
   handlers: (kind: ManagedKind) => KindHandler;
   redactor?: Redactor;
   /** CRD schema facts; loaded from `crds/deckhouse` when not given (pass it in a daemon). */
   schemas?: SchemaInfo;
 }
 
-/** An object to server-side apply, with the field set the apply will own. */
-export interface ApplyItem {
-  id: ManagedObjectId;
-  /** The desired object with the ownership label. */
-  object: KubeObject;
-  fields: FieldSet;
-}
-
-/** An object to delete, with preconditions so a changed or replaced object is not deleted. */
-export interface DeleteItem {
-  id: ManagedObjectId;
-  uid: string | undefined;
-  resourceVersion: string | undefined;
-}
-
-export interface Plan {
-  /** Desired objects in apply order (MS → MUP → MC), then deletes in reverse order. */
-  changes: ChangeSet;
-  /** Creates and updates: what apply writes (and what plan / --dry-run check with a dry run). */
-  toApply: ApplyItem[];
-  toDelete: DeleteItem[];
-}
-
 const MSG_HERITAGE = 'managed by Deckhouse; modsync does not write it';
-const MSG_OWNERSHIP_ONLY = 'field ownership only: live values already match, modsync takes over its fields';
 
 function kindRank(kind: string): number {
   const i = (APPLY_ORDER as readonly string[]).indexOf(kind);
@@ -88,125 +106,110 @@ function kindRank(kind: string): number {
 /** Computes the plan; throws ModsyncError(PlanFailed) when a kind's schema is unknown. */
 export function planChanges(input: PlanInput): Plan {
   const schemas = input.schemas ?? loadSchemaInfo();
-  const plan: Plan = { changes: [], toApply: [], toDelete: [] };
-  const liveBySubject = new Map<string, KubeObject>();
-  for (const objs of input.live.values()) for (const o of objs) liveBySubject.set(`${o.kind}/${o.metadata.name}`, o);
-
+  const bySubject = new Map<string, KubeObject>();
+  for (const [kind, objs] of input.live) for (const o of objs) bySubject.set(`${kind}/${o.metadata.name}`, o);
+  const entries: PlannedEntry[] = [];
   const desired = [...input.desired].sort((a, b) => kindRank(a.id.kind) - kindRank(b.id.kind));
   for (const d of desired) {
-    const e = planOne(d, liveBySubject.get(subjectOf(d.id)), input, schemas, plan);
+    const e = planOne(d, bySubject, input, schemas);
     if (d.origin) e.origin = d.origin;
-    plan.changes.push(e);
+    entries.push(e);
   }
-  if (input.prune) planPrune(input, plan);
-  return plan;
+  if (input.prune) entries.push(...planPrune(input));
+  return { entries };
 }
 
-function planOne(d: DesiredObject, live: KubeObject | undefined, input: PlanInput, schemas: SchemaInfo, plan: Plan): ChangeEntry {
+function planOne(d: DesiredObject, bySubject: Map<string, KubeObject>, input: PlanInput, schemas: SchemaInfo): PlannedEntry {
   const handler = input.handlers(d.id.kind);
+  const live = bySubject.get(subjectOf(d.id));
   const object = withOwnership(d.object, input.instance);
   const schema = schemas.schemaFor(object.kind, object.apiVersion);
   if (!schema) throw new ModsyncError('PlanFailed', `no schema for ${object.apiVersion} ${object.kind}`, { subject: subjectOf(d.id) });
   const fields = fieldSetOf(object, schema);
+  const ctx = { module: bySubject.get(`Module/${d.id.name}`) };
+  const requiredModule = handler.requiredModule?.(object);
+  const intent = (removes: FieldPath[] = [], takeover?: JsonPatchOp[]): ApplyIntent => ({
+    object,
+    fields,
+    removes,
+    ...(takeover && { takeover }),
+    ...(requiredModule && { requiredModule }),
+  });
 
   if (!live) {
-    plan.toApply.push({ id: d.id, object, fields });
-    return entry(d.id, 'create', 'planned', { diff: diffFields({ before: undefined, after: object, fields, redactor: input.redactor }) });
+    const diff = diffFields({ before: undefined, after: object, fields, redactor: input.redactor });
+    return withDestructive(entry(d.id, 'create', 'planned', { diff }), handler.destructive(undefined, object, ctx), intent(), d, input, Boolean(ctx.module));
   }
   if (isHeritage(live)) return entry(d.id, 'update', 'held', { message: MSG_HERITAGE });
+  const otherInstance = live.metadata.labels?.[OWNERSHIP_LABEL];
+  if (otherInstance && !isOwnedBy(live, input.instance) && !input.takeOverInstances?.includes(otherInstance)) {
+    const message = `owned by modsync instance "${otherInstance}" (label ${OWNERSHIP_LABEL}); not applied. `
+      + 'Remove it from one of the repositories, or list that instance in sync.takeOverInstances to take it over';
+    return entry(d.id, 'update', 'held', { message });
+  }
 
+  const takeOver = input.takeOverManagers ?? DEFAULT_TAKEOVER_MANAGERS;
   const applyEntry = modsyncApplyEntry(live);
   const owned = applyEntry ? decodeFieldsV1(applyEntry.fieldsV1) : new FieldSet();
-  const valuesMatch = diffFields({ before: live, after: object, fields, rules: handler, desired: object }).length === 0;
-  if (applyEntry && owned.equals(fields) && valuesMatch) return entry(d.id, 'unchanged', 'planned');
-
-  const next = nextObject(live, object, owned.difference(fields).leaves());
+  // Fields modsync stops applying that another manager will still own stay as they are.
+  const kept = predictKept(live, fields, takeOver);
+  const removes = owned.difference(fields).leaves().filter((p) => !kept.some((k) => samePath(k.path, p)));
+  const next = nextObject(live, object, removes);
   const diff = diffFields({ before: live, after: next, fields: fields.union(owned), rules: handler, desired: object, redactor: input.redactor });
-  const destructive = handler.destructive(live, next);
-  const extra: Partial<ChangeEntry> = { diff };
-  if (destructive) extra.destructive = destructive;
-  if (destructive === 'disable' && isProtected(d.id, input.protectedNames)) {
-    return entry(d.id, 'update', 'held', { ...extra, message: `protected: modsync never disables ${subjectOf(d.id)}` });
+  const takeover = takeoverPatch(live, fields, { managers: takeOver });
+  const keptNote = kept.length ? `kept by other field managers: ${kept.map((k) => `${k.field} (${k.managers.join(', ')})`).join('; ')}` : '';
+
+  if (!diff.length && !removes.length && !takeover && ownsWhatItNeeds(live, owned, fields)) {
+    return entry(d.id, 'unchanged', 'planned', keptNote ? { message: keptNote } : {});
   }
-  if (diff.length === 0) extra.message = MSG_OWNERSHIP_ONLY;
-  plan.toApply.push({ id: d.id, object, fields });
-  return entry(d.id, 'update', 'planned', extra);
+  const action = diff.length ? 'update' : 'adopt';
+  const notes = [action === 'adopt' ? adoptMessage(takeover, live, takeOver) : '', keptNote].filter(Boolean);
+  const e = entry(d.id, action, 'planned', { diff, ...(notes.length && { message: notes.join('; ') }) });
+  return withDestructive(e, handler.destructive(live, next, ctx), intent(removes, takeover), d, input, Boolean(ctx.module));
 }
 
-/** Why a prune candidate is kept, if it is. */
-function pruneHoldReason(obj: KubeObject, id: ObjectId, protectedNames: readonly string[]): string | undefined {
-  if (isHeritage(obj)) return `${MSG_HERITAGE} (not pruned)`;
-  if (isProtected(id, protectedNames)) return 'protected: modsync never deletes it (not pruned)';
-  if (pruneDisabled(obj)) return `annotated ${PRUNE_ANNOTATION}: disabled (not pruned)`;
-  return undefined;
-}
-
-function planPrune(input: PlanInput, plan: Plan): void {
-  const wanted = new Set(input.desired.map((d) => subjectOf(d.id)));
-  for (const kind of [...APPLY_ORDER].reverse()) {
-    for (const obj of input.live.get(kind) ?? []) {
-      const id: ManagedObjectId = { kind, name: obj.metadata.name };
-      if (!isOwnedBy(obj, input.instance) || wanted.has(subjectOf(id))) continue;
-      // Already being deleted: nothing to do, and no point in listing it.
-      if (obj.metadata.deletionTimestamp) continue;
-      const held = pruneHoldReason(obj, id, input.protectedNames);
-      if (held) {
-        plan.changes.push(entry(id, 'delete', 'held', { destructive: 'delete', message: held }));
-        continue;
-      }
-      plan.changes.push(entry(id, 'delete', 'planned', { destructive: 'delete' }));
-      plan.toDelete.push({ id, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion });
-    }
+/** Marks a destructive entry; a disable of a protected name is held with a message. */
+function withDestructive(
+  e: PlannedEntry,
+  reason: ChangeEntry['destructive'],
+  apply: ApplyIntent,
+  d: DesiredObject,
+  input: PlanInput,
+  moduleExists: boolean,
+): PlannedEntry {
+  if (reason) e.destructive = reason;
+  if (reason === 'disable' && isProtected(d.id, input.protectedNames)) {
+    return { ...e, outcome: 'held', message: `protected: modsync never disables ${subjectOf(d.id)} (sync.protected)` };
   }
+  if (apply.requiredModule && !moduleExists) {
+    const note = `Module/${apply.requiredModule} does not exist yet: it is enabled once its ModuleSource publishes it`;
+    e.message = e.message ? `${e.message}; ${note}` : note;
+  }
+  e.apply = apply;
+  return e;
 }
 
-export interface RefineOptions {
-  /** Reclassifies destructive changes from the exact result when given. */
-  handler?: KindHandler;
-  redactor?: Redactor;
+function samePath(a: FieldPath, b: FieldPath): boolean {
+  return a.length === b.length && a.every((el, i) => el === b[i]);
 }
 
 /**
- * The entry recomputed from the server's dry-run answer (the exact object the apply would
- * produce) against `live`, over the fields modsync applies (its Apply entry in the answer, or
- * the planned set) and still owns (its Apply entry live). When the answer equals live on all
- * of them, the write only moves field ownership: the entry stays an update and says so.
- * Call it as `(plan, id, result, live)` or, with the entry at hand, `(entry, result, live)`.
+ * Whether modsync's own Apply entry is enough (values already match): every field it applies
+ * is owned by it, or is held by another manager that rewrote it to an equal value (a controller
+ * writing `5m` back as `5m0s`), or is absent because the kind says that is no drift (a one-shot
+ * annotation the controller consumed). Then no write is due: writing would only ping-pong.
  */
-export function refineWithDryRun(plan: Plan, id: ObjectId, dryRunResult: KubeObject, live: KubeObject | undefined, opts?: RefineOptions): ChangeEntry;
-export function refineWithDryRun(change: ChangeEntry, dryRunResult: KubeObject, live: KubeObject | undefined, opts?: RefineOptions): ChangeEntry;
-export function refineWithDryRun(...args: unknown[]): ChangeEntry {
-  if (isPlan(args[0])) {
-    const [plan, id, result, live, opts] = args as [Plan, ObjectId, KubeObject, KubeObject | undefined, RefineOptions | undefined];
-    const current = plan.changes.find((c) => sameId(c.id, id) && c.action !== 'delete');
-    if (!current) throw new ModsyncError('PlanFailed', 'not planned for apply', { subject: subjectOf(id) });
-    const planned = plan.toApply.find((a) => sameId(a.id, id))?.fields;
-    return refine(current, result, live, planned, opts ?? {});
-  }
-  const [change, result, live, opts] = args as [ChangeEntry, KubeObject, KubeObject | undefined, RefineOptions | undefined];
-  return refine(change, result, live, undefined, opts ?? {});
+function ownsWhatItNeeds(live: KubeObject, owned: FieldSet, fields: FieldSet): boolean {
+  const missing = fields.difference(owned).leaves();
+  if (!missing.length) return true;
+  const others = (live.metadata.managedFields ?? [])
+    .filter((m) => !(m.manager === FIELD_MANAGER && m.operation === 'Apply') && !m.subresource)
+    .map((m) => decodeFieldsV1(m.fieldsV1));
+  return missing.every((path) => others.some((s) => s.has(path)) || !valueAt(live, path).found);
 }
 
-function isPlan(v: unknown): v is Plan {
-  return typeof v === 'object' && v !== null && Array.isArray((v as Plan).changes) && Array.isArray((v as Plan).toApply);
-}
-
-function refine(current: ChangeEntry, dryRunResult: KubeObject, live: KubeObject | undefined, planned: FieldSet | undefined, opts: RefineOptions): ChangeEntry {
-  const answered = modsyncApplyEntry(dryRunResult);
-  const applied = answered ? decodeFieldsV1(answered.fieldsV1) : planned;
-  if (!applied) throw new ModsyncError('PlanFailed', 'dry-run answer has no modsync apply entry', { subject: current.subject });
-  const liveEntry = live ? modsyncApplyEntry(live) : undefined;
-  const owned = liveEntry ? decodeFieldsV1(liveEntry.fieldsV1) : new FieldSet();
-  const result = { ...dryRunResult };
-  delete result.status;
-  const diff = diffFields({ before: live, after: result, fields: applied.union(owned), redactor: opts.redactor });
-  const refined: ChangeEntry = { ...current, diff };
-  delete refined.message;
-  if (live && opts.handler) {
-    const reason = opts.handler.destructive(live, result);
-    if (reason) refined.destructive = reason;
-    else delete refined.destructive;
-  }
-  if (live && diff.length === 0) refined.message = 'field ownership only: the server result equals the live object on every field modsync manages';
-  return refined;
+function adoptMessage(takeover: JsonPatchOp[] | undefined, live: KubeObject, takeOver: readonly string[]): string {
+  if (!takeover) return 'field ownership only: live values already match, modsync takes over its fields';
+  const from = [...new Set((live.metadata.managedFields ?? []).map((m) => m.manager).filter((m) => takeOver.includes(m)))];
+  return `adopt: live values already match; modsync takes over its fields from ${from.join(', ') || 'kubectl'}`;
 }

@@ -1,27 +1,22 @@
 /**
- * Prune stage: deletes objects this instance applied that left git, in reverse apply order
- * (ModuleConfig → ModuleUpdatePolicy → ModuleSource). The plan already chose the candidates
- * from the LISTed objects (owned label, not protected, not opted out); each delete carries
- * the uid and resourceVersion of that listing as preconditions, so an object that was
- * recreated or changed since is never deleted by mistake.
+ * Prune stage: carries out the plan's deletes (entries with a `remove` intent still planned),
+ * in reverse apply order (ModuleConfig → ModuleUpdatePolicy → ModuleSource). The plan already
+ * chose the candidates from the LISTed objects (owned label, not protected, not opted out);
+ * each delete carries the uid and resourceVersion of that listing as preconditions, so an
+ * object that was recreated or changed since is never deleted by mistake.
  *
  * Deckhouse refuses to delete a ModuleUpdatePolicy while a ModuleConfig still refers to it, and
  * a deleted ModuleConfig lingers until the controller drops its finalizer. So before moving on
  * to the next kind, the stage waits (bounded) until the objects it just deleted are gone; that
- * way one run converges instead of failing on its own ordering. Returns every entry, also when
- * some deletes fail.
+ * way one run converges instead of failing on its own ordering (one LIST of the kind per poll).
+ * Returns every entry with its outcome, also when some deletes fail.
  */
-import type { ChangeEntry } from '../core/change-set.ts';
 import { ClusterError, ModsyncError, messageOf } from '../core/errors.ts';
 import { isOwnedBy, pruneDisabled } from '../core/ownership.ts';
+import type { ManagedKind } from '../core/kinds.ts';
 import type { ObjectId } from '../core/object.ts';
+import type { PlannedEntry } from './plan.ts';
 import type { SyncPorts } from './types.ts';
-
-export interface PruneItem {
-  entry: ChangeEntry;
-  uid?: string;
-  resourceVersion?: string;
-}
 
 export interface PruneOptions {
   /** This instance's ownership label value, checked again before a delete is retried. */
@@ -39,10 +34,9 @@ async function waitGone(ids: ObjectId[], ports: SyncPorts, opts: PruneOptions): 
   let pending = ids;
   try {
     while (pending.length && Date.now() < deadline) {
-      const still: ObjectId[] = [];
-      // Only "not found" counts as gone; any other answer keeps the object pending.
-      for (const id of pending) if (await ports.cluster.get(id)) still.push(id);
-      pending = still;
+      // One LIST of the kind per poll; only absence counts as gone.
+      const names = new Set((await ports.cluster.list(pending[0]!.kind as ManagedKind)).map((o) => o.metadata.name));
+      pending = pending.filter((id) => names.has(id.name));
       if (pending.length) await sleep(opts.pollMs ?? 250);
     }
   } catch (err) {
@@ -58,8 +52,8 @@ async function waitGone(ids: ObjectId[], ports: SyncPorts, opts: PruneOptions): 
  * read again and deleted if it is still the same object, still owned by this instance and not
  * opted out; anything else means somebody changed it on purpose, and it is kept.
  */
-async function deleteChecked(item: PruneItem, ports: SyncPorts, opts: PruneOptions): Promise<void> {
-  const { entry, uid, resourceVersion } = item;
+async function deleteChecked(entry: PlannedEntry, ports: SyncPorts, opts: PruneOptions): Promise<void> {
+  const { uid, resourceVersion } = entry.remove!;
   try {
     await ports.cluster.delete(entry.id, { dryRun: false, uid, resourceVersion });
     return;
@@ -75,24 +69,26 @@ async function deleteChecked(item: PruneItem, ports: SyncPorts, opts: PruneOptio
   await ports.cluster.delete(entry.id, { dryRun: false, uid, resourceVersion: current.metadata.resourceVersion });
 }
 
-export async function pruneStage(items: PruneItem[], ports: SyncPorts, opts: PruneOptions): Promise<ChangeEntry[]> {
-  const results: ChangeEntry[] = [];
+/** Deletes every planned entry with a remove intent; other entries pass through unchanged. */
+export async function pruneStage(entries: readonly PlannedEntry[], ports: SyncPorts, opts: PruneOptions): Promise<PlannedEntry[]> {
+  const out = [...entries];
   let deletedOfKind: ObjectId[] = [];
-  for (const { entry, uid, resourceVersion } of items) {
+  for (const [i, entry] of out.entries()) {
+    if (entry.outcome !== 'planned' || !entry.remove) continue;
     if (deletedOfKind.length && deletedOfKind[0]!.kind !== entry.id.kind) {
       await waitGone(deletedOfKind, ports, opts);
       deletedOfKind = [];
     }
     const log = ports.logger.child({ subject: entry.subject, action: 'delete' });
     try {
-      await deleteChecked({ entry, uid, resourceVersion }, ports, opts);
+      await deleteChecked(entry, ports, opts);
       log.info('deleted');
-      results.push({ ...entry, outcome: 'applied' });
+      out[i] = { ...entry, outcome: 'applied' };
       deletedOfKind.push(entry.id);
     } catch (err) {
       log.error({ err: messageOf(err) }, 'delete failed');
-      results.push({ ...entry, outcome: 'failed', message: messageOf(err) });
+      out[i] = { ...entry, outcome: 'failed', message: messageOf(err) };
     }
   }
-  return results;
+  return out;
 }

@@ -15,7 +15,7 @@ import type { SchemaInfo } from '../core/schema-info.ts';
 import type { CrdValidator } from '../manifests/crd-schema.ts';
 import type { RequestResult } from '../approvals/request-stage.ts';
 
-/** plan: read-only, dry-runs what changed; dry-run: same for `sync --dry-run`; sync: writes. */
+/** plan: read-only, dry-runs what changed; dry-run: same for `sync --dry-run`; sync: also writes. */
 export type RunMode = 'plan' | 'dry-run' | 'sync';
 
 export interface SyncOptions {
@@ -29,6 +29,10 @@ export interface SyncOptions {
   maxDestructive: number;
   /** `Kind/name` of objects never deleted or disabled. */
   protectedNames: string[];
+  /** Other instances whose objects this one takes over (`sync.takeOverInstances`); default none. */
+  takeOverInstances?: string[];
+  /** Field managers whose claims are taken over on apply (`sync.takeOverManagers`); default kubectl's. */
+  takeOverManagers?: string[];
   secretsDir: string;
   env: Record<string, string | undefined>;
   /** How long an enabled ModuleConfig waits for its Module before being deferred. */

@@ -39,9 +39,12 @@ describe('resolvePlaceholders', () => {
     await symlink('..data/internal-registry', path.join(secretsDir, 'internal-registry'));
     const obj = source('${secret:internal-registry}');
     const redactor = new Redactor();
-    expect(resolvePlaceholders([obj], { secretsDir, env: {}, redactor })).toEqual([]);
-    expect(dockerCfgOf(obj)).toBe(DOCKER_CFG);
-    expect((obj.source.spec?.registry as Record<string, unknown>).dockerCfg).toBe('${secret:internal-registry}');
+    const r = resolvePlaceholders([obj], { secretsDir, env: {}, redactor });
+    expect(r.issues).toEqual([]);
+    expect(dockerCfgOf(r.objects[0]!)).toBe(DOCKER_CFG);
+    expect((r.objects[0]!.source.spec?.registry as Record<string, unknown>).dockerCfg).toBe('${secret:internal-registry}');
+    // The input is left as it was: validation is pure.
+    expect(dockerCfgOf(obj)).toBe('${secret:internal-registry}');
     const leaked = `applied ${DOCKER_CFG}; config ${CONFIG_JSON}; password s3cretpass`;
     expect(redactor.scrub(leaked)).toBe('applied (secret); config (secret); password (secret)');
   });
@@ -50,21 +53,22 @@ describe('resolvePlaceholders', () => {
     expect(secretEnvName('internal-registry.v2')).toBe('MODSYNC_SECRET_INTERNAL_REGISTRY_V2');
     const obj = source('${secret:internal-registry}');
     const redactor = new Redactor();
-    expect(resolvePlaceholders([obj], { secretsDir: '', env: { MODSYNC_SECRET_INTERNAL_REGISTRY: CONFIG_JSON }, redactor })).toEqual([]);
-    expect(dockerCfgOf(obj)).toBe(DOCKER_CFG);
-    expect(redactor.scrub(String(dockerCfgOf(obj)))).toBe('(secret)');
+    const r = resolvePlaceholders([obj], { secretsDir: '', env: { MODSYNC_SECRET_INTERNAL_REGISTRY: CONFIG_JSON }, redactor });
+    expect(r.issues).toEqual([]);
+    expect(dockerCfgOf(r.objects[0]!)).toBe(DOCKER_CFG);
+    expect(redactor.scrub(String(dockerCfgOf(r.objects[0]!)))).toBe('(secret)');
   });
 
   it('prefers the file over the env var', async () => {
     await writeFile(path.join(secretsDir, 'reg'), DOCKER_CFG);
     const obj = source('${secret:reg}');
-    resolvePlaceholders([obj], { secretsDir, env: { MODSYNC_SECRET_REG: 'other' }, redactor: new Redactor() });
-    expect(dockerCfgOf(obj)).toBe(DOCKER_CFG);
+    const r = resolvePlaceholders([obj], { secretsDir, env: { MODSYNC_SECRET_REG: 'other' }, redactor: new Redactor() });
+    expect(dockerCfgOf(r.objects[0]!)).toBe(DOCKER_CFG);
   });
 
   it('reports a missing secret with where it was looked for', () => {
     const obj = source('${secret:internal-registry}');
-    const issues = resolvePlaceholders([obj], { secretsDir, env: {}, redactor: new Redactor() });
+    const { issues, objects } = resolvePlaceholders([obj], { secretsDir, env: {}, redactor: new Redactor() });
     expect(issues).toEqual([
       {
         severity: 'error',
@@ -75,12 +79,12 @@ describe('resolvePlaceholders', () => {
         message: `spec.registry.dockerCfg: secret for \${secret:internal-registry} not found; provide the file ${path.join(secretsDir, 'internal-registry')} or the env var MODSYNC_SECRET_INTERNAL_REGISTRY`,
       },
     ]);
-    expect(dockerCfgOf(obj)).toBe('${secret:internal-registry}');
+    expect(dockerCfgOf(objects[0]!)).toBe('${secret:internal-registry}');
   });
 
   it('rejects a value that is no dockerCfg without printing it', () => {
     const obj = source('${secret:reg}');
-    const issues = resolvePlaceholders([obj], { secretsDir, env: { MODSYNC_SECRET_REG: 'hunter2-password' }, redactor: new Redactor() });
+    const { issues } = resolvePlaceholders([obj], { secretsDir, env: { MODSYNC_SECRET_REG: 'hunter2-password' }, redactor: new Redactor() });
     expect(issues.map((i) => i.message)).toEqual(['spec.registry.dockerCfg: the value of ${secret:reg} (from the env var MODSYNC_SECRET_REG) is not base64']);
     expect(JSON.stringify(issues)).not.toContain('hunter2');
   });

@@ -97,7 +97,7 @@ describe('renderChanges', () => {
     const ms: KubeObject = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'p' }, spec: { registry: { repo: 'r.example.io/m', dockerCfg: secret } } };
     const plan = planChanges({ desired: [{ id: { kind: 'ModuleSource', name: 'p' }, object: ms }], live: new Map(), instance: 'modsync', prune: false, protectedNames: [], handlers: handler, schemas: loadSchemaInfo() });
     for (const format of ['text', 'json', 'markdown'] as const) {
-      const out = renderChanges(plan.changes, format, { color: false });
+      const out = renderChanges(plan.entries, format, { color: false });
       expect(out).not.toContain(secret);
       expect(out).toContain(MASK);
     }

@@ -4,7 +4,7 @@ import type { ManagedKind } from '../../src/core/kinds.ts';
 import { MASK, Redactor } from '../../src/core/redact.ts';
 import { loadSchemaInfo } from '../../src/core/schema-info.ts';
 import type { KindHandler } from '../../src/kinds/types.ts';
-import { planChanges, refineWithDryRun, type DesiredObject, type PlanInput } from '../../src/pipeline/plan.ts';
+import { planChanges, type DesiredObject, type Plan, type PlanInput } from '../../src/pipeline/plan.ts';
 
 const schemas = loadSchemaInfo();
 
@@ -25,6 +25,7 @@ function handlerOf(kind: ManagedKind): KindHandler {
     sameValue: (path, desired, live) => path === 'spec.scanInterval' && seconds(desired) !== undefined && seconds(desired) === seconds(live),
     ignoreDrift: () => false,
     destructive: (live, next) => {
+      if (!live) return undefined;
       if (live.spec?.enabled === true && next.spec?.enabled === false) return 'disable';
       if (kind === 'ModuleSource' && JSON.stringify(live.spec?.registry) !== JSON.stringify(next.spec?.registry)) return 'registry-change';
       if (kind === 'ModuleConfig' && live.spec?.source !== undefined && live.spec?.source !== next.spec?.source) return 'source-switch';
@@ -43,6 +44,11 @@ function apply(fieldsV1: JsonObject): ManagedFieldsEntry {
 
 function update(manager: string, fieldsV1: JsonObject): ManagedFieldsEntry {
   return { manager, operation: 'Update', apiVersion: 'deckhouse.io/v1alpha1', fieldsType: 'FieldsV1', fieldsV1 };
+}
+
+/** What apply would write: the planned entries that carry an object. */
+function applies(p: Plan): { id: ManagedObjectId; object: KubeObject }[] {
+  return p.entries.filter((e) => e.outcome === 'planned' && e.apply).map((e) => ({ id: e.id as ManagedObjectId, object: e.apply!.object }));
 }
 
 function plan(desired: KubeObject[], live: KubeObject[], extra: Partial<PlanInput> = {}) {
@@ -99,9 +105,9 @@ function liveMc(over: { spec?: JsonObject; managedFields?: ManagedFieldsEntry[] 
 describe('planChanges: unchanged is decided locally', () => {
   it('same values and same field set → unchanged, nothing to apply or dry-run', () => {
     const p = plan([desiredMc], [liveMc()]);
-    expect(p.changes).toEqual([expect.objectContaining({ subject: 'ModuleConfig/module-one', action: 'unchanged', outcome: 'planned' })]);
-    expect(p.toApply).toEqual([]);
-    expect(p.toApply).toEqual([]);
+    expect(p.entries).toEqual([expect.objectContaining({ subject: 'ModuleConfig/module-one', action: 'unchanged', outcome: 'planned' })]);
+    expect(applies(p)).toEqual([]);
+    expect(applies(p)).toEqual([]);
   });
 
   it('server defaults (scheme: HTTPS) and other managers’ fields are not drift', () => {
@@ -126,7 +132,7 @@ describe('planChanges: unchanged is decided locally', () => {
       spec: { registry: { repo: 'registry.example.io/modules', scheme: 'HTTPS' } },
       status: { phase: 'Active', modulesCount: 2 },
     };
-    expect(plan([ms], [live]).changes[0]).toMatchObject({ action: 'unchanged' });
+    expect(plan([ms], [live]).entries[0]).toMatchObject({ action: 'unchanged' });
   });
 
   it('durations equal by value (6h30m vs 6h30m0s) are unchanged through the kind handler', () => {
@@ -145,9 +151,9 @@ describe('planChanges: unchanged is decided locally', () => {
       },
       spec: { scanInterval: '6h30m0s', registry: { repo: 'r.example.io/m', scheme: 'HTTPS' } },
     };
-    expect(plan([ms], [live]).changes[0]).toMatchObject({ action: 'unchanged' });
+    expect(plan([ms], [live]).entries[0]).toMatchObject({ action: 'unchanged' });
     const exact = (kind: ManagedKind): KindHandler => ({ ...handlerOf(kind), sameValue: () => false });
-    expect(plan([ms], [live], { handlers: exact }).changes[0]).toMatchObject({
+    expect(plan([ms], [live], { handlers: exact }).entries[0]).toMatchObject({
       action: 'update',
       diff: [{ path: 'spec.scanInterval', before: '6h30m0s', after: '6h30m' }],
     });
@@ -166,10 +172,10 @@ describe('planChanges: updates and creates', () => {
       ],
     });
     const p = plan([desiredMc], [live]);
-    expect(p.changes[0]).toMatchObject({ action: 'update', outcome: 'planned', diff: [{ path: 'spec.updatePolicy', before: 'stable' }] });
-    expect(p.changes[0]?.diff?.[0]).not.toHaveProperty('after');
-    expect(p.toApply.map((a) => a.object.metadata.labels)).toEqual([{ 'modsync.io/instance': 'modsync' }]);
-    expect(p.toApply.map((a) => a.id)).toEqual([{ kind: 'ModuleConfig', name: 'module-one' }]);
+    expect(p.entries[0]).toMatchObject({ action: 'update', outcome: 'planned', diff: [{ path: 'spec.updatePolicy', before: 'stable' }] });
+    expect(p.entries[0]?.diff?.[0]).not.toHaveProperty('after');
+    expect(applies(p).map((a) => a.object.metadata.labels)).toEqual([{ 'modsync.io/instance': 'modsync' }]);
+    expect(applies(p).map((a) => a.id)).toEqual([{ kind: 'ModuleConfig', name: 'module-one' }]);
   });
 
   it('another manager changed a field modsync applies → update with the field diff', () => {
@@ -181,18 +187,20 @@ describe('planChanges: updates and creates', () => {
       ],
     });
     const p = plan([desiredMc], [live]);
-    expect(p.changes[0]).toMatchObject({
+    expect(p.entries[0]).toMatchObject({
       action: 'update',
       diff: [{ path: 'spec.settings.logLevel', before: 'info', after: 'debug' }],
     });
-    expect(p.changes[0]?.destructive).toBeUndefined();
+    expect(p.entries[0]?.destructive).toBeUndefined();
   });
 
-  it('an object modsync never applied with matching values → update that only takes field ownership', () => {
+  it('an object modsync never applied with matching values → adopt (ownership only, from kubectl)', () => {
     const labelled = liveMc({ managedFields: [update('kubectl-create', { 'f:spec': { 'f:enabled': {} } })] });
-    expect(plan([desiredMc], [labelled]).changes[0]).toMatchObject({ action: 'update', diff: [], message: expect.stringContaining('field ownership only') });
+    expect(plan([desiredMc], [labelled]).entries[0]).toMatchObject({ action: 'adopt', diff: [], message: expect.stringContaining('takes over its fields from kubectl-create') });
+    const byController = liveMc({ managedFields: [update('deckhouse-controller', { 'f:spec': { 'f:enabled': {} } })] });
+    expect(plan([desiredMc], [byController]).entries[0]).toMatchObject({ action: 'adopt', message: expect.stringContaining('field ownership only') });
     const unlabelled = { ...labelled, metadata: { ...labelled.metadata, labels: {} } };
-    expect(plan([desiredMc], [unlabelled]).changes[0]).toMatchObject({
+    expect(plan([desiredMc], [unlabelled]).entries[0]).toMatchObject({
       action: 'update',
       diff: [{ path: 'metadata.labels["modsync.io/instance"]', after: 'modsync' }],
     });
@@ -200,10 +208,10 @@ describe('planChanges: updates and creates', () => {
 
   it('an absent object → create with every applied field, ownership label added', () => {
     const p = plan([desiredMc], []);
-    expect(p.changes[0]).toMatchObject({ action: 'create', outcome: 'planned', origin: 'modules/module-one.yaml:1' });
-    expect(p.changes[0]?.diff).toContainEqual({ path: 'spec.settings.https.mode', after: 'Disabled' });
-    expect(p.changes[0]?.diff).toContainEqual({ path: 'metadata.labels["modsync.io/instance"]', after: 'modsync' });
-    expect(p.toApply[0]?.object.metadata.labels).toEqual({ 'modsync.io/instance': 'modsync' });
+    expect(p.entries[0]).toMatchObject({ action: 'create', outcome: 'planned', origin: 'modules/module-one.yaml:1' });
+    expect(p.entries[0]?.diff).toContainEqual({ path: 'spec.settings.https.mode', after: 'Disabled' });
+    expect(p.entries[0]?.diff).toContainEqual({ path: 'metadata.labels["modsync.io/instance"]', after: 'modsync' });
+    expect(applies(p)[0]?.object.metadata.labels).toEqual({ 'modsync.io/instance': 'modsync' });
     expect(desiredMc.metadata.labels).toBeUndefined();
   });
 
@@ -211,15 +219,15 @@ describe('planChanges: updates and creates', () => {
     const mup: KubeObject = { apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'p' }, spec: { update: { mode: 'Auto' } } };
     const ms: KubeObject = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 's' }, spec: { registry: { repo: 'r' } } };
     const p = plan([desiredMc, mup, ms], []);
-    expect(p.changes.map((c) => c.id.kind)).toEqual(['ModuleSource', 'ModuleUpdatePolicy', 'ModuleConfig']);
-    expect(p.toApply.map((a) => a.id.kind)).toEqual(['ModuleSource', 'ModuleUpdatePolicy', 'ModuleConfig']);
+    expect(p.entries.map((c) => c.id.kind)).toEqual(['ModuleSource', 'ModuleUpdatePolicy', 'ModuleConfig']);
+    expect(applies(p).map((a) => a.id.kind)).toEqual(['ModuleSource', 'ModuleUpdatePolicy', 'ModuleConfig']);
   });
 });
 
 describe('planChanges: destructive changes and protection', () => {
   it('enabled true → false is a destructive disable', () => {
     const off = { ...desiredMc, spec: { ...desiredMc.spec, enabled: false } };
-    expect(plan([off], [liveMc()]).changes[0]).toMatchObject({
+    expect(plan([off], [liveMc()]).entries[0]).toMatchObject({
       action: 'update',
       outcome: 'planned',
       destructive: 'disable',
@@ -234,7 +242,7 @@ describe('planChanges: destructive changes and protection', () => {
       metadata: { name: 's', labels: { 'modsync.io/instance': 'modsync' }, managedFields: [apply({ ...LABELS_FIELDS, 'f:spec': { 'f:registry': { 'f:repo': {} } } })] },
       spec: { registry: { repo: 'old.example.io/m', scheme: 'HTTPS' } },
     };
-    expect(plan([ms('new.example.io/m')], [live]).changes[0]).toMatchObject({ destructive: 'registry-change', diff: [{ path: 'spec.registry.repo' }] });
+    expect(plan([ms('new.example.io/m')], [live]).entries[0]).toMatchObject({ destructive: 'registry-change', diff: [{ path: 'spec.registry.repo' }] });
   });
 
   it('disabling a protected ModuleConfig is held, never applied', () => {
@@ -242,16 +250,16 @@ describe('planChanges: destructive changes and protection', () => {
     const deckhouseLive = { ...live, metadata: { ...live.metadata, name: 'deckhouse' } };
     const off = { ...desiredMc, metadata: { name: 'deckhouse' }, spec: { ...desiredMc.spec, enabled: false } };
     const p = plan([off], [deckhouseLive]);
-    expect(p.changes[0]).toMatchObject({ action: 'update', outcome: 'held', destructive: 'disable', message: expect.stringContaining('protected') });
-    expect(p.toApply).toEqual([]);
+    expect(p.entries[0]).toMatchObject({ action: 'update', outcome: 'held', destructive: 'disable', message: expect.stringContaining('protected') });
+    expect(applies(p)).toEqual([]);
   });
 
   it('an object in git that is heritage: deckhouse in the cluster is held, not written', () => {
     const ms: KubeObject = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'deckhouse' }, spec: { registry: { repo: 'mine' } } };
     const live: KubeObject = { ...ms, metadata: { name: 'deckhouse', labels: { heritage: 'deckhouse' } }, spec: { registry: { repo: 'registry.deckhouse.io/deckhouse/ce/modules' } } };
     const p = plan([ms], [live]);
-    expect(p.changes[0]).toMatchObject({ outcome: 'held', message: 'managed by Deckhouse; modsync does not write it' });
-    expect(p.toApply).toEqual([]);
+    expect(p.entries[0]).toMatchObject({ outcome: 'held', message: 'managed by Deckhouse; modsync does not write it' });
+    expect(applies(p)).toEqual([]);
   });
 });
 
@@ -270,9 +278,10 @@ describe('planChanges: secrets', () => {
       metadata: { name: 'private', labels: { 'modsync.io/instance': 'modsync' }, managedFields: [apply({ ...LABELS_FIELDS, 'f:spec': { 'f:registry': { 'f:repo': {}, 'f:dockerCfg': {} } } })] },
     };
     const p = plan([ms(secretCfg)], [live]);
-    expect(p.changes[0]).toMatchObject({ action: 'update', diff: [{ path: 'spec.registry.dockerCfg', before: MASK, after: MASK }] });
-    expect(JSON.stringify(p.changes)).not.toContain(secretCfg);
-    expect(plan([ms(secretCfg)], []).changes[0]?.diff).toContainEqual({ path: 'spec.registry.dockerCfg', after: MASK });
+    expect(p.entries[0]).toMatchObject({ action: 'update', diff: [{ path: 'spec.registry.dockerCfg', before: MASK, after: MASK }] });
+    // The entry carries the object to apply (secret included) only in `apply`, which never leaves the run.
+    expect(JSON.stringify(p.entries.map(({ apply: _apply, ...shown }) => shown))).not.toContain(secretCfg);
+    expect(plan([ms(secretCfg)], []).entries[0]?.diff).toContainEqual({ path: 'spec.registry.dockerCfg', after: MASK });
   });
 
   it('values the redactor knows are masked anywhere in the diff', () => {
@@ -280,30 +289,8 @@ describe('planChanges: secrets', () => {
     redactor.add('hunter2-token');
     const mc = { ...desiredMc, spec: { ...desiredMc.spec, settings: { auth: { password: 'hunter2-token' } } } };
     const p = plan([mc], [], { redactor });
-    expect(p.changes[0]?.diff).toContainEqual({ path: 'spec.settings.auth.password', after: MASK });
-    expect(p.toApply[0]?.object.spec?.settings).toEqual({ auth: { password: 'hunter2-token' } });
-  });
-});
-
-describe('refineWithDryRun', () => {
-  const id: ManagedObjectId = { kind: 'ModuleConfig', name: 'module-one' };
-
-  it('diffs the server’s exact answer against live over the managed fields', () => {
-    const live = liveMc({ spec: { enabled: true, version: 1, settings: { logLevel: 'info', https: { mode: 'Disabled' } } } });
-    const p = plan([desiredMc], [live]);
-    const answer = liveMc({ managedFields: live.metadata.managedFields });
-    answer.metadata.resourceVersion = '41';
-    const refined = refineWithDryRun(p, id, answer, live);
-    expect(refined).toMatchObject({ action: 'update', diff: [{ path: 'spec.settings.logLevel', before: 'info', after: 'debug' }] });
-    expect(refineWithDryRun(p.changes[0]!, answer, live)).toEqual(refined);
-  });
-
-  it('an answer equal to live on every managed field is an ownership-only update', () => {
-    const live = liveMc({ managedFields: [update('kubectl-create', { 'f:spec': { 'f:enabled': {} } })] });
-    const p = plan([desiredMc], [live]);
-    const answer = liveMc();
-    const refined = refineWithDryRun(p, id, answer, live);
-    expect(refined).toMatchObject({ action: 'update', diff: [], message: expect.stringContaining('field ownership only') });
+    expect(p.entries[0]?.diff).toContainEqual({ path: 'spec.settings.auth.password', after: MASK });
+    expect(applies(p)[0]?.object.spec?.settings).toEqual({ auth: { password: 'hunter2-token' } });
   });
 });
 
@@ -319,8 +306,8 @@ describe('planChanges: empty objects', () => {
       },
       spec: { releaseChannel: 'Alpha', update: { mode: 'Auto' } },
     };
-    expect(plan([mup], [live]).changes[0]).toMatchObject({ action: 'unchanged' });
+    expect(plan([mup], [live]).entries[0]).toMatchObject({ action: 'unchanged' });
     const changed = { ...mup, spec: { releaseChannel: 'Beta', update: {} } };
-    expect(plan([changed], [live]).changes[0]).toMatchObject({ action: 'update', diff: [{ path: 'spec.releaseChannel', before: 'Alpha', after: 'Beta' }] });
+    expect(plan([changed], [live]).entries[0]).toMatchObject({ action: 'update', diff: [{ path: 'spec.releaseChannel', before: 'Alpha', after: 'Beta' }] });
   });
 });
