@@ -30,6 +30,14 @@ export interface ApprovalMarker {
   declined?: EarlierDecline;
   /** Set when modsync closed the pull request itself: such a close is not a person's decline. */
   closedBy?: 'modsync';
+  /** Releases this pull request proposed before and no longer does, with why (kept while it is open). */
+  dropped?: DroppedRelease[];
+}
+
+/** A release an open approval request stopped proposing (Deckhouse skipped it, say), and why. */
+export interface DroppedRelease {
+  release: string;
+  reason: string;
 }
 
 /** A pull request a person closed without merging: the releases it proposed were declined. */
@@ -136,6 +144,19 @@ export function withEarlierDecline(req: ApprovalRequest, earlier: EarlierDecline
   const names = earlier.releases.map((n) => `\`${n}\``).join(', ') || 'its releases';
   const note = `> The previous request, [#${earlier.number}](${earlier.url}), was closed without merging, which declined ${names}. modsync opened this one because another release has arrived since.`;
   return { ...req, body: [markerLine({ ...marker, declined: earlier }), intro, '', note, ...rest].join('\n') };
+}
+
+/**
+ * The request with a note (and marker entries, so later runs render the same body) about the
+ * releases the open pull request proposed before and dropped since, such as a pending patch
+ * Deckhouse skipped when a newer patch of its minor arrived.
+ */
+export function withDropped(req: ApprovalRequest, dropped: readonly DroppedRelease[]): ApprovalRequest {
+  const marker = readMarker(req.body);
+  if (!marker || dropped.length === 0) return req;
+  const [, intro = '', ...rest] = req.body.split('\n');
+  const notes = dropped.map((d) => `> \`${d.release}\` is no longer proposed: ${d.reason}.`);
+  return { ...req, body: [markerLine({ ...marker, dropped: [...dropped] }), intro, '', ...notes, ...rest].join('\n') };
 }
 
 /** The body with its marker saying modsync closed the pull request (not a decline); other text kept. */

@@ -102,3 +102,32 @@ export function byVersion(a: ReleaseInfo, b: ReleaseInfo): number {
   if (va && vb) return semver.compare(va, vb);
   return a.version.localeCompare(b.version);
 }
+
+/** The Deckhouse phases after which a release never deploys. */
+const GONE_PHASES = new Set(['Skipped', 'Superseded', 'Suspended']);
+
+/**
+ * Why a release an approval request proposed no longer needs approval, in words for the pull
+ * request body; undefined while it is still Pending. Deckhouse writes no message when it skips
+ * a release superseded by a newer patch of its minor, a deployed or a forced newer release
+ * (releaseupdater/task_calculator.go), so the reason is read from the module's other releases.
+ */
+export function droppedReason(name: string, releases: readonly KubeObject[]): string | undefined {
+  const obj = releases.find((r) => r.metadata.name === name);
+  if (!obj) return 'it no longer exists in the cluster';
+  const info = releaseInfo(obj);
+  if (info.phase === 'Deployed') return 'it is deployed';
+  if (!GONE_PHASES.has(info.phase)) return undefined;
+  const own = semver.valid(info.version);
+  const siblings = releases.map(releaseInfo).filter((r) => r.module === info.module && r.name !== name);
+  const deployed = siblings.find((r) => r.phase === 'Deployed');
+  if (info.phase === 'Superseded') return `it was superseded${deployed ? ` by v${deployed.version}` : ''}`;
+  if (info.phase === 'Suspended') return 'its publisher suspended it';
+  const newer = (r: ReleaseInfo): boolean => Boolean(own && semver.valid(r.version) && semver.gt(r.version, own));
+  const samePatchLine = siblings.filter((r) => newer(r) && own && semver.major(r.version) === semver.major(own)
+    && semver.minor(r.version) === semver.minor(own)).sort(byVersion);
+  const patch = samePatchLine.at(-1);
+  if (patch) return `Deckhouse skipped it: v${patch.version} is a newer patch of the same minor`;
+  if (deployed && newer(deployed)) return `Deckhouse skipped it: v${deployed.version} is deployed`;
+  return info.message ? `Deckhouse skipped it (${info.message})` : 'Deckhouse skipped it';
+}

@@ -23,14 +23,24 @@ import {
   moduleOfBranch,
   readMarker,
   renderApprovalRequest,
+  withDropped,
   withEarlierDecline,
+  type ApprovalMarker,
   type ApprovalRequest,
+  type DroppedRelease,
   type EarlierDecline,
 } from './pull-request.ts';
-import { byVersion, coveringApproval, deployedRelease, queuedBehindAnother, releaseInfo, waitsForApproval, type Approval } from './releases.ts';
+import {
+  byVersion, coveringApproval, deployedRelease, droppedReason, queuedBehindAnother, releaseInfo, waitsForApproval,
+  type Approval,
+} from './releases.ts';
 
-/** `declined`: a person closed the pull request for exactly these releases; nothing is pushed or opened. */
-export type RequestOutcome = 'created' | 'updated' | 'unchanged' | 'closed' | 'declined' | 'failed' | 'planned';
+/**
+ * `declined`: a person closed the pull request for exactly these releases; nothing is pushed or opened.
+ * `skipped`: an approval file in git (`branch` holds its path) covers a release Deckhouse skipped.
+ */
+export type RequestOutcome =
+  | 'created' | 'updated' | 'unchanged' | 'closed' | 'declined' | 'failed' | 'planned' | 'skipped';
 
 /** What happened to one module's approval request; the status report lists these. */
 export interface RequestResult {
@@ -40,6 +50,8 @@ export interface RequestResult {
   outcome: RequestOutcome;
   url?: string;
   message?: string;
+  /** Releases the open pull request proposed before and no longer does (a skipped patch, say), and why. */
+  dropped?: DroppedRelease[];
 }
 
 export interface RequestInput {
@@ -110,17 +122,19 @@ export async function requestStage(input: RequestInput, ports: { git: GitPort; h
       continue;
     }
     try {
-      const history = await lookBack(req, input.baseBranch, ports.host);
+      const history = await lookBack(req, input, ports.host);
       if (history.declinedBy) {
         results.push(await keepDeclined(req, history.declinedBy, ports));
         continue;
       }
-      const request = history.earlier ? withEarlierDecline(req, history.earlier) : req;
+      const declined = history.earlier ? withEarlierDecline(req, history.earlier) : req;
+      const request = withDropped(declined, history.dropped ?? []);
       const branch = await ports.git.putBranch(request.branch, request.files, request.title);
       const { pr, outcome } = await ports.host.ensure({ head: request.branch, base: input.baseBranch, title: request.title, body: request.body });
       // With host `none` there is no PR: the branch itself is the request.
       const pushed = branch.created ? 'created' : branch.changed ? 'updated' : 'unchanged';
       const result: RequestResult = { ...base, outcome: outcome === 'unchanged' ? pushed : outcome, url: pr?.url };
+      if (history.dropped?.length) result.dropped = history.dropped;
       ports.logger.info({ module: req.module, branch: req.branch, outcome: result.outcome, url: result.url }, 'approval request ensured');
       results.push(result);
     } catch (err) {
@@ -129,7 +143,7 @@ export async function requestStage(input: RequestInput, ports: { git: GitPort; h
     }
   }
   if (!input.dryRun) results.push(...(await closeStale(wanted, input, ports)));
-  return results;
+  return [...results, ...skippedApprovals(input)];
 }
 
 /** What the module's earlier pull requests mean for the wanted request. */
@@ -138,22 +152,28 @@ interface History {
   declinedBy?: PullRequest;
   /** A declined pull request the new (or open) request should name. */
   earlier?: EarlierDecline;
+  /** Releases the open pull request proposed and the wanted request no longer does. */
+  dropped?: DroppedRelease[];
 }
 
 /** Reads the newest pull request from the module's branch (any state) against the wanted request. */
-async function lookBack(req: ApprovalRequest, baseBranch: string, host: GitHost): Promise<History> {
-  const latest = await host.findLatest(req.branch, baseBranch);
+async function lookBack(req: ApprovalRequest, input: RequestInput, host: GitHost): Promise<History> {
+  const latest = await host.findLatest(req.branch, input.baseBranch);
   if (!latest) return {};
   const marker = readMarker(latest.body);
-  // While a request is open, the note about the decline before it is kept, so its body stays the same.
-  if (latest.state === 'open') return marker?.declined ? { earlier: marker.declined } : {};
+  // While a request is open, the notes about the decline before it and the releases it dropped
+  // are kept, so its body stays the same.
+  if (latest.state === 'open') {
+    const dropped = droppedSince(marker, req, input.releases);
+    return { ...(marker?.declined ? { earlier: marker.declined } : {}), ...(dropped.length ? { dropped } : {}) };
+  }
   // Merged (its approval file may have been removed since), not modsync's, or closed by modsync: no decline.
   if (latest.state === 'merged' || !marker || marker.closedBy === 'modsync') return {};
   const declined: EarlierDecline = { number: latest.number, url: latest.url, releases: marker.releases };
   // The promise in the body: not again until another release arrives. Fewer releases is no new one.
   if (!req.releases.every((r) => marker.releases.includes(r.name))) return { earlier: declined };
   // An older pull request reopened by a person after this one was closed is the live request.
-  const open = await host.findOpen(req.branch, baseBranch);
+  const open = await host.findOpen(req.branch, input.baseBranch);
   if (open) {
     const earlier = readMarker(open.body)?.declined;
     return earlier ? { earlier } : {};
@@ -195,4 +215,38 @@ async function closeStale(wanted: ApprovalRequest[], input: RequestInput, ports:
     results.push({ module: '*', branch: APPROVAL_BRANCH_PREFIX + '*', releases: [], outcome: 'failed', message: messageOf(err) });
   }
   return results;
+}
+
+/**
+ * The releases an open request proposed (as its marker says) that the wanted one no longer
+ * does, with why: the ones it noted before, then the ones dropped since (Deckhouse skipped a
+ * pending patch when a newer patch of its minor arrived, say).
+ */
+function droppedSince(
+  marker: ApprovalMarker | undefined, req: ApprovalRequest, releases: readonly KubeObject[],
+): DroppedRelease[] {
+  if (!marker) return [];
+  const wanted = new Set(req.releases.map((r) => r.name));
+  const out = (marker.dropped ?? []).filter((d) => !wanted.has(d.release));
+  for (const name of marker.releases) {
+    if (wanted.has(name) || out.some((d) => d.release === name)) continue;
+    const reason = droppedReason(name, releases);
+    if (reason) out.push({ release: name, reason });
+  }
+  return out;
+}
+
+/** Approval files in git whose exact release Deckhouse skipped: shown as skipped, never as pending. */
+export function skippedApprovals(input: Pick<RequestInput, 'releases' | 'approvals'>): RequestResult[] {
+  const out: RequestResult[] = [];
+  for (const approval of input.approvals) {
+    if (approval.version === undefined) continue;
+    const covered = (r: KubeObject): boolean => coveringApproval([approval], releaseInfo(r)) !== undefined;
+    const obj = input.releases.find((r) => covered(r) && releaseInfo(r).phase === 'Skipped');
+    if (!obj) continue;
+    const message = droppedReason(obj.metadata.name, input.releases) ?? 'Deckhouse skipped it';
+    const branch = approval.file ?? approval.name;
+    out.push({ module: approval.module, branch, releases: [obj.metadata.name], outcome: 'skipped', message });
+  }
+  return out;
 }
