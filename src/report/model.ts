@@ -142,6 +142,7 @@ function moduleContent(m: KubeObject): Content<ModuleEntry> {
 function approvalState(r: RequestResult): string {
   if (r.outcome === 'failed') return `failed: ${r.message ?? ''}`;
   if (r.outcome === 'declined') return 'declined (pull request closed without merging)';
+  if (r.outcome === 'skipped') return `skipped: ${r.message ?? 'Deckhouse skipped it'} (approval file ${r.branch})`;
   return 'waiting for merge';
 }
 
@@ -159,7 +160,16 @@ export function buildReport(input: ReportInput): StatusReport {
   const lastSync = observe<LastSync>({ result: input.ok ? 'success' : 'failure', reason: input.reason ?? '', changes, errors: input.errors }, previous?.lastSync, commit, now);
   const approvals: Content<ApprovalEntry>[] = input.requests
     .filter((r) => r.outcome !== 'closed')
-    .flatMap((r) => r.releases.map((release) => ({ release, module: r.module, branch: r.branch, url: r.url ?? '', state: approvalState(r) })));
+    .flatMap((r) => [
+      ...r.releases.map((release) => ({
+        release, module: r.module, branch: r.outcome === 'skipped' ? '' : r.branch, url: r.url ?? '', state: approvalState(r),
+      })),
+      // a release the open request dropped (Deckhouse skipped it) reads as skipped, not pending
+      ...(r.dropped ?? []).map((d) => ({
+        release: d.release, module: r.module, branch: r.branch, url: r.url ?? '', state: `skipped: ${d.reason}`,
+      })),
+    ])
+    .filter((a, i, all) => all.findIndex((b) => b.release === a.release) === i);
   return {
     apiVersion: 'modsync.io/v1alpha1',
     kind: 'StatusReport',

@@ -37,7 +37,7 @@ export function renderMarkdown(r: StatusReport): string {
   ];
   if (s.changes.length) out.push(table(['OBJECT', 'ACTION', 'OUTCOME', 'MESSAGE'], s.changes.map((c) => [c.subject, c.action, c.outcome, c.message ?? ''])));
   if (s.errors.length) out.push('Errors:', '', ...s.errors.map((e) => `- ${cell(e)}`), '');
-  out.push('## Pending approvals', '', table(['RELEASE', 'MODULE', 'PULL REQUEST', 'STATE', 'SINCE'], r.approvals.map((a) => [a.release, a.module, a.url ? `[${a.branch}](${a.url})` : `branch \`${a.branch}\``, a.state, since(a)])));
+  out.push('## Pending approvals', '', table(['RELEASE', 'MODULE', 'PULL REQUEST', 'STATE', 'SINCE'], r.approvals.map((a) => [a.release, a.module, a.url ? `[${a.branch}](${a.url})` : a.branch ? `branch \`${a.branch}\`` : '-', a.state, since(a)])));
   out.push('## Sources', '', table(['NAME', 'COUNT', 'PHASE', 'MSG', 'SINCE'], r.sources.map((x) => [x.name, x.count, x.phase, x.message, since(x)])));
   const errors = r.sources.flatMap((x) => x.moduleErrors.map((e) => [x.name, e.module, e.error]));
   if (errors.length) out.push('Module errors reported by sources:', '', table(['SOURCE', 'MODULE', 'ERROR'], errors));

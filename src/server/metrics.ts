@@ -49,6 +49,6 @@ export function recordRun(m: Metrics, result: SyncResult, mode: string, duration
   if (result.live) m.pendingReleases.set((result.live.get('ModuleRelease') ?? []).filter(waitsForApproval).length);
   // Only a run that reached the request stage knows the open requests; an earlier failure
   // (git unreachable...) must not report them all as gone.
-  if (result.stages.some((s) => s.stage === 'request')) m.openApprovalRequests.set(result.requests.filter((r) => r.outcome !== 'closed' && r.outcome !== 'failed' && r.outcome !== 'declined').length);
+  if (result.stages.some((s) => s.stage === 'request')) m.openApprovalRequests.set(result.requests.filter((r) => r.outcome !== 'closed' && r.outcome !== 'failed' && r.outcome !== 'declined' && r.outcome !== 'skipped').length);
   if (result.ok) m.lastSuccess.set(Math.floor(now / 1000));
 }
