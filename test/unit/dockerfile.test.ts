@@ -192,6 +192,16 @@ describe('Dockerfile runtime stage', () => {
     expect(runtimeOps('RUN').some((r) => new RegExp(`chown ${uid}(:\\d+)? /var/cache/modsync`).test(r.args))).toBe(true);
   });
 
+  it('ships a filled Node compile cache, so a CronJob run does not compile modsync again', () => {
+    const env = runtimeOps('ENV').map((e) => e.args).join(' ');
+    const dir = /NODE_COMPILE_CACHE=(\S+)/.exec(env)?.[1];
+    expect(dir, 'NODE_COMPILE_CACHE in the runtime environment').toBeDefined();
+    const runs = runtimeOps('RUN').map((r) => r.args);
+    const fill = runs.findIndex((r) => /\bmodsync validate\b/.test(r) && r.includes('/app/dist/src'));
+    expect(fill, 'a RUN that runs modsync and imports every module').toBeGreaterThan(runs.findIndex((r) => /ln -s/.test(r)));
+    expect(dir!.startsWith('/app/') || dir === '/app').toBe(true);
+  });
+
   it('copies every file the code reads at run time next to dist/', () => {
     const copied = copiesOf(runtime).flatMap((c) => c.sources.map((s) => destinationOf(c, s).replace(/\/$/, '')));
     for (const needed of ['/app/dist', '/app/config', '/app/crds', '/app/package.json', '/app/node_modules']) expect(copied).toContain(needed);
