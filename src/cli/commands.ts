@@ -43,4 +43,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'write an approval file for a module release into a local checkout',
     load: async () => (await import('./approve.ts')).approveCommand,
   },
+  {
+    name: 'export',
+    summary: 'write the live sources, policies and module configs as manifests (adopt a cluster)',
+    load: async () => (await import('./export.ts')).exportCommand,
+  },
 ];

@@ -62,7 +62,9 @@ export function servedSchema(doc: OpenApiV3Document | undefined, apiVersion: str
   const version = apiVersion.slice(slash + 1);
   for (const s of Object.values(schemas)) {
     const gvks = (s as Node)['x-kubernetes-group-version-kind'];
-    if (Array.isArray(gvks) && gvks.some((g) => (g.group ?? '') === group && g.version === version && g.kind === kind)) return s;
+    const match = (g: { group?: string; version?: string; kind?: string }): boolean =>
+      (g.group ?? '') === group && g.version === version && g.kind === kind;
+    if (Array.isArray(gvks) && gvks.some(match)) return s;
   }
   const reversed = (group || 'core').split('.').reverse().join('.');
   return schemas[`${reversed}.${version}.${kind}`];
@@ -90,6 +92,10 @@ function sameScalar(a: JsonValue, b: JsonValue): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+function unknownText(field: string, kind: string, where: string): string {
+  return `${field}: field not declared in the cluster's ${kind} schema (${where})`;
+}
+
 interface Walk {
   doc: OpenApiV3Document;
   kind: string;
@@ -105,7 +111,8 @@ function walk(value: JsonValue, raw: Node | undefined, path: string, w: Walk): v
     w.out.push({
       reason: 'UnsupportedValue',
       field: path,
-      message: `${path}: ${JSON.stringify(value)} is not accepted by the cluster (${w.where}); supported values: ${allowed}`,
+      message: `${path}: ${JSON.stringify(value)} is not accepted by the cluster (${w.where}); `
+        + `supported values: ${allowed}`,
     });
     return;
   }
@@ -123,7 +130,7 @@ function walk(value: JsonValue, raw: Node | undefined, path: string, w: Walk): v
     else if (isObject(extra)) walk(child, extra, childPath(path, key), w);
     else if (!preserve && extra !== true) {
       const field = childPath(path, key);
-      w.out.push({ reason: 'UnknownField', field, message: `${field}: field not declared in the cluster's ${w.kind} schema (${w.where})` });
+      w.out.push({ reason: 'UnknownField', field, message: unknownText(field, w.kind, w.where) });
     }
   }
 }
@@ -139,20 +146,26 @@ function whereText(version: string | undefined): string {
  * `x-kubernetes-preserve-unknown-fields`), enum values it does not accept. `apiVersion`,
  * `kind` and `metadata` (ObjectMeta, the same on every cluster) and `status` are not checked.
  */
-export function checkAgainstCluster(obj: KubeObject, doc: OpenApiV3Document | undefined, opts: ClusterSchemaOptions = {}): ClusterSchemaProblem[] {
+export function checkAgainstCluster(
+  obj: KubeObject,
+  doc: OpenApiV3Document | undefined,
+  opts: ClusterSchemaOptions = {},
+): ClusterSchemaProblem[] {
   const where = whereText(opts.deckhouseVersion);
   const root = servedSchema(doc, obj.apiVersion, obj.kind) as Node | undefined;
   if (!doc || !root) {
-    return [{ reason: 'NotServed', field: '', message: `${obj.apiVersion} ${obj.kind} is not served by the cluster (${where})` }];
+    const message = `${obj.apiVersion} ${obj.kind} is not served by the cluster (${where})`;
+    return [{ reason: 'NotServed', field: '', message }];
   }
   const w: Walk = { doc, kind: obj.kind, where, out: [] };
   const resolved = resolve(root, doc) ?? {};
   for (const [key, value] of Object.entries(obj)) {
     if (['apiVersion', 'kind', 'metadata', 'status'].includes(key) || value === undefined) continue;
-    const declared = resolved.properties && Object.hasOwn(resolved.properties, key) ? resolved.properties[key] : undefined;
+    const props = resolved.properties;
+    const declared = props && Object.hasOwn(props, key) ? props[key] : undefined;
     if (declared) walk(value as JsonValue, declared, key, w);
     else if (resolved['x-kubernetes-preserve-unknown-fields'] !== true) {
-      w.out.push({ reason: 'UnknownField', field: key, message: `${key}: field not declared in the cluster's ${obj.kind} schema (${where})` });
+      w.out.push({ reason: 'UnknownField', field: key, message: unknownText(key, obj.kind, where) });
     }
   }
   return w.out;

@@ -51,7 +51,11 @@ export function isControllerManager(manager: string): boolean {
   return manager === 'deckhouse' || manager.startsWith('deckhouse-');
 }
 
-const ANNOTATION_PATH: FieldPath = [fieldElement('metadata'), fieldElement('annotations'), fieldElement(LAST_APPLIED_ANNOTATION)];
+const ANNOTATION_PATH: FieldPath = [
+  fieldElement('metadata'),
+  fieldElement('annotations'),
+  fieldElement(LAST_APPLIED_ANNOTATION),
+];
 
 const SEP = '\u0000';
 const keyOf = (p: FieldPath): string => p.join(SEP);
@@ -157,15 +161,17 @@ function pointerSegment(s: string): string {
 export function takeoverPatch(live: KubeObject, fields: FieldSet, opts: TakeoverOptions): JsonPatchOp[] | undefined {
   if (opts.managers.length === 0) return undefined;
   const hasAnnotation = live.metadata.annotations?.[LAST_APPLIED_ANNOTATION] !== undefined;
-  const manual = (live.metadata.managedFields ?? []).some((e) => takenOver(e, opts.managers, opts.manager ?? FIELD_MANAGER));
+  const manager = opts.manager ?? FIELD_MANAGER;
+  const manual = (live.metadata.managedFields ?? []).some((e) => takenOver(e, opts.managers, manager));
   if (!manual && !hasAnnotation) return undefined;
   const { entries, changed, taken } = narrowEntries(live, fields, opts);
   if (!changed && !hasAnnotation) return undefined;
-  const ops: JsonPatchOp[] = [{ op: 'test', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion ?? '' }];
+  const rv = live.metadata.resourceVersion ?? '';
+  const ops: JsonPatchOp[] = [{ op: 'test', path: '/metadata/resourceVersion', value: rv }];
   if (changed) {
     if (entries.length === 0) {
       entries.push({
-        manager: opts.manager ?? FIELD_MANAGER,
+        manager,
         operation: 'Apply',
         apiVersion: live.apiVersion,
         time: opts.now ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -175,7 +181,9 @@ export function takeoverPatch(live: KubeObject, fields: FieldSet, opts: Takeover
     }
     ops.push({ op: 'replace', path: '/metadata/managedFields', value: entries as unknown as JsonValue });
   }
-  if (hasAnnotation) ops.push({ op: 'remove', path: `/metadata/annotations/${pointerSegment(LAST_APPLIED_ANNOTATION)}` });
+  if (hasAnnotation) {
+    ops.push({ op: 'remove', path: `/metadata/annotations/${pointerSegment(LAST_APPLIED_ANNOTATION)}` });
+  }
   return ops;
 }
 
@@ -187,12 +195,17 @@ export interface FieldOwners {
   managers: string[];
 }
 
-function ownersOf(entries: readonly ManagedFieldsEntry[], path: FieldPath, skip: (e: ManagedFieldsEntry) => boolean): string[] {
+function ownersOf(
+  entries: readonly ManagedFieldsEntry[],
+  path: FieldPath,
+  skip: (e: ManagedFieldsEntry) => boolean,
+): string[] {
   const key = keyOf(path);
   const out: string[] = [];
   for (const e of entries) {
     if (e.subresource || skip(e)) continue;
-    const owns = decodeFieldsV1(e.fieldsV1).paths().some((p) => p.length >= path.length && keyOf(p.slice(0, path.length)) === key);
+    const paths = decodeFieldsV1(e.fieldsV1).paths();
+    const owns = paths.some((p) => p.length >= path.length && keyOf(p.slice(0, path.length)) === key);
     if (owns && !out.includes(e.manager)) out.push(e.manager);
   }
   return out;
@@ -203,7 +216,12 @@ function ownersOf(entries: readonly ManagedFieldsEntry[], path: FieldPath, skip:
  * the cluster after the takeover because another manager still owns them (or something below
  * them), with those managers: the plan shows "kept by <manager>" instead of a removal.
  */
-export function predictKept(live: KubeObject, desiredFields: FieldSet, takeOver: readonly string[], manager: string = FIELD_MANAGER): FieldOwners[] {
+export function predictKept(
+  live: KubeObject,
+  desiredFields: FieldSet,
+  takeOver: readonly string[],
+  manager: string = FIELD_MANAGER,
+): FieldOwners[] {
   const mine = (live.metadata.managedFields ?? []).find((e) => isModsyncApply(e, manager));
   if (!mine) return [];
   const dropped = decodeFieldsV1(mine.fieldsV1).difference(desiredFields);
@@ -222,12 +240,17 @@ export function predictKept(live: KubeObject, desiredFields: FieldSet, takeOver:
  * After an apply: the fields that should be gone and are still in the object the server
  * returned, with the managers that own them (empty when nobody does: a default or a webhook).
  */
-export function checkRemoved(returned: KubeObject, expectedGone: Iterable<FieldPath>, manager: string = FIELD_MANAGER): FieldOwners[] {
+export function checkRemoved(
+  returned: KubeObject,
+  expectedGone: Iterable<FieldPath>,
+  manager: string = FIELD_MANAGER,
+): FieldOwners[] {
   const entries = returned.metadata.managedFields ?? [];
   const out: FieldOwners[] = [];
   for (const path of expectedGone) {
     if (!valueAt(returned, path).found) continue;
-    out.push({ path: [...path] as PathElement[], field: displayPath(path), managers: ownersOf(entries, path, (e) => isModsyncApply(e, manager)) });
+    const managers = ownersOf(entries, path, (e) => isModsyncApply(e, manager));
+    out.push({ path: [...path] as PathElement[], field: displayPath(path), managers });
   }
   return out;
 }

@@ -8,7 +8,8 @@ import { openApiV3Document } from '../dkp-sim/openapi.ts';
 import { defaultRegistry } from '../dkp-sim/resources.ts';
 
 const registry = defaultRegistry();
-const docOf = (version: string): OpenApiV3Document => openApiV3Document(registry, 'deckhouse.io', version) as OpenApiV3Document;
+const docOf = (version: string): OpenApiV3Document =>
+  openApiV3Document(registry, 'deckhouse.io', version) as OpenApiV3Document;
 
 type Schema = { properties: Record<string, Schema>; enum?: string[] };
 function schemaIn(doc: OpenApiV3Document, name: string): Schema {
@@ -49,7 +50,8 @@ describe('checkAgainstCluster', () => {
   });
 
   it('names a field the cluster does not declare, and its Deckhouse version', () => {
-    const problems = checkAgainstCluster(source({ registry: { repo: 'r' }, scanInterval: '5m' }), olderV1alpha1(), { deckhouseVersion: '1.70' });
+    const obj = source({ registry: { repo: 'r' }, scanInterval: '5m' });
+    const problems = checkAgainstCluster(obj, olderV1alpha1(), { deckhouseVersion: '1.70' });
     expect(problems).toEqual([
       {
         reason: 'UnknownField',
@@ -60,30 +62,37 @@ describe('checkAgainstCluster', () => {
   });
 
   it('finds unknown fields deep inside lists of objects', () => {
-    const spec = { releaseChannel: 'Stable', update: { mode: 'Auto', windows: [{ from: '8:00', to: '10:00', dayz: ['Mon'] }] } };
+    const windows = [{ from: '8:00', to: '10:00', dayz: ['Mon'] }];
+    const spec = { releaseChannel: 'Stable', update: { mode: 'Auto', windows } };
     const problems = checkAgainstCluster(policy(spec), docOf('v1alpha2'));
     expect(problems.map((p) => p.message)).toEqual([
-      "spec.update.windows[0].dayz: field not declared in the cluster's ModuleUpdatePolicy schema (its Deckhouse version)",
+      "spec.update.windows[0].dayz: field not declared in the cluster's ModuleUpdatePolicy schema "
+        + '(its Deckhouse version)',
     ]);
   });
 
   it('rejects an enum value the cluster does not accept, and takes one a newer cluster added', () => {
-    const older = checkAgainstCluster(policy({ releaseChannel: 'Lts', update: { mode: 'Auto' } }), docOf('v1alpha2'), { deckhouseVersion: '1.70' });
+    const lts = policy({ releaseChannel: 'Lts', update: { mode: 'Auto' } });
+    const older = checkAgainstCluster(lts, docOf('v1alpha2'), { deckhouseVersion: '1.70' });
     expect(older).toEqual([
       {
         reason: 'UnsupportedValue',
         field: 'spec.releaseChannel',
-        message: 'spec.releaseChannel: "Lts" is not accepted by the cluster (Deckhouse 1.70); supported values: Alpha, Beta, EarlyAccess, Stable, RockSolid',
+        message: 'spec.releaseChannel: "Lts" is not accepted by the cluster (Deckhouse 1.70); '
+          + 'supported values: Alpha, Beta, EarlyAccess, Stable, RockSolid',
       },
     ]);
     const newer = structuredClone(docOf('v1alpha2'));
-    schemaIn(newer, 'io.deckhouse.v1alpha2.ModuleUpdatePolicy').properties.spec!.properties.releaseChannel!.enum!.push('Lts');
-    expect(checkAgainstCluster(policy({ releaseChannel: 'Lts', update: { mode: 'Auto' } }), newer)).toEqual([]);
+    const spec = schemaIn(newer, 'io.deckhouse.v1alpha2.ModuleUpdatePolicy').properties.spec!;
+    spec.properties.releaseChannel!.enum!.push('Lts');
+    expect(checkAgainstCluster(lts, newer)).toEqual([]);
   });
 
   it('says when the kind/version is not served at all', () => {
-    const problems = checkAgainstCluster(policy({ releaseChannel: 'Stable' }), docOf('v1alpha1'), { deckhouseVersion: '1.60' });
-    expect(problems).toEqual([{ reason: 'NotServed', field: '', message: 'deckhouse.io/v1alpha2 ModuleUpdatePolicy is not served by the cluster (Deckhouse 1.60)' }]);
+    const mup = policy({ releaseChannel: 'Stable' });
+    const problems = checkAgainstCluster(mup, docOf('v1alpha1'), { deckhouseVersion: '1.60' });
+    const message = 'deckhouse.io/v1alpha2 ModuleUpdatePolicy is not served by the cluster (Deckhouse 1.60)';
+    expect(problems).toEqual([{ reason: 'NotServed', field: '', message }]);
     expect(checkAgainstCluster(source({}), undefined)[0]?.reason).toBe('NotServed');
   });
 
@@ -99,11 +108,15 @@ describe('checkAgainstCluster', () => {
               spec: { allOf: [{ $ref: '#/components/schemas/spec' }] },
             },
           },
-          spec: { type: 'object', properties: { registry: { type: 'object', properties: { repo: { type: 'string' } } } } },
+          spec: {
+            type: 'object',
+            properties: { registry: { type: 'object', properties: { repo: { type: 'string' } } } },
+          },
         },
       },
     };
     expect(servedSchema(doc, 'deckhouse.io/v1alpha1', 'ModuleSource')).toBeDefined();
-    expect(checkAgainstCluster(source({ registry: { repo: 'r', scheme: 'HTTPS' } }), doc).map((p) => p.field)).toEqual(['spec.registry.scheme']);
+    const problems = checkAgainstCluster(source({ registry: { repo: 'r', scheme: 'HTTPS' } }), doc);
+    expect(problems.map((p) => p.field)).toEqual(['spec.registry.scheme']);
   });
 });

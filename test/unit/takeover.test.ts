@@ -21,7 +21,8 @@ const schemas = loadSchemaInfo();
 
 /** The object modsync would apply for `live` (its spec as git has it, plus the ownership label). */
 function desiredOf(live: KubeObject, spec: Record<string, unknown> = live.spec ?? {}): KubeObject {
-  const obj = { apiVersion: live.apiVersion, kind: live.kind, metadata: { name: live.metadata.name }, spec } as KubeObject;
+  const metadata = { name: live.metadata.name };
+  const obj = { apiVersion: live.apiVersion, kind: live.kind, metadata, spec } as KubeObject;
   return withOwnership(obj, 'modsync');
 }
 
@@ -40,15 +41,20 @@ function fieldsOfEntry(entries: ManagedFieldsEntry[], manager: string): string[]
 }
 
 const opts = { managers: DEFAULT_TAKEOVER_MANAGERS };
-const REMOVE_ANNOTATION: JsonPatchOp = { op: 'remove', path: '/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration' };
+const REMOVE_ANNOTATION: JsonPatchOp = {
+  op: 'remove',
+  path: '/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration',
+};
 
 describe('takeoverPatch', () => {
   it('takes everything kubectl apply (client-side) wrote, drops the annotation, leaves the controller alone', () => {
     const ops = takeoverPatch(msApplied, fieldsOf(desiredOf(msApplied)), opts);
-    expect(ops?.[0]).toEqual({ op: 'test', path: '/metadata/resourceVersion', value: msApplied.metadata.resourceVersion });
+    const rv = msApplied.metadata.resourceVersion;
+    expect(ops?.[0]).toEqual({ op: 'test', path: '/metadata/resourceVersion', value: rv });
     expect(ops?.at(-1)).toEqual(REMOVE_ANNOTATION);
     const entries = entriesIn(ops);
-    expect(entries.map((e) => `${e.manager}${e.subresource ? '/' + e.subresource : ''}`)).toEqual(['deckhouse-controller', 'deckhouse-controller/status']);
+    const names = entries.map((e) => `${e.manager}${e.subresource ? '/' + e.subresource : ''}`);
+    expect(names).toEqual(['deckhouse-controller', 'deckhouse-controller/status']);
     // The controller's own entries are passed through untouched, time included.
     expect(entries).toEqual(msApplied.metadata.managedFields!.filter((e) => e.manager === 'deckhouse-controller'));
   });
@@ -66,24 +72,39 @@ describe('takeoverPatch', () => {
     delete spec.settings.nested;
     const ops = takeoverPatch(mcPatched, fieldsOf(desiredOf(mcPatched, spec)), opts);
     const entries = entriesIn(ops);
-    expect(fieldsOfEntry(entries, 'kubectl-client-side-apply')).toEqual(['spec', 'spec.settings', 'spec.settings.nested', 'spec.settings.nested.a']);
+    expect(fieldsOfEntry(entries, 'kubectl-client-side-apply')).toEqual([
+      'spec',
+      'spec.settings',
+      'spec.settings.nested',
+      'spec.settings.nested.a',
+    ]);
     expect(fieldsOfEntry(entries, 'kubectl-patch')).toBeUndefined();
     expect(ops).toContainEqual(REMOVE_ANNOTATION);
   });
 
   it('takes kubectl create over, including a value the server defaulted into its entry', () => {
-    const spec = { registry: { repo: 'registry.example.com/other', dockerCfg: (msCreated.spec as any).registry.dockerCfg } };
+    const dockerCfg = (msCreated.spec as any).registry.dockerCfg;
+    const spec = { registry: { repo: 'registry.example.com/other', dockerCfg } };
     const entries = entriesIn(takeoverPatch(msCreated, fieldsOf(desiredOf(msCreated, spec)), opts));
     // scheme (defaulted at create) was not in git: kubectl-create keeps it, and the team label.
-    expect(fieldsOfEntry(entries, 'kubectl-create')).toEqual(['metadata.labels', 'metadata.labels.team', 'spec', 'spec.registry', 'spec.registry.scheme']);
+    expect(fieldsOfEntry(entries, 'kubectl-create')).toEqual([
+      'metadata.labels',
+      'metadata.labels.team',
+      'spec',
+      'spec.registry',
+      'spec.registry.scheme',
+    ]);
   });
 
-  it('moves the fields into a modsync Apply entry when no entry would be left (the server ignores an empty list)', () => {
-    const ops = takeoverPatch(mupServerSide, fieldsOf(desiredOf(mupServerSide)), { ...opts, now: '2026-12-06T03:00:00Z' });
+  it('moves the fields to a modsync Apply entry when no entry would be left (an empty list is ignored)', () => {
+    const now = '2026-12-06T03:00:00Z';
+    const ops = takeoverPatch(mupServerSide, fieldsOf(desiredOf(mupServerSide)), { ...opts, now });
     const entries = entriesIn(ops);
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ manager: 'modsync', operation: 'Apply', apiVersion: 'deckhouse.io/v1alpha2', time: '2026-12-06T03:00:00Z' });
-    expect(fieldsOfEntry(entries, 'modsync')).toEqual(['spec.releaseChannel', 'spec.update.mode', 'spec.update.windows']);
+    const apiVersion = 'deckhouse.io/v1alpha2';
+    expect(entries[0]).toMatchObject({ manager: 'modsync', operation: 'Apply', apiVersion, time: now });
+    const fields = fieldsOfEntry(entries, 'modsync');
+    expect(fields).toEqual(['spec.releaseChannel', 'spec.update.mode', 'spec.update.windows']);
     expect(ops).not.toContainEqual(REMOVE_ANNOTATION);
   });
 
@@ -95,10 +116,12 @@ describe('takeoverPatch', () => {
   });
 
   it('takes over only listed managers, and nothing with an empty list', () => {
-    const entries = entriesIn(takeoverPatch(mcPatched, fieldsOf(desiredOf(mcPatched)), { managers: ['kubectl-patch'] }));
+    const ops = takeoverPatch(mcPatched, fieldsOf(desiredOf(mcPatched)), { managers: ['kubectl-patch'] });
+    const entries = entriesIn(ops);
     expect(fieldsOfEntry(entries, 'kubectl-patch')).toBeUndefined();
     // Only the annotation leaves the unlisted client-side apply entry.
-    expect(fieldsOfEntry(entries, 'kubectl-client-side-apply')).not.toContain('metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"]');
+    const annotation = 'metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"]';
+    expect(fieldsOfEntry(entries, 'kubectl-client-side-apply')).not.toContain(annotation);
     expect(fieldsOfEntry(entries, 'kubectl-client-side-apply')).toContain('spec.enabled');
     expect(takeoverPatch(mcPatched, fieldsOf(desiredOf(mcPatched)), { managers: [] })).toBeUndefined();
   });
@@ -106,7 +129,8 @@ describe('takeoverPatch', () => {
   it('has nothing to do once adopted', () => {
     const adopted = structuredClone(msApplied);
     delete adopted.metadata.annotations!['kubectl.kubernetes.io/last-applied-configuration'];
-    adopted.metadata.managedFields = adopted.metadata.managedFields!.filter((e) => e.manager !== 'kubectl-client-side-apply');
+    const entries = adopted.metadata.managedFields!;
+    adopted.metadata.managedFields = entries.filter((e) => e.manager !== 'kubectl-client-side-apply');
     expect(takeoverPatch(adopted, fieldsOf(desiredOf(adopted)), opts)).toBeUndefined();
   });
 });
@@ -125,7 +149,14 @@ function adoptedWithoutTakeover(): KubeObject {
       'f:version': {},
     },
   };
-  const entry: ManagedFieldsEntry = { manager: 'modsync', operation: 'Apply', apiVersion: 'deckhouse.io/v1alpha1', time: '2026-12-06T02:30:00Z', fieldsType: 'FieldsV1', fieldsV1 };
+  const entry: ManagedFieldsEntry = {
+    manager: 'modsync',
+    operation: 'Apply',
+    apiVersion: 'deckhouse.io/v1alpha1',
+    time: '2026-12-06T02:30:00Z',
+    fieldsType: 'FieldsV1',
+    fieldsV1,
+  };
   live.metadata.managedFields = [entry, ...live.metadata.managedFields!];
   return live;
 }
