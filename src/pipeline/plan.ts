@@ -177,6 +177,8 @@ function withDestructive(
   input: PlanInput,
   moduleExists: boolean,
 ): PlannedEntry {
+  // A protected name is never disabled from git, whatever the cluster says of it now.
+  if (!reason && isProtected(d.id, input.protectedNames) && apply.object.spec?.enabled === false) reason = 'disable';
   if (reason) e.destructive = reason;
   if (reason === 'disable' && isProtected(d.id, input.protectedNames)) {
     return { ...e, outcome: 'held', message: `protected: modsync never disables ${subjectOf(d.id)} (sync.protected)` };

@@ -3,7 +3,9 @@ import type { JsonObject, KubeObject, ManagedFieldsEntry, ManagedObjectId } from
 import type { ManagedKind } from '../../src/core/kinds.ts';
 import { MASK, Redactor } from '../../src/core/redact.ts';
 import { loadSchemaInfo } from '../../src/core/schema-info.ts';
+import { handlerFor } from '../../src/kinds/registry.ts';
 import type { KindHandler } from '../../src/kinds/types.ts';
+import { guard } from '../../src/pipeline/guard.ts';
 import { planChanges, type DesiredObject, type Plan, type PlanInput } from '../../src/pipeline/plan.ts';
 
 const schemas = loadSchemaInfo();
@@ -225,6 +227,29 @@ describe('planChanges: updates and creates', () => {
 });
 
 describe('planChanges: destructive changes and protection', () => {
+  const bundleModule = (name: string): KubeObject => ({
+    apiVersion: 'deckhouse.io/v1alpha1',
+    kind: 'Module',
+    metadata: { name },
+    status: { phase: 'Ready', conditions: [{ type: 'EnabledByModuleManager', status: 'True', reason: 'Bundle' }] },
+  });
+  const bare = (name: string, spec: JsonObject): KubeObject => ({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name }, spec });
+
+  it('a module enabled by its bundle (no enabled field) counts as enabled: enabled: false is a disable', () => {
+    const live = { ...bare('monitoring', { version: 1 }), metadata: { name: 'monitoring', resourceVersion: '3' } };
+    const p = plan([bare('monitoring', { enabled: false })], [live, bundleModule('monitoring')], { handlers: handlerFor });
+    expect(p.entries[0]).toMatchObject({ action: 'update', outcome: 'planned', destructive: 'disable' });
+    expect(guard(p.entries, { maxDestructive: 0 })[0]).toMatchObject({ outcome: 'held' });
+    // Without the Module saying so, the same change is not a disable.
+    expect(plan([bare('monitoring', { enabled: false })], [live], { handlers: handlerFor }).entries[0]?.destructive).toBeUndefined();
+  });
+
+  it('a protected name is held whenever git disables it, even with no Module to ask', () => {
+    const p = plan([bare('global', { enabled: false })], [bare('global', { version: 2 })], { handlers: handlerFor });
+    expect(p.entries[0]).toMatchObject({ outcome: 'held', destructive: 'disable', message: expect.stringContaining('protected') });
+    expect(p.entries[0]?.apply).toBeUndefined();
+  });
+
   it('enabled true → false is a destructive disable', () => {
     const off = { ...desiredMc, spec: { ...desiredMc.spec, enabled: false } };
     expect(plan([off], [liveMc()]).entries[0]).toMatchObject({
