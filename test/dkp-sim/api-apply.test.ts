@@ -91,11 +91,15 @@ describe('server-side apply', () => {
     expect(r.body.metadata.labels).toEqual({ keep: 'x' });
   });
 
-  it('rejects unknown fields under Strict with the typed-patch message', async () => {
+  it('fails unknown fields with the typed-patch 500, whatever fieldValidation says', async () => {
     const body = moduleSource('ssa-d');
     (body.spec as Record<string, unknown>).foo = 1;
+    const path = `${msPath('ssa-d')}?fieldManager=modsync&fieldValidation=Ignore`;
+    const ignored = await call(base, 'PATCH', path, body, APPLY);
+    expect(ignored.status).toBe(500);
     const r = await call(base, 'PATCH', `${msPath('ssa-d')}?fieldManager=modsync&fieldValidation=Strict`, body, APPLY);
-    expect(r.status).toBe(400);
+    expect(r.status).toBe(500);
+    expect(r.body.reason).toBe('Unknown');
     expect(r.body.message).toBe('failed to create typed patch object (/ssa-d; deckhouse.io/v1alpha1, Kind=ModuleSource): .spec.foo: field not declared in schema');
   });
 

@@ -1,11 +1,13 @@
 /**
- * `npm run dkp-sim -- --port 18443 --kubeconfig /tmp/dkp.kubeconfig [--catalog catalog.yaml] [--tick-ms N]`:
- * runs dkp-sim in the foreground, prints one line when ready, stops on SIGINT/SIGTERM.
+ * `npm run dkp-sim -- --port 18443 --kubeconfig /tmp/dkp.kubeconfig [--catalog catalog.yaml] [--tick-ms N]
+ * [--deckhouse-version X.Y]`: runs dkp-sim in the foreground, prints one line when ready, stops on
+ * SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
 import { start, type StartOptions } from './index.ts';
 
-const USAGE = 'usage: dkp-sim [--port N] [--kubeconfig PATH] [--catalog FILE] [--tick-ms N] [--no-controller]';
+const USAGE = 'usage: dkp-sim [--port N] [--kubeconfig PATH] [--catalog FILE] [--tick-ms N] [--no-controller]'
+  + ' [--deckhouse-version X.Y]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -15,6 +17,7 @@ async function main(): Promise<void> {
       catalog: { type: 'string' },
       'tick-ms': { type: 'string' },
       'no-controller': { type: 'boolean', default: false },
+      'deckhouse-version': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
     opts.tickMs = tick;
   }
   if (values['no-controller']) opts.controller = false;
+  if (values['deckhouse-version'] !== undefined) opts.deckhouseVersion = values['deckhouse-version'];
   const sim = await start(opts);
   process.stdout.write(`dkp-sim ready at ${sim.url} (kubeconfig ${sim.kubeconfigPath})\n`);
   const shutdown = (): void => {

@@ -27,4 +27,9 @@ export interface SimContext {
   watches: Set<{ close(): void }>;
   /** `host:port` for /api's serverAddressByClientCIDRs. */
   address: () => string;
+  /**
+   * The Deckhouse release this instance pretends to be (`1.75`, `1.70`): its CRDs are the ones
+   * served. Other parts branch on it for release-specific behaviour.
+   */
+  deckhouseVersion: string;
 }

@@ -15,6 +15,7 @@ import { Faults } from './faults.ts';
 import { createInternalApi } from './internal-api.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { newUid } from './metadata.ts';
+import { resolveDeckhouseVersion } from './deckhouse-versions.ts';
 import { defaultRegistry } from './resources.ts';
 import { SEED_NAMESPACES } from './builtin-resources.ts';
 import { createSimServer } from './server.ts';
@@ -43,12 +44,19 @@ export interface StartOptions {
   watchHistory?: number;
   /** Interval of watch BOOKMARK events in ms (default 5000). */
   bookmarkMs?: number;
+  /**
+   * The Deckhouse release to pretend to be, `X.Y` (default: the newest, whose CRDs are in
+   * `crds/deckhouse`); its CRDs are served as that release shipped them (crds/versions.yaml).
+   */
+  deckhouseVersion?: string;
 }
 
 /** A running dkp-sim. */
 export interface SimInstance {
   url: string;
   kubeconfigPath: string;
+  /** The Deckhouse release served (`1.75`, `1.70`). */
+  deckhouseVersion: string;
   stop(): Promise<void>;
   control: SimControl;
 }
@@ -67,7 +75,8 @@ function seedNamespaces(store: Store, now: string): void {
 
 /** Starts dkp-sim on 127.0.0.1 and resolves when it accepts connections. */
 export async function start(opts: StartOptions = {}): Promise<SimInstance> {
-  const registry = defaultRegistry();
+  const deckhouseVersion = resolveDeckhouseVersion(opts.deckhouseVersion);
+  const registry = defaultRegistry(deckhouseVersion);
   const store = new Store(opts.watchHistory !== undefined ? { historySize: opts.watchHistory } : {});
   const clock = createClock();
   const counters = new Counters();
@@ -94,6 +103,7 @@ export async function start(opts: StartOptions = {}): Promise<SimInstance> {
     bookmarkMs: opts.bookmarkMs ?? 5000,
     watches: new Set(),
     address: () => address,
+    deckhouseVersion,
   };
   const deps: ControlDeps = {
     counters,
@@ -118,6 +128,7 @@ export async function start(opts: StartOptions = {}): Promise<SimInstance> {
   return {
     url,
     kubeconfigPath,
+    deckhouseVersion,
     control: createSimControl(deps),
     async stop() {
       if (stopped) return;

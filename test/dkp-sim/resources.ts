@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { leaseResource, namespaceResource } from './builtin-resources.ts';
+import { applyReleaseChanges, loadDeckhouseVersions, resolveDeckhouseVersion } from './deckhouse-versions.ts';
 import type { PrinterColumn, ResourceDef, Schema, VersionDef } from './types.ts';
 
 /** Where the upstream CRD copies live (repository root `crds/deckhouse`). */
@@ -59,12 +60,21 @@ export function resourceFromCrd(crd: Crd): ResourceDef {
   };
 }
 
-/** Reads every CRD in `dir` (default: the project's `crds/deckhouse`). */
-export function loadCrdResources(dir: URL = CRD_DIR): ResourceDef[] {
+/**
+ * Reads every CRD in `dir` (default: the project's `crds/deckhouse`, the newest release's);
+ * with `deckhouseVersion`, as that release served them (see crds/versions.yaml).
+ */
+export function loadCrdResources(dir: URL = CRD_DIR, deckhouseVersion?: string): ResourceDef[] {
+  const versions = deckhouseVersion === undefined ? undefined : loadDeckhouseVersions();
+  const release = versions ? resolveDeckhouseVersion(deckhouseVersion, versions) : undefined;
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort()
-    .map((f) => resourceFromCrd(parse(readFileSync(new URL(f, dir), 'utf8')) as Crd));
+    .map((f) => {
+      const crd = parse(readFileSync(new URL(f, dir), 'utf8')) as Crd;
+      if (versions && release) applyReleaseChanges(f, crd, release, versions);
+      return resourceFromCrd(crd);
+    });
 }
 
 /** Lookup of served resources by group/version/plural, shared by the server and the store. */
@@ -142,7 +152,7 @@ export function sortVersions(versions: string[]): string[] {
   });
 }
 
-/** Everything dkp-sim serves by default. */
-export function defaultRegistry(): ResourceRegistry {
-  return new ResourceRegistry([...loadCrdResources(), leaseResource(), namespaceResource()]);
+/** Everything dkp-sim serves, with the CRDs of `deckhouseVersion` (default: the newest). */
+export function defaultRegistry(deckhouseVersion?: string): ResourceRegistry {
+  return new ResourceRegistry([...loadCrdResources(CRD_DIR, deckhouseVersion), leaseResource(), namespaceResource()]);
 }

@@ -63,20 +63,30 @@ function pruneBody(t: Target, obj: Obj): string[] {
   return [...dropUnknownMeta(obj), ...paths];
 }
 
-/** Applies the fieldValidation directive to pruned paths: Strict fails, Warn warns. */
-function unknownFields(t: Target, paths: string[], mode: FieldValidation, apply: Obj | undefined): string[] {
+/** Applies the fieldValidation directive to pruned paths of a create/update: Strict fails, Warn warns. */
+function unknownFields(t: Target, paths: string[], mode: FieldValidation): string[] {
   if (paths.length === 0 || mode === 'Ignore') return [];
   if (mode === 'Strict') {
-    if (apply) {
-      const ns = apply.metadata.namespace ?? '';
-      const lines = paths.map((p) => `${p}: field not declared in schema`);
-      const what = lines.length === 1 ? lines[0] : `errors:\n  ${lines.join('\n  ')}`;
-      throw badRequest(`failed to create typed patch object (${ns}/${apply.metadata.name}; ${apiVersionOf(t)}, Kind=${t.def.kind}): ${what}`);
-    }
     const list = paths.map((p) => `unknown field "${p.slice(1)}"`).join(', ');
     throw badRequest(`${t.def.kind} in version "${t.version.name}" cannot be handled as a ${t.def.kind}: strict decoding error: ${list}`);
   }
   return paths.map((p) => `unknown field "${p.slice(1)}"`);
+}
+
+/**
+ * Server-side apply first turns the applied configuration into a typed value of the served
+ * schema (fieldmanager's structuredMergeManager.Apply, structured-merge-diff's validation): a
+ * field the schema does not declare fails there with a plain Go error, which the apiserver
+ * answers as 500 `Unknown` (responsewriters.ErrorToAPIStatus), whatever fieldValidation says,
+ * before anything is stored or dry-run. Paths and the `errors:` list are smd's ValidationErrors.
+ */
+function undeclaredApplyFields(t: Target, paths: string[], apply: Obj): void {
+  if (paths.length === 0) return;
+  const ns = apply.metadata.namespace ?? '';
+  const lines = paths.map((p) => `${p}: field not declared in schema`);
+  const what = lines.length === 1 ? lines[0] : `errors:\n  ${lines.join('\n  ')}`;
+  const subject = `${ns}/${apply.metadata.name}; ${apiVersionOf(t)}, Kind=${t.def.kind}`;
+  throw new ApiError(failure(500, 'Unknown', `failed to create typed patch object (${subject}): ${what}`));
 }
 
 /** Keeps only the part of `next` this write may change; the rest comes from `old`. */
@@ -162,7 +172,7 @@ export function createObject(env: WriteEnv, t: Target, body: Obj, opts: WriteOpt
   carrySystemMeta(next, undefined);
   const sentRv = next.metadata.resourceVersion;
   delete next.metadata.resourceVersion;
-  const warnings = unknownFields(t, pruneBody(t, next), opts.fieldValidation, undefined);
+  const warnings = unknownFields(t, pruneBody(t, next), opts.fieldValidation);
   const reset = resetOtherSubresource(t, next, undefined, undefined);
   defaultAndValidate(t, reset);
   reset.metadata.managedFields = recordUpdate({ old: undefined, updated: reset, manager: opts.manager, schema: t.version.schema, apiVersion: apiVersionOf(t), now: rfc3339(env.clock.now()) }) as unknown as Json;
@@ -178,7 +188,7 @@ export function updateObject(env: WriteEnv, t: Target, old: Obj, candidate: Obj,
   next.metadata.resourceVersion = old.metadata.resourceVersion!;
   carrySystemMeta(next, old);
   if (!Array.isArray(candidate.metadata.managedFields)) next.metadata.managedFields = structuredClone(old.metadata.managedFields ?? []);
-  const warnings = unknownFields(t, pruneBody(t, next), opts.fieldValidation, undefined);
+  const warnings = unknownFields(t, pruneBody(t, next), opts.fieldValidation);
   const reset = resetOtherSubresource(t, next, old, opts.subresource);
   if (old.metadata.deletionTimestamp) keepFinalizersShrinking(t, old, reset);
   defaultAndValidate(t, reset);
@@ -231,7 +241,8 @@ export function applyConflictError(t: Target, name: string, conflicts: ManagedFi
 /** Server-side apply of `applied` onto `live` (creates when live is undefined). */
 export function applyObject(env: WriteEnv, t: Target, live: Obj | undefined, applied: Obj, opts: WriteOptions & { force: boolean }): WriteResult {
   const cfg = structuredClone(applied);
-  const warnings = unknownFields(t, pruneBody(t, cfg), opts.fieldValidation, applied);
+  undeclaredApplyFields(t, pruneBody(t, cfg), applied);
+  const warnings: string[] = [];
   if (live) checkResourceVersion(t, live, cfg.metadata.resourceVersion);
   delete cfg.metadata.resourceVersion;
   for (const k of ['uid', 'creationTimestamp', 'generation', 'managedFields']) delete cfg.metadata[k];
