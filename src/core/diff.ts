@@ -9,28 +9,17 @@ import { displayPath, removeAt, valueAt } from './field-set-walk.ts';
 import type { JsonValue, KubeObject } from './object.ts';
 import { MASK } from './redact.ts';
 import type { Redactor } from './redact.ts';
-import type { KindHandler } from '../kinds/types.ts';
+import { isPlainObject, jsonEqual } from './values.ts';
 
 /** Paths whose values are always secret, whatever the redactor knows. */
 export const SECRET_PATHS: readonly string[] = ['spec.registry.dockerCfg'];
 
-/** The parts of a kind handler the diff needs. */
-export type DriftRules = Pick<KindHandler, 'sameValue' | 'ignoreDrift'>;
-
-/** Deep equality of JSON values (object key order ignored). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((v, i) => jsonEqual(v, b[i]));
-  }
-  if (a && b && typeof a === 'object' && typeof b === 'object') {
-    const ka = Object.keys(a);
-    const kb = Object.keys(b);
-    if (ka.length !== kb.length) return false;
-    return ka.every((k) => Object.hasOwn(b, k) && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-  }
-  return false;
+/** A kind's drift rules (the parts of a kind handler the diff needs). */
+export interface DriftRules {
+  /** Whether a desired and a live value at a dotted path are the same (`6h30m` = `6h30m0s`). */
+  sameValue(path: string, desired: unknown, live: unknown): boolean;
+  /** Paths that are not drift even when they differ (one-shot annotations the controller consumed). */
+  ignoreDrift(path: string, desired: KubeObject, live: KubeObject): boolean;
 }
 
 /** Whether a dotted path is (under) a secret path. */
@@ -81,9 +70,6 @@ export function diffFields(input: DiffInput): FieldChange[] {
   return changes;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 function sameLeaf(path: string, desired: JsonValue, live: JsonValue, rules: DriftRules | undefined): boolean {
   if (jsonEqual(desired, live)) return true;

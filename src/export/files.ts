@@ -5,7 +5,7 @@
  * and the command tells which secret files to create.
  */
 import { Document } from 'yaml';
-import { jsonEqual } from '../core/diff.ts';
+import { jsonEqual } from '../core/values.ts';
 import type { ManagedKind } from '../core/kinds.ts';
 import { isManagedKind } from '../core/kinds.ts';
 import type { KubeObject } from '../core/object.ts';

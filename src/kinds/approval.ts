@@ -7,7 +7,7 @@
  */
 import semver from 'semver';
 import type { KubeObject } from '../core/object.ts';
-import { getPath } from '../manifests/values.ts';
+import { getPath } from '../core/values.ts';
 import { MODULE_NAME } from './module-config.ts';
 import type { KindProblem } from './types.ts';
 

@@ -6,7 +6,7 @@
  */
 import type { KubeObject } from '../core/object.ts';
 import { DNS1123_SUBDOMAIN } from '../manifests/metadata.ts';
-import { getPath, jsonEqual } from '../manifests/values.ts';
+import { getPath, jsonEqual } from '../core/values.ts';
 import { windowOrderProblems } from './module-update-policy.ts';
 import type { KindContext, KindHandler, KindProblem, ObjectPath, Reference } from './types.ts';
 

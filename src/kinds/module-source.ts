@@ -6,7 +6,7 @@
  */
 import type { KubeObject } from '../core/object.ts';
 import { checkDockerCfgInGit } from '../manifests/placeholders.ts';
-import { getPath, jsonEqual } from '../manifests/values.ts';
+import { getPath, jsonEqual } from '../core/values.ts';
 import type { KindHandler, KindProblem } from './types.ts';
 
 const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };

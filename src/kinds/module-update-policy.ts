@@ -6,7 +6,7 @@
  * v1alpha2 an omitted mode means Auto — a silent switch to unattended minor updates.
  */
 import type { KubeObject } from '../core/object.ts';
-import { getPath, isPlainObject, jsonEqual } from '../manifests/values.ts';
+import { getPath, isPlainObject, jsonEqual } from '../core/values.ts';
 import { formatPath } from '../manifests/yaml.ts';
 import type { KindHandler, KindProblem, ObjectPath } from './types.ts';
 

@@ -3,6 +3,7 @@
  * loader asks it for kind-specific validation, the planner for drift and destructive rules.
  */
 import type { DestructiveReason } from '../core/change-set.ts';
+import type { DriftRules } from '../core/diff.ts';
 import type { ManagedKind } from '../core/kinds.ts';
 import type { KubeObject } from '../core/object.ts';
 
@@ -23,7 +24,7 @@ export interface Reference {
   path: ObjectPath;
 }
 
-export interface KindHandler {
+export interface KindHandler extends DriftRules {
   kind: ManagedKind;
   /** apiVersions accepted in git; the first one is what modsync writes. */
   apiVersions: readonly string[];
@@ -36,10 +37,6 @@ export interface KindHandler {
   toApplied(obj: KubeObject): { object: KubeObject; warnings: KindProblem[] };
   /** Objects this one refers to; they must exist in git or in the cluster. */
   references(obj: KubeObject): Reference[];
-  /** Whether a desired and a live value at a dotted path are the same for drift purposes (e.g. Go durations `6h30m` = `6h30m0s`). */
-  sameValue(path: string, desired: unknown, live: unknown): boolean;
-  /** Paths that are not drift even when they differ (e.g. one-shot annotations the controller removes after use). */
-  ignoreDrift(path: string, desired: KubeObject, live: KubeObject): boolean;
   /**
    * Why changing `live` (undefined: a create) into `next` is destructive, if it is. Deletes are
    * always destructive. `ctx` carries the cluster facts a kind needs (a ModuleConfig's Module).

@@ -17,7 +17,7 @@ import type { Issue } from './issues.ts';
 import { issueError } from './issues.ts';
 import { positionOf } from './origin.ts';
 import { formatPath } from './yaml.ts';
-import { getPath, isPlainObject } from './values.ts';
+import { getPath, isPlainObject } from '../core/values.ts';
 
 /** The only field where placeholders are allowed. */
 export const DOCKER_CFG_PATH: ObjectPath = ['spec', 'registry', 'dockerCfg'];

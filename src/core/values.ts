@@ -1,6 +1,7 @@
 /**
- * Value comparison shared by the kind handlers: JSON-like values compared the way the API
- * server would consider them equal (key order irrelevant, numbers by value), so that a
+ * The one value comparison of modsync (kind handlers, diffs, export): JSON-like values
+ * compared the way the API server would consider them equal (key order irrelevant, numbers by
+ * value, a key holding `undefined` the same as an absent key, as it serializes), so that a
  * manifest and its live object read back are "the same" exactly when nothing would change.
  */
 
