@@ -28,7 +28,8 @@ export async function withLease<T>(lease: LeaseLock | undefined, durationSeconds
       } catch (err) {
         // An API failure (timeout, 5xx after retries, RBAC) is not "another sync holds it".
         const transient = err instanceof ClusterError || err instanceof ModsyncError ? err.transient : false;
-        throw new ModsyncError('LockFailed', `cannot take the lock, the Lease request failed: ${messageOf(err)}; nothing was written`, { transient, cause: err });
+        const message = `cannot take the lock, the Lease request failed: ${messageOf(err)}; nothing was written`;
+        throw new ModsyncError('LockFailed', message, { transient, cause: err });
       }
       if (!got.acquired) {
         refused = { holder: got.holder, expiresAt: got.expiresAt };
@@ -51,7 +52,10 @@ export async function withLease<T>(lease: LeaseLock | undefined, durationSeconds
     if (timer) {
       clearInterval(timer);
       await lease.release().catch((err: unknown) =>
-        logger.error({ err: messageOf(err), expiresIn: `${durationSeconds}s` }, 'lease release failed; the next syncs wait until it expires'),
+        logger.error(
+          { err: messageOf(err), expiresIn: `${durationSeconds}s` },
+          'lease release failed; the next syncs wait until it expires',
+        ),
       );
     }
   }

@@ -171,7 +171,9 @@ export function createLeaseLock(opts: LeaseLockOptions): LeaseLock {
         // Keep the history (leaseTransitions); an empty holder is free for anyone at once.
         if (await write(current, { ...rest, renewTime: formatMicroTime(now()) })) return;
       }
-      throw new ClusterError(`still held by ${opts.holder} after ${RELEASE_ATTEMPTS} release attempts (each lost a write conflict)`, { code: 409, subject, transient: false });
+      const message = `still held by ${opts.holder} after ${RELEASE_ATTEMPTS} release attempts ` +
+        '(each lost a write conflict)';
+      throw new ClusterError(message, { code: 409, subject, transient: false });
     },
   };
 }

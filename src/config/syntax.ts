@@ -19,8 +19,10 @@ const cron: SyntaxCheck = (value) => {
     new CronTime(value, 'UTC').sendAt(2);
     return undefined;
   } catch (err) {
-    const why = /No execution date/.test(String(err)) ? 'it never fires' : firstLine(err instanceof Error ? err.message : String(err));
-    return `"${value}" is not a cron expression (${why}); use 5 fields, minute hour day month weekday, such as "*/3 * * * *"`;
+    const message = err instanceof Error ? err.message : String(err);
+    const why = /No execution date/.test(message) ? 'it never fires' : firstLine(message);
+    const hint = 'use 5 fields, minute hour day month weekday, such as "*/3 * * * *"';
+    return `"${value}" is not a cron expression (${why}); ${hint}`;
   }
 };
 

@@ -53,9 +53,11 @@ export async function readCheckoutFile(repoDir: string, rel: string, maxBytes: n
     const code = errnoOf(err);
     if (code === 'ENOENT') {
       const link = await lstat(abs).catch(() => null);
-      return link ? refuse('unreadable', 'broken symlink (its target does not exist)') : refuse('missing', 'no such file');
+      if (link) return refuse('unreadable', 'broken symlink (its target does not exist)');
+      return refuse('missing', 'no such file');
     }
-    return refuse('unreadable', code === 'ELOOP' ? 'symlink loop' : `cannot resolve the path (${code || 'unknown error'})`);
+    if (code === 'ELOOP') return refuse('unreadable', 'symlink loop');
+    return refuse('unreadable', `cannot resolve the path (${code || 'unknown error'})`);
   }
   if (!isInsideDir(real, repoReal)) return refuse('outside', 'symlink points outside the repository');
   return readRegularFile(real, maxBytes);
@@ -69,13 +71,16 @@ export async function readRegularFile(real: string, maxBytes: number): Promise<C
   const info = await stat(real).catch(() => null);
   if (!info) return refuse('missing', 'no such file');
   if (!info.isFile()) return refuse('not-regular', 'not a regular file (a device, FIFO, socket or folder)');
-  if (info.size > maxBytes) return refuse('too-big', `file is ${info.size} bytes, over the ${formatLimit(maxBytes)} limit`);
+  if (info.size > maxBytes) {
+    return refuse('too-big', `file is ${info.size} bytes, over the ${formatLimit(maxBytes)} limit`);
+  }
   let handle;
   try {
     handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
     const code = errnoOf(err);
-    return refuse('unreadable', code === 'ELOOP' ? 'the file was replaced by a symlink' : `cannot open the file (${code || 'unknown error'})`);
+    if (code === 'ELOOP') return refuse('unreadable', 'the file was replaced by a symlink');
+    return refuse('unreadable', `cannot open the file (${code || 'unknown error'})`);
   }
   try {
     const opened = await handle.stat();

@@ -149,7 +149,8 @@ export async function listManifestFiles(opts: WalkOptions): Promise<{ files: Man
 export async function readManifestFile(file: ManifestFile, maxBytes = MAX_MANIFEST_BYTES): Promise<{ text: string } | { issue: Issue }> {
   const read = await readRegularFile(file.absPath, maxBytes);
   if ('refused' in read) {
-    const message = read.refused.reason === 'too-big' ? `${read.refused.message} for a manifest file` : read.refused.message;
+    const { reason, message: why } = read.refused;
+    const message = reason === 'too-big' ? `${why} for a manifest file` : why;
     return { issue: issueError(file.path, 1, 1, message) };
   }
   const decoded = decodeManifestText(read.bytes);

@@ -73,7 +73,9 @@ export function formatIssues(issues: readonly Issue[], format: IssueFormat): str
   if (format === 'json') return JSON.stringify(sorted, null, 2);
   if (format === 'github') return sorted.map(githubLine).join('\n');
   // A value quoted in a message (or a file name) may hold a newline: one issue stays one line.
-  return sorted.map((i) => `${escapeText(i.file)}:${i.line}:${i.col}: ${i.severity}: ${escapeText(describeIssue(i))}`).join('\n');
+  return sorted
+    .map((i) => `${escapeText(i.file)}:${i.line}:${i.col}: ${i.severity}: ${escapeText(describeIssue(i))}`)
+    .join('\n');
 }
 
 function githubLine(issue: Issue): string {

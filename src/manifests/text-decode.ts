@@ -17,7 +17,15 @@ export type DecodedText = { text: string } | { offset: number; line: number; col
 const HEX = (n: number, width: number): string => n.toString(16).toUpperCase().padStart(width, '0');
 
 /** Names of the C0 controls people meet in files, for readable messages. */
-const CONTROL_NAMES: Record<number, string> = { 0: 'NUL', 7: 'BEL', 8: 'BS', 0x0b: 'VT', 0x0c: 'FF', 0x1b: 'ESC', 0x7f: 'DEL' };
+const CONTROL_NAMES: Record<number, string> = {
+  0: 'NUL',
+  7: 'BEL',
+  8: 'BS',
+  0x0b: 'VT',
+  0x0c: 'FF',
+  0x1b: 'ESC',
+  0x7f: 'DEL',
+};
 
 function allowedChar(cp: number): boolean {
   return (
@@ -40,7 +48,8 @@ interface BadByte {
 /** go-yaml's UTF-8 reader step: the width of the character at `i`, or why it is refused. */
 function scanChar(bytes: Uint8Array, i: number): { width: number; cp: number } | BadByte {
   const lead = bytes[i] as number;
-  const width = (lead & 0x80) === 0 ? 1 : (lead & 0xe0) === 0xc0 ? 2 : (lead & 0xf0) === 0xe0 ? 3 : (lead & 0xf8) === 0xf0 ? 4 : 0;
+  const width =
+    (lead & 0x80) === 0 ? 1 : (lead & 0xe0) === 0xc0 ? 2 : (lead & 0xf0) === 0xe0 ? 3 : (lead & 0xf8) === 0xf0 ? 4 : 0;
   if (width === 0) return { offset: i, message: `invalid leading UTF-8 octet 0x${HEX(lead, 2)}` };
   if (i + width > bytes.length) return { offset: i, message: 'incomplete UTF-8 octet sequence at the end of the file' };
   let cp = width === 1 ? lead : lead & (width === 2 ? 0x1f : width === 3 ? 0x0f : 0x07);
@@ -49,9 +58,12 @@ function scanChar(bytes: Uint8Array, i: number): { width: number; cp: number } |
     if ((b & 0xc0) !== 0x80) return { offset: i, message: `invalid trailing UTF-8 octet 0x${HEX(b, 2)}` };
     cp = (cp << 6) + (b & 0x3f);
   }
-  const shortest = width === 1 || (width === 2 && cp >= 0x80) || (width === 3 && cp >= 0x800) || (width === 4 && cp >= 0x10000);
+  const shortest =
+    width === 1 || (width === 2 && cp >= 0x80) || (width === 3 && cp >= 0x800) || (width === 4 && cp >= 0x10000);
   if (!shortest) return { offset: i, message: 'invalid length of a UTF-8 sequence (overlong encoding)' };
-  if ((cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return { offset: i, message: `invalid Unicode character U+${HEX(cp, 4)}` };
+  if ((cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
+    return { offset: i, message: `invalid Unicode character U+${HEX(cp, 4)}` };
+  }
   return { width, cp };
 }
 
@@ -60,10 +72,13 @@ export function findRefusedByte(bytes: Uint8Array): BadByte | undefined {
   let i = 0;
   while (i < bytes.length) {
     const step = scanChar(bytes, i);
-    if ('message' in step) return { offset: step.offset, message: `invalid UTF-8: ${step.message}; save the file as UTF-8` };
+    if ('message' in step) {
+      return { offset: step.offset, message: `invalid UTF-8: ${step.message}; save the file as UTF-8` };
+    }
     if (!allowedChar(step.cp)) {
       const name = CONTROL_NAMES[step.cp] ? ` ${CONTROL_NAMES[step.cp]}` : '';
-      const hint = step.cp <= 0xff ? `; if you mean it, write the escape "\\x${HEX(step.cp, 2)}" in a double-quoted string` : '';
+      const escape = `"\\x${HEX(step.cp, 2)}"`;
+      const hint = step.cp <= 0xff ? `; if you mean it, write the escape ${escape} in a double-quoted string` : '';
       return { offset: i, message: `control characters are not allowed (U+${HEX(step.cp, 4)}${name})${hint}` };
     }
     i += step.width;
@@ -88,6 +103,8 @@ export function decodeManifestText(bytes: Uint8Array): DecodedText {
     }
   }
   // Everything before the bad byte is valid, so decoding the line's prefix cannot throw.
-  const col = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(lineStart, bad.offset)).length + 1;
+  const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const prefix = strict.decode(bytes.subarray(lineStart, bad.offset));
+  const col = prefix.length + 1;
   return { offset: bad.offset, line, col, message: bad.message };
 }

@@ -129,7 +129,9 @@ export function parseManifestFile(text: string, file: string, limits: YamlLimits
     const complexKey = findComplexKey(doc);
     if (complexKey !== undefined) {
       const at = pos(complexKey);
-      issues.push(issueError(file, at.line, at.col, 'YAML: a mapping key must be a string, number or boolean, not a list or mapping (kubectl refuses it)'));
+      const message = 'YAML: a mapping key must be a string, number or boolean, not a list or mapping ' +
+        '(kubectl refuses it)';
+      issues.push(issueError(file, at.line, at.col, message));
       return;
     }
     let value: unknown;
@@ -140,7 +142,8 @@ export function parseManifestFile(text: string, file: string, limits: YamlLimits
       const unresolved = /^Unresolved alias/.test(message) ? /: (.*)$/.exec(message)?.[1] : undefined;
       const aliasAt = pos(firstAliasOffset(doc, unresolved) ?? contents.range[0]);
       const reason = unresolved !== undefined
-        ? `YAML: unknown anchor "${unresolved}": an alias (*${unresolved}) needs an anchor (&${unresolved}) before it in the same document`
+        ? `YAML: unknown anchor "${unresolved}": an alias (*${unresolved}) needs an anchor (&${unresolved}) ` +
+          'before it in the same document'
         : /alias/i.test(message)
           ? `too many YAML alias expansions (more than ${limits.maxAliasCount}); this looks like an alias bomb`
           : `cannot read document: ${message}`;

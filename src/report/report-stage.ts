@@ -55,7 +55,11 @@ export async function reportStage(input: Omit<ReportInput, 'previous'>, opts: Re
  * the guarded reader: a link (inside or out), a FIFO, a device or an oversized file counts as
  * absent, so the commit of the new report replaces it with a regular file.
  */
-async function readPrevious(yamlPath: string, opts: ReportOptions, ports: { git: GitPort; logger: Logger }): Promise<string | null> {
+async function readPrevious(
+  yamlPath: string,
+  opts: ReportOptions,
+  ports: { git: GitPort; logger: Logger },
+): Promise<string | null> {
   if (!opts.checkoutDir) {
     const text = (await ports.git.readFiles(opts.branch, [yamlPath]))[yamlPath] ?? null;
     return text !== null && text.length <= MAX_REPORT_BYTES ? text : null;
@@ -63,7 +67,10 @@ async function readPrevious(yamlPath: string, opts: ReportOptions, ports: { git:
   const read = await readCheckoutFile(opts.checkoutDir, yamlPath, MAX_REPORT_BYTES).catch(() => null);
   if (!read) return null;
   if ('refused' in read) {
-    if (read.refused.reason !== 'missing') ports.logger.warn({ file: yamlPath, problem: read.refused.message }, 'previous status report ignored; it will be replaced');
+    if (read.refused.reason !== 'missing') {
+      const problem = read.refused.message;
+      ports.logger.warn({ file: yamlPath, problem }, 'previous status report ignored; it will be replaced');
+    }
     return null;
   }
   try {

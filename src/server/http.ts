@@ -72,7 +72,8 @@ export async function startHttp(opts: HttpOptions): Promise<{ server: Server; ur
     if (req.method === 'GET' && path === '/metrics') return send(res, 200, await opts.metrics.registry.metrics(), opts.metrics.registry.contentType);
     if (req.method === 'POST' && path === '/sync') {
       const secret = opts.webhook.secret;
-      if (secret && !safeEqual(req.headers.authorization ?? '', `Bearer ${secret}`)) return send(res, 401, 'unauthorized\n');
+      const authorized = !secret || safeEqual(req.headers.authorization ?? '', `Bearer ${secret}`);
+      if (!authorized) return send(res, 401, 'unauthorized\n');
       opts.scheduler.trigger('on-demand');
       return send(res, 202, 'sync requested\n');
     }

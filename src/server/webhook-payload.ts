@@ -7,7 +7,12 @@
 import type { Forge } from './webhook.ts';
 
 type Kind = 'string' | 'number' | 'object' | 'array';
-type Field = { key: string; kind: Kind; required?: boolean; nullable?: boolean; items?: Shape } | { key: string; kind: 'object'; shape: Shape; required?: boolean; nullable?: boolean };
+interface FieldBase {
+  key: string;
+  required?: boolean;
+  nullable?: boolean;
+}
+type Field = (FieldBase & { kind: Kind; items?: Shape }) | (FieldBase & { kind: 'object'; shape: Shape });
 type Shape = readonly Field[];
 
 const AUTHOR: Shape = [{ key: 'email', kind: 'string', nullable: true }];
@@ -28,7 +33,15 @@ const BRANCH: Shape = [
 const PULL: Shape = [
   { key: 'action', kind: 'string' },
   { key: 'number', kind: 'number' },
-  { key: 'pull_request', kind: 'object', shape: [{ key: 'number', kind: 'number' }, { key: 'base', kind: 'object', shape: BRANCH }, { key: 'head', kind: 'object', shape: BRANCH }] },
+  {
+    key: 'pull_request',
+    kind: 'object',
+    shape: [
+      { key: 'number', kind: 'number' },
+      { key: 'base', kind: 'object', shape: BRANCH },
+      { key: 'head', kind: 'object', shape: BRANCH },
+    ],
+  },
 ];
 const MERGE_REQUEST: Shape = [
   {
@@ -45,7 +58,12 @@ const MERGE_REQUEST: Shape = [
   },
 ];
 
-const KIND_NAMES: Record<Kind, string> = { string: 'a string', number: 'a number', object: 'an object', array: 'a list' };
+const KIND_NAMES: Record<Kind, string> = {
+  string: 'a string',
+  number: 'a number',
+  object: 'an object',
+  array: 'a list',
+};
 
 function kindOf(v: unknown): string {
   if (v === null) return 'null';
