@@ -1,14 +1,17 @@
 /**
  * Git costs of a sync with isomorphic-git (`createIsoGit`, the adapter modsync uses) against a
- * local `git http-backend` server on 127.0.0.1: first clone + checkout, no-op fetch (the
- * steady state with a cache volume), the same no-op checkout as the first call of a new
- * process (what a CronJob run pays), and fetch + checkout after one changed file, for
+ * local `git http-backend` server on 127.0.0.1 (in its own process, like a real remote): first
+ * clone + checkout side by side with `git clone --depth 1` (pairs, order alternating), no-op
+ * fetch (the steady state with a cache volume), the same no-op checkout as the first call of a
+ * new process (what a CronJob run pays), and fetch + checkout after one changed file, for
  * repositories of 100 and 1,000 ModuleConfig files. Loopback only: real remotes add latency.
  *
  * Run: ./node_modules/.bin/node bench/git-fetch.ts [sizes...]   (default 100 1000)
- * (`--child <url> <cacheDir>` is the child process of the fresh-process rounds.)
+ * (`--child <url> <cacheDir>` is the child process of the fresh-process rounds, `--serve <root>`
+ * the git server's process.)
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +20,7 @@ import { createBareRepo, pushFiles } from '../test/support/git-repo.ts';
 import { startGitServer } from '../test/support/git-server.ts';
 import { machineLine, ms, quantile, timed } from './stats.ts';
 
+const CLONE_PAIRS = 7;
 const NOOP_ROUNDS = 10;
 const FRESH_ROUNDS = 5;
 const CHANGE_ROUNDS = 5;
@@ -37,6 +41,37 @@ async function freshProcess(url: string, cacheDir: string): Promise<{ wallMs: nu
   return { wallMs: performance.now() - started, checkoutMs: Number(JSON.parse(stdout).checkoutMs) };
 }
 
+/** Server side: the test git server in this process until stdin closes; prints its URL. */
+async function serve(root: string): Promise<void> {
+  const server = await startGitServer({ root });
+  console.log(server.url);
+  process.stdin.resume();
+  await once(process.stdin, 'end');
+  await server.stop();
+}
+
+/** Starts the git server in a child process, so its CGI spawns do not stall the measured client. */
+async function serverProcess(root: string): Promise<{ repoUrl: (name: string) => string; stop: () => Promise<void> }> {
+  const args = [import.meta.filename, '--serve', root];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
+  const base = line.toString().trim();
+  return {
+    repoUrl: (name) => `${base}/${name}.git`,
+    stop: async () => {
+      child.stdin.end();
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** `git clone --depth 1` of `url` into `dir` (the git binary, no user config). */
+async function gitClone(url: string, dir: string): Promise<void> {
+  const env = { PATH: process.env.PATH, HOME: tmpdir(), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+  const args = ['clone', '--quiet', '--depth', '1', '--single-branch', '--branch', 'main', url, dir];
+  await new Promise<void>((resolve, reject) => execFile('git', args, { env }, (err) => (err ? reject(err) : resolve())));
+}
+
 function files(n: number): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < n; i++) {
@@ -49,7 +84,7 @@ function files(n: number): Record<string, string> {
 async function main(): Promise<void> {
   const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
   const tmp = await mkdtemp(join(tmpdir(), 'modsync-bench-git-'));
-  const server = await startGitServer({ root: join(tmp, 'repos') });
+  const server = await serverProcess(join(tmp, 'repos'));
   console.log(`git-fetch: ${machineLine()}`);
   try {
     for (const n of sizes.length ? sizes : [100, 1000]) {
@@ -59,6 +94,23 @@ async function main(): Promise<void> {
       const url = server.repoUrl(`bench-${n}`);
       const port = () => createIsoGit({ url, branch: 'main', cacheDir: join(tmp, `cache-${n}`), author: AUTHOR, logger });
       const [, cloneMs] = await timed(() => port().checkout());
+      // Clone side by side with git: a new cache folder (or target) each time, order alternating.
+      const pairs: { iso: number; git: number }[] = [];
+      for (let i = 0; i < CLONE_PAIRS; i++) {
+        const cacheDir = join(tmp, `clone-${n}-${i}`);
+        const iso = async () => (await timed(() => createIsoGit({ url, branch: 'main', cacheDir, author: AUTHOR }).checkout()))[1];
+        const cli = async () => (await timed(() => gitClone(url, join(tmp, `git-${n}-${i}`))))[1];
+        if (i % 2 === 0) pairs.push({ iso: await iso(), git: await cli() });
+        else pairs.push({ git: await cli(), iso: await iso() });
+      }
+      const isoMedian = quantile(pairs.map((p) => p.iso), 0.5);
+      const gitMedian = quantile(pairs.map((p) => p.git), 0.5);
+      console.log(
+        `${String(n).padStart(5)} files: clone+checkout, ${CLONE_PAIRS} pairs: modsync median ${ms(isoMedian)}, ` +
+          `git clone --depth 1 median ${ms(gitMedian)}, ratio ${(isoMedian / gitMedian).toFixed(2)} ` +
+          `(per-pair ratio median ${quantile(pairs.map((p) => p.iso / p.git), 0.5).toFixed(2)}; ` +
+          `first clone of the process ${ms(cloneMs)})`,
+      );
       const noop: number[] = [];
       // A fresh port per round, as a CronJob run (new process, same cache volume) would have.
       for (let i = 0; i < NOOP_ROUNDS; i++) noop.push((await timed(() => port().checkout()))[1]);
@@ -72,7 +124,8 @@ async function main(): Promise<void> {
         changed.push((await timed(() => port().checkout()))[1]);
       }
       console.log(
-        `${String(n).padStart(5)} files: clone+checkout ${ms(cloneMs)}; no-op fetch median ${ms(quantile(noop, 0.5))} p90 ${ms(quantile(noop, 0.9))}; ` +
+        `${String(n).padStart(5)} files: no-op fetch median ${ms(quantile(noop, 0.5))} ` +
+          `p90 ${ms(quantile(noop, 0.9))}; ` +
           `no-op as a new process's first checkout median ${ms(quantile(fresh.map((f) => f.checkoutMs), 0.5))} (process wall median ${ms(quantile(fresh.map((f) => f.wallMs), 0.5))}); ` +
           `1 changed file fetch+checkout median ${ms(quantile(changed, 0.5))} p90 ${ms(quantile(changed, 0.9))} ` +
           `(of which network fetch median ${ms(quantile(split.map((s) => s.fetchMs), 0.5))}, worktree write median ${ms(quantile(split.map((s) => s.totalMs - s.fetchMs), 0.5))})`,
@@ -85,4 +138,5 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--child') await child(process.argv[3]!, process.argv[4]!);
+else if (process.argv[2] === '--serve') await serve(process.argv[3]!);
 else await main();

@@ -8,6 +8,7 @@ import git from 'isomorphic-git';
 import type { GitAuth } from './auth.ts';
 import { freshHeaders, withDeadline } from './iso-git-http.ts';
 import type { ObjectStore } from './iso-git-tree.ts';
+import { cloneShallow, UnusableAnswerError } from './shallow-clone.ts';
 
 /** Everything needed to talk to one remote repository. */
 export interface Remote {
@@ -46,6 +47,11 @@ export async function fetchRef(remote: Remote, ref: RefSpec, depth: number): Pro
     // The local ref is written only after its objects are all stored (fetch or push).
     const local = await git.resolveRef({ fs, gitdir: remote.store.gitdir, ref: fullRef }).catch(() => null);
     if (local === advertised.oid) return advertised.peeled ?? advertised.oid;
+    // Nothing of this ref here yet: one upload-pack exchange, the pack indexed natively.
+    if (!local && (await cloneShallow(remote, advertised.oid).then(() => true, fallBack))) {
+      await git.writeRef({ fs, gitdir: remote.store.gitdir, ref: fullRef, value: advertised.oid, force: true });
+      return advertised.peeled ?? advertised.oid;
+    }
     // The server leaves out what the client has only for commits inside the depth window: at
     // depth 1 a new commit comes with its whole tree, at depth 2 a commit on top of the local
     // one brings just the objects it changed (the common case: one status or human commit).
@@ -77,6 +83,12 @@ export async function fetchRef(remote: Remote, ref: RefSpec, depth: number): Pro
   await git.writeRef({ fs, gitdir: remote.store.gitdir, ref: fullRef, value: fetched, force: true });
   const { oid } = await git.readCommit({ fs, gitdir: remote.store.gitdir, cache: remote.store.cache, oid: fetched });
   return oid;
+}
+
+/** False (fetch with isomorphic-git instead) for an answer the shallow clone could not use; rethrows anything else. */
+function fallBack(err: unknown): false {
+  if (err instanceof UnusableAnswerError) return false;
+  throw err;
 }
 
 /** The remote's advertisement of one ref (protocol v1: a single request), or null when it has none. */

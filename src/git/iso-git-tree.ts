@@ -28,7 +28,9 @@ export interface ObjectStore {
 
 async function readTyped(store: ObjectStore, oid: string, type: ObjectType): Promise<Buffer> {
   const obj = await (store.objects ??= createObjectReader(store.gitdir)).read(oid);
-  if (obj.type !== type) throw Object.assign(new Error(`object ${oid} is a ${obj.type}, expected a ${type}`), { code: 'ObjectTypeError' });
+  if (obj.type !== type) {
+    throw Object.assign(new Error(`object ${oid} is a ${obj.type}, expected a ${type}`), { code: 'ObjectTypeError' });
+  }
   return obj.content;
 }
 

@@ -14,6 +14,8 @@ import { PackReader, readIdx, type GitObject, type ObjectType, type PackOffsets 
 /** Reads objects by id; a missing object throws an error with `code: 'NotFoundError'` (a broken cache). */
 export interface ObjectReader {
   read(oid: string): Promise<GitObject>;
+  /** Adds a pack just written and indexed, with the reader that indexed it (its objects are still cached). */
+  addPack(idxFile: string, offsets: PackOffsets, reader: PackReader): void;
 }
 
 interface Pack {
@@ -52,7 +54,8 @@ export function createObjectReader(gitdir: string): ObjectReader {
       pack.reader ??= readFile(pack.file).then((buf) => {
         // Once per pack, as isomorphic-git does: the whole pack hashes to what its index says.
         const trailer = buf.subarray(buf.length - 20);
-        if (!trailer.equals(pack.checksum) || !createHash('sha1').update(buf.subarray(0, buf.length - 20)).digest().equals(trailer)) {
+        const digest = createHash('sha1').update(buf.subarray(0, buf.length - 20)).digest();
+        if (!trailer.equals(pack.checksum) || !digest.equals(trailer)) {
           throw new Error(`${path.basename(pack.file)} is corrupt (checksum mismatch)`);
         }
         return new PackReader(buf, (o) => pack.offsets.get(o));
@@ -91,9 +94,14 @@ export function createObjectReader(gitdir: string): ObjectReader {
 
   return {
     // Corrupt data gets the code isomorphic-git gives it, so the adapter starts a fresh clone.
-    read: (oid) => read(oid).catch((err: Error & { code?: string }) => {
-      throw err.code ? err : Object.assign(err, { code: 'InternalError' });
-    }),
+    read: (oid) =>
+      read(oid).catch((err: Error & { code?: string }) => {
+        throw err.code ? err : Object.assign(err, { code: 'InternalError' });
+      }),
+    addPack: (idxFile, offsets, reader) => {
+      const file = idxFile.replace(/\.idx$/, '.pack');
+      packs.set(path.basename(idxFile), { offsets, file, checksum: Buffer.alloc(0), reader: Promise.resolve(reader) });
+    },
   };
 }
 

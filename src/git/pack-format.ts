@@ -74,7 +74,9 @@ function inflateAt(pack: Buffer, at: number, size: number): { data: Buffer; end:
   } catch {
     out = inflateSync(pack.subarray(at), { info: true }) as unknown as typeof out;
   }
-  if (out.buffer.length !== size) throw new Error(`packfile: object at ${at} inflated to ${out.buffer.length} bytes, expected ${size}`);
+  if (out.buffer.length !== size) {
+    throw new Error(`packfile: object at ${at} inflated to ${out.buffer.length} bytes, expected ${size}`);
+  }
   return { data: out.buffer, end: at + out.engine.bytesWritten };
 }
 
@@ -174,7 +176,7 @@ export type PackOffsets = Map<string, number>;
  * resolved against objects of the same pack; thin packs are not asked for) and returns the
  * `.idx` v2 file together with the offsets.
  */
-export function indexPack(pack: Buffer): { idx: Buffer; offsets: PackOffsets } {
+export function indexPack(pack: Buffer): { idx: Buffer; offsets: PackOffsets; reader: PackReader } {
   if (pack.length < 32 || pack.toString('latin1', 0, 4) !== 'PACK') throw new Error('packfile: bad header');
   const version = pack.readUInt32BE(4);
   if (version !== 2 && version !== 3) throw new Error(`packfile: unsupported version ${version}`);
@@ -212,7 +214,7 @@ export function indexPack(pack: Buffer): { idx: Buffer; offsets: PackOffsets } {
     }
     if (pending.length === before) throw new Error(`packfile: delta base ${pending[0]!.h.baseOid} is not in the pack`);
   }
-  return { idx: writeIdx(offsets, crcs, trailer), offsets };
+  return { idx: writeIdx(offsets, crcs, trailer), offsets, reader };
 }
 
 function writeIdx(offsets: PackOffsets, crcs: Map<number, number>, packChecksum: Buffer): Buffer {
