@@ -159,7 +159,24 @@ export function compareObjects(l: Json | undefined, r: Json | undefined, s: Sche
   return c;
 }
 
+function valueKind(v: Json | undefined): string {
+  return v === undefined || v === null ? 'none' : isMap(v) ? 'map' : Array.isArray(v) ? 'list' : 'scalar';
+}
+
 function walkCompare(l: Json | undefined, r: Json | undefined, s: Schema | undefined, path: string[], c: Comparison): void {
+  const kl = valueKind(l);
+  const kr = valueKind(r);
+  if (kl !== 'none' && kr !== 'none' && kl !== kr) {
+    // typed/compare.go (compareWalker.compare): an untyped value that changed kind is walked once
+    // as each side's deduced atom, so the old map's contents are removed, the new map's added,
+    // and the value itself is modified.
+    const al = atomFor(s, l);
+    const ar = atomFor(s, r);
+    if (al.kind !== 'scalar' && !al.atomic) for (const p of pairs(al, l, undefined)) walkCompare(p.l, undefined, p.shape, [...path, p.pe], c);
+    if (ar.kind !== 'scalar' && !ar.atomic) for (const p of pairs(ar, undefined, r)) walkCompare(undefined, p.r, p.shape, [...path, p.pe], c);
+    if (path.length > 0) insertPath(c.modified, path);
+    return;
+  }
   const a = atomFor(s, r ?? l);
   const mark = (): void => {
     if (path.length === 0) return;

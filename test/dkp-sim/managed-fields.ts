@@ -113,6 +113,7 @@ function encodeOwners(owners: Owner[]): ManagedFieldsEntry[] {
       continue;
     }
     const e: ManagedFieldsEntry = { manager: o.entry.manager, operation: o.entry.operation, apiVersion: o.entry.apiVersion, time: o.entry.time, fieldsType: 'FieldsV1', fieldsV1: encodeFieldsV1(o.set) };
+    if (o.entry.time === undefined) delete (e as Partial<ManagedFieldsEntry>).time;
     if (o.entry.subresource) e.subresource = o.entry.subresource;
     entries.push(e);
   }
@@ -193,7 +194,12 @@ export function serverSideApply(args: ServerSideApplyArgs): ServerSideApplyResul
   const stored = stripMeta(appliedSet);
   const objectChanged = !jsonEqual(live, next);
   const setChanged = !mine || !setsEqual(mine.set, stored);
-  const entry: ManagedFieldsEntry = { manager: args.manager, operation: 'Apply', apiVersion: args.apiVersion, time: objectChanged || setChanged || !mine ? args.now : mine.entry.time, fieldsType: 'FieldsV1', fieldsV1: {} };
+  // managedfieldsupdater.go (Apply) stamps the applier's time only when the object changed; an
+  // apply that changes ownership alone keeps the old time, and a new applier gets none at all
+  // (encodeManagedFields leaves Time nil when the manager has no time).
+  const time = objectChanged ? args.now : mine?.entry.time;
+  const entry = { manager: args.manager, operation: 'Apply', apiVersion: args.apiVersion, time, fieldsType: 'FieldsV1', fieldsV1: {} } as ManagedFieldsEntry;
+  if (time === undefined) delete (entry as Partial<ManagedFieldsEntry>).time;
   if (args.subresource) entry.subresource = args.subresource;
   const applier: Owner = { entry, set: stored, original: mine && !setChanged && mine.entry.apiVersion === args.apiVersion ? mine.original : undefined };
   const object = (objectChanged ? next : live) as unknown as Obj;

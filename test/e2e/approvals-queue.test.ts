@@ -13,6 +13,7 @@ import { getObject, mergePatchAs, waitFor } from './helpers.ts';
 
 const BRANCH = 'modsync/approve/module-two';
 const APPROVED = 'modules.deckhouse.io/approved';
+const BEHIND_126 = /^awaiting for v1\.2\.6 release to be deployed$/;
 const approvalFile = (version: string): string => `clusters/demo/approvals/module-two-v${version}.yaml`;
 
 async function phaseOf(env: ForgeEnv, release: string, phase: string): Promise<void> {
@@ -29,8 +30,10 @@ describe('three versions queued for one module', () => {
   it('keep one pull request whose title, body and branch follow the queue', async () => {
     const steps = [
       { version: '1.2.6', waiting: undefined, title: 'Approve module-two v1.2.6' },
-      { version: '1.2.7', waiting: /^awaiting for v1\.2\.6 release to be deployed$/, title: 'Approve module-two v1.2.6 and v1.2.7' },
-      { version: '1.2.8', waiting: /^awaiting for v1\.2\.6 release to be deployed$/, title: 'Approve module-two v1.2.6, v1.2.7 and v1.2.8' },
+      // A minor waits behind the Pending patch; the next one repeats its 'awaiting' message
+      // (task_calculator.go). A newer patch would have Skipped 1.2.6 instead (approvals-skip).
+      { version: '1.3.0', waiting: BEHIND_126, title: 'Approve module-two v1.2.6 and v1.3.0' },
+      { version: '1.4.0', waiting: BEHIND_126, title: 'Approve module-two v1.2.6, v1.3.0 and v1.4.0' },
     ];
     const queued: string[] = [];
     for (const step of steps) {
@@ -94,9 +97,10 @@ describe('a release dealt with outside git', () => {
     const pr = env.forge.open();
     expect(pr.map((p) => p.title)).toEqual(['Approve module-two v1.2.7']);
 
-    await publishAndWait(env, '1.2.8', { message: /^awaiting for v1\.2\.7 release to be deployed$/ });
-    await mergePatchAs(env, 'kubectl-annotate', 'ModuleRelease', 'module-two-v1.2.8', { metadata: { annotations: { 'modules.deckhouse.io/force': 'true' } } });
-    await phaseOf(env, 'module-two-v1.2.8', 'Deployed');
+    await publishAndWait(env, '1.3.0', { message: /^awaiting for v1\.2\.7 release to be deployed$/ });
+    const force = { metadata: { annotations: { 'modules.deckhouse.io/force': 'true' } } };
+    await mergePatchAs(env, 'kubectl-annotate', 'ModuleRelease', 'module-two-v1.3.0', force);
+    await phaseOf(env, 'module-two-v1.3.0', 'Deployed');
     await phaseOf(env, 'module-two-v1.2.7', 'Skipped');
     const result = await env.sync();
     expect(result.ok, JSON.stringify(result.stages)).toBe(true);

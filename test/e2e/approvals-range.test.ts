@@ -1,7 +1,7 @@
 /**
  * Approvals that live in git without a pull request: a semver range pre-approves matching
  * releases (releases outside it still get a pull request), and removing an approval file while
- * its release still waits (here for an update window) withdraws the annotation modsync set —
+ * its release still waits (here for its `spec.applyAfter` time) withdraws the annotation modsync set —
  * never one a person set. modsync runs in process against dkp-sim, the git server and the fake
  * GitHub (nock, real network disabled).
  */
@@ -49,49 +49,30 @@ describe('semver-range pre-approval', () => {
   });
 });
 
-/** The demo's Manual policy with a nightly update window, so an approved release keeps waiting by day. */
-const MANUAL_WITH_WINDOW = `apiVersion: deckhouse.io/v1alpha2
-kind: ModuleUpdatePolicy
-metadata:
-  name: stable-auto
-spec:
-  releaseChannel: Stable
-  update:
-    mode: Auto
----
-apiVersion: deckhouse.io/v1alpha2
-kind: ModuleUpdatePolicy
-metadata:
-  name: manual-approval
-spec:
-  releaseChannel: Stable
-  update:
-    mode: Manual
-    windows:
-      - from: "02:00"
-        to: "04:00"
-`;
 const EXACT_FILE = 'clusters/demo/approvals/module-two-v1.2.6.yaml';
 const EXACT = 'apiVersion: modsync.io/v1alpha1\nkind: ModuleReleaseApproval\nmetadata:\n  name: module-two-v1.2.6\nspec:\n  module: module-two\n  version: 1.2.6\n';
 
 describe('an approval file removed while its release is still pending', () => {
   let env: ForgeEnv;
   beforeAll(async () => {
-    env = await startSyncedForgeEnv({ files: { ...exampleFiles(), 'clusters/demo/policies/stable-auto.yaml': MANUAL_WITH_WINDOW } });
-    // Midday: outside the 02:00-04:00 window, so an approved release waits for the window.
+    env = await startSyncedForgeEnv();
     env.sim.control.clock.set(new Date('2026-11-23T12:00:00Z'));
-    await publishAndWait(env, '1.2.6', { message: /^Release is waiting for the update window, waiting for the 'modules\.deckhouse\.io\/approved: "true"' annotation/ });
+    await publishAndWait(env, '1.2.6');
+    // Under Manual, update windows do not hold a release (deploy_time_checker.go); a canary time
+    // (spec.applyAfter, which Deckhouse itself sets when a notification shifts a release) does.
+    const canary = { spec: { applyAfter: '2026-11-24T03:00:00Z' } };
+    await mergePatchAs(env, 'kubectl-patch', 'ModuleRelease', 'module-two-v1.2.6', canary);
   });
   afterAll(async () => env?.stop());
 
-  it('an approval file merged to main approves the release; it keeps waiting for its window', async () => {
+  it('an approval file merged to main approves the release; it keeps waiting for its apply-after time', async () => {
     await pushFiles(env.bareDir, 'main', { [EXACT_FILE]: EXACT }, 'Approve module-two v1.2.6');
     const result = await env.sync();
     expect(result.ok, JSON.stringify(result.stages)).toBe(true);
     expect(await annotation(env, 'module-two-v1.2.6')).toBe('true');
-    await waitFor('waiting for the window', async () => {
+    await waitFor('postponed', async () => {
       const r = await getObject(env, 'ModuleRelease', 'module-two-v1.2.6');
-      return r?.status?.phase === 'Pending' && String(r.status.message).startsWith('Release is waiting for the update window until');
+      return r?.status?.phase === 'Pending' && r.status.message === 'Release is postponed until 24 Nov 2026 03:00 UTC';
     });
   });
 
