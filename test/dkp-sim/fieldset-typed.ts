@@ -172,8 +172,12 @@ function walkCompare(l: Json | undefined, r: Json | undefined, s: Schema | undef
     // and the value itself is modified.
     const al = atomFor(s, l);
     const ar = atomFor(s, r);
-    if (al.kind !== 'scalar' && !al.atomic) for (const p of pairs(al, l, undefined)) walkCompare(p.l, undefined, p.shape, [...path, p.pe], c);
-    if (ar.kind !== 'scalar' && !ar.atomic) for (const p of pairs(ar, undefined, r)) walkCompare(undefined, p.r, p.shape, [...path, p.pe], c);
+    if (al.kind !== 'scalar' && !al.atomic) {
+      for (const p of pairs(al, l, undefined)) walkCompare(p.l, undefined, p.shape, [...path, p.pe], c);
+    }
+    if (ar.kind !== 'scalar' && !ar.atomic) {
+      for (const p of pairs(ar, undefined, r)) walkCompare(undefined, p.r, p.shape, [...path, p.pe], c);
+    }
     if (path.length > 0) insertPath(c.modified, path);
     return;
   }

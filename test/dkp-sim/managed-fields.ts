@@ -198,7 +198,9 @@ export function serverSideApply(args: ServerSideApplyArgs): ServerSideApplyResul
   // apply that changes ownership alone keeps the old time, and a new applier gets none at all
   // (encodeManagedFields leaves Time nil when the manager has no time).
   const time = objectChanged ? args.now : mine?.entry.time;
-  const entry = { manager: args.manager, operation: 'Apply', apiVersion: args.apiVersion, time, fieldsType: 'FieldsV1', fieldsV1: {} } as ManagedFieldsEntry;
+  const { manager, apiVersion } = args;
+  const fields = { manager, operation: 'Apply', apiVersion, time, fieldsType: 'FieldsV1', fieldsV1: {} };
+  const entry = fields as ManagedFieldsEntry;
   if (time === undefined) delete (entry as Partial<ManagedFieldsEntry>).time;
   if (args.subresource) entry.subresource = args.subresource;
   const applier: Owner = { entry, set: stored, original: mine && !setChanged && mine.entry.apiVersion === args.apiVersion ? mine.original : undefined };
