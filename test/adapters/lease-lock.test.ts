@@ -107,7 +107,9 @@ describe('Lease lock', () => {
     try {
       const err = await a.release().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ClusterError);
-      expect((err as ClusterError).message).toBe('Lease/modsync/release-stuck: still held by runner-a after 4 release attempts (each lost a write conflict)');
+      expect((err as ClusterError).message).toBe(
+        'Lease/modsync/release-stuck: still held by runner-a after 4 release attempts (each lost a write conflict)',
+      );
     } finally {
       sim.control.clearFaults();
     }

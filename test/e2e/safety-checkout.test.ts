@@ -53,7 +53,8 @@ describe('a hostile previous status report', () => {
     expect(read).toBeLessThan(64 * 1024 * 1024);
     expect(result.reportCommit).toMatch(/^[0-9a-f]{40}$/);
     expect(await modeOf(env, `${STATUS}/status.yaml`)).toBe('100644');
-    const report = parse((await readBranchFile(env.bareDir, 'main', `${STATUS}/status.yaml`)) ?? '') as { kind?: string };
+    const text = (await readBranchFile(env.bareDir, 'main', `${STATUS}/status.yaml`)) ?? '';
+    const report = parse(text) as { kind?: string };
     expect(report.kind).toBe('StatusReport');
     expect(result.logs.some((l) => l.msg === 'previous status report ignored; it will be replaced')).toBe(true);
   });

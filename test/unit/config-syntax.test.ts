@@ -12,10 +12,12 @@ describe('settings with a syntax', () => {
   it('refuses invalid cron schedules, naming where each came from', () => {
     const flag = loadConfig({ flags: { schedule: '61 * * * *' }, env: {} }).problems;
     expect(flag).toEqual([
-      'daemon.schedule: "61 * * * *" is not a cron expression (Field value (61) is out of range); use 5 fields, minute hour day month weekday, such as "*/3 * * * *" (from --schedule)',
+      'daemon.schedule: "61 * * * *" is not a cron expression (Field value (61) is out of range); ' +
+        'use 5 fields, minute hour day month weekday, such as "*/3 * * * *" (from --schedule)',
     ]);
     const env = loadConfig({ flags: {}, env: { MODSYNC_SCHEDULE: '@every 5m' } }).problems;
-    expect(env).toEqual([expect.stringMatching(/^daemon\.schedule: "@every 5m" is not a cron expression \(.*\); .* \(from MODSYNC_SCHEDULE\)$/)]);
+    const fromEnv = /^daemon\.schedule: "@every 5m" is not a cron expression \(.*\); .* \(from MODSYNC_SCHEDULE\)$/;
+    expect(env).toEqual([expect.stringMatching(fromEnv)]);
     const never = loadConfig({ flags: { schedule: '0 0 31 2 *' }, env: {} }).problems;
     expect(never).toEqual([expect.stringContaining('"0 0 31 2 *" is not a cron expression (it never fires)')]);
     expect(loadConfig({ flags: { schedule: '*/3 * * * *' }, env: {} }).problems).toEqual([]);
@@ -37,7 +39,8 @@ describe('settings with a syntax', () => {
   });
 
   it('modsync run with an invalid schedule exits 64 before listening', async () => {
-    const r = await runModsync(['run', '--repo', '/tmp/modsync-none', '--listen', '127.0.0.1:0', '--schedule', '61 * * * *']);
+    const args = ['run', '--repo', '/tmp/modsync-none', '--listen', '127.0.0.1:0', '--schedule', '61 * * * *'];
+    const r = await runModsync(args);
     expect(r.code).toBe(64);
     expect(r.stderr).toContain('modsync run: invalid configuration:');
     expect(r.stderr).toContain('daemon.schedule: "61 * * * *" is not a cron expression');
