@@ -1,9 +1,9 @@
 /**
- * Discovery documents: /version, /api, /api/v1, /apis, /apis/{group}, /apis/{group}/{version}.
+ * Discovery documents: /version, /api, /api/v1, /apis, /apis/{group}, /apis/{group}/{version}
+ * (`/openapi/v3` is openapi-handler.ts's).
  * Aggregated discovery (`as=APIGroupDiscoveryList`) is answered with the plain documents and
  * `Content-Type: application/json`, which makes kubectl and client-go fall back to the legacy walk.
  */
-import { openApiV3Document, openApiV3Index } from './openapi.ts';
 import type { ResourceRegistry } from './resources.ts';
 import type { JsonMap } from './types.ts';
 
@@ -26,12 +26,6 @@ const CR_VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create'
 export function discoveryDocument(registry: ResourceRegistry, pathname: string, serverAddress: string): JsonMap | undefined {
   const parts = pathname.split('/').filter((p) => p !== '');
   if (parts.length === 1 && parts[0] === 'version') return { ...SERVER_VERSION };
-  if (parts[0] === 'openapi' && parts[1] === 'v3') {
-    if (parts.length === 2) return openApiV3Index(registry);
-    if (parts[2] === 'api' && parts.length === 4) return openApiV3Document(registry, '', parts[3]!);
-    if (parts[2] === 'apis' && parts.length === 5) return openApiV3Document(registry, parts[3]!, parts[4]!);
-    return undefined;
-  }
   if (parts[0] === 'api') {
     if (parts.length === 1) {
       return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };

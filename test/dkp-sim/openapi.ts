@@ -73,16 +73,53 @@ export function openApiV3Document(registry: ResourceRegistry, group: string, ver
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.4' }, paths, components: { schemas } };
 }
 
-/** The `/openapi/v3` index: one entry per served group/version. */
+/** One served OpenAPI v3 document: the exact bytes sent and their hash. */
+export interface OpenApiBytes {
+  bytes: Buffer;
+  /** kube-openapi handler3's computeETag: the SHA-512 of the bytes in upper-case hex. */
+  hash: string;
+  /** When the document was built (handler3's lastModified of the group version). */
+  lastModified: Date;
+}
+
+/** kube-openapi handler3's computeETag (`fmt.Sprintf("%X", sha512.Sum512(data))`). */
+export function openApiHash(bytes: Buffer): string {
+  return createHash('sha512').update(bytes).digest('hex').toUpperCase();
+}
+
+// A registry never changes after start, so its documents are built once (like handler3's caches).
+const built = new WeakMap<ResourceRegistry, Map<string, OpenApiBytes | null>>();
+
+/**
+ * The document at index key `gv` (`apis/deckhouse.io/v1alpha1`, `api/v1`) as bytes with its hash,
+ * or undefined when that group/version is not served.
+ */
+export function openApiV3Bytes(registry: ResourceRegistry, gv: string): OpenApiBytes | undefined {
+  let docs = built.get(registry);
+  if (!docs) built.set(registry, (docs = new Map()));
+  if (!docs.has(gv)) {
+    const parts = gv.split('/');
+    const doc = parts[0] === 'api' && parts.length === 2 ? openApiV3Document(registry, '', parts[1]!)
+      : parts[0] === 'apis' && parts.length === 3 ? openApiV3Document(registry, parts[1]!, parts[2]!) : undefined;
+    const bytes = doc ? Buffer.from(JSON.stringify(doc), 'utf8') : undefined;
+    docs.set(gv, bytes ? { bytes, hash: openApiHash(bytes), lastModified: new Date() } : null);
+  }
+  return docs.get(gv) ?? undefined;
+}
+
+/**
+ * The `/openapi/v3` index: one entry per served group/version, keys sorted as Go marshals a map,
+ * each `serverRelativeURL` carrying the document's hash (handler3's constructServerRelativeURL).
+ */
 export function openApiV3Index(registry: ResourceRegistry): JsonMap {
+  const keys: string[] = [];
+  for (const { group, versions } of [{ group: '', versions: ['v1'] }, ...registry.groups()]) {
+    for (const version of versions) keys.push(gvPath(group, version));
+  }
   const paths: JsonMap = {};
-  const gvs = [{ group: '', versions: ['v1'] }, ...registry.groups()];
-  for (const { group, versions } of gvs) {
-    for (const version of versions) {
-      const doc = openApiV3Document(registry, group, version);
-      const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').slice(0, 64).toUpperCase();
-      paths[gvPath(group, version)] = { serverRelativeURL: `/openapi/v3/${gvPath(group, version)}?hash=${hash}` };
-    }
+  for (const gv of keys.sort()) {
+    const doc = openApiV3Bytes(registry, gv);
+    if (doc) paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=${doc.hash}` };
   }
   return { paths };
 }

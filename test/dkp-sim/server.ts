@@ -9,6 +9,7 @@ import { discoveryDocument } from './discovery.ts';
 import type { FaultRule } from './faults.ts';
 import { handleGet, handleList } from './handlers-read.ts';
 import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate, isDryRun, readDeleteOptions, type DeleteOptions } from './handlers-write.ts';
+import { isOpenApiV3Path, serveOpenApiV3 } from './openapi-handler.ts';
 import { mediaType, parseApiPath, sendError, sendJson, type ApiPath } from './request.ts';
 import { conflict, internalError, methodNotAllowed, MODIFIED, pathNotFound, serviceUnavailable, tooManyRequests } from './status.ts';
 import { handleWatch } from './watch.ts';
@@ -112,6 +113,7 @@ async function handle(ctx: SimContext, control: ControlHandler, req: IncomingMes
     if (rule && (await applyFault(ctx, rule, req, res, path))) return;
   }
   if (path.type === 'discovery') {
+    if (isOpenApiV3Path(url.pathname)) return serveOpenApiV3(ctx.registry, req, res, url);
     const doc = req.method === 'GET' ? discoveryDocument(ctx.registry, url.pathname, ctx.address()) : undefined;
     if (!doc) throw pathNotFound();
     sendJson(res, 200, doc);
