@@ -69,7 +69,7 @@ async function serverProcess(root: string): Promise<{ repoUrl: (name: string) =>
 async function gitClone(url: string, dir: string): Promise<void> {
   const env = { PATH: process.env.PATH, HOME: tmpdir(), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
   const args = ['clone', '--quiet', '--depth', '1', '--single-branch', '--branch', 'main', url, dir];
-  await new Promise<void>((resolve, reject) => execFile('git', args, { env }, (err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) => execFile('git', args, { env }, (e) => (e ? reject(e) : resolve())));
 }
 
 function files(n: number): Record<string, string> {
@@ -98,7 +98,8 @@ async function main(): Promise<void> {
       const pairs: { iso: number; git: number }[] = [];
       for (let i = 0; i < CLONE_PAIRS; i++) {
         const cacheDir = join(tmp, `clone-${n}-${i}`);
-        const iso = async () => (await timed(() => createIsoGit({ url, branch: 'main', cacheDir, author: AUTHOR }).checkout()))[1];
+        const adapter = () => createIsoGit({ url, branch: 'main', cacheDir, author: AUTHOR });
+        const iso = async () => (await timed(() => adapter().checkout()))[1];
         const cli = async () => (await timed(() => gitClone(url, join(tmp, `git-${n}-${i}`))))[1];
         if (i % 2 === 0) pairs.push({ iso: await iso(), git: await cli() });
         else pairs.push({ git: await cli(), iso: await iso() });
@@ -110,6 +111,18 @@ async function main(): Promise<void> {
           `git clone --depth 1 median ${ms(gitMedian)}, ratio ${(isoMedian / gitMedian).toFixed(2)} ` +
           `(per-pair ratio median ${quantile(pairs.map((p) => p.iso / p.git), 0.5).toFixed(2)}; ` +
           `first clone of the process ${ms(cloneMs)})`,
+      );
+      // A CronJob run without a cache volume: the clone is the first git call of a new process.
+      const cold: { wallMs: number; checkoutMs: number; gitMs: number }[] = [];
+      for (let i = 0; i < FRESH_ROUNDS; i++) {
+        const run = await freshProcess(url, join(tmp, `cold-${n}-${i}`));
+        cold.push({ ...run, gitMs: (await timed(() => gitClone(url, join(tmp, `git-cold-${n}-${i}`))))[1] });
+      }
+      const coldMedian = quantile(cold.map((c) => c.checkoutMs), 0.5);
+      console.log(
+        `${String(n).padStart(5)} files: clone as a new process's first checkout median ${ms(coldMedian)} ` +
+          `(process wall median ${ms(quantile(cold.map((c) => c.wallMs), 0.5))}), ` +
+          `git clone --depth 1 median ${ms(quantile(cold.map((c) => c.gitMs), 0.5))}`,
       );
       const noop: number[] = [];
       // A fresh port per round, as a CronJob run (new process, same cache volume) would have.
