@@ -17,7 +17,8 @@ const FORGED = 'x\nevil.yaml:1:1: error: forged\n::error file=a::forged\u001b[2K
 
 describe('escapeText', () => {
   it('writes controls, separators and bidi overrides as escapes and keeps the rest', () => {
-    expect(escapeText('a\nb\r\tc\u0000d\u001be\u007f\u0085\u2028\u202eé ✓')).toBe('a\\nb\\r\\tc\\x00d\\x1be\\x7f\\x85\\u2028\\u202eé ✓');
+    const raw = 'a\nb\r\tc\u0000d\u001be\u007f\u0085\u2028\u202eé ✓';
+    expect(escapeText(raw)).toBe('a\\nb\\r\\tc\\x00d\\x1be\\x7f\\x85\\u2028\\u202eé ✓');
     expect(escapeText('a\nb\u0007', { keepNewlines: true })).toBe('a\nb\\x07');
   });
 });
@@ -27,7 +28,8 @@ describe('validate output', () => {
     const dir = mkdtempSync(join(tmpdir(), 'modsync-escape-'));
     try {
       const name = '  name: |\n    x\n    evil.yaml:1:1: error: forged\n';
-      writeFileSync(join(dir, 'mc.yaml'), `apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n${name}spec:\n  enabled: true\n`);
+      const head = 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n';
+      writeFileSync(join(dir, 'mc.yaml'), `${head}${name}spec:\n  enabled: true\n`);
       const state = await loadDesiredState({ repoDir: dir, root: '.', excludePaths: [] });
       const text = formatIssues(state.issues, 'text').split('\n');
       expect(text.length).toBe(state.issues.length);
@@ -49,16 +51,31 @@ describe('validate output', () => {
     const github = formatIssues(issues, 'github');
     expect(github.split('\n')).toHaveLength(1);
     expect(github).toContain('::x%0Aevil.yaml:1:1: error: forged%0A::error file=a::forged\\x1b[2K');
-    expect(github.startsWith('::error file=ax\\nevil.yaml%3A1%3A1%3A error%3A forged\\n%3A%3Aerror file=a%3A%3Aforged\\x1b[2K.yaml,line=1,col=1::')).toBe(true);
+    const file = 'ax\\nevil.yaml%3A1%3A1%3A error%3A forged\\n%3A%3Aerror file=a%3A%3Aforged\\x1b[2K.yaml';
+    const props = `file=${file},line=1,col=1`;
+    expect(github.startsWith(`::error ${props}::`)).toBe(true);
   });
 });
 
 describe('status README and pull-request bodies', () => {
   it('a module message with newlines stays in its table row', () => {
     const live = new Map<string, KubeObject[]>([
-      ['Module', [{ apiVersion: 'deckhouse.io/v1alpha1', kind: 'Module', metadata: { name: 'one' }, properties: { source: 's' }, status: { phase: 'Error', conditions: [{ type: 'IsReady', status: 'False', message: FORGED }] } }]],
+      [
+        'Module',
+        [
+          {
+            apiVersion: 'deckhouse.io/v1alpha1',
+            kind: 'Module',
+            metadata: { name: 'one' },
+            properties: { source: 's' },
+            status: { phase: 'Error', conditions: [{ type: 'IsReady', status: 'False', message: FORGED }] },
+          },
+        ],
+      ],
     ]);
-    const report = buildReport({ instance: 'modsync', commit: 'c1', now: '2026-11-21T10:00:00.000Z', live, changes: [], ok: false, errors: [FORGED], requests: [] });
+    const now = '2026-11-21T10:00:00.000Z';
+    const input = { instance: 'modsync', commit: 'c1', now, live, changes: [], ok: false, errors: [FORGED] };
+    const report = buildReport({ ...input, requests: [] });
     const md = renderMarkdown(report);
     expect(md).not.toContain('\u001b');
     expect(md.split('\n').filter((l) => l.includes('forged'))).toEqual([

@@ -14,61 +14,77 @@ import { loadDesiredState } from '../../src/pipeline/load.ts';
 import { runModsync } from '../support/demo-env.ts';
 
 const HEAD = 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: hello-world\n';
-const bytes = (...parts: (string | number[])[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+const bytes = (...parts: (string | number[])[]): Buffer =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+
+/** The exact lines expected, built from go-yaml's wording plus modsync's hints. */
+const err = (at: string, message: string): string => `mc.yaml:${at}: error: YAML: ${message}`;
+const utf8 = (at: string, why: string): string => err(at, `invalid UTF-8: ${why}; save the file as UTF-8`);
+const control = (at: string, char: string, escape: string): string =>
+  err(at, `control characters are not allowed (${char}); ` +
+    `if you mean it, write the escape "\\x${escape}" in a double-quoted string`);
+const KEY = 'a mapping key must be a string, number or boolean, not a list or mapping (kubectl refuses it)';
+const anchor = (at: string, name: string): string =>
+  err(at, `unknown anchor "${name}": an alias (*${name}) needs an anchor (&${name}) before it in the same document`);
 
 /** case → file content → the exact error lines. */
 const CASES: Record<string, { content: Buffer; errors: string[] }> = {
   'invalid UTF-8 (Latin-1 é)': {
     content: bytes(HEAD, 'spec:\n  settings:\n    motd: caf', [0xe9], ' au lait\n'),
-    errors: ['mc.yaml:7:14: error: YAML: invalid UTF-8: invalid trailing UTF-8 octet 0x20; save the file as UTF-8'],
+    errors: [utf8('7:14', 'invalid trailing UTF-8 octet 0x20')],
   },
   'truncated sequence at the end': {
     content: bytes(HEAD, 'spec:\n  settings:\n    motd: caf', [0xc3]),
-    errors: ['mc.yaml:7:14: error: YAML: invalid UTF-8: incomplete UTF-8 octet sequence at the end of the file; save the file as UTF-8'],
+    errors: [utf8('7:14', 'incomplete UTF-8 octet sequence at the end of the file')],
   },
   'invalid leading octet': {
     content: bytes(HEAD, 'spec:\n  settings:\n    x: "', [0xff], '"\n'),
-    errors: ['mc.yaml:7:9: error: YAML: invalid UTF-8: invalid leading UTF-8 octet 0xFF; save the file as UTF-8'],
+    errors: [utf8('7:9', 'invalid leading UTF-8 octet 0xFF')],
   },
   'overlong encoding of /': {
     content: bytes(HEAD, 'spec:\n  settings:\n    x: a', [0xc0, 0xaf], '\n'),
-    errors: ['mc.yaml:7:9: error: YAML: invalid UTF-8: invalid length of a UTF-8 sequence (overlong encoding); save the file as UTF-8'],
+    errors: [utf8('7:9', 'invalid length of a UTF-8 sequence (overlong encoding)')],
   },
   'NUL in a scalar': {
     content: bytes(HEAD, 'spec:\n  settings:\n    x: a', [0], 'b\n'),
-    errors: ['mc.yaml:7:9: error: YAML: control characters are not allowed (U+0000 NUL); if you mean it, write the escape "\\x00" in a double-quoted string'],
+    errors: [control('7:9', 'U+0000 NUL', '00')],
   },
   'ESC in a quoted scalar': {
     content: bytes(HEAD, 'spec:\n  settings:\n    x: "red', [0x1b], '[0m"\n'),
-    errors: ['mc.yaml:7:12: error: YAML: control characters are not allowed (U+001B ESC); if you mean it, write the escape "\\x1B" in a double-quoted string'],
+    errors: [control('7:12', 'U+001B ESC', '1B')],
   },
   'BEL in a comment (go-yaml reads the whole stream)': {
     content: bytes(HEAD, '# ding', [7], '\nspec:\n  enabled: true\n'),
-    errors: ['mc.yaml:5:7: error: YAML: control characters are not allowed (U+0007 BEL); if you mean it, write the escape "\\x07" in a double-quoted string'],
+    errors: [control('5:7', 'U+0007 BEL', '07')],
   },
   'C1 control after valid multi-byte text': {
     content: bytes(HEAD, 'spec:\n  settings:\n    x: café', [0xc2, 0x9b], '\n'),
-    errors: ['mc.yaml:7:12: error: YAML: control characters are not allowed (U+009B); if you mean it, write the escape "\\x9B" in a double-quoted string'],
+    errors: [control('7:12', 'U+009B', '9B')],
   },
   'complex key ? [a, b]': {
     content: bytes(HEAD, 'spec:\n  settings:\n    ? [a, b]\n    : 1\n'),
-    errors: ['mc.yaml:7:7: error: YAML: a mapping key must be a string, number or boolean, not a list or mapping (kubectl refuses it)'],
+    errors: [err('7:7', KEY)],
   },
   'flow mapping key {x: 1}': {
     content: bytes(HEAD, 'spec:\n  settings: {{x: 1}: 2}\n'),
-    errors: ['mc.yaml:6:14: error: YAML: a mapping key must be a string, number or boolean, not a list or mapping (kubectl refuses it)'],
+    errors: [err('6:14', KEY)],
   },
   'alias key to a list': {
     content: bytes(HEAD, 'spec:\n  settings:\n    a: &l [1]\n    *l : 2\n'),
-    errors: ['mc.yaml:8:5: error: YAML: a mapping key must be a string, number or boolean, not a list or mapping (kubectl refuses it)'],
+    errors: [err('8:5', KEY)],
   },
   'undefined alias': {
     content: bytes(HEAD, 'spec:\n  settings:\n    x: *nothing\n'),
-    errors: ['mc.yaml:7:8: error: YAML: unknown anchor "nothing": an alias (*nothing) needs an anchor (&nothing) before it in the same document'],
+    errors: [anchor('7:8', 'nothing')],
   },
   "alias to another document's anchor": {
-    content: bytes(HEAD, 'spec:\n  settings:\n    x: &shared 1\n---\n', HEAD.replace('hello-world', 'other'), 'spec:\n  settings:\n    y: *shared\n'),
-    errors: ['mc.yaml:15:8: error: YAML: unknown anchor "shared": an alias (*shared) needs an anchor (&shared) before it in the same document'],
+    content: bytes(
+      HEAD,
+      'spec:\n  settings:\n    x: &shared 1\n---\n',
+      HEAD.replace('hello-world', 'other'),
+      'spec:\n  settings:\n    y: *shared\n',
+    ),
+    errors: [anchor('15:8', 'shared')],
   },
 };
 
@@ -91,7 +107,8 @@ describe('bytes and keys kubectl refuses', () => {
 
   for (const [name, c] of Object.entries(CASES)) {
     it(`${name}: an error at file:line:col, nothing to apply`, async () => {
-      const state = await loadDesiredState({ repoDir: repoWith({ 'mc.yaml': c.content }), root: '.', excludePaths: [], validator });
+      const repoDir = repoWith({ 'mc.yaml': c.content });
+      const state = await loadDesiredState({ repoDir, root: '.', excludePaths: [], validator });
       expect(formatIssues(state.issues.filter((i) => i.severity === 'error'), 'text').split('\n')).toEqual(c.errors);
       // The broken document is dropped (in the two-document case, the second one).
       expect(state.objects.filter((o) => o.file === 'mc.yaml' && o.line > 1)).toEqual([]);
@@ -100,14 +117,17 @@ describe('bytes and keys kubectl refuses', () => {
   }
 
   it('still accepts escapes, tabs, CRLF, a BOM and non-ASCII text', async () => {
-    const ok = bytes([0xef, 0xbb, 0xbf], HEAD.replace(/\n/g, '\r\n'), 'spec:\r\n  settings:\r\n    x: "a\\x00\\e\\tb"\r\n    z: "\tcafé ✓ 😀"\r\n');
-    const state = await loadDesiredState({ repoDir: repoWith({ 'mc.yaml': ok }), root: '.', excludePaths: [], validator });
+    const spec = 'spec:\r\n  settings:\r\n    x: "a\\x00\\e\\tb"\r\n    z: "\tcafé ✓ 😀"\r\n';
+    const ok = bytes([0xef, 0xbb, 0xbf], HEAD.replace(/\n/g, '\r\n'), spec);
+    const repoDir = repoWith({ 'mc.yaml': ok });
+    const state = await loadDesiredState({ repoDir, root: '.', excludePaths: [], validator });
     expect(state.issues).toEqual([]);
     expect(state.objects[0]?.object.spec).toEqual({ settings: { x: 'a\u0000\u001b\tb', z: '\tcafé ✓ 😀' } });
   });
 
   it('modsync validate prints only its own lines: no raw Node or library warning', async () => {
-    const dir = repoWith({ 'keys.yaml': CASES['complex key ? [a, b]']!.content, 'nul.yaml': CASES['NUL in a scalar']!.content });
+    const keys = CASES['complex key ? [a, b]']!.content;
+    const dir = repoWith({ 'keys.yaml': keys, 'nul.yaml': CASES['NUL in a scalar']!.content });
     const r = await runModsync(['validate', dir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('');

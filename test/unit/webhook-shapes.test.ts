@@ -24,7 +24,8 @@ const scheduler: Scheduler = {
   runs: 0,
 };
 const logs: string[] = [];
-const logger = createLogger({ format: 'json', level: 'debug', redactor: new Redactor(), write: (l) => void logs.push(l) });
+const write = (l: string): void => void logs.push(l);
+const logger = createLogger({ format: 'json', level: 'debug', redactor: new Redactor(), write });
 
 let http: Awaited<ReturnType<typeof startHttp>>;
 beforeAll(async () => {
@@ -41,15 +42,23 @@ let n = 0;
 function signed(forge: 'github' | 'gitea' | 'gitlab', event: string, body: string): Record<string, string> {
   const sig = createHmac('sha256', SECRET).update(body).digest('hex');
   const id = `delivery-${++n}`;
-  if (forge === 'github') return { 'x-github-event': event, 'x-github-delivery': id, 'x-hub-signature-256': `sha256=${sig}` };
+  if (forge === 'github') {
+    return { 'x-github-event': event, 'x-github-delivery': id, 'x-hub-signature-256': `sha256=${sig}` };
+  }
   if (forge === 'gitea') return { 'x-gitea-event': event, 'x-gitea-delivery': id, 'x-gitea-signature': sig };
   return { 'x-gitlab-event': event, 'x-gitlab-event-uuid': id, 'x-gitlab-token': SECRET };
 }
 
-async function deliver(forge: 'github' | 'gitea' | 'gitlab', event: string, body: string): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${http.url}/webhook/${forge}`, { method: 'POST', headers: { 'content-type': 'application/json', ...signed(forge, event, body) }, body });
+type Answer = { status: number; text: string };
+
+async function deliver(forge: 'github' | 'gitea' | 'gitlab', event: string, body: string): Promise<Answer> {
+  const headers = { 'content-type': 'application/json', ...signed(forge, event, body) };
+  const res = await fetch(`${http.url}/webhook/${forge}`, { method: 'POST', headers, body });
   return { status: res.status, text: await res.text() };
 }
+
+/** The answer to a payload of the wrong shape. */
+const refused = (why: string): Answer => ({ status: 400, text: `unexpected payload: ${why}\n` });
 
 const PUSH_EVENT = { github: 'push', gitea: 'push', gitlab: 'Push Hook' } as const;
 const PULL_EVENT = { github: 'pull_request', gitea: 'pull_request', gitlab: 'Merge Request Hook' } as const;
@@ -64,7 +73,10 @@ const BAD_PUSHES: [string, string][] = [
   ['{"ref":"refs/heads/main","commits":"x"}', 'commits: expected a list, got a string'],
   ['{"ref":"refs/heads/main","commits":[null]}', 'commits[0]: expected an object, got null'],
   ['{"ref":"refs/heads/main","commits":[{"author":"me"}]}', 'commits[0].author: expected an object, got a string'],
-  ['{"ref":"refs/heads/main","commits":[{"author":{"email":5}}]}', 'commits[0].author.email: expected a string, got a number'],
+  [
+    '{"ref":"refs/heads/main","commits":[{"author":{"email":5}}]}',
+    'commits[0].author.email: expected a string, got a number',
+  ],
   ['{"ref":"refs/heads/main","after":{"sha":"x"}}', 'after: expected a string, got an object'],
 ];
 
@@ -72,7 +84,7 @@ describe('signed webhooks with unexpected shapes', () => {
   for (const forge of ['github', 'gitea', 'gitlab'] as const) {
     it(`${forge} push: 400 with the field at fault, no sync`, async () => {
       for (const [body, why] of BAD_PUSHES) {
-        expect(await deliver(forge, PUSH_EVENT[forge], body), body).toEqual({ status: 400, text: `unexpected payload: ${why}\n` });
+        expect(await deliver(forge, PUSH_EVENT[forge], body), body).toEqual(refused(why));
       }
       expect(triggers).toEqual([]);
       expect(logs.some((l) => l.includes('http handler failed'))).toBe(false);
@@ -80,24 +92,29 @@ describe('signed webhooks with unexpected shapes', () => {
   }
 
   it('pull request events: 400 for GitHub/Gitea and GitLab shapes', async () => {
-    expect(await deliver('github', PULL_EVENT.github, 'null')).toEqual({ status: 400, text: 'unexpected payload: payload: expected an object, got null\n' });
-    expect(await deliver('github', PULL_EVENT.github, '{"action":"opened","pull_request":{"number":1,"base":"main"}}')).toEqual({
-      status: 400,
-      text: 'unexpected payload: pull_request.base: expected an object, got a string\n',
-    });
-    expect(await deliver('gitea', PULL_EVENT.gitea, '{"action":"opened","pull_request":[]}')).toEqual({ status: 400, text: 'unexpected payload: pull_request: expected an object, got a list\n' });
-    expect(await deliver('gitlab', PULL_EVENT.gitlab, '{"object_attributes":{"iid":"3"}}')).toEqual({ status: 400, text: 'unexpected payload: object_attributes.iid: expected a number, got a string\n' });
-    expect(await deliver('gitlab', PULL_EVENT.gitlab, '{"object_attributes":{"iid":3,"last_commit":1}}')).toEqual({
-      status: 400,
-      text: 'unexpected payload: object_attributes.last_commit: expected an object, got a number\n',
-    });
+    const github = (body: string): Promise<Answer> => deliver('github', PULL_EVENT.github, body);
+    const gitlab = (body: string): Promise<Answer> => deliver('gitlab', PULL_EVENT.gitlab, body);
+    expect(await github('null')).toEqual(refused('payload: expected an object, got null'));
+    const baseAsString = '{"action":"opened","pull_request":{"number":1,"base":"main"}}';
+    expect(await github(baseAsString)).toEqual(refused('pull_request.base: expected an object, got a string'));
+    const pullAsList = '{"action":"opened","pull_request":[]}';
+    const gitea = await deliver('gitea', PULL_EVENT.gitea, pullAsList);
+    expect(gitea).toEqual(refused('pull_request: expected an object, got a list'));
+    const iidAsString = '{"object_attributes":{"iid":"3"}}';
+    expect(await gitlab(iidAsString)).toEqual(refused('object_attributes.iid: expected a number, got a string'));
+    const commitAsNumber = '{"object_attributes":{"iid":3,"last_commit":1}}';
+    const lastCommit = await gitlab(commitAsNumber);
+    expect(lastCommit).toEqual(refused('object_attributes.last_commit: expected an object, got a number'));
     expect(triggers).toEqual([]);
   });
 
   it('documented shapes still work: a GitLab branch delete (checkout_sha null) and a new merge request', async () => {
-    const del = '{"ref":"refs/heads/main","before":"a","after":"0000000000000000000000000000000000000000","checkout_sha":null,"commits":[]}';
+    const zeros = '0'.repeat(40);
+    const del = `{"ref":"refs/heads/main","before":"a","after":"${zeros}","checkout_sha":null,"commits":[]}`;
     expect(await deliver('gitlab', 'Push Hook', del)).toEqual({ status: 202, text: 'sync requested\n' });
-    const mr = '{"object_attributes":{"iid":3,"action":"open","source_branch":"f","target_branch":"main","oldrev":null,"last_commit":{"id":"c0ffee"}}}';
+    const branches = { source_branch: 'f', target_branch: 'main' };
+    const attributes = { iid: 3, action: 'open', ...branches, oldrev: null, last_commit: { id: 'c0ffee' } };
+    const mr = JSON.stringify({ object_attributes: attributes });
     expect(await deliver('gitlab', 'Merge Request Hook', mr)).toEqual({ status: 202, text: 'sync requested\n' });
     expect(triggers).toEqual(['webhook:gitlab', 'webhook:gitlab']);
   });
@@ -105,7 +122,10 @@ describe('signed webhooks with unexpected shapes', () => {
 
 describe('POST /sync bearer token', () => {
   it('accepts only the exact token, whatever the length of a wrong one', async () => {
-    const post = async (auth?: string): Promise<number> => (await fetch(`${http.url}/sync`, { method: 'POST', headers: auth ? { authorization: auth } : {} })).status;
+    const post = async (auth?: string): Promise<number> => {
+      const res = await fetch(`${http.url}/sync`, { method: 'POST', headers: auth ? { authorization: auth } : {} });
+      return res.status;
+    };
     expect(await post()).toBe(401);
     expect(await post('Bearer ')).toBe(401);
     expect(await post(`Bearer ${SECRET.slice(0, -1)}`)).toBe(401);
