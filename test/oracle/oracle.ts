@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Json, JsonMap } from '../dkp-sim/types.ts';
 
 const SMD_SRC = '/usr/share/gocode/src/sigs.k8s.io/structured-merge-diff';
-const GO_SOURCE = fileURLToPath(new URL('./oracle.go', import.meta.url));
+const GO_SOURCES = ['oracle.go', 'objects.go'];
 
 /** One write sent to the oracle (and replayed on dkp-sim); an Update sends `object` or a merge `patch` of live. */
 export interface OracleOp {
@@ -62,12 +62,14 @@ export function unavailableReason(): string | undefined {
 
 let built: string | undefined;
 
-/** Path of the oracle binary, built on first use (a few seconds) and cached by source hash. */
+/** Path of the oracle binary, built on first use (a few seconds) and cached by the hash of its sources. */
 export function oracleBinary(): string {
   if (built) return built;
-  const source = readFileSync(GO_SOURCE);
-  const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
-  const dir = join(tmpdir(), `modsync-smd-oracle-${hash}`);
+  const read = (name: string): Buffer => readFileSync(fileURLToPath(new URL(`./${name}`, import.meta.url)));
+  const sources = GO_SOURCES.map((name) => ({ name, text: read(name) }));
+  const hash = createHash('sha256');
+  for (const s of sources) hash.update(s.name).update(s.text);
+  const dir = join(tmpdir(), `modsync-smd-oracle-${hash.digest('hex').slice(0, 16)}`);
   const bin = join(dir, 'oracle');
   if (!existsSync(bin)) {
     const gopath = join(dir, 'gopath');
@@ -77,7 +79,7 @@ export function oracleBinary(): string {
     mkdirSync(pkg, { recursive: true });
     // Debian installs the module without its /v4 suffix; GOPATH mode finds it through this link.
     if (!existsSync(link)) symlinkSync(SMD_SRC, link);
-    writeFileSync(join(pkg, 'oracle.go'), source);
+    for (const s of sources) writeFileSync(join(pkg, s.name), s.text);
     const tmp = `${bin}.${process.pid}`;
     const res = spawnSync('go', ['build', '-o', tmp, '.'], {
       cwd: pkg,
@@ -86,7 +88,8 @@ export function oracleBinary(): string {
         ...process.env,
         GO111MODULE: 'off',
         GOPATH: `${gopath}:/usr/share/gocode`,
-        GOCACHE: join(dir, 'cache'),
+        // Shared by every source version: a rebuild after an edit compiles only the oracle itself.
+        GOCACHE: join(tmpdir(), 'modsync-smd-oracle-gocache'),
         GOFLAGS: '',
       },
     });
