@@ -23,7 +23,8 @@ function paths(fieldsV1: JsonMap): string[] {
 
 /** ToFieldSet from structured-merge-diff, without what a stored set never holds (stripMeta, status). */
 function oracleSets(kind: Kind, objects: JsonMap[]): string[][] {
-  const res = runOracle({ schema: kind.smd, typeName: ROOT_TYPE, apiVersion: kind.apiVersion, ops: [], fieldSets: objects });
+  const { smd: schema, apiVersion } = kind;
+  const res = runOracle({ schema, typeName: ROOT_TYPE, apiVersion, ops: [], fieldSets: objects });
   return res.fieldSets.map((fs, i) => {
     if (typeof fs === 'string') throw new Error(`object ${i}: ${fs}`);
     return paths(fs).filter((p) => p !== 'f:status' && !p.startsWith('f:status '));
@@ -38,24 +39,28 @@ function modsyncSet(kind: Kind, obj: JsonMap): string[] {
     .sort();
 }
 
+const MC = kindOf('ModuleConfig');
+const MUP = kindOf('ModuleUpdatePolicy');
+const MS = kindOf('ModuleSource');
+
 const HAND_PICKED: Array<{ kind: Kind; object: JsonMap }> = [
-  { kind: kindOf('ModuleConfig'), object: objectOf(kindOf('ModuleConfig'), { spec: { enabled: true, settings: {} } }) },
+  { kind: MC, object: objectOf(MC, { spec: { enabled: true, settings: {} } }) },
   {
-    kind: kindOf('ModuleConfig'),
-    object: objectOf(kindOf('ModuleConfig'), { spec: { settings: { a: { b: [1, { c: 2 }], d: {} }, e: null }, version: 2 } }, {
+    kind: MC,
+    object: objectOf(MC, { spec: { settings: { a: { b: [1, { c: 2 }], d: {} }, e: null }, version: 2 } }, {
       labels: { 'modsync.io/instance': 'x' },
       annotations: { 'modules.deckhouse.io/allow-disabling': 'true' },
     }),
   },
   {
-    kind: kindOf('ModuleUpdatePolicy'),
-    object: objectOf(kindOf('ModuleUpdatePolicy'), { spec: { update: { windows: [{ from: '1:00', to: '2:00' }] } } }, {
+    kind: MUP,
+    object: objectOf(MUP, { spec: { update: { windows: [{ from: '1:00', to: '2:00' }] } } }, {
       finalizers: ['a', 'b<c>'],
       ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: 's', uid: 'u&1' }],
     }),
   },
-  { kind: kindOf('ModuleUpdatePolicy'), object: objectOf(kindOf('ModuleUpdatePolicy'), { spec: { update: {} } }) },
-  { kind: kindOf('ModuleSource'), object: objectOf(kindOf('ModuleSource'), { spec: { registry: { repo: 'r' } }, status: { phase: 'x' } }) },
+  { kind: MUP, object: objectOf(MUP, { spec: { update: {} } }) },
+  { kind: MS, object: objectOf(MS, { spec: { registry: { repo: 'r' } }, status: { phase: 'x' } }) },
 ];
 
 describe.skipIf(!!reason)("modsync's client-side field sets against structured-merge-diff ToFieldSet", () => {
@@ -69,7 +74,9 @@ describe.skipIf(!!reason)("modsync's client-side field sets against structured-m
     it(`${kind.kind}: every applied configuration of 80 seeded sequences`, () => {
       const objects: JsonMap[] = [];
       for (let seed = 1; seed <= 80; seed++) {
-        for (const op of generateSequence(kind, seed, 8)) if (op.operation === 'Apply' && op.object) objects.push(op.object);
+        for (const op of generateSequence(kind, seed, 8)) {
+          if (op.operation === 'Apply' && op.object) objects.push(op.object);
+        }
       }
       const expected = oracleSets(kind, objects);
       expect(objects.length).toBeGreaterThan(150);
