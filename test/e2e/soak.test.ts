@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import type { FaultRule } from '../dkp-sim/faults.ts';
+import { exampleFiles } from '../support/demo-env.ts';
 import { startForgeEnv, type ForgeEnv } from '../support/fake-forge.ts';
 import { git, pushFiles, readBranchFile } from '../support/git-repo.ts';
 import { applyAs, getObject, listObjects, type SimObject } from './helpers.ts';
@@ -79,9 +80,7 @@ describe('fault soak', () => {
   let env: ForgeEnv;
   let flags: Record<string, string>;
   beforeAll(async () => {
-    const files: Record<string, string> = {};
-    const { exampleFiles } = await import('../support/demo-env.ts');
-    Object.assign(files, exampleFiles());
+    const files = exampleFiles();
     files[`${ROOT}/sources/example.yaml`] = files[`${ROOT}/sources/example.yaml`]!.replace(
       'repo: registry.example.com/deckhouse/modules',
       'repo: registry.example.com/deckhouse/modules\n    dockerCfg: ${secret:registry-example}',
