@@ -196,7 +196,8 @@ export function serverSideApply(args: ServerSideApplyArgs): ServerSideApplyResul
   const setChanged = !mine || !setsEqual(mine.set, stored);
   // managedfieldsupdater.go (Apply) stamps the applier's time only when the object changed; an
   // apply that changes ownership alone keeps the old time, and a new applier gets none at all
-  // (encodeManagedFields leaves Time nil when the manager has no time).
+  // (encodeManagedFields leaves Time nil when the manager has no time; kubernetes/kubernetes#127938,
+  // still open: the fix in #127939 was closed unmerged).
   const time = objectChanged ? args.now : mine?.entry.time;
   const { manager, apiVersion } = args;
   const fields = { manager, operation: 'Apply', apiVersion, time, fieldsType: 'FieldsV1', fieldsV1: {} };
