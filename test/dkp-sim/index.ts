@@ -15,6 +15,7 @@ import { Faults } from './faults.ts';
 import { createInternalApi } from './internal-api.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { newUid } from './metadata.ts';
+import { deployedRelease } from './deckhouse-release.ts';
 import { resolveDeckhouseVersion } from './deckhouse-versions.ts';
 import { defaultRegistry } from './resources.ts';
 import { SEED_NAMESPACES } from './builtin-resources.ts';
@@ -83,6 +84,8 @@ export async function start(opts: StartOptions = {}): Promise<SimInstance> {
   const faults = new Faults();
   const view: ClusterView = { get: (p, n, ns) => store.get(p, n, ns), list: (p, ns) => store.list(p, ns) };
   seedNamespaces(store, rfc3339(clock.now()));
+  // Where a real cluster shows its Deckhouse version: the Deployed DeckhouseRelease.
+  store.put('deckhousereleases', deployedRelease(deckhouseVersion, newUid(), rfc3339(clock.now())));
 
   const catalog = opts.catalog ?? (opts.catalogFile ? loadCatalog(readFileSync(opts.catalogFile, 'utf8')) : defaultCatalog());
   const api = createInternalApi(registry, store, clock);

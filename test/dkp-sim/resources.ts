@@ -1,10 +1,12 @@
 /**
- * The resources dkp-sim serves: the Deckhouse CRDs from `crds/deckhouse/*.yaml`, the
- * built-in coordination.k8s.io/v1 Lease and the core v1 Namespace (read-only).
+ * The resources dkp-sim serves: the Deckhouse CRDs from `crds/deckhouse/*.yaml` (as the chosen
+ * Deckhouse release had them), DeckhouseRelease, the built-in coordination.k8s.io/v1 Lease and
+ * the core v1 Namespace (read-only).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { leaseResource, namespaceResource } from './builtin-resources.ts';
+import { deckhouseReleaseResource } from './deckhouse-release.ts';
 import { applyReleaseChanges, loadDeckhouseVersions, resolveDeckhouseVersion } from './deckhouse-versions.ts';
 import type { PrinterColumn, ResourceDef, Schema, VersionDef } from './types.ts';
 
@@ -154,5 +156,6 @@ export function sortVersions(versions: string[]): string[] {
 
 /** Everything dkp-sim serves, with the CRDs of `deckhouseVersion` (default: the newest). */
 export function defaultRegistry(deckhouseVersion?: string): ResourceRegistry {
-  return new ResourceRegistry([...loadCrdResources(CRD_DIR, deckhouseVersion), leaseResource(), namespaceResource()]);
+  const crds = loadCrdResources(CRD_DIR, deckhouseVersion);
+  return new ResourceRegistry([...crds, deckhouseReleaseResource(), leaseResource(), namespaceResource()]);
 }

@@ -74,6 +74,16 @@ describe('choosing the Deckhouse version', () => {
     await patch.stop();
   });
 
+  it('shows the version where a real cluster does: the Deployed DeckhouseRelease', async () => {
+    for (const [sim, name] of [[old, 'v1.70.0'], [newest, 'v1.75.0']] as const) {
+      const r = await kubectl(sim, 'get', 'deckhousereleases');
+      expect(r.stdout.split('\n')[0]).toMatch(/^NAME\s+PHASE\s+TRANSITIONTIME\s+MESSAGE$/);
+      expect(r.stdout.split('\n')[1]).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')}\\s+Deployed\\s+\\d+s\\s*$`));
+      const version = await kubectl(sim, 'get', 'deckhouserelease', name, '-o', 'jsonpath={.spec.version}');
+      expect(version.stdout).toBe(name);
+    }
+  });
+
   it('refuses a release it has no CRDs for, naming the known ones', async () => {
     await expect(start({ deckhouseVersion: '1.69' }))
       .rejects.toThrow('unknown Deckhouse version "1.69"; known: 1.75, 1.70');
