@@ -142,7 +142,10 @@ export function generateSequence(k: Kind, seed: number, length: number): OracleO
         if (r() < 0.4) config.spec = { ...(config.spec as JsonMap), ...(valueOf(r, spec) as JsonMap) };
       } else config = fresh();
       configs.set(a.manager, config);
-      ops.push({ manager: a.manager, operation: 'Apply', force: a.force, object: structuredClone(config) });
+      const sent = structuredClone(config);
+      // Status in a main-resource apply is ignored (the CRD's reset fields).
+      if (status && r() < 0.1) sent.status = valueOf(r, status);
+      ops.push({ manager: a.manager, operation: 'Apply', force: a.force, object: sent });
     } else if (roll < 0.8) {
       const patch: JsonMap = { spec: patchOf(r, spec) };
       if (r() < 0.4) patch.metadata = { labels: { l1: pick(r, ['z', null]), l3: pick(r, ['w', null]) } };
@@ -151,9 +154,12 @@ export function generateSequence(k: Kind, seed: number, length: number): OracleO
         patch.metadata = { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': `{"n":${i}}` } };
       }
       ops.push({ manager, operation: 'Update', patch });
-    } else if (status) {
+    } else if (status && r() < 0.8) {
       const patch = { status: patchOf(r, status) };
       ops.push({ manager: 'deckhouse-controller', operation: 'Update', subresource: 'status', patch });
+    } else if (status) {
+      const object = { ...objectOf(k, {}), status: valueOf(r, status) };
+      ops.push({ manager: 'status-applier', operation: 'Apply', subresource: 'status', force: r() < 0.5, object });
     }
   }
   return ops;
