@@ -4,7 +4,8 @@
  * typed patch object (…): .spec.x: field not declared in schema" whatever fieldValidation says
  * (kubernetes/kubernetes#139253), and an older Deckhouse rejects enum values a newer one takes.
  *
- * Input: the OpenAPI v3 document of a group version (`/openapi/v3/apis/deckhouse.io/v1alpha1`).
+ * Input: the OpenAPI v3 document of a group version (`/openapi/v3/apis/deckhouse.io/v1alpha1`), as
+ * parsed JSON (what ClusterPort.openApiSchemas returns).
  * The apiserver builds it from each CRD's structural schema (apiextensions-apiserver
  * `pkg/controller/openapi/builder/builder.go`): `components.schemas` keyed by the reversed group
  * (`io.deckhouse.v1alpha1.ModuleSource`), each with `x-kubernetes-group-version-kind`, the
@@ -54,8 +55,8 @@ function isObject(v: unknown): v is Record<string, JsonValue> {
 }
 
 /** The root schema the cluster serves for `apiVersion` + `kind`, or undefined when not served. */
-export function servedSchema(doc: OpenApiV3Document | undefined, apiVersion: string, kind: string): unknown {
-  const schemas = doc?.components?.schemas;
+export function servedSchema(doc: object | undefined, apiVersion: string, kind: string): unknown {
+  const schemas = (doc as OpenApiV3Document | undefined)?.components?.schemas;
   if (!schemas) return undefined;
   const slash = apiVersion.indexOf('/');
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);
@@ -141,17 +142,18 @@ function whereText(version: string | undefined): string {
 }
 
 /**
- * What in `obj` the cluster's schema (`doc`, the OpenAPI v3 document of obj's group version)
+ * What in `obj` the cluster's schema (`served`, the OpenAPI v3 document of obj's group version)
  * does not take: the kind/version not served at all, fields it does not declare (outside
  * `x-kubernetes-preserve-unknown-fields`), enum values it does not accept. `apiVersion`,
  * `kind` and `metadata` (ObjectMeta, the same on every cluster) and `status` are not checked.
  */
 export function checkAgainstCluster(
   obj: KubeObject,
-  doc: OpenApiV3Document | undefined,
+  served: OpenApiV3Document | object | undefined,
   opts: ClusterSchemaOptions = {},
 ): ClusterSchemaProblem[] {
   const where = whereText(opts.deckhouseVersion);
+  const doc = served as OpenApiV3Document | undefined;
   const root = servedSchema(doc, obj.apiVersion, obj.kind) as Node | undefined;
   if (!doc || !root) {
     const message = `${obj.apiVersion} ${obj.kind} is not served by the cluster (${where})`;
