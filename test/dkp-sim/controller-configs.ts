@@ -4,7 +4,10 @@
  * `module-registered` finalizer and its release on deletion, and removal of the one-shot
  * allow-disabling annotation once a module is disabled — as Deckhouse's config controllers do.
  */
-import { annotationsOf, deleting, dig, finalizersOf, setMeta, str, updateIfChanged, writeStatus } from './controller-objects.ts';
+import {
+  annotationsOf, CURRENT_GO_TYPES, deleting, dig, finalizersOf, setMeta, str, updateIfChanged, writeStatus,
+  type WriteBackRules,
+} from './controller-objects.ts';
 import type { InternalApi, JsonMap } from './types.ts';
 
 const FINALIZER = 'modules.deckhouse.io/module-registered';
@@ -13,8 +16,12 @@ const ALLOW_DISABLING = 'modules.deckhouse.io/allow-disabling';
 /** Modules that are part of Deckhouse itself: always known, no Module object needed. */
 export const EMBEDDED_CONFIGS = new Set(['deckhouse', 'global']);
 
-/** Reconcile every ModuleConfig's metadata and status. */
-export function reconcileConfigs(api: InternalApi): void {
+/**
+ * Reconcile every ModuleConfig's metadata and status. Metadata changes are full Updates
+ * (`utils.Update` in internal/controller/modules/config/controller.go), so the object goes
+ * through the Go type (`rules`): the allow-disabling removal of processDisabledModule too.
+ */
+export function reconcileConfigs(api: InternalApi, rules: WriteBackRules = CURRENT_GO_TYPES): void {
   for (const mc of api.list('moduleconfigs')) {
     const name = mc.metadata.name;
     if (deleting(mc)) {
@@ -32,7 +39,7 @@ export function reconcileConfigs(api: InternalApi): void {
         obj.metadata.finalizers = [...finalizersOf(obj), FINALIZER];
       }
       if (!enabled && ALLOW_DISABLING in annotationsOf(obj)) setMeta(obj, 'annotations', ALLOW_DISABLING, undefined);
-    });
+    }, undefined, rules);
 
     let message = '';
     const sources = (dig(module, ['properties', 'availableSources']) ?? []) as string[];

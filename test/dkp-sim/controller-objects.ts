@@ -3,6 +3,7 @@
  * annotations, writing only when something changed (so an idle cluster produces no watch
  * events), conditions, Go-compatible time formats and the update-policy lookup.
  */
+import { goDuration } from './duration.ts';
 import type { InternalApi, Json, JsonMap, Obj } from './types.ts';
 
 /** Read a nested field; undefined when any step is missing or not an object. */
@@ -66,13 +67,54 @@ export function updateIfChanged(
   name: string,
   mutate: (obj: Obj) => void,
   subresource?: 'status',
+  rules: WriteBackRules = CURRENT_GO_TYPES,
 ): void {
   const current = api.get(plural, name);
   if (!current) return;
   const copy = structuredClone(current);
   mutate(copy);
   if (JSON.stringify(copy) === JSON.stringify(current)) return;
-  api.update(plural, name, mutate, subresource ? { subresource } : undefined);
+  if (subresource) {
+    api.update(plural, name, mutate, { subresource });
+    return;
+  }
+  // A controller's Update sends the whole object as its Go type marshals it.
+  api.update(plural, name, (obj) => {
+    mutate(obj);
+    goRoundTrip(plural, obj, rules);
+  });
+}
+
+/** How the controller's Go types marshal an object on a full Update (per Deckhouse version). */
+export interface WriteBackRules {
+  /**
+   * ModuleConfig `spec.settings` is a plain map with `omitempty` (older `SettingsValues
+   * map[string]interface{}`), so `settings: {}` is dropped; the current `*MappedFields` keeps it.
+   */
+  settingsOmitEmpty: boolean;
+}
+
+/** The current Go types (deckhouse-controller/pkg/apis/deckhouse.io/v1alpha1). */
+export const CURRENT_GO_TYPES: WriteBackRules = { settingsOmitEmpty: false };
+
+/**
+ * What survives a decode into the Go type and the encode back: ModuleSource `spec.scanInterval`
+ * is a `*metav1.Duration` (`5m` comes back `5m0s`, module_source.go); ModuleConfig
+ * `spec.settings: {}` disappears where the type is an omitempty map.
+ */
+export function goRoundTrip(plural: string, obj: Obj, rules: WriteBackRules): void {
+  const spec = obj.spec as JsonMap | undefined;
+  if (!spec) return;
+  if (plural === 'modulesources' && typeof spec.scanInterval === 'string') {
+    const normal = goDuration(spec.scanInterval);
+    if (normal !== undefined) spec.scanInterval = normal;
+  }
+  if (plural === 'moduleconfigs' && rules.settingsOmitEmpty) {
+    const settings = spec.settings;
+    const empty = settings !== null && typeof settings === 'object' && !Array.isArray(settings)
+      && Object.keys(settings).length === 0;
+    if (empty) delete spec.settings;
+  }
 }
 
 /** Replace `status` wholesale with `next` if it differs (status subresource write). */

@@ -6,6 +6,7 @@
  */
 import { DECKHOUSE_REPO, publishVersion, type Catalog, type PublishRequest } from './catalog.ts';
 import { reconcileConfigs } from './controller-configs.ts';
+import type { WriteBackRules } from './controller-objects.ts';
 import { moduleReady, reconcileModules, type PhaseMemory } from './controller-modules.ts';
 import { reconcileReleases } from './controller-releases.ts';
 import { reconcileSources, scanSource, type ScanMemory } from './controller-sources.ts';
@@ -31,6 +32,8 @@ export interface SimController {
 export interface ControllerOptions {
   /** Milliseconds between passes when started (each pass advances module phases by one step). */
   tickMs: number;
+  /** How the controller's Go types marshal full Updates (default: the current types). */
+  writeBack?: WriteBackRules;
 }
 
 /** Create the controller over `api` and `catalog` (the catalog is edited in place by `publish`). */
@@ -51,7 +54,7 @@ export function createController(api: InternalApi, catalog: Catalog, opts: Contr
     const stages = [
       () => reconcileSources(api, catalog, scans),
       () => reconcileModules(api, catalog, phases),
-      () => reconcileConfigs(api),
+      () => reconcileConfigs(api, opts.writeBack),
       () => reconcileReleases(api, (module) => moduleReady(api, module)),
     ];
     let failure: unknown;
@@ -99,7 +102,7 @@ export function createController(api: InternalApi, catalog: Catalog, opts: Contr
         });
       }
       scanSource(api, catalog, 'deckhouse', scans);
-      reconcileConfigs(api);
+      reconcileConfigs(api, opts.writeBack);
     },
     start() {
       if (timer) return;

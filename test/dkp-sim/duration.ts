@@ -29,3 +29,21 @@ export function dateCell(value: string, now: Date): string {
   if (Number.isNaN(t)) return '<invalid>';
   return humanDuration(now.getTime() - t);
 }
+
+/**
+ * A duration as Go's `time.Duration.String()` prints it after `time.ParseDuration` read it:
+ * what a `metav1.Duration` field (ModuleSource `spec.scanInterval`) becomes when a controller
+ * writes the object back through its Go type (`5m` → `5m0s`, `90s` → `1m30s`). Undefined for
+ * text the CRD pattern `^(\d+h)?(\d+m)?(\d+s)?$` would not let in.
+ */
+export function goDuration(text: string): string | undefined {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (!m || text === '') return undefined;
+  const total = (Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0);
+  const h = Math.trunc(total / 3600);
+  const min = Math.trunc((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h}h${min}m${s}s`;
+  if (min > 0) return `${min}m${s}s`;
+  return `${s}s`;
+}
