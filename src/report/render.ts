@@ -55,7 +55,8 @@ export function renderYaml(r: StatusReport): string {
 export function parseReport(text: string | null | undefined): StatusReport | undefined {
   if (!text) return undefined;
   try {
-    const doc = parse(text) as StatusReport | null;
+    // From a commit anyone can push: the library's warnings must not reach stderr raw.
+    const doc = parse(text, { logLevel: 'error' }) as StatusReport | null;
     return doc && doc.kind === 'StatusReport' ? doc : undefined;
   } catch {
     return undefined;

@@ -11,7 +11,7 @@ import { escapeText } from '../../src/core/escape-text.ts';
 import { formatIssues, issueError } from '../../src/manifests/issues.ts';
 import { loadDesiredState } from '../../src/pipeline/load.ts';
 import { buildReport } from '../../src/report/model.ts';
-import { renderMarkdown } from '../../src/report/render.ts';
+import { parseReport, renderMarkdown } from '../../src/report/render.ts';
 
 const FORGED = 'x\nevil.yaml:1:1: error: forged\n::error file=a::forged\u001b[2K';
 
@@ -98,5 +98,24 @@ describe('status README and pull-request bodies', () => {
     // The changelog's own ``` line sits inside a longer fence.
     expect(body).toMatch(/````yaml\n[\s\S]*```\n[\s\S]*\n````/);
     expect(body.split('\n').some((l) => /^#+ Approved/.test(l))).toBe(false);
+  });
+});
+
+describe('reading a hostile previous report', () => {
+  it('is silent: a collection key or an alias bomb gives "no previous report", never a raw warning', async () => {
+    const emitted: string[] = [];
+    const listener = (w: Error): void => void emitted.push(w.message);
+    process.on('warning', listener);
+    try {
+      expect(parseReport('kind: StatusReport\n? [a, b]\n: 1\n')).toMatchObject({ kind: 'StatusReport' });
+      const ten = (alias: string): string => `[${Array(10).fill(alias).join(', ')}]`;
+      const bomb = `a: &a [x]\nb: &b ${ten('*a')}\nc: &c ${ten('*b')}\n`;
+      expect(parseReport(`${bomb}d: [*c, *c]\n`)).toBeUndefined();
+      // process.emitWarning delivers on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', listener);
+    }
+    expect(emitted).toEqual([]);
   });
 });
