@@ -14,7 +14,7 @@ import { withOwnership } from '../src/core/ownership.ts';
 import { Redactor } from '../src/core/redact.ts';
 import { loadSchemaInfo, type SchemaInfo } from '../src/core/schema-info.ts';
 import { handlerFor } from '../src/kinds/registry.ts';
-import { planChanges, type DesiredObject } from '../src/pipeline/plan.ts';
+import { planChanges, type PlanObject } from '../src/pipeline/plan.ts';
 import { machineLine, mb, ms, peakRss, quantile, timed } from './stats.ts';
 
 const INSTANCE = 'bench';
@@ -50,13 +50,13 @@ function liveOf(applied: KubeObject, schemas: SchemaInfo, i: number): KubeObject
   };
 }
 
-function scenario(n: number, schemas: SchemaInfo): { desired: DesiredObject[]; live: Map<ManagedKind, KubeObject[]> } {
-  const desired: DesiredObject[] = [];
+function scenario(n: number, schemas: SchemaInfo): { desired: PlanObject[]; live: Map<ManagedKind, KubeObject[]> } {
+  const desired: PlanObject[] = [];
   const live: KubeObject[] = [];
   for (let i = 0; i < n; i++) {
     const slot = i % 50;
     const wanted = moduleConfig(i, slot < 3 ? 3 : 2); // 6% updates (replicas 2 → 3)
-    if (slot < 49) desired.push({ id: { kind: 'ModuleConfig', name: wanted.metadata.name }, object: wanted, origin: `modules/${wanted.metadata.name}.yaml:1` });
+    if (slot < 49) desired.push({ id: { kind: 'ModuleConfig', name: wanted.metadata.name }, object: wanted, file: `modules/${wanted.metadata.name}.yaml`, line: 1 });
     if (slot !== 3) live.push(liveOf(moduleConfig(i, 2), schemas, i)); // slot 3: 2% creates; slot 49: 2% prunes
   }
   return { desired, live: new Map([['ModuleConfig', live]]) };

@@ -35,15 +35,11 @@ import { loadSchemaInfo } from '../core/schema-info.ts';
 import type { JsonPatchOp } from '../core/takeover.ts';
 import { DEFAULT_TAKEOVER_MANAGERS, predictKept, takeoverPatch } from '../core/takeover.ts';
 import type { KindHandler } from '../kinds/types.ts';
+import type { DesiredObject } from './load.ts';
 import { planPrune } from './plan-prune.ts';
 
-/** One object from git, converted to what modsync applies, placeholders resolved. */
-export interface DesiredObject {
-  id: ManagedObjectId;
-  object: KubeObject;
-  /** `file:line` in git. */
-  origin?: string;
-}
+/** What the planner needs of a desired object (load.ts): placeholders resolved, and where it is in git. */
+export type PlanObject = Pick<DesiredObject, 'id' | 'object'> & Partial<Pick<DesiredObject, 'file' | 'line'>>;
 
 /** What apply writes for an entry: the object, the fields it will own, the takeover before it. */
 export interface ApplyIntent {
@@ -77,7 +73,7 @@ export interface Plan {
 
 export interface PlanInput {
   /** Without the ownership label; the planner adds it. */
-  desired: DesiredObject[];
+  desired: PlanObject[];
   /** Live objects from one LIST per kind (the Modules included, for ModuleConfig rules). */
   live: ReadonlyMap<ClusterKind, KubeObject[]>;
   /** Value of the ownership label (`--instance`). */
@@ -112,14 +108,14 @@ export function planChanges(input: PlanInput): Plan {
   const desired = [...input.desired].sort((a, b) => kindRank(a.id.kind) - kindRank(b.id.kind));
   for (const d of desired) {
     const e = planOne(d, bySubject, input, schemas);
-    if (d.origin) e.origin = d.origin;
+    if (d.file) e.origin = d.line ? `${d.file}:${d.line}` : d.file;
     entries.push(e);
   }
   if (input.prune) entries.push(...planPrune(input));
   return { entries };
 }
 
-function planOne(d: DesiredObject, bySubject: Map<string, KubeObject>, input: PlanInput, schemas: SchemaInfo): PlannedEntry {
+function planOne(d: PlanObject, bySubject: Map<string, KubeObject>, input: PlanInput, schemas: SchemaInfo): PlannedEntry {
   const handler = input.handlers(d.id.kind);
   const live = bySubject.get(subjectOf(d.id));
   const object = withOwnership(d.object, input.instance);
@@ -173,7 +169,7 @@ function withDestructive(
   e: PlannedEntry,
   reason: ChangeEntry['destructive'],
   apply: ApplyIntent,
-  d: DesiredObject,
+  d: PlanObject,
   input: PlanInput,
   moduleExists: boolean,
 ): PlannedEntry {

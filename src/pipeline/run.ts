@@ -162,7 +162,7 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
 /** The local plan with the destructive-change budget applied: no requests. */
 function planLocally(objects: DesiredObject[], live: LiveState, opts: SyncOptions, p: SyncPorts): Plan {
   const planned = planChanges({
-    desired: objects.map((d) => ({ id: d.id, object: d.object, origin: `${d.file}:${d.line}` })),
+    desired: objects,
     live,
     instance: opts.instance,
     prune: opts.prune,

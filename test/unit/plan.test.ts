@@ -6,7 +6,7 @@ import { loadSchemaInfo } from '../../src/core/schema-info.ts';
 import { handlerFor } from '../../src/kinds/registry.ts';
 import type { KindHandler } from '../../src/kinds/types.ts';
 import { guard } from '../../src/pipeline/guard.ts';
-import { planChanges, type DesiredObject, type Plan, type PlanInput } from '../../src/pipeline/plan.ts';
+import { planChanges, type Plan, type PlanInput, type PlanObject } from '../../src/pipeline/plan.ts';
 
 const schemas = loadSchemaInfo();
 
@@ -36,8 +36,8 @@ function handlerOf(kind: ManagedKind): KindHandler {
   };
 }
 
-function desiredOf(object: KubeObject): DesiredObject {
-  return { id: { kind: object.kind as ManagedKind, name: object.metadata.name }, object, origin: `modules/${object.metadata.name}.yaml:1` };
+function desiredOf(object: KubeObject): PlanObject {
+  return { id: { kind: object.kind as ManagedKind, name: object.metadata.name }, object, file: `modules/${object.metadata.name}.yaml`, line: 1 };
 }
 
 function apply(fieldsV1: JsonObject): ManagedFieldsEntry {
