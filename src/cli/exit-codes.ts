@@ -5,11 +5,14 @@
 export const EXIT = {
   /** Success (with or without changes). */
   ok: 0,
-  /** The run failed: invalid manifests, unreachable git or cluster, objects that failed to apply... */
+  /**
+   * The run failed: invalid manifests, unreachable git or cluster, objects that failed to apply, a Lease
+   * request that failed for an API reason (`LockFailed`: timeout, 5xx after retries, RBAC)...
+   */
   failed: 1,
   /** `plan` only: the plan has changes. */
   changes: 2,
-  /** Another sync holds the Lease; nothing was done. */
+  /** Another sync holds the Lease (`Locked`); nothing was done. */
   locked: 3,
   /** Bad command line or configuration; nothing was done. */
   usage: 64,
