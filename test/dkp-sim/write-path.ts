@@ -63,6 +63,17 @@ function pruneBody(t: Target, obj: Obj): string[] {
   return [...dropUnknownMeta(obj), ...paths];
 }
 
+/**
+ * A plain Go error that reaches responsewriters.ErrorToAPIStatus: 500 with an empty reason
+ * (metav1.StatusReasonUnknown is ""), so the Status has no `reason` and kubectl prints
+ * "Error from server: <message>" (the body quoted in kubernetes/kubernetes#122480).
+ */
+function plainError(message: string): ApiError {
+  const body = failure(500, '', message);
+  delete body.reason;
+  return new ApiError(body);
+}
+
 /** Applies the fieldValidation directive to pruned paths of a create/update: Strict fails, Warn warns. */
 function unknownFields(t: Target, paths: string[], mode: FieldValidation): string[] {
   if (paths.length === 0 || mode === 'Ignore') return [];
@@ -77,7 +88,7 @@ function unknownFields(t: Target, paths: string[], mode: FieldValidation): strin
  * Server-side apply first turns the applied configuration into a typed value of the served
  * schema (fieldmanager's structuredMergeManager.Apply, structured-merge-diff's validation): a
  * field the schema does not declare fails there with a plain Go error, which the apiserver
- * answers as 500 `Unknown` (responsewriters.ErrorToAPIStatus), whatever fieldValidation says,
+ * answers as a 500 without a reason (see plainError), whatever fieldValidation says,
  * before anything is stored or dry-run. Paths and the `errors:` list are smd's ValidationErrors.
  */
 function undeclaredApplyFields(t: Target, paths: string[], apply: Obj): void {
@@ -86,7 +97,7 @@ function undeclaredApplyFields(t: Target, paths: string[], apply: Obj): void {
   const lines = paths.map((p) => `${p}: field not declared in schema`);
   const what = lines.length === 1 ? lines[0] : `errors:\n  ${lines.join('\n  ')}`;
   const subject = `${ns}/${apply.metadata.name}; ${apiVersionOf(t)}, Kind=${t.def.kind}`;
-  throw new ApiError(failure(500, 'Unknown', `failed to create typed patch object (${subject}): ${what}`));
+  throw plainError(`failed to create typed patch object (${subject}): ${what}`);
 }
 
 /** Keeps only the part of `next` this write may change; the rest comes from `old`. */
@@ -131,7 +142,7 @@ function commit(env: WriteEnv, t: Target, old: Obj | undefined, next: Obj, opts:
   warnings.push(...admit(env, t, old ? 'UPDATE' : 'CREATE', next, old, opts));
   if (!old) {
     // Storage-level checks come after validation and admission, as in the apiserver's etcd store.
-    if (sentRv) throw new ApiError(failure(500, 'Unknown', 'resourceVersion should not be set on objects to be created'));
+    if (sentRv) throw plainError('resourceVersion should not be set on objects to be created');
     if (env.store.get(t.def.plural, next.metadata.name, next.metadata.namespace)) throw alreadyExists(t.def, next.metadata.name);
   }
   if (old && sameObject(old, next)) return { object: old, created: false, changed: false, warnings };
