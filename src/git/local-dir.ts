@@ -12,10 +12,11 @@
  *   need a remote repository and fail with a ModsyncError saying so.
  */
 import fs from 'node:fs';
-import { mkdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { ModsyncError } from '../core/errors.ts';
+import { readCheckoutFile } from '../manifests/checkout-read.ts';
 import { checkEditPath } from './iso-git-tree.ts';
 import type { Checkout, FileEdits, GitPort } from './port.ts';
 
@@ -36,6 +37,9 @@ export function createLocalDir(opts: LocalDirOptions): GitPort {
     new ModsyncError('RequestFailed', `${what} needs a remote repository (an https:// URL in --repo); a local directory has no branches to push`, {
       subject: dir,
     });
+
+  /** Largest file readFiles returns (8 MiB, the status report's cap); bigger reads as absent. */
+  const MAX_READ_BYTES = 8 * 1024 * 1024;
 
   /** Resolves `rel` inside the directory, refusing paths that leave it through a symlink. */
   async function target(rel: string): Promise<string> {
@@ -73,7 +77,12 @@ export function createLocalDir(opts: LocalDirOptions): GitPort {
           await rm(full, { force: true });
           continue;
         }
-        if ((await readFile(full, 'utf8').catch(() => null)) === content) continue;
+        // A link (to /dev/zero, or onto a manifest) or a FIFO is replaced by a regular file: never
+        // read, never written through. A regular file is read through the guarded reader.
+        const entry = await lstat(full).catch(() => null);
+        if (entry && !entry.isFile() && !entry.isDirectory()) await rm(full, { force: true });
+        const current = entry?.isFile() ? await readCheckoutFile(dir, rel, Buffer.byteLength(content)) : null;
+        if (current && 'bytes' in current && current.bytes.toString('utf8') === content) continue;
         await mkdir(path.dirname(full), { recursive: true });
         await writeFile(full, content);
       }
@@ -87,7 +96,11 @@ export function createLocalDir(opts: LocalDirOptions): GitPort {
     async readFiles(branch, paths): Promise<FileEdits> {
       if (opts.branch !== undefined && branch !== opts.branch) throw noRemote(`reading branch ${branch}`);
       const out: FileEdits = {};
-      for (const rel of paths) out[rel] = await readFile(await target(rel), 'utf8').catch(() => null);
+      for (const rel of paths) {
+        await target(rel);
+        const read = await readCheckoutFile(dir, rel, MAX_READ_BYTES).catch(() => null);
+        out[rel] = read && 'bytes' in read ? read.bytes.toString('utf8') : null;
+      }
       return out;
     },
 

@@ -1,6 +1,6 @@
 // The local-directory adapter: the directory is used in place; status files are written into
 // it (no commit); approval branches need a remote and say so.
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,22 @@ describe('local directory', () => {
     expect((await stat(path.join(dir, 'status/README.md'))).mtimeMs).toBe(before);
     expect(await readdir(path.join(dir, 'status'))).toEqual(['README.md']);
     expect(await port.readFiles('main', ['status/README.md', 'status/old.md'])).toEqual({ 'status/README.md': '# status\n', 'status/old.md': null });
+  });
+
+  it('replaces a status file linked to /dev/zero or onto a manifest, never reading or writing through it', async () => {
+    const dir = path.join(tmp, 'linked');
+    await mkdir(path.join(dir, 'status'), { recursive: true });
+    await writeFile(path.join(dir, 'mc.yaml'), 'kind: ModuleConfig\n');
+    await symlink('/dev/zero', path.join(dir, 'status/status.yaml'));
+    await symlink('../mc.yaml', path.join(dir, 'status/README.md'));
+    const port = createLocalDir({ dir });
+    expect(await port.readFiles('main', ['status/status.yaml'])).toEqual({ 'status/status.yaml': null });
+    const files = { 'status/status.yaml': 'kind: StatusReport\n', 'status/README.md': '# status\n' };
+    await port.commit({ files, message: 'status' });
+    expect((await lstat(path.join(dir, 'status/status.yaml'))).isFile()).toBe(true);
+    expect(await readFile(path.join(dir, 'status/status.yaml'), 'utf8')).toBe('kind: StatusReport\n');
+    expect((await lstat(path.join(dir, 'status/README.md'))).isFile()).toBe(true);
+    expect(await readFile(path.join(dir, 'mc.yaml'), 'utf8')).toBe('kind: ModuleConfig\n');
   });
 
   it('refuses to write outside the directory, through ".." or a symlink', async () => {
