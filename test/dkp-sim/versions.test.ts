@@ -153,6 +153,16 @@ describe('server-side apply of a field the served CRD does not declare', () => {
       + '  .spec.registry.mirror: field not declared in schema\n  .spec.scanInterval: field not declared in schema');
   });
 
+  it('keeps accepting any field under x-kubernetes-preserve-unknown-fields (ModuleConfig settings)', async () => {
+    const mc = {
+      apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'module-one' },
+      spec: { enabled: false, version: 1, settings: { anything: { nested: true } } },
+    };
+    const r = await call(old.url, 'PATCH', '/apis/deckhouse.io/v1alpha1/moduleconfigs/module-one?fieldManager=t', mc, APPLY);
+    expect(r.status).toBe(201);
+    expect(r.body.spec.settings).toEqual({ anything: { nested: true } });
+  });
+
   it('works on 1.70 without the field, and on the newest with it', async () => {
     const plain = await kubectl(old, 'apply', '--server-side', '-f', manifest('ssa-plain', moduleSource('ssa-plain')));
     expect(plain.stdout).toBe('modulesource.deckhouse.io/ssa-plain serverside-applied\n');
