@@ -6,10 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { configDir } from '../core/paths.ts';
-import { loadConfigSchema, settingsOf, type Setting } from './settings.ts';
+import { configValidator, loadConfigSchema, settingsOf, type Setting } from './settings.ts';
 import { SYNTAX_CHECKS } from './syntax.ts';
 import type { Config } from './types.ts';
 
@@ -138,9 +137,8 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
     }
   }
 
-  const ajv = new Ajv({ allErrors: true, strict: true });
-  ajv.addKeyword({ keyword: 'x-flag', schemaType: 'string' });
-  const validate = ajv.compile(schema);
+  // Generated at build time for the shipped schema (scripts/gen-validators.ts).
+  const validate = configValidator(schema);
   if (!validate(tree)) {
     for (const e of validate.errors ?? []) {
       const key = e.instancePath.slice(1).replace(/\//g, '.');

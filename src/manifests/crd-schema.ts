@@ -5,16 +5,22 @@
  * would otherwise prune them silently, and git would say something the cluster does not).
  * CEL rules (`x-kubernetes-validations`) are not evaluated client-side. `strictRequired` is off
  * because Kubernetes schemas may require, inside oneOf branches, fields declared outside them.
+ *
+ * The validators of the bundled CRDs are compiled at build time (scripts/gen-validators.ts
+ * writes generated-crd-validators.ts; a test checks it is up to date): a schema whose hash
+ * matches one of them uses it, and ajv's compiler is loaded only for other schemas.
  */
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Ajv } from 'ajv';
-import type { ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv, ErrorObject, KeywordCxt, Options } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { crdDir } from '../core/paths.ts';
 import type { ObjectPath } from '../kinds/types.ts';
+import { PRECOMPILED_CRD_VALIDATORS } from './generated-crd-validators.ts';
 import { translateAjvErrors } from './schema-errors.ts';
+import { KUBERNETES_FORMATS } from './schema-formats.ts';
 
 /** A schema violation at a path; `key` when the field name itself is the problem. */
 export interface SchemaProblem {
@@ -108,23 +114,49 @@ function collectVendorKeys(node: unknown, keys: Set<string>, formats: Set<string
   }
 }
 
-// Kubernetes resource quantity, e.g. `100m`, `1.5Gi`, `1e3` (apimachinery's quantity grammar).
-const QUANTITY = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** A compiled (or generated) validation function, as ajv makes them. */
+export interface SchemaCheck {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
 
-function createAjv(schemas: KindSchema[]): Ajv {
-  const ajv = new Ajv({ strict: true, allErrors: true, strictTypes: false, strictRequired: false, verbose: true });
-  const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv;
+/** What identifies a schema's generated validator: sha256 of its JSON. */
+export function schemaHash(schema: unknown): string {
+  return createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+}
+
+/** The shape of the `ajv` and `ajv-formats` modules, loaded only when something must be compiled. */
+interface AjvModules {
+  Ajv: new (opts: Options) => Ajv;
+  addFormats: (ajv: Ajv) => Ajv;
+  _: (strings: TemplateStringsArray, ...values: unknown[]) => unknown;
+}
+
+/** Loads ajv's compiler on demand (synchronously: both packages are CommonJS). */
+export function loadAjv(): AjvModules {
+  const require = createRequire(import.meta.url);
+  const ajv = require('ajv') as { Ajv: AjvModules['Ajv']; _: AjvModules['_'] };
+  return { Ajv: ajv.Ajv, _: ajv._, addFormats: require('ajv-formats') as AjvModules['addFormats'] };
+}
+
+/**
+ * The ajv instance CRD schemas are compiled with; `code` is set by the build-time generator
+ * (standalone ESM source, formats read from `crdFormats`).
+ */
+export function createCrdAjv(schemas: KindSchema[], code?: Options['code']): Ajv {
+  const { Ajv: AjvClass, addFormats, _ } = loadAjv();
+  const options: Options = { strict: true, allErrors: true, strictTypes: false, strictRequired: false, verbose: true };
+  const ajv = new AjvClass(code ? { ...options, code } : options);
   addFormats(ajv);
-  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
-  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
-  ajv.addFormat('byte', { type: 'string', validate: (s: string) => BASE64.test(s) });
-  ajv.addFormat('quantity', { type: 'string', validate: (s: string) => QUANTITY.test(s) });
+  for (const [name, format] of Object.entries(KUBERNETES_FORMATS)) ajv.addFormat(name, format as never);
+  // Code, not a function, so that build-time generated validators can carry it.
   ajv.addKeyword({
     keyword: 'x-kubernetes-int-or-string',
     schemaType: 'boolean',
-    errors: true,
-    validate: (enabled: boolean, data: unknown) => !enabled || typeof data === 'string' || Number.isInteger(data),
+    code(cxt: KeywordCxt) {
+      if (cxt.schema !== true) return;
+      cxt.fail(_`typeof ${cxt.data} != "string" && !Number.isInteger(${cxt.data})` as never);
+    },
   });
   const keys = new Set<string>(['x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type', 'x-kubernetes-validations']);
   const formats = new Set<string>();
@@ -138,10 +170,18 @@ function createAjv(schemas: KindSchema[]): Ajv {
 
 /** Compiles a validator for the given schemas (CRD versions plus modsync's own kinds). */
 export function createCrdValidator(schemas: KindSchema[]): CrdValidator {
-  const ajv = createAjv(schemas);
-  const compiled = new Map<string, ValidateFunction>();
+  const compiled = new Map<string, SchemaCheck>();
   const keyOf = (apiVersion: string, kind: string): string => `${apiVersion} ${kind}`;
-  for (const s of schemas) compiled.set(keyOf(s.apiVersion, s.kind), ajv.compile(toStrictSchema(s.schema)));
+  const rest: KindSchema[] = [];
+  for (const s of schemas) {
+    const pre = PRECOMPILED_CRD_VALIDATORS[keyOf(s.apiVersion, s.kind)];
+    if (pre && pre.hash === schemaHash(s.schema)) compiled.set(keyOf(s.apiVersion, s.kind), pre.validate);
+    else rest.push(s);
+  }
+  if (rest.length > 0) {
+    const ajv = createCrdAjv(rest);
+    for (const s of rest) compiled.set(keyOf(s.apiVersion, s.kind), ajv.compile(toStrictSchema(s.schema)));
+  }
   return {
     has: (apiVersion, kind) => compiled.has(keyOf(apiVersion, kind)),
     validate(apiVersion, kind, obj) {
