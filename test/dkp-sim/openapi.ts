@@ -21,8 +21,43 @@ function schemaName(def: ResourceDef, version: string): string {
   return `${reversed}.${version}.${def.kind}`;
 }
 
+/** The JSON fields of apiextensions/v1 JSONSchemaProps: a CRD schema keeps nothing else. */
+const SCHEMA_KEYS = new Set([
+  'id', '$schema', '$ref', 'description', 'type', 'format', 'title', 'default', 'maximum', 'exclusiveMaximum',
+  'minimum', 'exclusiveMinimum', 'maxLength', 'minLength', 'pattern', 'maxItems', 'minItems', 'uniqueItems',
+  'multipleOf', 'enum', 'maxProperties', 'minProperties', 'required', 'items', 'allOf', 'oneOf', 'anyOf', 'not',
+  'properties', 'additionalProperties', 'patternProperties', 'dependencies', 'additionalItems', 'definitions',
+  'externalDocs', 'example', 'nullable', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource',
+  'x-kubernetes-int-or-string', 'x-kubernetes-list-map-keys', 'x-kubernetes-list-type', 'x-kubernetes-map-type',
+  'x-kubernetes-validations',
+]);
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions', 'dependencies']);
+const SCHEMA_LISTS = new Set(['allOf', 'oneOf', 'anyOf']);
+const SCHEMA_ONE = new Set(['not', 'items', 'additionalProperties', 'additionalItems']);
+
+/**
+ * The schema as the apiserver has it: decoding the CRD into JSONSchemaProps drops every key the
+ * type does not have, so Deckhouse's documentation extensions (`x-doc-examples`, `x-doc-default`,
+ * `x-doc-deprecated`) never reach a cluster's OpenAPI. Values (`default`, `enum`, `example`) stay.
+ */
+function storedSchema(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(storedSchema);
+  if (x === null || typeof x !== 'object') return x;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) {
+    if (!SCHEMA_KEYS.has(k)) continue;
+    if (SCHEMA_MAPS.has(k) && v && typeof v === 'object') {
+      // `dependencies` values may be string lists; the other maps hold schemas.
+      const entries = Object.entries(v).map(([n, sub]) => [n, Array.isArray(sub) ? sub : storedSchema(sub)]);
+      out[k] = Object.fromEntries(entries);
+    } else if (SCHEMA_LISTS.has(k) || SCHEMA_ONE.has(k)) out[k] = storedSchema(v);
+    else out[k] = v;
+  }
+  return out;
+}
+
 function objectSchema(def: ResourceDef, v: VersionDef): JsonMap {
-  const s = structuredClone(v.schema) as Schema;
+  const s = storedSchema(v.schema) as Schema;
   s.type = 'object';
   s.properties = {
     apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },

@@ -85,6 +85,17 @@ describe('OpenAPI v3 group/version documents', () => {
     expect(Object.keys((await schemaOf(old)).properties.spec.properties)).toEqual(['releaseChannel', 'registry']);
   });
 
+  it('carry the schema as a cluster stores it: no Deckhouse x-doc-* keys, defaults and patterns kept', async () => {
+    const doc = json(await get(newest, await urlOf(newest, 'apis/deckhouse.io/v1alpha1')));
+    const text = JSON.stringify(doc);
+    expect(text).not.toContain('x-doc-');
+    const spec = doc.components.schemas['io.deckhouse.v1alpha1.ModuleSource'].properties.spec;
+    expect(spec.properties.scanInterval).toEqual({
+      type: 'string', pattern: '^(\\d+h)?(\\d+m)?(\\d+s)?$', description: expect.stringContaining('Interval for registry scan.'),
+    });
+    expect(spec.properties.registry.properties.scheme).toMatchObject({ default: 'HTTPS', enum: ['HTTP', 'HTTPS'] });
+  });
+
   it('change their hash when the schema changes and keep it when it does not', async () => {
     const hashes = async (gv: string): Promise<string[]> =>
       [hashOf(await urlOf(old, gv)), hashOf(await urlOf(newest, gv))];
