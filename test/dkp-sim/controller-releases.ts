@@ -143,7 +143,7 @@ function deploy(api: InternalApi, name: string, previous: Obj | undefined): void
     }
   });
   const release = api.get('modulereleases', name);
-  const [, minor = 0, patch = 0] = versionOf(release ?? ({ metadata: { name } } as Obj)).split('.').map(Number);
+  const [, minor = 0, patch = 0] = (release ? versionOf(release) : '').split('.').map(Number);
   updateIfChanged(api, 'modulereleases', name, (obj) => {
     const status = (obj.status ?? {}) as JsonMap;
     obj.status = {
