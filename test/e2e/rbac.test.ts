@@ -36,6 +36,13 @@ function owned(o: { metadata: unknown }): boolean {
   return (o.metadata as { labels?: Record<string, string> }).labels?.[OWNERSHIP_LABEL] === INSTANCE;
 }
 
+/**
+ * Grants only a refused write needs, which a converging scenario does not provoke: a GET of one
+ * object when a delete's precondition failed (src/pipeline/prune.ts, deleteChecked) or when the
+ * adoption's managedFields patch found the object moved (src/pipeline/apply.ts, takeOver).
+ */
+const AFTER_A_REFUSED_WRITE = new Set(MANAGED_PLURALS.map((p) => `deckhouse.io/${p} get`));
+
 /** The RBAC verb a counted request needs (server-side apply is a PATCH). */
 const RBAC_VERB: Record<string, string> = { list: 'list', get: 'get', watch: 'watch', apply: 'patch', patch: 'patch', create: 'create', update: 'update', delete: 'delete' };
 
@@ -164,7 +171,7 @@ describe('RBAC of the chart against the requests modsync makes', () => {
 
     const granted = chartGrants();
     const missing = [...observed].filter((g) => !granted.has(g)).sort();
-    const unused = [...granted].filter((g) => !observed.has(g)).sort();
+    const unused = [...granted].filter((g) => !observed.has(g) && !AFTER_A_REFUSED_WRITE.has(g)).sort();
     expect({ 'used but not granted': missing, 'granted but never used': unused }).toEqual({ 'used but not granted': [], 'granted but never used': [] });
   }, 180_000);
 });
