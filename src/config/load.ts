@@ -157,9 +157,10 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   for (const [key, check] of Object.entries(SYNTAX_CHECKS)) {
     const value = getPath(tree, key);
     const setting = settings.find((s) => s.key === key);
-    if (typeof value !== 'string' || refused.has(key) || !setting) continue;
+    const origin = origins[key] ?? 'default';
+    if (typeof value !== 'string' || refused.has(key) || !setting || origin === 'default') continue;
     const why = check(value);
-    if (why) problems.push(`${key}: ${why} (from ${describeOrigin(setting, origins[key] ?? 'default')})`);
+    if (why) problems.push(`${key}: ${why} (from ${describeOrigin(setting, origin)})`);
   }
   return { config: tree as unknown as Config, origins, problems };
 }

@@ -4,7 +4,7 @@
  * at start, so `modsync run` with `61 * * * *` exits 64 naming the setting and where it came
  * from, instead of starting its listener and crashing on the first tick.
  */
-import { CronTime } from 'cron';
+import { createRequire } from 'node:module';
 
 /** Checks one value; returns why it is invalid, or undefined when it is fine. */
 type SyntaxCheck = (value: string) => string | undefined;
@@ -13,9 +13,13 @@ function firstLine(text: string): string {
   return (text.split('\n')[0] ?? text).trim();
 }
 
-/** The scheduler's own parser decides, so what passes here is what it can run. */
+/**
+ * The scheduler's own parser decides, so what passes here is what it can run. It is loaded only
+ * when a schedule is set, so commands that never schedule (validate, plan) do not load it.
+ */
 const cron: SyntaxCheck = (value) => {
   try {
+    const { CronTime } = createRequire(import.meta.url)('cron') as typeof import('cron');
     new CronTime(value, 'UTC').sendAt(2);
     return undefined;
   } catch (err) {
@@ -43,7 +47,7 @@ const httpUrl: SyntaxCheck = (value) => {
   return url.protocol === 'https:' || url.protocol === 'http:' ? undefined : `"${value}" must be an http(s) URL`;
 };
 
-/** The checks by setting key. */
+/** The checks by setting key; values from the shipped defaults are known good and not checked. */
 export const SYNTAX_CHECKS: Readonly<Record<string, SyntaxCheck>> = {
   'daemon.schedule': cron,
   'daemon.listen': listen,

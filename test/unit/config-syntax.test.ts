@@ -24,6 +24,15 @@ describe('settings with a syntax', () => {
     expect(loadConfig({ flags: { schedule: '15 */2 * * 1-5' }, env: {} }).problems).toEqual([]);
   });
 
+  it('passes the shipped defaults (which it does not re-check at every start)', async () => {
+    const { SYNTAX_CHECKS } = await import('../../src/config/syntax.ts');
+    const { config } = loadConfig({ flags: {}, env: {} });
+    const defaults: Record<string, string> = { 'daemon.schedule': config.daemon.schedule, 'daemon.listen': config.daemon.listen };
+    for (const [key, value] of Object.entries({ ...defaults, 'host.url': config.host.url })) {
+      expect(SYNTAX_CHECKS[key]?.(value), key).toBeUndefined();
+    }
+  });
+
   it('refuses a listen port out of range and a forge URL that is not http(s)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'modsync-config-'));
     try {
