@@ -27,8 +27,12 @@ describe('settings with a syntax', () => {
   it('passes the shipped defaults (which it does not re-check at every start)', async () => {
     const { SYNTAX_CHECKS } = await import('../../src/config/syntax.ts');
     const { config } = loadConfig({ flags: {}, env: {} });
-    const defaults: Record<string, string> = { 'daemon.schedule': config.daemon.schedule, 'daemon.listen': config.daemon.listen };
-    for (const [key, value] of Object.entries({ ...defaults, 'host.url': config.host.url })) {
+    const defaults: Record<string, string> = {
+      'daemon.schedule': config.daemon.schedule,
+      'daemon.listen': config.daemon.listen,
+      'host.url': config.host.url,
+    };
+    for (const [key, value] of Object.entries(defaults)) {
       expect(SYNTAX_CHECKS[key]?.(value), key).toBeUndefined();
     }
   });
