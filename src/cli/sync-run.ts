@@ -12,6 +12,7 @@ import type { RunMode, SyncOptions, SyncPorts, SyncResult } from '../pipeline/ty
 import type { CommandContext } from './command.ts';
 import { withLease, type Locked } from './locked-sync.ts';
 import { createClusterWiring, createGitPort, createHostPort, createLease, isRemoteRepo, statusFolder } from './wire.ts';
+import { escapeText } from '../core/escape-text.ts';
 
 export function syncOptionsOf(config: Config, mode: RunMode, env: Record<string, string | undefined>): SyncOptions {
   return {
@@ -68,7 +69,7 @@ export function printResult(ctx: CommandContext, result: SyncResult, format: Out
   const applied = result.stages.some((s) => s.stage === 'apply');
   if (result.changes.length || !failed) ctx.out(renderChanges(result.changes, format, { color: ctx.tty && format === 'text', applied }));
   for (const r of result.requests) ctx.out(`approval request ${r.branch}: ${r.outcome}${r.url ? ` ${r.url}` : ''}${r.message ? ` (${r.message})` : ''}\n`);
-  if (failed) ctx.out(`${failed.stage} failed (${failed.reason}): ${failed.message ?? ''}\n`);
+  if (failed) ctx.out(`${failed.stage} failed (${failed.reason}): ${escapeText(failed.message ?? '')}\n`);
 }
 
 /** The message for a run that found the Lease taken. */

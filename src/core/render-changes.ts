@@ -4,6 +4,7 @@
  * entries are already masked by the planner; nothing here unmasks or adds values.
  */
 import type { ChangeEntry, ChangeSet, FieldChange } from './change-set.ts';
+import { escapeText } from './escape-text.ts';
 
 export type ChangeFormat = 'text' | 'json' | 'markdown';
 
@@ -103,7 +104,7 @@ function renderText(changes: ChangeSet, color: boolean, applied = false): string
   for (const c of changes) {
     if (c.action === 'unchanged' && c.outcome === 'planned') continue;
     lines.push(paint(colorOf(c), headline(c)));
-    if (c.message) lines.push(`    ${paint(ANSI.dim, c.message)}`);
+    if (c.message) lines.push(`    ${paint(ANSI.dim, escapeText(c.message))}`);
     for (const f of c.diff ?? []) lines.push(`    ${fieldLine(f)}`);
   }
   lines.push(summaryLine(changes, applied));
@@ -111,7 +112,7 @@ function renderText(changes: ChangeSet, color: boolean, applied = false): string
 }
 
 function cell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return escapeText(s).replace(/\|/g, '\\|');
 }
 
 function renderMarkdown(changes: ChangeSet): string {

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderApprovalRequest } from '../../src/approvals/pull-request.ts';
+import { entry } from '../../src/core/change-set.ts';
+import { renderChanges } from '../../src/core/render-changes.ts';
 import type { KubeObject } from '../../src/core/object.ts';
 import { escapeText } from '../../src/core/escape-text.ts';
 import { formatIssues, issueError } from '../../src/manifests/issues.ts';
@@ -117,5 +119,19 @@ describe('reading a hostile previous report', () => {
       process.off('warning', listener);
     }
     expect(emitted).toEqual([]);
+  });
+});
+
+describe('plan and sync output', () => {
+  it('a message from the API server stays on its line in text and markdown', () => {
+    const id = { kind: 'ModuleConfig' as const, name: 'one' };
+    const failed = entry(id, 'update', 'failed', { message: FORGED });
+    const text = renderChanges([failed], 'text', { color: false });
+    expect(text).not.toContain('\u001b');
+    expect(text.split('\n').filter((l) => l.includes('forged'))).toEqual([
+      '    x\\nevil.yaml:1:1: error: forged\\n::error file=a::forged\\x1b[2K',
+    ]);
+    const md = renderChanges([failed], 'markdown', { color: false });
+    expect(md.split('\n').filter((l) => l.includes('forged'))).toHaveLength(1);
   });
 });
