@@ -5,6 +5,7 @@
  * data field is masked all the same.
  */
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { escapeText } from './core/escape-text.ts';
 import type { Redactor } from './core/redact.ts';
 
 export type { Logger } from 'pino';
@@ -32,9 +33,10 @@ export function prettyLine(json: string): string {
   const level = (LEVEL_NAMES[Number(rec.level)] ?? String(rec.level)).padEnd(5);
   const fields = Object.entries(rec)
     .filter(([k]) => !HIDDEN_IN_PRETTY.has(k))
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? escapeText(v) : JSON.stringify(v)}`)
     .join(' ');
-  return `${time} ${level} ${String(rec.msg ?? '')}${fields ? ' ' + fields : ''}\n`;
+  // One record, one line: a value with a newline or an ESC cannot forge or repaint log lines.
+  return `${time} ${level} ${escapeText(String(rec.msg ?? ''))}${fields ? ' ' + fields : ''}\n`;
 }
 
 export function createLogger(opts: LoggerOptions): Logger {

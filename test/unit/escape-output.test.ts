@@ -11,6 +11,7 @@ import { renderChanges } from '../../src/core/render-changes.ts';
 import type { KubeObject } from '../../src/core/object.ts';
 import { escapeText } from '../../src/core/escape-text.ts';
 import { formatIssues, issueError } from '../../src/manifests/issues.ts';
+import { prettyLine } from '../../src/log.ts';
 import { loadDesiredState } from '../../src/pipeline/load.ts';
 import { buildReport } from '../../src/report/model.ts';
 import { parseReport, renderMarkdown } from '../../src/report/render.ts';
@@ -133,5 +134,14 @@ describe('plan and sync output', () => {
     ]);
     const md = renderChanges([failed], 'markdown', { color: false });
     expect(md.split('\n').filter((l) => l.includes('forged'))).toHaveLength(1);
+  });
+});
+
+describe('pretty logs', () => {
+  it('one record is one line whatever its message and fields hold', () => {
+    const line = prettyLine(JSON.stringify({ time: 0, level: 40, msg: `webhook ${FORGED}`, why: FORGED, n: 1 }));
+    expect(line.endsWith('\n')).toBe(true);
+    expect(line.slice(0, -1)).not.toMatch(/[\n\r\u001b]/);
+    expect(line).toContain('why=x\\nevil.yaml:1:1: error: forged');
   });
 });
