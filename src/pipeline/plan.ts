@@ -93,6 +93,8 @@ export interface PlanInput {
 }
 
 const MSG_HERITAGE = 'managed by Deckhouse; modsync does not write it';
+/** The ownership label as a diff names it. */
+const LABEL_PATH = `metadata.labels["${OWNERSHIP_LABEL}"]`;
 
 function kindRank(kind: string): number {
   const i = (APPLY_ORDER as readonly string[]).indexOf(kind);
@@ -158,7 +160,8 @@ function planOne(d: PlanObject, bySubject: Map<string, KubeObject>, input: PlanI
   if (!diff.length && !removes.length && !takeover && ownsWhatItNeeds(live, owned, fields)) {
     return entry(d.id, 'unchanged', 'planned', keptNote ? { message: keptNote } : {});
   }
-  const action = diff.length ? 'update' : 'adopt';
+  // Taking an object over only adds modsync's own label besides ownership: still an adoption.
+  const action = diff.some((f) => f.path !== LABEL_PATH) || removes.length ? 'update' : 'adopt';
   const notes = [action === 'adopt' ? adoptMessage(takeover, live, takeOver) : '', keptNote].filter(Boolean);
   const e = entry(d.id, action, 'planned', { diff, ...(notes.length && { message: notes.join('; ') }) });
   return withDestructive(e, handler.destructive(live, next, ctx), intent(removes, takeover), d, input, Boolean(ctx.module));
@@ -207,7 +210,8 @@ function ownsWhatItNeeds(live: KubeObject, owned: FieldSet, fields: FieldSet): b
 }
 
 function adoptMessage(takeover: JsonPatchOp[] | undefined, live: KubeObject, takeOver: readonly string[]): string {
-  if (!takeover) return 'field ownership only: live values already match, modsync takes over its fields';
+  const label = live.metadata.labels?.[OWNERSHIP_LABEL] ? '' : ' and labels it';
+  if (!takeover) return `field ownership only: live values already match, modsync takes over its fields${label}`;
   const from = [...new Set((live.metadata.managedFields ?? []).map((m) => m.manager).filter((m) => takeOver.includes(m)))];
-  return `adopt: live values already match; modsync takes over its fields from ${from.join(', ') || 'kubectl'}`;
+  return `adopt: live values already match; modsync takes over its fields from ${from.join(', ') || 'kubectl'}${label}`;
 }

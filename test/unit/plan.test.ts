@@ -202,9 +202,11 @@ describe('planChanges: updates and creates', () => {
     const byController = liveMc({ managedFields: [update('deckhouse-controller', { 'f:spec': { 'f:enabled': {} } })] });
     expect(plan([desiredMc], [byController]).entries[0]).toMatchObject({ action: 'adopt', message: expect.stringContaining('field ownership only') });
     const unlabelled = { ...labelled, metadata: { ...labelled.metadata, labels: {} } };
+    // Adding modsync's own label is part of taking the object over, not an edit.
     expect(plan([desiredMc], [unlabelled]).entries[0]).toMatchObject({
-      action: 'update',
+      action: 'adopt',
       diff: [{ path: 'metadata.labels["modsync.io/instance"]', after: 'modsync' }],
+      message: expect.stringContaining('and labels it'),
     });
   });
 
