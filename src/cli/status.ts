@@ -3,6 +3,7 @@
  * errors, in one command (the DKP docs' kubectl jsonpath recipes together). Reads one LIST per
  * kind and shows the same tables as the status report in git.
  */
+import { escapeText } from '../core/escape-text.ts';
 import { buildReport, type StatusReport } from '../report/model.ts';
 import { readCluster } from '../pipeline/read.ts';
 import type { Command } from './command.ts';
@@ -11,7 +12,8 @@ import { createClusterPort } from './wire.ts';
 
 /** Columns aligned like `kubectl get`. */
 export function textTable(headers: string[], rows: unknown[][]): string {
-  const cells = [headers, ...rows.map((r) => r.map((c) => (c === undefined || c === null ? '' : String(c).replace(/\s*\n\s*/g, ' '))))];
+  const text = (c: unknown): string => (c === undefined || c === null ? '' : escapeText(String(c).replace(/\s*\n\s*/g, ' ')));
+  const cells = [headers, ...rows.map((r) => r.map(text))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : (c ?? '').padEnd(widths[i]!))).join('   ').trimEnd()).join('\n') + '\n';
 }

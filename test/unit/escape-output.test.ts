@@ -11,6 +11,7 @@ import { renderChanges } from '../../src/core/render-changes.ts';
 import type { KubeObject } from '../../src/core/object.ts';
 import { escapeText } from '../../src/core/escape-text.ts';
 import { formatIssues, issueError } from '../../src/manifests/issues.ts';
+import { textTable } from '../../src/cli/status.ts';
 import { prettyLine } from '../../src/log.ts';
 import { loadDesiredState } from '../../src/pipeline/load.ts';
 import { buildReport } from '../../src/report/model.ts';
@@ -143,5 +144,12 @@ describe('pretty logs', () => {
     expect(line.endsWith('\n')).toBe(true);
     expect(line.slice(0, -1)).not.toMatch(/[\n\r\u001b]/);
     expect(line).toContain('why=x\\nevil.yaml:1:1: error: forged');
+  });
+});
+
+describe('modsync status tables', () => {
+  it('a controller message cannot repaint the terminal or add a row', () => {
+    const table = textTable(['NAME', 'MESSAGE'], [['one', `a\nb\u001b[2K\rc`]]);
+    expect(table).toBe('NAME   MESSAGE\none    a b\\x1b[2K\\rc\n');
   });
 });
