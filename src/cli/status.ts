@@ -12,7 +12,8 @@ import { createClusterPort } from './wire.ts';
 
 /** Columns aligned like `kubectl get`. */
 export function textTable(headers: string[], rows: unknown[][]): string {
-  const text = (c: unknown): string => (c === undefined || c === null ? '' : escapeText(String(c).replace(/\s*\n\s*/g, ' ')));
+  const text = (c: unknown): string =>
+    c === undefined || c === null ? '' : escapeText(String(c).replace(/\s*\n\s*/g, ' '));
   const cells = [headers, ...rows.map((r) => r.map(text))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : (c ?? '').padEnd(widths[i]!))).join('   ').trimEnd()).join('\n') + '\n';
