@@ -49,3 +49,20 @@ describe('a repository newer than the cluster (Deckhouse 1.70)', () => {
     expect(await getObject(env, 'ModuleSource', 'example')).not.toBeNull();
   });
 });
+
+describe('a value the bundled CRDs do not know', () => {
+  let env: DemoEnv;
+  beforeAll(async () => {
+    const source = exampleFiles()[SOURCE]!.replace('  registry:\n', '  registry:\n    scheme: FTP\n');
+    env = await startDemoEnv({ files: { ...exampleFiles(), [SOURCE]: source } });
+  });
+  afterAll(async () => env?.stop());
+
+  it('passes validation as a warning and is decided by the cluster: refused there, it fails that object only', async () => {
+    const r = await env.modsync(['plan']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/warning: .*spec\.registry\.scheme.*the cluster decides/);
+    expect(r.stdout).toMatch(/\+ ModuleSource\/example \(create, failed\)\n\s+spec\.registry\.scheme: .*"FTP"/);
+    expect(env.sim.control.requests().writes).toBe(0);
+  });
+});
