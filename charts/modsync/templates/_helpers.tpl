@@ -94,6 +94,10 @@ log:
 {{- end -}}
 
 {{/* The pod spec shared by the CronJob's jobs and the Deployment. */}}
+{{- define "modsync.cacheClaimName" -}}
+{{- if .Values.cachePersistence.existingClaim }}{{ .Values.cachePersistence.existingClaim }}{{ else }}{{ include "modsync.fullname" . }}-cache{{ end }}
+{{- end }}
+
 {{- define "modsync.podSpec" -}}
 serviceAccountName: {{ include "modsync.serviceAccountName" . }}
 automountServiceAccountToken: true
@@ -180,8 +184,13 @@ volumes:
     configMap:
       name: {{ include "modsync.fullname" . }}
   - name: cache
+    {{- if .Values.cachePersistence.enabled }}
+    persistentVolumeClaim:
+      claimName: {{ include "modsync.cacheClaimName" . }}
+    {{- else }}
     emptyDir:
       sizeLimit: {{ .Values.cacheSizeLimit }}
+    {{- end }}
   - name: tmp
     emptyDir:
       sizeLimit: 64Mi
