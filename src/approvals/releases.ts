@@ -131,3 +131,24 @@ export function droppedReason(name: string, releases: readonly KubeObject[]): st
   if (deployed && newer(deployed)) return `Deckhouse skipped it: v${deployed.version} is deployed`;
   return info.message ? `Deckhouse skipped it (${info.message})` : 'Deckhouse skipped it';
 }
+
+/** One release to annotate (an approval file covers it) or un-annotate (its file was removed). */
+export interface ApprovalDecision {
+  release: KubeObject;
+  action: 'approve' | 'unapprove';
+  /** The approval file that covers it (approve only). */
+  approval?: Approval;
+}
+
+/** Pure: which releases to annotate or un-annotate. */
+export function decideApprovals(releases: readonly KubeObject[], approvals: readonly Approval[]): ApprovalDecision[] {
+  const out: ApprovalDecision[] = [];
+  for (const r of releases) {
+    const info = releaseInfo(r);
+    if (info.phase !== 'Pending') continue;
+    const approval = coveringApproval(approvals, info);
+    if (approval && waitsForApproval(r)) out.push({ release: r, action: 'approve', approval });
+    else if (!approval && info.approved && approvedByModsync(r)) out.push({ release: r, action: 'unapprove' });
+  }
+  return out;
+}

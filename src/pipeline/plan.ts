@@ -18,7 +18,7 @@ import { FieldSet, decodeFieldsV1 } from '../core/field-set.ts';
 import { fieldSetOf, valueAt } from '../core/field-set-walk.ts';
 import type { ClusterKind, ManagedKind } from '../core/kinds.ts';
 import { APPLY_ORDER } from '../core/kinds.ts';
-import type { KubeObject, ManagedObjectId } from '../core/object.ts';
+import type { KubeObject } from '../core/object.ts';
 import { subjectOf } from '../core/object.ts';
 import {
   FIELD_MANAGER,

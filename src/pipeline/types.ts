@@ -13,7 +13,7 @@ import type { Issue } from '../manifests/issues.ts';
 import type { Logger } from '../log.ts';
 import type { SchemaInfo } from '../core/schema-info.ts';
 import type { CrdValidator } from '../manifests/crd-schema.ts';
-import type { RequestResult } from '../approvals/request-stage.ts';
+import type { RequestResult } from '../approvals/requests.ts';
 
 /** plan: read-only, dry-runs what changed; dry-run: same for `sync --dry-run`; sync: also writes. */
 export type RunMode = 'plan' | 'dry-run' | 'sync';

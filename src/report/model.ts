@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ChangeSet } from '../core/change-set.ts';
 import type { KubeObject } from '../core/object.ts';
 import { releaseInfo } from '../approvals/releases.ts';
-import type { RequestResult } from '../approvals/request-stage.ts';
+import type { RequestResult } from '../approvals/requests.ts';
 
 export interface Observed {
   /** Commit of the desired state when this entry got its current content. */

@@ -136,7 +136,7 @@ describe('a server that never answers', () => {
   let url = '';
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
+    server = createServer((req, _res) => {
       const opened = Date.now();
       req.socket.on('close', () => closedAfterMs.push(Date.now() - opened));
     });

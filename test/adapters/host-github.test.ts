@@ -298,7 +298,7 @@ describe('github transport', () => {
     // A real server on loopback: the first request never gets an answer, the second does.
     nock.enableNetConnect('127.0.0.1');
     let seen = 0;
-    const server = createServer((req, res) => {
+    const server = createServer((_req, res) => {
       seen++;
       if (seen === 1) return; // hang
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(pull(5, { title: 'second try' })));

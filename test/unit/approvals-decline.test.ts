@@ -8,7 +8,8 @@ import type { BranchResult, FileEdits, GitPort } from '../../src/git/port.ts';
 import type { GitHost, PullRequest, PullRequestDraft } from '../../src/host/port.ts';
 import { createLogger } from '../../src/log.ts';
 import { readMarker } from '../../src/approvals/pull-request.ts';
-import { requestStage, type RequestResult } from '../../src/approvals/request-stage.ts';
+import type { RequestResult } from '../../src/approvals/requests.ts';
+import { requestStage } from '../../src/pipeline/request.ts';
 import { buildReport } from '../../src/report/model.ts';
 import { renderMarkdown } from '../../src/report/render.ts';
 

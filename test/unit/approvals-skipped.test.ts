@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/core/object.ts';
 import { readMarker, renderApprovalRequest, withDropped } from '../../src/approvals/pull-request.ts';
 import { droppedReason } from '../../src/approvals/releases.ts';
-import { skippedApprovals, type RequestResult } from '../../src/approvals/request-stage.ts';
+import { skippedApprovals, type RequestResult } from '../../src/approvals/requests.ts';
 import { buildReport } from '../../src/report/model.ts';
 
 const NEWER_PATCH = 'Deckhouse skipped it: v1.2.7 is a newer patch of the same minor';

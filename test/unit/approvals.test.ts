@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonObject, KubeObject } from '../../src/core/object.ts';
-import { decideApprovals } from '../../src/approvals/approve-stage.ts';
+import { decideApprovals } from '../../src/approvals/releases.ts';
 import { readMarker, renderApprovalRequest } from '../../src/approvals/pull-request.ts';
-import { closeReason, wantedRequests } from '../../src/approvals/request-stage.ts';
+import { closeReason, wantedRequests } from '../../src/approvals/requests.ts';
 import { waitsForApproval } from '../../src/approvals/releases.ts';
 import { parse } from 'yaml';
 

@@ -1,5 +1,5 @@
 /**
- * Approve stage (sync step 8): for every Pending ModuleRelease waiting for the approval
+ * Approve stage: for every Pending ModuleRelease waiting for the approval
  * annotation that an approval file on the tracked branch covers, merge-patch
  * `modules.deckhouse.io/approved: "true"` (metadata only, nothing else). When the approval file
  * was removed while the release is still Pending, modsync removes the annotation it set.
@@ -8,31 +8,11 @@
 import type { ChangeEntry } from '../core/change-set.ts';
 import { entry } from '../core/change-set.ts';
 import { messageOf } from '../core/errors.ts';
-import type { KubeObject } from '../core/object.ts';
 import type { ClusterPort } from '../cluster/port.ts';
 import type { Logger } from '../log.ts';
-import { APPROVED_ANNOTATION, approvedByModsync, coveringApproval, releaseInfo, waitsForApproval, type Approval } from './releases.ts';
+import { APPROVED_ANNOTATION, type ApprovalDecision } from '../approvals/releases.ts';
 
-export interface ApprovalDecision {
-  release: KubeObject;
-  action: 'approve' | 'unapprove';
-  /** The approval file that covers it (approve only). */
-  approval?: Approval;
-}
-
-/** Pure: which releases to annotate or un-annotate. */
-export function decideApprovals(releases: readonly KubeObject[], approvals: readonly Approval[]): ApprovalDecision[] {
-  const out: ApprovalDecision[] = [];
-  for (const r of releases) {
-    const info = releaseInfo(r);
-    if (info.phase !== 'Pending') continue;
-    const approval = coveringApproval(approvals, info);
-    if (approval && waitsForApproval(r)) out.push({ release: r, action: 'approve', approval });
-    else if (!approval && info.approved && approvedByModsync(r)) out.push({ release: r, action: 'unapprove' });
-  }
-  return out;
-}
-
+/** Patches (or, in plan and --dry-run, only reports) the decided annotations; one failure does not stop the rest. */
 export async function approveStage(
   decisions: readonly ApprovalDecision[],
   ports: { cluster: ClusterPort; logger: Logger },

@@ -1,5 +1,5 @@
 /**
- * Report stage (sync step 10): renders the status report and commits it only when its bytes
+ * Report stage: renders the status report and commits it only when its bytes
  * changed. The previous report is read from the branch it lives on, so unchanged entries keep
  * their "observed at" commit and time. Committing goes through GitPort.commit, which replays
  * on a lost push race and never force-pushes.
@@ -9,8 +9,8 @@ import { readCheckoutFile } from '../manifests/checkout-read.ts';
 import type { GitPort } from '../git/port.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../core/redact.ts';
-import { buildReport, type ReportInput } from './model.ts';
-import { parseReport, renderMarkdown, renderYaml } from './render.ts';
+import { buildReport, type ReportInput } from '../report/model.ts';
+import { parseReport, renderMarkdown, renderYaml } from '../report/render.ts';
 
 /**
  * Largest previous report read back (8 MiB): thousands of entries fit; a bigger file (or a
