@@ -5,8 +5,8 @@
  * way to run either tool as a fresh process measuring wall time, peak RSS and the requests
  * its server saw.
  *
- * dkp-sim's controller runs only while the setting is prepared (passes driven from here);
- * while timing it is idle, so the servers do nothing but answer the tools.
+ * dkp-sim's controller makes a pass only when the preparation asks for one; while timing it is
+ * idle, so the servers do nothing but answer the tools.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,8 +18,8 @@ import { start, type SimInstance } from '../test/dkp-sim/index.ts';
 import { createBareRepo } from '../test/support/git-repo.ts';
 import { startGitServer, type GitServer } from '../test/support/git-server.ts';
 
-/** The built CLI, as `npx modsync` and the image run it. */
-export const BIN = fileURLToPath(new URL('../dist/src/cli/bin.js', import.meta.url));
+/** The built CLI, as `npx modsync` and the image run it; BENCH_BIN points at another build (before/after). */
+export const BIN = process.env.BENCH_BIN || fileURLToPath(new URL('../dist/src/cli/bin.js', import.meta.url));
 export const ROOT = 'clusters/bench';
 /** An interval the controller never reaches on its own (setInterval's maximum). */
 const IDLE_TICK_MS = 2 ** 31 - 1;
@@ -85,8 +85,8 @@ export interface Setting {
   modsync(args: string[], nodeFlags?: string[]): Promise<Run>;
   /** Runs `kubectl apply --server-side -R -f <folder>` against its server. */
   kubectl(): Promise<Run>;
-  /** Runs the controllers of both servers (a pass every 100 ms) or leaves them idle. */
-  drive(on: boolean): void;
+  /** One controller pass on both servers (preparation only; at N=1000 a pass takes 0.1-2 s). */
+  pass(): void;
   stop(): Promise<void>;
 }
 
@@ -106,14 +106,13 @@ export async function createSetting(n: number, workRoot: string): Promise<Settin
     writeFileSync(join(folder, p), text);
   }
   const baseEnv = { PATH: process.env.PATH ?? '', HOME: work };
-  let ticker: NodeJS.Timeout | undefined;
   const modsyncFlags = ['--repo', git.repoUrl('bench.git'), '--path', ROOT, '--kubeconfig', modsyncSim.kubeconfigPath];
   return {
     n,
     modsyncSim,
     kubectlSim,
     modsync(args, nodeFlags = []) {
-      const flags = [...modsyncFlags, '--cache-dir', join(work, 'cache'), '--module-wait', '120', '--log-level', 'warn'];
+      const flags = [...modsyncFlags, '--cache-dir', join(work, 'cache'), '--log-level', 'warn'];
       // The compile cache as the image ships it: a folder warmed by earlier runs.
       const env = { ...baseEnv, NODE_COMPILE_CACHE: join(work, 'compile-cache') };
       return measure(process.execPath, [...nodeFlags, BIN, ...args, ...flags], env);
@@ -123,17 +122,11 @@ export async function createSetting(n: number, workRoot: string): Promise<Settin
       const args = ['apply', '--server-side', '-R', '-f', folder, '--kubeconfig', kubectlSim.kubeconfigPath, '--cache-dir', join(work, 'kube-cache')];
       return measure('kubectl', args, baseEnv);
     },
-    drive(on) {
-      clearInterval(ticker);
-      ticker = on
-        ? setInterval(() => {
-            modsyncSim.control.reconcileNow();
-            kubectlSim.control.reconcileNow();
-          }, 100)
-        : undefined;
+    pass() {
+      modsyncSim.control.reconcileNow();
+      kubectlSim.control.reconcileNow();
     },
     async stop() {
-      clearInterval(ticker);
       await git.stop();
       await modsyncSim.stop();
       await kubectlSim.stop();
