@@ -16,7 +16,7 @@ import { lstat, mkdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { ModsyncError } from '../core/errors.ts';
-import { readCheckoutFile } from '../manifests/checkout-read.ts';
+import { readCheckoutFile } from '../core/checkout-read.ts';
 import { checkEditPath } from './iso-git-tree.ts';
 import type { Checkout, FileEdits, GitPort } from './port.ts';
 

@@ -5,7 +5,7 @@
  * once it has done its job, and disabling a module or switching its source is destructive.
  */
 import type { KubeObject } from '../core/object.ts';
-import { DNS1123_SUBDOMAIN } from '../manifests/metadata.ts';
+import { DNS1123_SUBDOMAIN } from '../core/names.ts';
 import { getPath, jsonEqual } from '../core/values.ts';
 import { windowOrderProblems } from './module-update-policy.ts';
 import type { KindContext, KindHandler, KindProblem, ObjectPath, Reference } from './types.ts';

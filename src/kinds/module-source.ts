@@ -5,7 +5,7 @@
  * destructive (modules may disappear or be replaced), while rotating credentials is not.
  */
 import type { KubeObject } from '../core/object.ts';
-import { checkDockerCfgInGit } from '../manifests/placeholders.ts';
+import { checkDockerCfgInGit } from './docker-cfg.ts';
 import { getPath, jsonEqual } from '../core/values.ts';
 import type { KindHandler, KindProblem } from './types.ts';
 

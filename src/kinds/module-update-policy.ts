@@ -7,7 +7,7 @@
  */
 import type { KubeObject } from '../core/object.ts';
 import { getPath, isPlainObject, jsonEqual } from '../core/values.ts';
-import { formatPath } from '../manifests/yaml.ts';
+import { formatPath } from '../core/object-path.ts';
 import type { KindHandler, KindProblem, ObjectPath } from './types.ts';
 
 const WINDOW_TIME = /^(?:\d|[01]\d|2[0-3]):[0-5]\d$/;

@@ -7,8 +7,9 @@ import type { DriftRules } from '../core/diff.ts';
 import type { ManagedKind } from '../core/kinds.ts';
 import type { KubeObject } from '../core/object.ts';
 
-/** A path into an object, e.g. `['spec', 'update', 'windows', 0, 'from']`. */
-export type ObjectPath = (string | number)[];
+import type { ObjectPath } from '../core/object-path.ts';
+
+export type { ObjectPath };
 
 /** A kind-specific problem found in a manifest; the loader turns the path into file:line:col. */
 export interface KindProblem {

@@ -12,7 +12,7 @@ import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Issue } from './issues.ts';
 import { issueError } from './issues.ts';
-import { readRegularFile } from './checkout-read.ts';
+import { readRegularFile } from '../core/checkout-read.ts';
 import { decodeManifestText } from './text-decode.ts';
 
 /** A manifest file to load: where it is shown (`path`) and where it is read (`absPath`). */

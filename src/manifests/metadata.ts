@@ -4,6 +4,7 @@
  * what Deckhouse admission would reject (the `heritage` label), and what modsync reserves
  * for itself (its ownership label) or cannot apply (server-populated fields).
  */
+import { DNS1123_SUBDOMAIN } from '../core/names.ts';
 import type { KindProblem, ObjectPath } from '../kinds/types.ts';
 
 /** A problem with where it points: the field's value, or its key (unknown/forbidden fields). */
@@ -14,8 +15,6 @@ export interface LocatedProblem extends KindProblem {
 /** The label modsync puts on every object it applies, to know what it may prune. */
 export const INSTANCE_LABEL = 'modsync.io/instance';
 
-/** DNS-1123 subdomain: what Kubernetes requires of most object names. */
-export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const SERVER_FIELDS = new Set(['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink']);

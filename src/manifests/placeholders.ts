@@ -11,77 +11,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Redactor } from '../core/redact.ts';
-import type { KindProblem, ObjectPath } from '../kinds/types.ts';
-import type { DesiredObject } from '../pipeline/load.ts';
+import { DOCKER_CFG_PATH, dockerCfgProblem, placeholderName, secretEnvName } from '../kinds/docker-cfg.ts';
+import type { DesiredObject } from './desired.ts';
 import type { Issue } from './issues.ts';
 import { issueError } from './issues.ts';
 import { positionOf } from './origin.ts';
-import { formatPath } from './yaml.ts';
-import { getPath, isPlainObject } from '../core/values.ts';
-
-/** The only field where placeholders are allowed. */
-export const DOCKER_CFG_PATH: ObjectPath = ['spec', 'registry', 'dockerCfg'];
-
-const PLACEHOLDER = /^\$\{secret:([A-Za-z0-9][A-Za-z0-9_.-]*)\}$/;
-const LOOKS_LIKE_PLACEHOLDER = /\$\{\s*secret\s*:/;
-const SYNTAX = '${secret:NAME} (NAME: letters, digits, "_", "." and "-", starting with a letter or digit)';
-
-/** The secret name of a well-formed placeholder, else undefined. */
-export function placeholderName(value: string): string | undefined {
-  return PLACEHOLDER.exec(value)?.[1];
-}
-
-/** The env var a placeholder falls back to: `MODSYNC_SECRET_<NAME>`, non-alphanumerics as `_`. */
-export function secretEnvName(name: string): string {
-  return `MODSYNC_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-}
-
-/** Why a value is not a usable dockerCfg (base64 of a JSON object with `auths`), if it is not. */
-export function dockerCfgProblem(value: string): string | undefined {
-  const compact = value.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0) return 'is not base64';
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(compact, 'base64').toString('utf8'));
-  } catch {
-    return 'is not base64 of JSON (a docker config.json)';
-  }
-  if (!isPlainObject(parsed) || !isPlainObject(parsed.auths)) return 'is not base64 of a docker config.json with an "auths" object';
-  return undefined;
-}
-
-/**
- * Checks a ModuleSource's dockerCfg as written in git: a malformed placeholder is an error,
- * a plain-text credential a warning (and an error if it is not a dockerCfg at all).
- */
-export function checkDockerCfgInGit(obj: unknown): KindProblem[] {
-  const value = getPath(obj, DOCKER_CFG_PATH);
-  if (typeof value !== 'string' || value === '') return [];
-  if (placeholderName(value)) return [];
-  if (LOOKS_LIKE_PLACEHOLDER.test(value) || value.includes('${')) {
-    return [{ path: DOCKER_CFG_PATH, severity: 'error', message: `spec.registry.dockerCfg: invalid placeholder; the syntax is ${SYNTAX}` }];
-  }
-  const out: KindProblem[] = [
-    { path: DOCKER_CFG_PATH, severity: 'warning', message: 'spec.registry.dockerCfg: stored in git in plain text; use ${secret:NAME} and a mounted Secret or env var' },
-  ];
-  const problem = dockerCfgProblem(value);
-  if (problem) out.push({ path: DOCKER_CFG_PATH, severity: 'error', message: `spec.registry.dockerCfg: ${problem}` });
-  return out;
-}
-
-/** Placeholders anywhere but in dockerCfg are errors: modsync would apply them literally. */
-export function findMisplacedPlaceholders(value: unknown, path: ObjectPath = []): KindProblem[] {
-  if (typeof value === 'string') {
-    const allowed = path.length === DOCKER_CFG_PATH.length && path.every((p, i) => p === DOCKER_CFG_PATH[i]);
-    if (!allowed && LOOKS_LIKE_PLACEHOLDER.test(value)) {
-      return [{ path, severity: 'error', message: `${formatPath(path)}: \${secret:...} placeholders are only supported in spec.registry.dockerCfg` }];
-    }
-    return [];
-  }
-  if (Array.isArray(value)) return value.flatMap((v, i) => findMisplacedPlaceholders(v, [...path, i]));
-  if (isPlainObject(value)) return Object.entries(value).flatMap(([k, v]) => findMisplacedPlaceholders(v, [...path, k]));
-  return [];
-}
+import { getPath } from '../core/values.ts';
 
 /** Where secrets come from at sync time, and the redactor that must learn them. */
 export interface ResolveOptions {

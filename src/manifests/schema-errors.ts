@@ -7,7 +7,7 @@
 import type { ErrorObject } from 'ajv';
 import type { ObjectPath } from '../kinds/types.ts';
 import type { SchemaProblem } from './crd-schema.ts';
-import { formatPath } from './yaml.ts';
+import { formatPath } from '../core/object-path.ts';
 
 const SECRET_FIELDS = new Set(['dockerCfg', 'ca']);
 

@@ -9,7 +9,7 @@ import type { ManagedKind } from '../core/kinds.ts';
 import type { KubeObject } from '../core/object.ts';
 import { APPROVAL_API_VERSION, APPROVAL_KIND, APPROVAL_SCHEMA, approvalSpecOf, validateApproval } from '../kinds/approval.ts';
 import { handlerFor, HANDLERS } from '../kinds/registry.ts';
-import type { ApprovalManifest, DesiredObject } from '../pipeline/load.ts';
+import type { ApprovalManifest, DesiredObject } from './desired.ts';
 import type { CrdValidator, KindSchema } from './crd-schema.ts';
 import { createCrdValidator, loadCrdSchemas } from './crd-schema.ts';
 import type { Issue } from './issues.ts';
@@ -17,7 +17,7 @@ import { issueError, issueWarning } from './issues.ts';
 import type { LocatedProblem } from './metadata.ts';
 import { checkMetadata } from './metadata.ts';
 import { rememberOrigin } from './origin.ts';
-import { findMisplacedPlaceholders } from './placeholders.ts';
+import { findMisplacedPlaceholders } from '../kinds/docker-cfg.ts';
 import type { ManifestDoc } from './yaml.ts';
 import { positionIn } from './yaml.ts';
 

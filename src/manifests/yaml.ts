@@ -7,6 +7,7 @@
  * What a user writes must mean here what it means to kubectl and the API server, or a
  * validated manifest could be applied with a different value than the one reviewed.
  */
+import { formatPath } from '../core/object-path.ts';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, Node, ParseOptions, DocumentOptions, SchemaOptions, ScalarTag, Tags } from 'yaml';
 import type { ObjectPath } from '../kinds/types.ts';
@@ -274,13 +275,3 @@ export function positionIn(doc: ManifestDoc, path: ObjectPath, target: 'key' | '
   return locateIn(doc.doc, doc.lineCounter, path, target);
 }
 
-/** `spec.update.windows[0].from`: how messages name a field. */
-export function formatPath(path: ObjectPath): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(seg)) out += out ? `.${seg}` : seg;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
-}

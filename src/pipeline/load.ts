@@ -6,7 +6,7 @@
  */
 import { messageOf, ModsyncError } from '../core/errors.ts';
 import type { ManagedKind } from '../core/kinds.ts';
-import type { KubeObject, ManagedObjectId } from '../core/object.ts';
+import type { ApprovalManifest, DesiredObject, DesiredState } from '../manifests/desired.ts';
 import { subjectOf } from '../core/object.ts';
 import { handlerFor } from '../kinds/registry.ts';
 import type { CrdValidator } from '../manifests/crd-schema.ts';
@@ -19,40 +19,6 @@ import type { YamlLimits } from '../manifests/yaml.ts';
 import { DEFAULT_YAML_LIMITS, parseManifestFile } from '../manifests/yaml.ts';
 
 export { positionOf };
-
-/** One object of the desired state. */
-export interface DesiredObject {
-  id: ManagedObjectId;
-  /** As modsync will apply it: converted to the write apiVersion, placeholders NOT yet resolved. */
-  object: KubeObject;
-  /** As written in git. */
-  source: KubeObject;
-  /** Relative to the repository root, posix. */
-  file: string;
-  line: number;
-  col: number;
-}
-
-/** A `modsync.io/v1alpha1 ModuleReleaseApproval` found in git. */
-export interface ApprovalManifest {
-  name: string;
-  module: string;
-  /** Exact version, without a leading `v`. */
-  version?: string;
-  /** A semver range pre-approving matching releases. */
-  versions?: string;
-  file: string;
-  line: number;
-}
-
-/** Everything the root holds, with every problem found. */
-export interface DesiredState {
-  objects: DesiredObject[];
-  approvals: ApprovalManifest[];
-  issues: Issue[];
-  /** Manifest files read. */
-  files: number;
-}
 
 /** Options of loadDesiredState; `validator`, `maxFileBytes` and `limits` have safe defaults. */
 export interface LoadOptions {

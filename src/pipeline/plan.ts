@@ -35,7 +35,7 @@ import { loadSchemaInfo } from '../core/schema-info.ts';
 import type { JsonPatchOp } from '../core/takeover.ts';
 import { DEFAULT_TAKEOVER_MANAGERS, predictKept, takeoverPatch } from '../core/takeover.ts';
 import type { KindHandler } from '../kinds/types.ts';
-import type { DesiredObject } from './load.ts';
+import type { DesiredObject } from '../manifests/desired.ts';
 import { planPrune } from './plan-prune.ts';
 
 /** What the planner needs of a desired object (load.ts): placeholders resolved, and where it is in git. */

@@ -5,7 +5,7 @@
  * on a lost push race and never force-pushes.
  */
 import { posix } from 'node:path';
-import { readCheckoutFile } from '../manifests/checkout-read.ts';
+import { readCheckoutFile } from '../core/checkout-read.ts';
 import type { GitPort } from '../git/port.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../core/redact.ts';

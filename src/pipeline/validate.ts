@@ -7,7 +7,8 @@
 import type { Redactor } from '../core/redact.ts';
 import { hasErrors, type Issue } from '../manifests/issues.ts';
 import { resolvePlaceholders } from '../manifests/placeholders.ts';
-import { checkReferences, type DesiredObject, type DesiredState } from './load.ts';
+import type { DesiredObject, DesiredState } from '../manifests/desired.ts';
+import { checkReferences } from './load.ts';
 import { liveHas } from './read.ts';
 import type { LiveState } from './types.ts';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CrdValidator } from '../../src/manifests/crd-schema.ts';
-import { readCheckoutFile } from '../../src/manifests/checkout-read.ts';
+import { readCheckoutFile } from '../../src/core/checkout-read.ts';
 import { formatIssues } from '../../src/manifests/issues.ts';
 import { createManifestValidator } from '../../src/manifests/validate-doc.ts';
 import { loadDesiredState } from '../../src/pipeline/load.ts';

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CrdValidator } from '../../src/manifests/crd-schema.ts';
 import { formatIssues, hasErrors } from '../../src/manifests/issues.ts';
 import { createManifestValidator } from '../../src/manifests/validate-doc.ts';
-import type { DesiredState } from '../../src/pipeline/load.ts';
+import type { DesiredState } from '../../src/manifests/desired.ts';
 import { checkReferences, loadDesiredState, positionOf } from '../../src/pipeline/load.ts';
 
 const REPOS = fileURLToPath(new URL('../fixtures/repos/', import.meta.url));

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Redactor } from '../../src/core/redact.ts';
-import { checkDockerCfgInGit, dockerCfgProblem, findMisplacedPlaceholders, resolvePlaceholders, secretEnvName } from '../../src/manifests/placeholders.ts';
-import type { DesiredObject } from '../../src/pipeline/load.ts';
+import { checkDockerCfgInGit, dockerCfgProblem, findMisplacedPlaceholders, secretEnvName } from '../../src/kinds/docker-cfg.ts';
+import { resolvePlaceholders } from '../../src/manifests/placeholders.ts';
+import type { DesiredObject } from '../../src/manifests/desired.ts';
 
 const CONFIG_JSON = JSON.stringify({ auths: { 'registry.internal.example:5000': { auth: Buffer.from('bot:s3cretpass').toString('base64') } } });
 const DOCKER_CFG = Buffer.from(CONFIG_JSON).toString('base64');

@@ -1,7 +1,8 @@
 // A manifest must mean to modsync what it means to kubectl and the API server: the same
 // plain scalar can be a boolean, a number or a string depending on the YAML dialect.
 import { describe, expect, it } from 'vitest';
-import { formatPath, parseKubectlYaml, parseManifestFile, positionIn } from '../../src/manifests/yaml.ts';
+import { formatPath } from '../../src/core/object-path.ts';
+import { parseKubectlYaml, parseManifestFile, positionIn } from '../../src/manifests/yaml.ts';
 
 // What kubectl (go-yaml v2 via sigs.k8s.io/yaml) makes of each plain scalar.
 const KUBECTL_SCALARS: [string, unknown][] = [
