@@ -2,6 +2,8 @@
 // writes must be the one `git index-pack` writes, every object must hash to its id, and git
 // must accept the cache repository a clone leaves behind (`git fsck`).
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,5 +96,41 @@ describe('first clone', () => {
     expect((await readFile(path.join(gitdir, 'shallow'), 'utf8')).trim()).toBe(co.commit);
     await git(['fsck', '--strict', '--no-dangling'], gitdir);
     expect((await git(['rev-parse', 'refs/heads/main'], gitdir)).trim()).toBe(co.commit);
+  });
+
+
+  it('falls back to a fetch with isomorphic-git when the upload-pack answer cannot be used', async () => {
+    const bare = await createBareRepo(root, 'garbled.git', manifests(5, 1));
+    // A proxy in front of the git server that garbles the first upload-pack answer.
+    const seen: string[] = [];
+    const proxy = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks);
+      seen.push(`${req.method} ${req.url!.includes('info/refs') ? 'ad' : 'upload-pack'}`);
+      if (req.method === 'POST' && seen.filter((s) => s === 'POST upload-pack').length === 1) {
+        res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-result' });
+        res.end('0008NAK\n0005\u0001x0000');
+        return;
+      }
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host'));
+      const init: RequestInit = { method: req.method!, headers: headers as Record<string, string> };
+      if (body.length) init.body = body;
+      const upstream = await fetch(`${server.url}${req.url}`, init);
+      res.writeHead(upstream.status, Object.fromEntries(upstream.headers));
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/garbled.git`;
+      const cacheDir = path.join(tmp, 'cache-garbled');
+      const co = await createIsoGit({ url, branch: 'main', cacheDir, author: AUTHOR }).checkout();
+      expect(co.commit).toBe(await branchHead(bare, 'main'));
+      expect(await readdir(path.join(co.dir, 'modules'))).toHaveLength(5);
+      expect(seen).toEqual(['GET ad', 'POST upload-pack', 'GET ad', 'POST upload-pack']);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });
