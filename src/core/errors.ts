@@ -75,6 +75,33 @@ export class ClusterError extends Error {
   }
 }
 
+/**
+ * An error from outside, typed by where it came from (the git remote, the git host's API); the
+ * pipeline's stage runner, not the adapter, decides which failure reason it becomes.
+ */
+abstract class OriginError extends Error {
+  /** The branch, URL or pull request it concerns. */
+  readonly subject: string | undefined;
+  /** Retrying later may succeed (network, 5xx, 429, a lost push race). */
+  readonly transient: boolean;
+
+  constructor(message: string, opts: { subject?: string; transient?: boolean; cause?: unknown } = {}) {
+    super(opts.subject ? `${opts.subject}: ${message}` : message, { cause: opts.cause });
+    this.subject = opts.subject;
+    this.transient = opts.transient ?? false;
+  }
+}
+
+/** The git remote (clone, fetch, push) or the local checkout failed. */
+export class GitError extends OriginError {
+  override readonly name = 'GitError';
+}
+
+/** The git host's API (GitHub, GitLab, Gitea) failed. */
+export class HostError extends OriginError {
+  override readonly name = 'HostError';
+}
+
 /** Message of any thrown value, for logs and reports. */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

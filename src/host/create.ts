@@ -4,7 +4,7 @@
  * create → on "already exists" look again → update only what changed) on top of a forge's
  * primitives. The CLI calls `createGitHost` once; the pipeline only sees the `GitHost` port.
  */
-import { ModsyncError } from '../core/errors.ts';
+import { HostError, ModsyncError } from '../core/errors.ts';
 import type { Redactor } from '../core/redact.ts';
 import type { ForgeApi, TransportOptions } from './forge.ts';
 import { createGiteaApi } from './gitea.ts';
@@ -148,7 +148,7 @@ export function forgeHost(api: ForgeApi, redactor?: Redactor): GitHost {
       // Someone (a concurrent run, a person) opened it between our look-up and the create.
       const found = await api.findOpen(draft.head, draft.base);
       if (!found) {
-        throw new ModsyncError('RequestFailed', `the ${api.kind} API says a pull request into ${draft.base} already exists, but none is open`, {
+        throw new HostError(`the ${api.kind} API says a pull request into ${draft.base} already exists, but none is open`, {
           subject: draft.head,
           transient: true,
         });

@@ -1,10 +1,10 @@
 /**
  * The one HTTP client the forge adapters share: plain `fetch` with a timeout on every attempt,
  * bounded retries with backoff for 5xx, network failures and rate limits, pagination, and
- * error wrapping into `ModsyncError('RequestFailed')` with the token scrubbed from messages.
+ * error wrapping into `HostError` with the token scrubbed from messages.
  * The contract the adapters fulfil on top of it is in `forge.ts`.
  */
-import { ModsyncError, messageOf } from '../core/errors.ts';
+import { HostError, messageOf } from '../core/errors.ts';
 import { Redactor } from '../core/redact.ts';
 import { forgeMessage } from './forge.ts';
 
@@ -94,7 +94,7 @@ export class ForgeHttp {
   }
 
   /** The error for an answer the caller asked to see (`expect`) but cannot use. */
-  unexpected(method: string, path: string, answer: HttpAnswer<unknown>): ModsyncError {
+  unexpected(method: string, path: string, answer: HttpAnswer<unknown>): HostError {
     const msg = forgeMessage(answer.data).replace(/\s+/g, ' ').trim();
     return this.fail(`${method} ${path}: HTTP ${answer.status}${msg ? `: ${msg.slice(0, 300)}` : ''}`, false);
   }
@@ -197,10 +197,10 @@ export class ForgeHttp {
     return u.pathname + u.search;
   }
 
-  private fail(message: string, transient: boolean, cause?: unknown): ModsyncError {
+  private fail(message: string, transient: boolean, cause?: unknown): HostError {
     // The cause is kept for debugging but scrubbed too: fetch errors may echo request details.
     const scrubbedCause = cause === undefined ? undefined : this.redactor.scrub(messageOf(cause));
-    return new ModsyncError('RequestFailed', this.redactor.scrub(message), {
+    return new HostError(this.redactor.scrub(message), {
       subject: this.opts.subject,
       transient,
       cause: scrubbedCause,

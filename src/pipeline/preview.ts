@@ -5,7 +5,7 @@
  * server-side dry runs) on a checkout of the PR's head; the comment is rewritten only when
  * its text changes, and every byte of it passes the Redactor.
  */
-import { ModsyncError } from '../core/errors.ts';
+import { HostError } from '../core/errors.ts';
 import type { Redactor } from '../core/redact.ts';
 import { renderChanges } from '../core/render-changes.ts';
 import type { ClusterPort } from '../cluster/port.ts';
@@ -91,7 +91,7 @@ export interface PreviewOutcome {
  */
 export async function previewPullRequest(number: number, opts: SyncOptions, ports: PreviewPorts): Promise<PreviewOutcome> {
   const pr = await ports.host.get(number);
-  if (!pr) throw new ModsyncError('RequestFailed', `does not exist on ${ports.host.kind}`, { subject: `pull request #${number}` });
+  if (!pr) throw new HostError(`does not exist on ${ports.host.kind}`, { subject: `pull request #${number}` });
   const empty: SyncResult = { commit: pr.headSha ?? null, changes: [], issues: [], stages: [], ok: true, requests: [] };
   if (pr.state !== 'open') {
     ports.logger.info({ pr: number, state: pr.state }, 'pull request is not open: no plan preview');

@@ -1,7 +1,7 @@
 // createGitHost wiring, parseRepoUrl, the `none` host and transport edge cases shared by all forges.
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ModsyncError } from '../../src/core/errors.ts';
+import { HostError, ModsyncError } from '../../src/core/errors.ts';
 import { Redactor } from '../../src/core/redact.ts';
 import { createGitHost, parseRepoUrl } from '../../src/host/create.ts';
 
@@ -138,7 +138,7 @@ describe('shared transport', () => {
         throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 10.0.0.7:443') });
       },
     });
-    const read = (await refusing.get(1).catch((e: unknown) => e)) as ModsyncError;
+    const read = (await refusing.get(1).catch((e: unknown) => e)) as HostError;
     expect(read.message).toContain('fetch failed (connect ECONNREFUSED 10.0.0.7:443)');
     expect(read.transient).toBe(true);
     expect(calls).toHaveLength(3);
@@ -157,8 +157,8 @@ describe('shared transport', () => {
         throw new TypeError('fetch failed', { cause: new Error('read ECONNRESET') });
       },
     });
-    const write = (await resetting.upsertComment(1, '<!-- m -->', 'x').catch((e: unknown) => e)) as ModsyncError;
-    expect(write.reason).toBe('RequestFailed');
+    const write = (await resetting.upsertComment(1, '<!-- m -->', 'x').catch((e: unknown) => e)) as HostError;
+    expect(write).toBeInstanceOf(HostError);
     expect(write.transient).toBe(true);
     expect(posts).toEqual(['https://gt.example.com/api/v1/repos/a/b/issues/1/comments']);
   });
@@ -178,7 +178,7 @@ describe('shared transport', () => {
 
   it('does not follow redirects with the token, and says where they lead', async () => {
     nock('https://gt.example.com').get('/api/v1/repos/a/b/pulls/1').reply(301, '', { location: 'https://gt.example.com/api/v1/repos/a/renamed/pulls/1' });
-    const err = (await host().get(1).catch((e: unknown) => e)) as ModsyncError;
+    const err = (await host().get(1).catch((e: unknown) => e)) as HostError;
     expect(err.message).toContain('HTTP 301 (redirected to https://gt.example.com/api/v1/repos/a/renamed/pulls/1');
     expect(err.transient).toBe(false);
   });

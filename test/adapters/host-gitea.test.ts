@@ -1,7 +1,7 @@
 // Gitea/Forgejo adapter against nock, on the API v1's documented request and response shapes.
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ModsyncError } from '../../src/core/errors.ts';
+import { HostError } from '../../src/core/errors.ts';
 import { createGitHost } from '../../src/host/create.ts';
 import type { GitHost } from '../../src/host/port.ts';
 
@@ -216,11 +216,10 @@ describe('gitea transport and addressing', () => {
     expect((await host().get(3))?.number).toBe(3);
   });
 
-  it('fails with RequestFailed after a persistent 5xx, the token nowhere in the message', async () => {
+  it('fails with a HostError after a persistent 5xx, the token nowhere in the message', async () => {
     gt().get(`${REPO}/pulls/3`).times(4).reply(500, { message: `token ${TOKEN} lookup failed` });
-    const err = (await host().get(3).catch((e: unknown) => e)) as ModsyncError;
-    expect(err).toBeInstanceOf(ModsyncError);
-    expect(err.reason).toBe('RequestFailed');
+    const err = (await host().get(3).catch((e: unknown) => e)) as HostError;
+    expect(err).toBeInstanceOf(HostError);
     expect(err.message).toContain('HTTP 500');
     expect(err.message).not.toContain(TOKEN);
     expect(waits).toEqual([5, 10, 20]);

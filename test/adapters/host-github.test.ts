@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { ModsyncError } from '../../src/core/errors.ts';
+import { HostError, ModsyncError } from '../../src/core/errors.ts';
 import { createGitHost } from '../../src/host/create.ts';
 import type { GitHost } from '../../src/host/port.ts';
 
@@ -121,8 +121,7 @@ describe('github ensure', () => {
       errors: [{ resource: 'PullRequest', code: 'custom', message: `No commits between main and ${HEAD}` }],
     });
     const err = await host().ensure(DRAFT).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ModsyncError);
-    expect((err as ModsyncError).reason).toBe('RequestFailed');
+    expect(err).toBeInstanceOf(HostError);
     expect((err as ModsyncError).message).toContain('No commits between main');
     expect((err as ModsyncError).transient).toBe(false);
     expect(waits).toEqual([]);
@@ -248,7 +247,7 @@ describe('github transport', () => {
     expect(waits).toEqual([5]);
 
     gh().get(`${REPO}/pulls/6`).reply(403, { message: 'Resource not accessible by integration' });
-    const err = (await host().get(6).catch((e: unknown) => e)) as ModsyncError;
+    const err = (await host().get(6).catch((e: unknown) => e)) as HostError;
     expect(err.message).toContain('HTTP 403: Resource not accessible by integration');
     expect(err.transient).toBe(false);
     expect(waits).toEqual([5]);
@@ -259,8 +258,8 @@ describe('github transport', () => {
       'x-ratelimit-remaining': '0',
       'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
     });
-    const err = (await host().get(5).catch((e: unknown) => e)) as ModsyncError;
-    expect(err.reason).toBe('RequestFailed');
+    const err = (await host().get(5).catch((e: unknown) => e)) as HostError;
+    expect(err).toBeInstanceOf(HostError);
     expect(err.transient).toBe(true);
     expect(err.message).toMatch(/rate limited/);
     expect(waits).toEqual([]);
@@ -274,11 +273,10 @@ describe('github transport', () => {
     expect(waits).toEqual([5, 10]);
   });
 
-  it('fails with RequestFailed after bounded retries of a persistent 5xx, the token nowhere in the message', async () => {
+  it('fails with a HostError after bounded retries of a persistent 5xx, the token nowhere in the message', async () => {
     gh().get(`${REPO}/pulls/5`).times(4).reply(500, { message: `internal error for token ${TOKEN}` });
-    const err = (await host().get(5).catch((e: unknown) => e)) as ModsyncError;
-    expect(err).toBeInstanceOf(ModsyncError);
-    expect(err.reason).toBe('RequestFailed');
+    const err = (await host().get(5).catch((e: unknown) => e)) as HostError;
+    expect(err).toBeInstanceOf(HostError);
     expect(err.transient).toBe(true);
     expect(err.message).toMatch(/^github acme\/clusters: GET \/repos\/acme\/clusters\/pulls\/5: HTTP 500/);
     expect(err.message).not.toContain(TOKEN);
@@ -288,7 +286,7 @@ describe('github transport', () => {
 
   it('does not retry other 4xx answers', async () => {
     gh().get(`${REPO}/pulls/5`).reply(401, { message: 'Bad credentials' });
-    const err = (await host().get(5).catch((e: unknown) => e)) as ModsyncError;
+    const err = (await host().get(5).catch((e: unknown) => e)) as HostError;
     expect(err.message).toContain('HTTP 401: Bad credentials');
     expect(err.transient).toBe(false);
     expect(waits).toEqual([]);
@@ -385,6 +383,6 @@ describe('github open pull requests and their files (plan previews)', () => {
 
   it('fails with RequestFailed when the files cannot be read', async () => {
     gh().get(`${REPO}/pulls/22/files`).query(true).reply(404, { message: 'Not Found' });
-    await expect(host().changedFiles(22)).rejects.toMatchObject({ reason: 'RequestFailed' });
+    await expect(host().changedFiles(22)).rejects.toBeInstanceOf(HostError);
   });
 });

@@ -1,7 +1,7 @@
 // GitLab adapter against nock, on the REST API v4's documented request and response shapes.
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ModsyncError } from '../../src/core/errors.ts';
+import { HostError } from '../../src/core/errors.ts';
 import { createGitHost } from '../../src/host/create.ts';
 import type { GitHost } from '../../src/host/port.ts';
 
@@ -187,10 +187,10 @@ describe('gitlab transport and addressing', () => {
     expect(waits).toEqual([5]);
   });
 
-  it('fails with RequestFailed after a persistent 5xx, the token nowhere in the message', async () => {
+  it('fails with a HostError after a persistent 5xx, the token nowhere in the message', async () => {
     gl().get(`${MRS}/4`).times(4).reply(502, `<html>bad gateway for PRIVATE-TOKEN ${TOKEN}</html>`);
-    const err = (await host().get(4).catch((e: unknown) => e)) as ModsyncError;
-    expect(err.reason).toBe('RequestFailed');
+    const err = (await host().get(4).catch((e: unknown) => e)) as HostError;
+    expect(err).toBeInstanceOf(HostError);
     expect(err.transient).toBe(true);
     expect(err.message).toContain('HTTP 502');
     expect(err.message).not.toContain(TOKEN);
@@ -248,6 +248,6 @@ describe('gitlab open merge requests and their files (plan previews)', () => {
   it('fails when the merge request does not exist at all', async () => {
     gl().get(`${MRS}/99/diffs`).query(true).reply(404, { message: '404 Not found' });
     gl().get(`${MRS}/99/changes`).reply(404, { message: '404 Not found' });
-    await expect(host().changedFiles(99)).rejects.toMatchObject({ reason: 'RequestFailed' });
+    await expect(host().changedFiles(99)).rejects.toBeInstanceOf(HostError);
   });
 });
