@@ -12,7 +12,9 @@ import {
   crdValidatorsSource,
   GENERATED,
 } from '../../scripts/gen-validators.ts';
+import { APPROVAL_API_VERSION, APPROVAL_KIND, APPROVAL_SCHEMA } from '../../src/kinds/approval.ts';
 import { createCrdValidator, loadCrdSchemas } from '../../src/manifests/crd-schema.ts';
+import { PRECOMPILED_CRD_VALIDATORS } from '../../src/manifests/generated-crd-validators.ts';
 import { createManifestValidator } from '../../src/manifests/validate-doc.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -41,6 +43,17 @@ describe('generated validators', () => {
       const want = compiled.validate(mc.apiVersion, mc.kind, obj);
       expect(want.length).toBeGreaterThan(0);
       expect(generated.validate(mc.apiVersion, mc.kind, obj)).toEqual(want);
+    }
+    // Every generated kind, on the mistakes any of them can get.
+    const approval = { apiVersion: APPROVAL_API_VERSION, kind: APPROVAL_KIND, schema: APPROVAL_SCHEMA };
+    for (const s of [...schemas, approval].filter((x) => PRECOMPILED_CRD_VALIDATORS[`${x.apiVersion} ${x.kind}`])) {
+      const runtime = createCrdValidator([{ ...s, schema: { ...s.schema, description: 'compiled at run time' } }]);
+      for (const extra of [{ spec: 'x' }, { spec: { unknownField: 1 } }, { spec: {}, extraTopLevel: true }]) {
+        const obj = { apiVersion: s.apiVersion, kind: s.kind, metadata: { name: 'x' }, ...extra };
+        expect(generated.validate(s.apiVersion, s.kind, obj), `${s.kind} ${JSON.stringify(extra)}`).toEqual(
+          runtime.validate(s.apiVersion, s.kind, obj),
+        );
+      }
     }
   });
 
