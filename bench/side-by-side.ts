@@ -52,6 +52,15 @@ export function measure(cmd: string, args: string[], env: Record<string, string>
   });
 }
 
+/**
+ * Runs the built CLI as `npx modsync` does: the file itself, through its shebang (with this
+ * Node first on PATH). Node flags given here replace the shebang's: node runs the file then.
+ */
+export function runBin(args: string[], env: Record<string, string>, nodeFlags: string[] = []): Promise<Run> {
+  const withNode = { ...env, PATH: `${dirname(process.execPath)}:${env.PATH ?? ''}` };
+  return nodeFlags.length ? measure(process.execPath, [...nodeFlags, BIN, ...args], withNode) : measure(BIN, args, withNode);
+}
+
 /** The manifests: N enabled ModuleConfigs, their ModuleSource and ModuleUpdatePolicy. */
 export function manifests(n: number): Record<string, string> {
   const files: Record<string, string> = {
@@ -115,7 +124,7 @@ export async function createSetting(n: number, workRoot: string): Promise<Settin
       const flags = [...modsyncFlags, '--cache-dir', join(work, 'cache'), '--log-level', 'warn'];
       // The compile cache as the image ships it: a folder warmed by earlier runs.
       const env = { ...baseEnv, NODE_COMPILE_CACHE: join(work, 'compile-cache') };
-      return measure(process.execPath, [...nodeFlags, BIN, ...args, ...flags], env);
+      return runBin([...args, ...flags], env, nodeFlags);
     },
     kubectl() {
       // A warm discovery cache of its own, as on an admin's machine or a CronJob with a volume.

@@ -7,12 +7,13 @@
  * `modsync --version` and `modsync validate` of 10 files.
  *
  * Run: npm run bench [-- sizes...]
- * Env: BENCH_PAIRS (default 5), BENCH_NODE_FLAGS="--flag ..." (compare V8 flags), BENCH_BIN (another build's bin.js).
+ * Env: BENCH_PAIRS (default 5), BENCH_NODE_FLAGS="--flag ..." (run node with these flags instead of
+ * the file's shebang, to compare V8 flags), BENCH_BIN (another build's bin.js).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { SimInstance } from '../test/dkp-sim/index.ts';
-import { BIN, createSetting, manifests, measure, workRoot, type Run } from './side-by-side.ts';
+import { BIN, createSetting, manifests, runBin, workRoot, type Run } from './side-by-side.ts';
 import { machineLine, quantile } from './stats.ts';
 
 const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
@@ -114,9 +115,9 @@ async function startUp(root: string): Promise<string[]> {
     ['modsync --version', ['--version']],
     ['modsync validate (10 ModuleConfigs, 12 files)', ['validate', dir, '--path', 'manifests']],
   ] as const) {
-    check(await measure(process.execPath, [...NODE_FLAGS, BIN, ...args], env), label); // warms the compile cache
+    check(await runBin([...args], env, NODE_FLAGS), label); // warms the compile cache
     const runs: Run[] = [];
-    for (let i = 0; i < PAIRS; i++) runs.push(check(await measure(process.execPath, [...NODE_FLAGS, BIN, ...args], env), label));
+    for (let i = 0; i < PAIRS; i++) runs.push(check(await runBin([...args], env, NODE_FLAGS), label));
     lines.push(`| ${label} | ${sec(median(runs.map((r) => r.wallMs)))} | ${mib(Math.max(...runs.map((r) => r.rssBytes)))} |`);
   }
   return lines;
@@ -124,6 +125,7 @@ async function startUp(root: string): Promise<string[]> {
 
 async function main(): Promise<void> {
   console.log(`vs-kubectl: ${machineLine()}; ${PAIRS} pairs per size; node flags: ${NODE_FLAGS.join(' ') || 'none'}; ${BIN}`);
+  chmodSync(BIN, 0o755); // as npm makes a package's bin executable on install
   const root = workRoot();
   const rows: Row[] = [];
   for (const n of SIZES) {
