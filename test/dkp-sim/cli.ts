@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `npm run dkp-sim -- --port 18443 --kubeconfig /tmp/dkp.kubeconfig [--catalog catalog.yaml] [--tick-ms N]
  * [--deckhouse-version X.Y]`: runs dkp-sim in the foreground, prints one line when ready, stops on
