@@ -1,13 +1,26 @@
 import { defineConfig } from 'vitest/config';
 
+/** One ring of tests: a folder under test/, run as its own vitest project. */
+function ring(name: string, folder: string) {
+  return { extends: true, test: { name, include: [`test/${folder}/**/*.test.ts`] } };
+}
+
 // Tests run on the project's own Node 24 (node_modules/.bin/node), against real local
 // servers (dkp-sim, git http-backend) started by the tests themselves on 127.0.0.1.
+// `vitest run` runs every project; `--project unit --project adapters` (npm run test:unit) is
+// the everyday loop. `sim` is the dkp-sim workspace package, with its own vitest.config.ts.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    reporters: process.env.CI ? ['default'] : ['default'],
+    reporters: ['default'],
+    projects: [
+      ring('unit', 'unit'),
+      ring('adapters', 'adapters'),
+      ring('e2e', 'e2e'),
+      'test/dkp-sim',
+      ring('oracle', 'oracle'),
+    ],
   },
 });
