@@ -149,19 +149,24 @@ function planOne(d: PlanObject, bySubject: Map<string, KubeObject>, input: PlanI
   const takeOver = input.takeOverManagers ?? DEFAULT_TAKEOVER_MANAGERS;
   const applyEntry = modsyncApplyEntry(live);
   const owned = applyEntry ? decodeFieldsV1(applyEntry.fieldsV1) : new FieldSet();
-  // Fields modsync stops applying that another manager will still own stay as they are.
-  const kept = predictKept(live, fields, takeOver);
-  const removes = owned.difference(fields).leaves().filter((p) => !kept.some((k) => samePath(k.path, p)));
+  const takeover = takeoverPatch(live, fields, { managers: takeOver });
+  const dropped = owned.difference(fields).leaves();
+  // The steady state, decided without building the next object: nothing to drop or take over,
+  // every applied field owned (or rewritten by a controller to an equal value), values equal.
+  if (!takeover && !dropped.length && ownsWhatItNeeds(live, owned, fields)) {
+    const drift = diffFields({ before: live, after: object, fields, rules: handler, desired: object });
+    if (!drift.length) return entry(d.id, 'unchanged', 'planned');
+  }
+
+  // Fields modsync stops applying that another manager will still own stay as they are; the
+  // apply only gives up modsync's claim on them.
+  const kept = dropped.length ? predictKept(live, fields, takeOver) : [];
+  const removes = dropped.filter((p) => !kept.some((k) => samePath(k.path, p)));
   const next = nextObject(live, object, removes);
   const diff = diffFields({ before: live, after: next, fields: fields.union(owned), rules: handler, desired: object, redactor: input.redactor });
-  const takeover = takeoverPatch(live, fields, { managers: takeOver });
   const keptNote = kept.length ? `kept by other field managers: ${kept.map((k) => `${k.field} (${k.managers.join(', ')})`).join('; ')}` : '';
-
-  if (!diff.length && !removes.length && !takeover && ownsWhatItNeeds(live, owned, fields)) {
-    return entry(d.id, 'unchanged', 'planned', keptNote ? { message: keptNote } : {});
-  }
   // Taking an object over only adds modsync's own label besides ownership: still an adoption.
-  const action = diff.some((f) => f.path !== LABEL_PATH) || removes.length ? 'update' : 'adopt';
+  const action = diff.some((f) => f.path !== LABEL_PATH) || dropped.length ? 'update' : 'adopt';
   const notes = [action === 'adopt' ? adoptMessage(takeover, live, takeOver) : '', keptNote].filter(Boolean);
   const e = entry(d.id, action, 'planned', { diff, ...(notes.length && { message: notes.join('; ') }) });
   return withDestructive(e, handler.destructive(live, next, ctx), intent(removes, takeover), d, input, Boolean(ctx.module));
