@@ -8,7 +8,7 @@
  * once a command is known (commands.ts).
  */
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { loadConfigSchema, settingsOf, type Setting } from '../config/settings.ts';
+import type { Setting } from '../config/settings.ts';
 import { ModsyncError } from '../core/errors.ts';
 import type { Command } from './command.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
@@ -77,6 +77,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     write(`modsync ${VERSION}\n`);
     return EXIT.ok;
   }
+  const { loadConfigSchema, settingsOf } = await import('../config/settings.ts');
   const settings = settingsOf(loadConfigSchema());
   if (!first || first === '--help' || first === '-h' || first === 'help') {
     write(usage(settings));
