@@ -8,14 +8,16 @@
  *
  * Run: ./node_modules/.bin/node scripts/gen-validators.ts
  */
-import { writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addConfigKeywords, CONFIG_AJV_OPTIONS, loadConfigSchema } from '../src/config/settings.ts';
 import { APPROVAL_API_VERSION, APPROVAL_KIND, APPROVAL_SCHEMA } from '../src/kinds/approval.ts';
 import { HANDLERS } from '../src/kinds/registry.ts';
-import { createCrdAjv, loadAjv, loadCrdSchemas, schemaHash, toStrictSchema } from '../src/manifests/crd-schema.ts';
+import { crdDir } from '../src/core/paths.ts';
+import { createCrdAjv, crdFileSchemas, loadAjv, schemaHash, toStrictSchema } from '../src/manifests/crd-schema.ts';
 import type { KindSchema } from '../src/manifests/crd-schema.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,16 +69,32 @@ const NOTICE = (what: string): string[] => [
   '/* eslint-disable */',
 ];
 
+/** The bundled CRD files (crds/deckhouse/): sha256 of each file's text and its schemas, parsed from the YAML. */
+async function bundledCrds(): Promise<{ hash: string; schemas: KindSchema[] }[]> {
+  const names = (await readdir(crdDir())).filter((n) => /\.ya?ml$/.test(n)).sort();
+  const texts = await Promise.all(names.map((n) => readFile(path.join(crdDir(), n), 'utf8')));
+  return texts.map((t) => ({ hash: createHash('sha256').update(t).digest('hex'), schemas: crdFileSchemas(t) }));
+}
+
 /** The schemas createManifestValidator (validate-doc.ts) validates with: managed kinds and approvals. */
-async function manifestSchemas(): Promise<KindSchema[]> {
+function manifestSchemas(crds: { schemas: KindSchema[] }[]): KindSchema[] {
   const managed = new Set<string>(Object.values(HANDLERS).flatMap((h) => h.apiVersions.map((v) => `${v} ${h.kind}`)));
-  const schemas = (await loadCrdSchemas()).filter((s) => managed.has(`${s.apiVersion} ${s.kind}`));
+  const schemas = crds.flatMap((c) => c.schemas).filter((s) => managed.has(`${s.apiVersion} ${s.kind}`));
   return [...schemas, { apiVersion: APPROVAL_API_VERSION, kind: APPROVAL_KIND, schema: APPROVAL_SCHEMA }];
 }
 
-/** Source of generated-crd-validators.ts. */
+/**
+ * Source of generated-crd-validators.ts: the validators, and the bundled CRD files' schemas by
+ * file hash (loadCrdSchemas then skips their YAML).
+ */
 export async function crdValidatorsSource(): Promise<string> {
-  return crdStandaloneSource(await manifestSchemas());
+  const crds = await bundledCrds();
+  const cases = crds.map((c) => `    case '${c.hash}':\n      return ${JSON.stringify(c.schemas)};`);
+  return crdStandaloneSource(manifestSchemas(crds)).concat(
+    '\n/** The schemas of a bundled CRD file by the sha256 of its text (a new copy on each call). */\n',
+    'export function bundledCrdSchemas(fileHash: string): KindSchema[] | undefined {\n',
+    `  switch (fileHash) {\n${cases.join('\n')}\n    default:\n      return undefined;\n  }\n}\n`,
+  );
 }
 
 /** A module of generated validators for `schemas`; `dir` locates src/manifests from where it is written. */
@@ -94,7 +112,7 @@ export function crdStandaloneSource(schemas: KindSchema[], dir = '.'): string {
   });
   const header = [
     ...NOTICE('the CRD validators of crds/deckhouse/ and the approval schema'),
-    `import type { SchemaCheck } from '${dir}/crd-schema.ts';`,
+    `import type { KindSchema, SchemaCheck } from '${dir}/crd-schema.ts';`,
   ];
   return withImports(standalone()(ajv, refs), header, dir).concat(
     '/** Generated validators by `apiVersion kind`, with the hash of the CRD schema each was made from. */\n',

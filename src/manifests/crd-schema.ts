@@ -18,7 +18,7 @@ import type { Ajv, ErrorObject, KeywordCxt, Options } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { crdDir } from '../core/paths.ts';
 import type { ObjectPath } from '../kinds/types.ts';
-import { PRECOMPILED_CRD_VALIDATORS } from './generated-crd-validators.ts';
+import { bundledCrdSchemas, PRECOMPILED_CRD_VALIDATORS } from './generated-crd-validators.ts';
 import { translateAjvErrors } from './schema-errors.ts';
 import { KUBERNETES_FORMATS } from './schema-formats.ts';
 
@@ -49,18 +49,36 @@ type SchemaNode = Record<string, unknown>;
 
 const COMBINATORS = ['allOf', 'anyOf', 'oneOf'] as const;
 
-/** Reads every CRD in a folder: one schema per (group/version, kind), served or not. */
+/**
+ * Reads every CRD in a folder: one schema per (group/version, kind), served or not. A file
+ * whose content is one of the bundled CRDs comes from the generated module, without parsing
+ * its YAML again.
+ */
 export async function loadCrdSchemas(dir: string = crdDir()): Promise<KindSchema[]> {
   const out: KindSchema[] = [];
   for (const name of (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort()) {
-    const docs = parseAllDocuments(await readFile(path.join(dir, name), 'utf8'));
-    for (const doc of Array.isArray(docs) ? docs : []) {
-      const crd = doc.toJS() as { kind?: string; spec?: { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema?: SchemaNode } }[] } };
-      if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec) continue;
-      for (const v of crd.spec.versions) {
-        const schema = v.schema?.openAPIV3Schema;
-        if (schema) out.push({ apiVersion: `${crd.spec.group}/${v.name}`, kind: crd.spec.names.kind, schema });
-      }
+    const text = await readFile(path.join(dir, name), 'utf8');
+    out.push(...(bundledCrdSchemas(createHash('sha256').update(text).digest('hex')) ?? crdFileSchemas(text)));
+  }
+  return out;
+}
+
+interface CrdSpec {
+  group: string;
+  names: { kind: string };
+  versions: { name: string; schema?: { openAPIV3Schema?: SchemaNode } }[];
+}
+
+/** The schemas of one CRD file's text (YAML, one or more documents). */
+export function crdFileSchemas(text: string): KindSchema[] {
+  const out: KindSchema[] = [];
+  const docs = parseAllDocuments(text);
+  for (const doc of Array.isArray(docs) ? docs : []) {
+    const crd = doc.toJS() as { kind?: string; spec?: CrdSpec };
+    if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec) continue;
+    for (const v of crd.spec.versions) {
+      const schema = v.schema?.openAPIV3Schema;
+      if (schema) out.push({ apiVersion: `${crd.spec.group}/${v.name}`, kind: crd.spec.names.kind, schema });
     }
   }
   return out;
@@ -158,7 +176,15 @@ export function createCrdAjv(schemas: KindSchema[], code?: Options['code']): Ajv
       cxt.fail(_`typeof ${cxt.data} != "string" && !Number.isInteger(${cxt.data})` as never);
     },
   });
-  const keys = new Set<string>(['x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type', 'x-kubernetes-validations']);
+  const known = [
+    'preserve-unknown-fields',
+    'embedded-resource',
+    'list-type',
+    'list-map-keys',
+    'map-type',
+    'validations',
+  ];
+  const keys = new Set<string>(known.map((k) => `x-kubernetes-${k}`));
   const formats = new Set<string>();
   for (const s of schemas) collectVendorKeys(s.schema, keys, formats);
   keys.delete('x-kubernetes-int-or-string');

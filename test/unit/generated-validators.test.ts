@@ -2,7 +2,8 @@
 // in the repository, say exactly what the run-time compiled ones say, and spare a start from
 // loading ajv's compiler.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +14,8 @@ import {
   GENERATED,
 } from '../../scripts/gen-validators.ts';
 import { APPROVAL_API_VERSION, APPROVAL_KIND, APPROVAL_SCHEMA } from '../../src/kinds/approval.ts';
-import { createCrdValidator, loadCrdSchemas } from '../../src/manifests/crd-schema.ts';
+import { crdDir } from '../../src/core/paths.ts';
+import { createCrdValidator, crdFileSchemas, loadCrdSchemas } from '../../src/manifests/crd-schema.ts';
 import { PRECOMPILED_CRD_VALIDATORS } from '../../src/manifests/generated-crd-validators.ts';
 import { createManifestValidator } from '../../src/manifests/validate-doc.ts';
 
@@ -25,6 +27,24 @@ describe('generated validators', () => {
   it('are up to date with the CRDs, the approval schema and the config schema', async () => {
     expect(await readFile(path.join(ROOT, GENERATED.crd), 'utf8')).toBe(await crdValidatorsSource());
     expect(await readFile(path.join(ROOT, GENERATED.config), 'utf8')).toBe(configValidatorSource());
+  });
+
+  it('give the bundled CRD files the schemas their YAML holds, and parse any other file', async () => {
+    const names = (await readdir(crdDir())).filter((n) => n.endsWith('.yaml')).sort();
+    const texts = await Promise.all(names.map((n) => readFile(path.join(crdDir(), n), 'utf8')));
+    const parsed = texts.flatMap((t) => crdFileSchemas(t));
+    expect(parsed.length).toBeGreaterThan(5);
+    expect(await loadCrdSchemas()).toEqual(parsed);
+    // A changed copy (another Deckhouse version, an edit) is read from its YAML.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'modsync-crds-'));
+    try {
+      const text = await readFile(path.join(crdDir(), 'moduleconfig.yaml'), 'utf8');
+      await writeFile(path.join(dir, 'moduleconfig.yaml'), text.replace('description:', 'description: Changed.'));
+      const [changed] = await loadCrdSchemas(dir);
+      expect(changed!.schema.description).toMatch(/^Changed\./);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('report the same problems as validators compiled at run time', async () => {
