@@ -2,22 +2,14 @@
  * Facts about ModuleReleases that the approval stages need, as pure functions of the objects
  * read from the cluster and the approval files read from git.
  */
+import type { Approval } from '../kinds/approval.ts';
 import semver from 'semver';
 import type { KubeObject } from '../core/object.ts';
 
 /** The annotation Deckhouse's module release controller reads (API.md §1). */
 export const APPROVED_ANNOTATION = 'modules.deckhouse.io/approved';
 
-/** An approval file from git (`modsync.io/v1alpha1 ModuleReleaseApproval`). */
-export interface Approval {
-  name: string;
-  module: string;
-  /** An exact version, or */
-  version?: string;
-  /** a semver range that pre-approves matching releases. */
-  versions?: string;
-  file?: string;
-}
+export type { Approval };
 
 export interface ReleaseInfo {
   name: string;

@@ -12,6 +12,7 @@
  * CRD's properties, enums and `x-kubernetes-*` extensions, `metadata` as a `$ref` (wrapped in
  * `allOf` in v3) to ObjectMeta.
  */
+import { isPlainObject } from './values.ts';
 import type { JsonValue, KubeObject } from './object.ts';
 
 /** The part of an OpenAPI v3 document the check reads. */
@@ -50,9 +51,6 @@ interface Node {
   'x-kubernetes-group-version-kind'?: { group?: string; version?: string; kind?: string }[];
 }
 
-function isObject(v: unknown): v is Record<string, JsonValue> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 /** The root schema the cluster serves for `apiVersion` + `kind`, or undefined when not served. */
 export function servedSchema(doc: object | undefined, apiVersion: string, kind: string): unknown {
@@ -122,13 +120,13 @@ function walk(value: JsonValue, raw: Node | undefined, path: string, w: Walk): v
     if (node.items) value.forEach((item, i) => walk(item, node.items, childPath(path, i), w));
     return;
   }
-  if (!isObject(value)) return;
+  if (!isPlainObject<JsonValue>(value)) return;
   const preserve = node['x-kubernetes-preserve-unknown-fields'] === true;
   const extra = node.additionalProperties;
   for (const [key, child] of Object.entries(value)) {
     const declared = node.properties && Object.hasOwn(node.properties, key) ? node.properties[key] : undefined;
     if (declared) walk(child, declared, childPath(path, key), w);
-    else if (isObject(extra)) walk(child, extra, childPath(path, key), w);
+    else if (isPlainObject<JsonValue>(extra)) walk(child, extra, childPath(path, key), w);
     else if (!preserve && extra !== true) {
       const field = childPath(path, key);
       w.out.push({ reason: 'UnknownField', field, message: unknownText(field, w.kind, w.where) });

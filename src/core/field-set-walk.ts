@@ -2,6 +2,7 @@
  * Walking objects along field sets: the set an applied object produces (structured-merge-diff's
  * toFieldSet for CRDs), the value at a path, and the dotted form users read in diffs.
  */
+import { isPlainObject } from './values.ts';
 import type { FieldPath, PathElement } from './field-set.ts';
 import { FieldSet, fieldElement, indexElement, keyElement, valueElement, canonicalJson } from './field-set.ts';
 import type { JsonObject, JsonValue, KubeObject } from './object.ts';
@@ -22,9 +23,6 @@ const STRIPPED_META = new Set([
   'selfLink',
 ]);
 
-function isObject(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 /**
  * The field set of `obj` as the server would record it for an Apply of `obj`: every scalar
@@ -38,7 +36,7 @@ export function fieldSetOf(obj: KubeObject, root: SchemaNode): FieldSet {
   const top: JsonObject = {};
   for (const [k, v] of Object.entries(obj)) {
     if (STRIPPED_ROOT.has(k) || v === undefined) continue;
-    if (k === 'metadata' && isObject(v)) {
+    if (k === 'metadata' && isPlainObject<JsonValue>(v)) {
       const meta: JsonObject = {};
       for (const [mk, mv] of Object.entries(v)) if (!STRIPPED_META.has(mk) && mv !== undefined) meta[mk] = mv;
       top[k] = meta;
@@ -62,7 +60,7 @@ function walk(value: JsonValue, node: SchemaNode, path: PathElement[], set: Fiel
       set.insert(path);
       return;
     case 'untyped':
-      if (isObject(value)) walkMap(value, { type: 'map', atomic: false, fields: {}, elements: node }, path, set);
+      if (isPlainObject<JsonValue>(value)) walkMap(value, { type: 'map', atomic: false, fields: {}, elements: node }, path, set);
       else set.insert(path);
       return;
     case 'list':
@@ -78,7 +76,7 @@ function walk(value: JsonValue, node: SchemaNode, path: PathElement[], set: Fiel
       });
       return;
     case 'map':
-      if (node.atomic || !isObject(value)) {
+      if (node.atomic || !isPlainObject<JsonValue>(value)) {
         set.insert(path);
         return;
       }
@@ -97,13 +95,13 @@ function walkMap(value: JsonObject, node: Extract<SchemaNode, { type: 'map' }>, 
     const childPath = [...path, fieldElement(key)];
     walk(child, type, childPath, set);
     // Map keys are members; so is a field set to null or to an empty object (kept on apply).
-    if (!declared || child === null || (isObject(child) && Object.keys(child).length === 0)) set.insert(childPath);
+    if (!declared || child === null || (isPlainObject<JsonValue>(child) && Object.keys(child).length === 0)) set.insert(childPath);
   }
 }
 
 function listItemElement(listType: 'set' | 'map', mapKeys: string[], item: JsonValue, index: number): PathElement {
   if (listType === 'set') return valueElement(item);
-  if (isObject(item) && mapKeys.length > 0 && mapKeys.every((k) => item[k] !== undefined)) {
+  if (isPlainObject<JsonValue>(item) && mapKeys.length > 0 && mapKeys.every((k) => item[k] !== undefined)) {
     const keys: JsonObject = {};
     for (const k of mapKeys) keys[k] = item[k] as JsonValue;
     return keyElement(keys);
@@ -128,13 +126,13 @@ export function valueAt(obj: unknown, path: FieldPath): Lookup {
 function step(cur: unknown, el: PathElement): unknown {
   const kind = el.slice(0, 2);
   const rest = el.slice(2);
-  if (kind === 'f:') return isObject(cur) && Object.hasOwn(cur, rest) ? cur[rest] : undefined;
+  if (kind === 'f:') return isPlainObject<JsonValue>(cur) && Object.hasOwn(cur, rest) ? cur[rest] : undefined;
   if (!Array.isArray(cur)) return undefined;
   if (kind === 'i:') return cur[Number(rest)];
   if (kind === 'v:') return cur.find((item) => canonicalJson(item as JsonValue) === rest);
   if (kind === 'k:') {
     const keys = JSON.parse(rest) as JsonObject;
-    return cur.find((item) => isObject(item) && Object.entries(keys).every(([k, v]) => canonicalJson(item[k] as JsonValue) === canonicalJson(v)));
+    return cur.find((item) => isPlainObject<JsonValue>(item) && Object.entries(keys).every(([k, v]) => canonicalJson(item[k] as JsonValue) === canonicalJson(v)));
   }
   return undefined;
 }
@@ -146,7 +144,7 @@ export function removeAt(obj: unknown, path: FieldPath): void {
   if (!parent.found) return;
   const last = path[path.length - 1] as PathElement;
   const container = parent.value;
-  if (last.startsWith('f:') && isObject(container)) {
+  if (last.startsWith('f:') && isPlainObject<JsonValue>(container)) {
     delete container[last.slice(2)];
   } else if (Array.isArray(container)) {
     const item = step(container, last);

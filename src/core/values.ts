@@ -5,8 +5,8 @@
  * manifest and its live object read back are "the same" exactly when nothing would change.
  */
 
-/** Whether a value is a JSON object (not null, not an array). */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** Whether a value is a JSON object (not null, not an array); `T` types its values (`JsonValue`). */
+export function isPlainObject<T = unknown>(value: unknown): value is Record<string, T> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -7,6 +7,7 @@
  * dropping values equal to the CRD's default. Server metadata, status, the last-applied
  * annotation and modsync's ownership label never survive.
  */
+import { isPlainObject } from '../core/values.ts';
 import type { FieldPath, PathElement } from '../core/field-set.ts';
 import { FieldSet, decodeFieldsV1 } from '../core/field-set.ts';
 import { valueAt } from '../core/field-set-walk.ts';
@@ -35,9 +36,6 @@ export interface CleanResult {
 const SEP = '\u0000';
 const keyOf = (p: readonly string[]): string => p.join(SEP);
 
-function isObject(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 /** The union of the sets of every main-resource entry not written by a Deckhouse controller. */
 function ownedByPeople(obj: KubeObject): { set: FieldSet; managers: string[] } {
@@ -64,9 +62,9 @@ function keepOwned(
     if (!owned.has(path)) return undefined;
     // A member with nothing of its own below it: a leaf value, an atomic list, an empty map. A
     // non-empty map here is a container whose contents others own (a map that "appeared").
-    return isObject(value) && Object.keys(value).length > 0 ? undefined : value;
+    return isPlainObject<JsonValue>(value) && Object.keys(value).length > 0 ? undefined : value;
   }
-  if (isObject(value)) {
+  if (isPlainObject<JsonValue>(value)) {
     const out: JsonObject = {};
     for (const [k, v] of Object.entries(value)) {
       const kept = keepOwned(v, [...path, `f:${k}`], owned, prefixes);
@@ -110,7 +108,7 @@ function sameJson(a: JsonValue, b: JsonValue): boolean {
 export function dropDefaults(value: JsonValue, schema: RawSchema | undefined): JsonValue | undefined {
   if (!schema) return value;
   if (schema.default !== undefined && sameJson(value, schema.default)) return undefined;
-  if (isObject(value) && schema.properties) {
+  if (isPlainObject<JsonValue>(value) && schema.properties) {
     const out: JsonObject = {};
     for (const [k, v] of Object.entries(value)) {
       const kept = dropDefaults(v, schema.properties[k]);

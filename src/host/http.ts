@@ -4,6 +4,7 @@
  * error wrapping into `HostError` with the token scrubbed from messages.
  * The contract the adapters fulfil on top of it is in `forge.ts`.
  */
+import { sleep } from '../core/sleep.ts';
 import { HostError, messageOf } from '../core/errors.ts';
 import { Redactor } from '../core/redact.ts';
 import { forgeMessage } from './forge.ts';
@@ -56,7 +57,6 @@ export interface RequestOptions {
 /** Far more than modsync's own pull requests or one pull request's comments ever span. */
 const MAX_PAGES = 100;
 
-const sleepReal = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A forge's JSON API reached over `fetch`; one per adapter instance, no global state. */
 export class ForgeHttp {
@@ -189,7 +189,7 @@ export class ForgeHttp {
 
   private async pause(attempt: number, what: string, status: number, waitMs: number): Promise<void> {
     this.opts.logger?.warn({ host: this.opts.subject, request: what, status, attempt: attempt + 1, waitMs }, 'git host request retried');
-    await (this.opts.sleep ?? sleepReal)(waitMs);
+    await (this.opts.sleep ?? sleep)(waitMs);
   }
 
   private pathOf(url: string): string {

@@ -32,12 +32,17 @@ export const APPROVAL_SCHEMA: Record<string, unknown> = {
   },
 };
 
-/** An approval as the approve stage uses it; `version` without a leading `v`. */
-export interface ApprovalSpec {
+/** An approval file from git (`modsync.io/v1alpha1 ModuleReleaseApproval`): the one approval shape. */
+export interface Approval {
+  /** The ModuleRelease name it approves (for an exact version). */
   name: string;
   module: string;
+  /** An exact version without a leading `v`, or */
   version?: string;
+  /** a semver range that pre-approves matching releases. */
   versions?: string;
+  /** Where it is in git (`file:line`), for messages. */
+  file?: string;
 }
 
 function normalizedVersion(raw: string): string | undefined {
@@ -83,10 +88,10 @@ export function validateApproval(obj: KubeObject): KindProblem[] {
 }
 
 /** The approval's data, for the approve stage (call after validation passed). */
-export function approvalSpecOf(obj: KubeObject): ApprovalSpec {
+export function approvalSpecOf(obj: KubeObject): Approval {
   const version = getPath(obj, ['spec', 'version']);
   const versions = getPath(obj, ['spec', 'versions']);
-  const out: ApprovalSpec = { name: obj.metadata.name, module: String(getPath(obj, ['spec', 'module'])) };
+  const out: Approval = { name: obj.metadata.name, module: String(getPath(obj, ['spec', 'module'])) };
   if (typeof version === 'string') out.version = normalizedVersion(version) ?? version;
   if (typeof versions === 'string') out.versions = versions;
   return out;

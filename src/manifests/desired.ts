@@ -2,6 +2,7 @@
  * The desired state as the loader finds it in git: objects with where they are written, the
  * approval files, and every problem met.
  */
+import type { Approval } from '../kinds/approval.ts';
 import type { KubeObject, ManagedObjectId } from '../core/object.ts';
 import type { Issue } from './issues.ts';
 
@@ -18,14 +19,8 @@ export interface DesiredObject {
   col: number;
 }
 
-/** A `modsync.io/v1alpha1 ModuleReleaseApproval` found in git. */
-export interface ApprovalManifest {
-  name: string;
-  module: string;
-  /** Exact version, without a leading `v`. */
-  version?: string;
-  /** A semver range pre-approving matching releases. */
-  versions?: string;
+/** An approval file as the loader found it: the approval, and the file and line it starts at. */
+export interface ApprovalManifest extends Approval {
   file: string;
   line: number;
 }

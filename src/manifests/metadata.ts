@@ -4,6 +4,7 @@
  * what Deckhouse admission would reject (the `heritage` label), and what modsync reserves
  * for itself (its ownership label) or cannot apply (server-populated fields).
  */
+import { isPlainObject } from '../core/values.ts';
 import { DNS1123_SUBDOMAIN } from '../core/names.ts';
 import type { KindProblem, ObjectPath } from '../kinds/types.ts';
 
@@ -20,9 +21,6 @@ const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const SERVER_FIELDS = new Set(['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink']);
 const ALLOWED_FIELDS = new Set(['name', 'namespace', 'labels', 'annotations']);
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Checks a label or annotation key (`[prefix/]name`); returns why it is invalid, if it is. */
 export function qualifiedNameProblem(key: string): string | undefined {

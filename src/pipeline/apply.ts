@@ -13,6 +13,7 @@
  * was just created) is applied last: the stage polls one LIST of Modules until they appear,
  * within a bounded wait, then defers what is still missing to the next run.
  */
+import { sleep as realSleep } from '../core/sleep.ts';
 import { messageOf } from '../core/errors.ts';
 import type { KubeObject } from '../core/object.ts';
 import { DEFAULT_TAKEOVER_MANAGERS, takeoverPatch } from '../core/takeover.ts';
@@ -36,7 +37,6 @@ export interface ApplyResult {
   stored: KubeObject[];
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Applies every planned entry with an apply intent; other entries pass through unchanged. */
 export async function applyStage(entries: readonly PlannedEntry[], ports: SyncPorts, opts: ApplyStageOptions): Promise<ApplyResult> {

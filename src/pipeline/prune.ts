@@ -11,6 +11,7 @@
  * way one run converges instead of failing on its own ordering (one LIST of the kind per poll).
  * Returns every entry with its outcome, also when some deletes fail.
  */
+import { sleep as realSleep } from '../core/sleep.ts';
 import { ClusterError, ModsyncError, messageOf } from '../core/errors.ts';
 import { isOwnedBy, pruneDisabled } from '../core/ownership.ts';
 import type { ManagedKind } from '../core/kinds.ts';
@@ -26,7 +27,6 @@ export interface PruneOptions {
   pollMs?: number;
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitGone(ids: ObjectId[], ports: SyncPorts, opts: PruneOptions): Promise<void> {
   const sleep = ports.sleep ?? realSleep;
