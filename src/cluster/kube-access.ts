@@ -14,7 +14,14 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpsAgent, type AgentOptions, type RequestOptions } from 'node:https';
 import { dirname, isAbsolute, join } from 'node:path';
-import { newClusters, newContexts, newUsers, type Cluster, type Context, type User } from '@kubernetes/client-node/dist/config_types.js';
+import {
+  newClusters,
+  newContexts,
+  newUsers,
+  type Cluster,
+  type Context,
+  type User,
+} from '@kubernetes/client-node/dist/config_types.js';
 import { ExecAuth } from '@kubernetes/client-node/dist/exec_auth.js';
 import { FileAuth } from '@kubernetes/client-node/dist/file_auth.js';
 import { parse } from 'yaml';
@@ -61,7 +68,8 @@ export class KubeAccess implements KubeConfigLike {
     const abs = (p: string | undefined): string | undefined => (p && !isAbsolute(p) ? join(root, p) : p);
     const clusters = newClusters(doc.clusters).map((c) => ({ ...c, caFile: abs(c.caFile) }));
     const users = newUsers(doc.users).map((u) => ({ ...u, certFile: abs(u.certFile), keyFile: abs(u.keyFile) }));
-    this.loadFromOptions({ clusters, users, contexts: newContexts(doc.contexts), currentContext: String(doc['current-context'] ?? '') });
+    const currentContext = String(doc['current-context'] ?? '');
+    this.loadFromOptions({ clusters, users, contexts: newContexts(doc.contexts), currentContext });
   }
 
   loadFromOptions(parts: KubeConfigParts): void {
@@ -108,7 +116,9 @@ export class KubeAccess implements KubeConfigLike {
       await this.fileAuth.applyAuthentication(user, auth);
     }
     if (user?.token) auth.headers.Authorization = `Bearer ${user.token}`;
-    if (user?.username) auth.headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`;
+    if (user?.username) {
+      auth.headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`;
+    }
     if (user?.impersonateUser) auth.headers['Impersonate-User'] = user.impersonateUser;
     opts.headers = { ...(opts.headers as Record<string, string> | undefined), ...auth.headers };
     if (!cluster?.server.startsWith('https:')) return;
@@ -124,7 +134,8 @@ export class KubeAccess implements KubeConfigLike {
 
   /** One keep-alive agent per TLS identity (exec plugins may rotate the client certificate). */
   private agentFor(tls: AgentOptions): HttpsAgent {
-    const key = JSON.stringify([tls.ca, tls.cert, tls.key, tls.rejectUnauthorized, tls.servername].map((v) => String(v ?? '')));
+    const parts = [tls.ca, tls.cert, tls.key, tls.rejectUnauthorized, tls.servername];
+    const key = JSON.stringify(parts.map((v) => String(v ?? '')));
     if (this.agent?.key !== key) {
       this.agent?.agent.destroy();
       this.agent = { key, agent: new HttpsAgent({ ...tls, keepAlive: true }) };
@@ -136,7 +147,8 @@ export class KubeAccess implements KubeConfigLike {
   private clientNode(): Promise<KubeConfigLike> {
     this.fallback ??= import('@kubernetes/client-node').then(({ KubeConfig }) => {
       const kc = new KubeConfig();
-      kc.loadFromOptions({ clusters: this.clusters, users: this.users, contexts: this.contexts, currentContext: this.currentContext });
+      const { clusters, users, contexts, currentContext } = this;
+      kc.loadFromOptions({ clusters, users, contexts, currentContext });
       return kc;
     });
     return this.fallback;

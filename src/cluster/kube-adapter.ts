@@ -10,7 +10,15 @@ import { ClusterError, messageOf } from '../core/errors.ts';
 import { KIND_INFO, type ClusterKind } from '../core/kinds.ts';
 import { subjectOf, type JsonObject, type KubeObject, type ObjectId } from '../core/object.ts';
 import type { KubeConfigLike } from './kube-access.ts';
-import { ApiStatusError, createKubeClient, isObject, retryAfterOf, toClusterError, type KubeRequest, type RawBody } from './kube-client.ts';
+import {
+  ApiStatusError,
+  createKubeClient,
+  isObject,
+  retryAfterOf,
+  toClusterError,
+  type KubeRequest,
+  type RawBody,
+} from './kube-client.ts';
 import { readOpenApiSchemas } from './openapi.ts';
 import { FIELD_MANAGER, type ApplyOptions, type ClusterPort, type DeleteOptions, type WriteOptions } from './port.ts';
 import { withRetry } from './retry.ts';
@@ -75,7 +83,14 @@ export function createKubeAdapter(opts: KubeAdapterOptions): ClusterPort {
           retryAfterMs: retryAfterOf,
           onRetry: ({ attempt, delayMs, error }) =>
             opts.logger?.warn(
-              { verb, subject, attempt, delayMs, code: toClusterError(error, subject, client.server).code, err: messageOf(error) },
+              {
+                verb,
+                subject,
+                attempt,
+                delayMs,
+                code: toClusterError(error, subject, client.server).code,
+                err: messageOf(error),
+              },
               'retrying API request',
             ),
         },
@@ -86,15 +101,31 @@ export function createKubeAdapter(opts: KubeAdapterOptions): ClusterPort {
   }
 
   /** A write (apply, patch): PATCH of the object with `dryRun` and the field manager. */
-  async function patch(verb: RequestVerb, id: ObjectId, contentType: string, body: unknown, dryRun: boolean, force?: boolean): Promise<KubeObject> {
-    const query = { fieldManager: FIELD_MANAGER, dryRun: dryRun ? 'All' : undefined, force: force ? 'true' : undefined };
-    return asObject(await request(verb, id.kind, subjectOf(id), { method: 'PATCH', path: objectPath(id), query, body, contentType }));
+  async function patch(
+    verb: RequestVerb,
+    id: ObjectId,
+    contentType: string,
+    body: unknown,
+    dryRun: boolean,
+    force?: boolean,
+  ): Promise<KubeObject> {
+    const query = {
+      fieldManager: FIELD_MANAGER,
+      dryRun: dryRun ? 'All' : undefined,
+      force: force ? 'true' : undefined,
+    };
+    const req: KubeRequest = { method: 'PATCH', path: objectPath(id), query, body, contentType };
+    return asObject(await request(verb, id.kind, subjectOf(id), req));
   }
 
   return {
     async list(kind) {
       const page = (token: string | undefined) =>
-        request('list', kind, kind, { method: 'GET', path: kindPath(kind), query: { limit: opts.pageSize?.toString(), continue: token } });
+        request('list', kind, kind, {
+          method: 'GET',
+          path: kindPath(kind),
+          query: { limit: opts.pageSize?.toString(), continue: token },
+        });
       try {
         return await listPages(page, kind);
       } catch (err) {
@@ -127,7 +158,8 @@ export function createKubeAdapter(opts: KubeAdapterOptions): ClusterPort {
     },
 
     async delete(id: ObjectId, options: DeleteOptions) {
-      const preconditions = options.uid || options.resourceVersion ? { uid: options.uid, resourceVersion: options.resourceVersion } : undefined;
+      const { uid, resourceVersion } = options;
+      const preconditions = uid || resourceVersion ? { uid, resourceVersion } : undefined;
       const body = { kind: 'DeleteOptions', apiVersion: 'v1', ...(preconditions ? { preconditions } : {}) };
       try {
         await request(
@@ -165,7 +197,10 @@ function objectPath(id: ObjectId): string {
   return `${kindPath(id.kind)}/${encodeURIComponent(id.name)}`;
 }
 
-async function listPages(page: (token: string | undefined) => Promise<RawBody>, kind: ClusterKind): Promise<KubeObject[]> {
+async function listPages(
+  page: (token: string | undefined) => Promise<RawBody>,
+  kind: ClusterKind,
+): Promise<KubeObject[]> {
   const info = KIND_INFO[kind];
   const apiVersion = `${info.group}/${info.version}`;
   const items: KubeObject[] = [];
@@ -174,7 +209,10 @@ async function listPages(page: (token: string | undefined) => Promise<RawBody>, 
     const body = await page(token);
     const pageItems = Array.isArray(body.items) ? (body.items as unknown as KubeObject[]) : [];
     // Items of a CRD list carry apiVersion and kind; fill them in should a server omit them.
-    for (const item of pageItems) items.push(item.apiVersion && item.kind ? item : { ...item, apiVersion: item.apiVersion ?? apiVersion, kind: item.kind ?? kind });
+    for (const item of pageItems) {
+      const complete = item.apiVersion && item.kind;
+      items.push(complete ? item : { ...item, apiVersion: item.apiVersion ?? apiVersion, kind: item.kind ?? kind });
+    }
     const meta = isObject(body.metadata) ? body.metadata : {};
     token = typeof meta.continue === 'string' && meta.continue !== '' ? meta.continue : undefined;
   } while (token);

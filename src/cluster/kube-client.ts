@@ -105,7 +105,8 @@ export function createKubeClient(kc: KubeConfigLike): KubeClient {
           try {
             resolve({ body: parseBody(text), headers: res.headers });
           } catch (err) {
-            reject(new ClusterError(`the server answered HTTP ${code} with a body that is not JSON: ${messageOf(err)}`, { code }));
+            const message = `the server answered HTTP ${code} with a body that is not JSON: ${messageOf(err)}`;
+            reject(new ClusterError(message, { code }));
           }
         });
       });
@@ -124,18 +125,23 @@ export function createKubeClient(kc: KubeConfigLike): KubeClient {
 export function toClusterError(err: unknown, subject: string | undefined, server: string): ClusterError {
   if (err instanceof ClusterError) {
     if (err.subject !== undefined || subject === undefined) return err;
-    return new ClusterError(err.message, { code: err.code, statusReason: err.statusReason, causes: err.causes, subject, cause: err.cause, transient: err.transient });
+    const { code, statusReason, causes, transient } = err;
+    return new ClusterError(err.message, { code, statusReason, causes, subject, cause: err.cause, transient });
   }
   if (err instanceof ApiStatusError) {
     const status = statusOf(err.body);
     const message = status?.message || `the server answered HTTP ${err.code}${bodySnippet(err.body)}`;
     const transient = isTransientStatus(err.code, message, status?.causes ?? []);
-    return new ClusterError(message, { code: err.code, statusReason: status?.reason, causes: status?.causes, subject, cause: err, transient });
+    const statusReason = status?.reason;
+    const causes = status?.causes;
+    return new ClusterError(message, { code: err.code, statusReason, causes, subject, cause: err, transient });
   }
-  if (err instanceof AttemptTimeoutError || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))) {
-    return new ClusterError(`no answer from ${server}: ${messageOf(err)}`, { code: 0, subject, cause: err, transient: true });
+  const noAnswer = { code: 0, subject, cause: err, transient: true };
+  const aborted = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+  if (err instanceof AttemptTimeoutError || aborted) {
+    return new ClusterError(`no answer from ${server}: ${messageOf(err)}`, noAnswer);
   }
-  return new ClusterError(`cannot reach ${server}: ${networkReason(err)}`, { code: 0, subject, cause: err, transient: true });
+  return new ClusterError(`cannot reach ${server}: ${networkReason(err)}`, noAnswer);
 }
 
 /**
@@ -159,7 +165,10 @@ export function isTransientStatus(code: number, message: string, causes: readonl
   return !DETERMINISTIC_5XX.some((re) => re.test(message));
 }
 
-const DETERMINISTIC_5XX = [/failed to create typed (patch|live) object/, /admission webhook "[^"]*" denied the request/];
+const DETERMINISTIC_5XX = [
+  /failed to create typed (patch|live) object/,
+  /admission webhook "[^"]*" denied the request/,
+];
 
 function parseBody(text: string): RawBody {
   if (text.trim() === '') return {};

@@ -19,7 +19,10 @@ export interface OpenApiReadOptions {
 }
 
 /** apiVersion (`deckhouse.io/v1alpha1`, `v1`) → its document; absent when the cluster does not serve it. */
-export async function readOpenApiSchemas(groupVersions: string[], opts: OpenApiReadOptions): Promise<Map<string, JsonObject>> {
+export async function readOpenApiSchemas(
+  groupVersions: string[],
+  opts: OpenApiReadOptions,
+): Promise<Map<string, JsonObject>> {
   const found = new Map<string, JsonObject>();
   if (groupVersions.length === 0) return found;
   const index = await opts.get('/openapi/v3', 'OpenAPI v3 index');
@@ -30,7 +33,8 @@ export async function readOpenApiSchemas(groupVersions: string[], opts: OpenApiR
       const url = isObject(entry) && typeof entry.serverRelativeURL === 'string' ? entry.serverRelativeURL : undefined;
       if (!url) return;
       const hash = new URL(url, 'http://x').searchParams.get('hash') ?? undefined;
-      const file = opts.cacheDir && hash ? join(opts.cacheDir, `${gv.replace(/[^A-Za-z0-9.-]+/g, '_')}-${hash.replace(/[^A-Za-z0-9]/g, '')}.json`) : undefined;
+      const name = `${gv.replace(/[^A-Za-z0-9.-]+/g, '_')}-${hash?.replace(/[^A-Za-z0-9]/g, '')}.json`;
+      const file = opts.cacheDir && hash ? join(opts.cacheDir, name) : undefined;
       const cached = file ? await readCached(file) : undefined;
       if (cached) return void found.set(gv, cached);
       const doc = await opts.get(url, `OpenAPI v3 ${gv}`);
@@ -55,7 +59,10 @@ async function readCached(file: string): Promise<JsonObject | undefined> {
   }
 }
 
-/** Writes through a temporary file, so a concurrent reader never sees half a document. A failed write only costs a refetch. */
+/**
+ * Writes through a temporary file, so a concurrent reader never sees half a document. A failed
+ * write only costs a refetch.
+ */
 async function writeCached(dir: string, file: string, doc: JsonObject): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });

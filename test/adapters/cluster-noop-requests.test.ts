@@ -32,6 +32,8 @@ describe('a no-op sync as a fresh process', () => {
     expect(counts.total).toBe(CLUSTER_KINDS.length);
     expect(counts.byVerb.list).toBe(CLUSTER_KINDS.length);
     expect(counts.byVerb.discovery).toBe(0);
-    for (const kind of CLUSTER_KINDS) expect(counts.byResource[KIND_INFO[kind].plural], kind).toMatchObject({ list: 1 });
+    for (const kind of CLUSTER_KINDS) {
+      expect(counts.byResource[KIND_INFO[kind].plural], kind).toMatchObject({ list: 1 });
+    }
   });
 });

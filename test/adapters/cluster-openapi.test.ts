@@ -28,11 +28,14 @@ afterAll(async () => {
 
 function adapter(cacheDir?: string) {
   const { kc } = loadKubeConfig({ kubeconfig: sim.kubeconfigPath, env: {} });
-  return createKubeAdapter({ kc, timeoutMs: 2000, retries: 1, baseDelayMs: 10, maxDelayMs: 50, openApiCacheDir: cacheDir });
+  return createKubeAdapter({
+    kc, timeoutMs: 2000, retries: 1, baseDelayMs: 10, maxDelayMs: 50,
+    openApiCacheDir: cacheDir,
+  });
 }
 
 describe('openApiSchemas', () => {
-  it('reads the documents of the asked group versions through the index, and omits what the cluster does not serve', async () => {
+  it('reads the documents of the asked group versions through the index, without those not served', async () => {
     sim.control.resetRequests();
     const docs = await adapter().openApiSchemas(['deckhouse.io/v1alpha1', 'deckhouse.io/v1alpha2', 'deckhouse.io/v9']);
     expect([...docs.keys()].sort()).toEqual(['deckhouse.io/v1alpha1', 'deckhouse.io/v1alpha2']);
@@ -42,7 +45,7 @@ describe('openApiSchemas', () => {
     expect(sim.control.requests().total).toBe(3);
   });
 
-  it('costs one request (the index) when the documents are cached under the same hash, even in a new adapter', async () => {
+  it('costs one request (the index) when the documents are cached under their hash, in a new adapter too', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'modsync-openapi-'));
     await adapter(cacheDir).openApiSchemas(['deckhouse.io/v1alpha1']);
     expect(readdirSync(cacheDir)).toHaveLength(1);
@@ -68,7 +71,9 @@ describe('5xx answers', () => {
     server = createServer((_req, res) => {
       hits++;
       res.writeHead(answer.code, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: answer.message, reason: 'InternalError', code: answer.code }));
+      const { code, message } = answer;
+      const status = { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason: 'InternalError', code };
+      res.end(JSON.stringify(status));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
@@ -89,7 +94,12 @@ describe('5xx answers', () => {
       currentContext: 'c',
     });
     const cluster = createKubeAdapter({ kc, retries: 2, baseDelayMs: 1, maxDelayMs: 2 });
-    const obj: KubeObject = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'old' }, spec: { scanInterval: '5m' } };
+    const obj: KubeObject = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleSource',
+      metadata: { name: 'old' },
+      spec: { scanInterval: '5m' },
+    };
     const err = await cluster.apply(obj, { dryRun: false }).then(
       () => undefined,
       (e: unknown) => e,
@@ -101,7 +111,9 @@ describe('5xx answers', () => {
   // Messages as the apiserver writes them: fieldmanager (typed patch), webhook/errors/statuserror.go
   // (a webhook's denial with the code it chose), and a webhook that could not be called.
   it('does not retry a typed-patch failure (a field the cluster schema does not declare)', async () => {
-    const msg = 'failed to create typed patch object (/old; deckhouse.io/v1alpha1, Kind=ModuleSource): .spec.scanInterval: field not declared in schema';
+    const msg =
+      'failed to create typed patch object (/old; deckhouse.io/v1alpha1, Kind=ModuleSource): ' +
+      '.spec.scanInterval: field not declared in schema';
     const err = await applyAgainst(500, msg);
     expect(err.message).toBe(`ModuleSource/old: ${msg}`);
     expect(err.transient).toBe(false);
@@ -109,13 +121,15 @@ describe('5xx answers', () => {
   });
 
   it('does not retry an admission webhook denial the webhook reported as 500', async () => {
-    const err = await applyAgainst(500, 'Internal error occurred: admission webhook "v.example.io" denied the request: no');
+    const denied = 'Internal error occurred: admission webhook "v.example.io" denied the request: no';
+    const err = await applyAgainst(500, denied);
     expect(err.transient).toBe(false);
     expect(hits).toBe(1);
   });
 
   it('retries a webhook that could not be called, and other 500s', async () => {
-    const err = await applyAgainst(500, 'Internal error occurred: failed calling webhook "v.example.io": connection refused');
+    const unreachable = 'Internal error occurred: failed calling webhook "v.example.io": connection refused';
+    const err = await applyAgainst(500, unreachable);
     expect(err.transient).toBe(true);
     expect(hits).toBe(3);
     await applyAgainst(503, 'the server is currently unable to handle the request');
