@@ -1,12 +1,12 @@
 /**
- * GET and LIST (JSON or Table), with label/field selectors and limit/continue paging.
+ * GET and LIST as JSON, with label/field selectors and limit/continue paging. The Table forms
+ * kubectl asks for are kubectl/table-read.ts's, on top of `present` and `listObjects`.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { SimContext } from './context.ts';
 import { sendJson } from './request.ts';
 import { fieldSelector, labelSelector } from './selectors.ts';
 import { badRequest, failure, ApiError, notFound } from './status.ts';
-import { buildTable, wantsTable, type IncludeObject } from './table.ts';
 import type { Json, JsonMap, Obj } from './types.ts';
 import type { Target } from './write-path.ts';
 
@@ -16,22 +16,18 @@ export function present(t: Target, obj: Obj): Obj {
   return obj;
 }
 
-/** `includeObject` from the query (default Metadata). */
-export function includeObject(q: URLSearchParams): IncludeObject {
-  const v = q.get('includeObject');
-  return v === 'None' || v === 'Object' ? v : 'Metadata';
+/** The object a GET names, presented in the requested version; NotFound when there is none. */
+export function getObject(ctx: SimContext, t: Target, name: string, namespace: string | undefined): Obj {
+  const obj = ctx.store.get(t.def.plural, name, namespace);
+  if (!obj) throw notFound(t.def, name);
+  return present(t, obj);
 }
 
 /** GET of one object. */
-export function handleGet(ctx: SimContext, req: IncomingMessage, res: ServerResponse, t: Target, name: string, namespace: string | undefined, q: URLSearchParams): void {
-  const obj = ctx.store.get(t.def.plural, name, namespace);
-  if (!obj) throw notFound(t.def, name);
-  present(t, obj);
-  if (wantsTable(req.headers.accept)) {
-    sendJson(res, 200, buildTable(t.version, [obj], includeObject(q), { resourceVersion: obj.metadata.resourceVersion ?? '' }, ctx.clock.now()));
-    return;
-  }
-  sendJson(res, 200, obj);
+export function handleGet(
+  ctx: SimContext, res: ServerResponse, t: Target, name: string, namespace: string | undefined,
+): void {
+  sendJson(res, 200, getObject(ctx, t, name, namespace));
 }
 
 interface ContinueToken {
@@ -83,13 +79,11 @@ function keyOf(o: Obj): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
-/** LIST as `<Kind>List` or Table. */
-export function handleList(ctx: SimContext, req: IncomingMessage, res: ServerResponse, t: Target, namespace: string | undefined, q: URLSearchParams): void {
+/** LIST as `<Kind>List`. */
+export function handleList(
+  ctx: SimContext, res: ServerResponse, t: Target, namespace: string | undefined, q: URLSearchParams,
+): void {
   const { items, meta } = listObjects(ctx, t, namespace, q);
-  if (wantsTable(req.headers.accept)) {
-    sendJson(res, 200, buildTable(t.version, items, includeObject(q), meta, ctx.clock.now()));
-    return;
-  }
   const apiVersion = t.def.group ? `${t.def.group}/${t.version.name}` : t.version.name;
   sendJson(res, 200, { apiVersion, kind: t.def.listKind, metadata: meta, items: items as unknown as Json });
 }

@@ -1,18 +1,21 @@
 /**
  * The HTTP server: routes Kubernetes API paths to the handlers, counts requests, applies
  * injected faults, and answers every error as a `Status` object. `/_sim/*` goes to the control API.
+ * The one core file that imports kubectl/ (discovery, Table output, watch), to route to it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { SimContext } from './context.ts';
 import type { CountedVerb } from './counters.ts';
-import { discoveryDocument } from './discovery.ts';
 import type { FaultRule } from './faults.ts';
 import { handleGet, handleList } from './handlers-read.ts';
 import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate, isDryRun, readDeleteOptions, type DeleteOptions } from './handlers-write.ts';
 import { isOpenApiV3Path, serveOpenApiV3 } from './openapi-handler.ts';
+import { discoveryDocument } from './kubectl/discovery.ts';
+import { wantsTable } from './kubectl/table.ts';
+import { handleTableGet, handleTableList } from './kubectl/table-read.ts';
+import { handleWatch } from './kubectl/watch.ts';
 import { mediaType, parseApiPath, sendError, sendJson, type ApiPath } from './request.ts';
 import { conflict, internalError, methodNotAllowed, MODIFIED, pathNotFound, serviceUnavailable, tooManyRequests } from './status.ts';
-import { handleWatch } from './watch.ts';
 
 /** Handler for `/_sim/*` requests (control API), supplied by control.ts. */
 export type ControlHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
@@ -75,9 +78,13 @@ async function routeResource(ctx: SimContext, req: IncomingMessage, res: ServerR
   if (t.def.namespaced && !ns && req.method !== 'GET') throw pathNotFound();
   switch (req.method) {
     case 'GET':
+      // kubectl's ways of reading first (kubectl/): a watch stream, Table output.
       if (watch) return handleWatch(ctx, req, res, t, ns, q, p.name);
-      if (p.name) return handleGet(ctx, req, res, t, p.name, ns, q);
-      return handleList(ctx, req, res, t, ns, q);
+      if (wantsTable(req.headers.accept)) {
+        return p.name ? handleTableGet(ctx, res, t, p.name, ns, q) : handleTableList(ctx, res, t, ns, q);
+      }
+      if (p.name) return handleGet(ctx, res, t, p.name, ns);
+      return handleList(ctx, res, t, ns, q);
     case 'POST':
       if (p.name) throw methodNotAllowed();
       return handleCreate(ctx, req, res, t, ns, q);

@@ -4,8 +4,8 @@
  * Aggregated discovery (`as=APIGroupDiscoveryList`) is answered with the plain documents and
  * `Content-Type: application/json`, which makes kubectl and client-go fall back to the legacy walk.
  */
-import type { ResourceRegistry } from './resources.ts';
-import type { JsonMap } from './types.ts';
+import type { ResourceRegistry } from '../resources.ts';
+import type { JsonMap } from '../types.ts';
 
 /** The Kubernetes version dkp-sim claims (matches the kubectl client installed here). */
 export const SERVER_VERSION = {

@@ -2,7 +2,7 @@
  * The JSONPath subset CRD printer columns use: `.a.b`, escaped dots (`.labels.a\.b/c`),
  * `[n]`, `[*]` and filters `[?(@.type=='X')]`. Returns every match, like k8s.io/client-go/util/jsonpath.
  */
-import type { Json } from './types.ts';
+import type { Json } from '../types.ts';
 
 type Step = { kind: 'field'; name: string } | { kind: 'index'; index: number } | { kind: 'all' } | { kind: 'filter'; path: string[]; value: string };
 

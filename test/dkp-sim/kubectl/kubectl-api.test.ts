@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { start, type SimInstance } from './index.ts';
-import { moduleSource } from './test-helpers.ts';
-import type { Obj } from './types.ts';
+import { start, type SimInstance } from '../index.ts';
+import { moduleSource } from '../test-helpers.ts';
+import type { Obj } from '../types.ts';
 
 let sim: SimInstance;
 let dir: string;

@@ -3,11 +3,11 @@
  * from the CRDs' printer columns, the JSONPath forms they use, date cells as ages, includeObject.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { start, type SimInstance } from './index.ts';
+import { start, type SimInstance } from '../index.ts';
 import { evaluateJsonPath } from './jsonpath.ts';
-import { humanDuration } from './duration.ts';
-import { call, moduleSource, msPath } from './test-helpers.ts';
-import type { Json } from './types.ts';
+import { humanDuration } from '../duration.ts';
+import { call, moduleSource, msPath } from '../test-helpers.ts';
+import type { Json } from '../types.ts';
 
 const TABLE = { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json' };
 let sim: SimInstance;

@@ -2,9 +2,9 @@
  * `meta.k8s.io/v1 Table` responses (what `kubectl get` asks for), built from the CRD's
  * additionalPrinterColumns the way the apiextensions table convertor does.
  */
-import { dateCell } from './duration.ts';
+import { dateCell } from '../duration.ts';
 import { evaluateJsonPath } from './jsonpath.ts';
-import type { Json, JsonMap, Obj, PrinterColumn, VersionDef } from './types.ts';
+import type { Json, JsonMap, Obj, PrinterColumn, VersionDef } from '../types.ts';
 
 /** One Table column definition. */
 export interface ColumnDefinition {
@@ -17,6 +17,12 @@ export interface ColumnDefinition {
 
 /** `includeObject` query parameter values. */
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+/** `includeObject` from the query (default Metadata). */
+export function includeObject(q: URLSearchParams): IncludeObject {
+  const v = q.get('includeObject');
+  return v === 'None' || v === 'Object' ? v : 'Metadata';
+}
 
 const NAME_DESCRIPTION =
   'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';

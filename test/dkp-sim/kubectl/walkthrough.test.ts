@@ -9,8 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_REPO, MIRROR_REPO } from './catalog.ts';
-import { start, type SimInstance } from './index.ts';
+import { EXAMPLE_REPO, MIRROR_REPO } from '../catalog.ts';
+import { start, type SimInstance } from '../index.ts';
 
 let sim: SimInstance;
 const dir = mkdtempSync(join(tmpdir(), 'dkp-walkthrough-'));

@@ -3,8 +3,8 @@
  * resourceVersion, 410 Expired for compacted positions, bookmarks and timeoutSeconds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { start, type SimInstance } from './index.ts';
-import { call, moduleSource, msPath, readWatch } from './test-helpers.ts';
+import { start, type SimInstance } from '../index.ts';
+import { call, moduleSource, msPath, readWatch } from '../test-helpers.ts';
 
 let sim: SimInstance;
 let base: string;

@@ -4,14 +4,14 @@
  * 410 Expired ERROR when that position is gone. BOOKMARKs when asked, `timeoutSeconds` honoured.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SimContext } from './context.ts';
-import { includeObject, present } from './handlers-read.ts';
-import { fieldSelector, labelSelector } from './selectors.ts';
-import { badRequest, expired } from './status.ts';
-import type { StoredEvent } from './store.ts';
-import { buildTable, wantsTable } from './table.ts';
-import type { Json, Obj } from './types.ts';
-import type { Target } from './write-path.ts';
+import type { SimContext } from '../context.ts';
+import { present } from '../handlers-read.ts';
+import { fieldSelector, labelSelector } from '../selectors.ts';
+import { badRequest, expired } from '../status.ts';
+import type { StoredEvent } from '../store.ts';
+import { buildTable, includeObject, wantsTable } from './table.ts';
+import type { Json, Obj } from '../types.ts';
+import type { Target } from '../write-path.ts';
 
 type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
