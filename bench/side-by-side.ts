@@ -37,7 +37,8 @@ export interface Run {
 /** Runs `cmd args` under /usr/bin/time; wall time is measured here around the spawn. */
 export function measure(cmd: string, args: string[], env: Record<string, string>): Promise<Run> {
   const started = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', 'MAXRSS_KB %M', cmd, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const timeArgs = ['-f', 'MAXRSS_KB %M', cmd, ...args];
+  const child = spawn('/usr/bin/time', timeArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -47,7 +48,8 @@ export function measure(cmd: string, args: string[], env: Record<string, string>
     child.on('close', (code) => {
       const wallMs = performance.now() - started;
       const kb = Number(/MAXRSS_KB (\d+)/.exec(stderr)?.[1] ?? 0);
-      resolve({ code: code ?? -1, wallMs, rssBytes: kb * 1024, stdout, stderr: stderr.replace(/MAXRSS_KB \d+\n?/, '') });
+      const rest = stderr.replace(/MAXRSS_KB \d+\n?/, '');
+      resolve({ code: code ?? -1, wallMs, rssBytes: kb * 1024, stdout, stderr: rest });
     });
   });
 }
@@ -58,15 +60,19 @@ export function measure(cmd: string, args: string[], env: Record<string, string>
  */
 export function runBin(args: string[], env: Record<string, string>, nodeFlags: string[] = []): Promise<Run> {
   const withNode = { ...env, PATH: `${dirname(process.execPath)}:${env.PATH ?? ''}` };
-  return nodeFlags.length ? measure(process.execPath, [...nodeFlags, BIN, ...args], withNode) : measure(BIN, args, withNode);
+  if (nodeFlags.length) return measure(process.execPath, [...nodeFlags, BIN, ...args], withNode);
+  return measure(BIN, args, withNode);
 }
 
 /** The manifests: N enabled ModuleConfigs, their ModuleSource and ModuleUpdatePolicy. */
 export function manifests(n: number): Record<string, string> {
   const files: Record<string, string> = {
-    'source.yaml': `apiVersion: deckhouse.io/v1alpha1\nkind: ModuleSource\nmetadata:\n  name: example\nspec:\n  registry:\n    repo: ${EXAMPLE_REPO}\n`,
+    'source.yaml':
+      'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleSource\nmetadata:\n  name: example\n' +
+      `spec:\n  registry:\n    repo: ${EXAMPLE_REPO}\n`,
     'policy.yaml':
-      'apiVersion: deckhouse.io/v1alpha2\nkind: ModuleUpdatePolicy\nmetadata:\n  name: stable-auto\nspec:\n  releaseChannel: Stable\n  update:\n    mode: Auto\n',
+      'apiVersion: deckhouse.io/v1alpha2\nkind: ModuleUpdatePolicy\nmetadata:\n  name: stable-auto\n' +
+      'spec:\n  releaseChannel: Stable\n  update:\n    mode: Auto\n',
   };
   for (const name of moduleNames(n)) {
     files[`modules/${name}.yaml`] =
@@ -81,7 +87,8 @@ function moduleNames(n: number): string[] {
 }
 
 function catalog(n: number): Catalog {
-  const modules = moduleNames(n).map((name, i) => ({ name, channels: { Stable: ['1.0.0'] }, weight: 100 + i, stage: 'General Availability' }));
+  const stage = 'General Availability';
+  const modules = moduleNames(n).map((name, i) => ({ name, channels: { Stable: ['1.0.0'] }, weight: 100 + i, stage }));
   return { revision: 1, registries: [{ repo: DECKHOUSE_REPO, modules: [] }, { repo: EXAMPLE_REPO, modules }] };
 }
 
@@ -128,7 +135,8 @@ export async function createSetting(n: number, workRoot: string): Promise<Settin
     },
     kubectl() {
       // A warm discovery cache of its own, as on an admin's machine or a CronJob with a volume.
-      const args = ['apply', '--server-side', '-R', '-f', folder, '--kubeconfig', kubectlSim.kubeconfigPath, '--cache-dir', join(work, 'kube-cache')];
+      const args = ['apply', '--server-side', '-R', '-f', folder, '--kubeconfig', kubectlSim.kubeconfigPath];
+      args.push('--cache-dir', join(work, 'kube-cache'));
       return measure('kubectl', args, baseEnv);
     },
     pass() {
