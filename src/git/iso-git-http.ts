@@ -1,11 +1,11 @@
 /**
  * The network edge of the isomorphic-git adapter: an HTTP client bound to a deadline, fresh
  * request headers per call, and the one place where git/network failures become
- * `ModsyncError`s (with the credential-free URL as subject and a transient flag).
+ * `GitError`s (with the credential-free URL as subject and a transient flag).
  */
 import webHttp from 'isomorphic-git/http/web';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
-import { ModsyncError, type FailureReason } from '../core/errors.ts';
+import { GitError, ModsyncError } from '../core/errors.ts';
 import type { Redactor } from '../core/redact.ts';
 import { basicAuthHeader, type GitAuth } from './auth.ts';
 
@@ -56,9 +56,8 @@ export function freshHeaders(auth: GitAuth | undefined): Record<string, string> 
   return headers;
 }
 
-/** Context for turning a failure into a ModsyncError. */
+/** Context for turning a failure into a GitError. */
 export interface WrapContext {
-  reason: FailureReason;
   /** Credential-free repository URL, used as the subject. */
   url: string;
   /** What was being done, e.g. `fetch branch main`. */
@@ -68,12 +67,12 @@ export interface WrapContext {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
 
-/** Wraps any failure of a git operation once; ModsyncErrors pass through unchanged. */
-export function wrapGitError(err: unknown, ctx: WrapContext): ModsyncError {
-  if (err instanceof ModsyncError) return err;
+/** Wraps any failure of a git operation once; GitErrors (and configuration errors) pass through. */
+export function wrapGitError(err: unknown, ctx: WrapContext): GitError | ModsyncError {
+  if (err instanceof GitError || err instanceof ModsyncError) return err;
   const { message, transient } = describe(err);
   const text = `${ctx.action} failed: ${message}`;
-  return new ModsyncError(ctx.reason, ctx.redactor ? ctx.redactor.scrub(text) : text, { subject: ctx.url, transient, cause: err });
+  return new GitError(ctx.redactor ? ctx.redactor.scrub(text) : text, { subject: ctx.url, transient, cause: err });
 }
 
 function describe(err: unknown): { message: string; transient: boolean } {

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import { ModsyncError, type FailureReason } from '../core/errors.ts';
+import { GitError } from '../core/errors.ts';
 import type { Redactor } from '../core/redact.ts';
 import { splitUrlCredentials, type GitAuth } from './auth.ts';
 import { wrapGitError } from './iso-git-http.ts';
@@ -61,7 +61,7 @@ const CACHE_ERRORS = new Set(['NotFoundError', 'ObjectTypeError', 'InternalError
 
 /** True for a wrapped failure caused by an unreadable cache (missing or corrupt objects). */
 function isBrokenCache(err: unknown): boolean {
-  if (!(err instanceof ModsyncError) || err.transient) return false;
+  if (!(err instanceof GitError) || err.transient) return false;
   const cause = err.cause as { code?: string; caller?: string } | undefined;
   if (!cause?.code || !CACHE_ERRORS.has(cause.code)) return false;
   // A ref missing on the remote is not the cache's fault.
@@ -88,8 +88,8 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
   };
 
   const remote = (): Remote => ({ url, auth, timeoutMs, store: { gitdir, cache: {} } });
-  const wrap = (reason: FailureReason, action: string) => (err: unknown) => {
-    throw wrapGitError(err, { reason, url, action, ...(opts.redactor ? { redactor: opts.redactor } : {}) });
+  const wrap = (action: string) => (err: unknown) => {
+    throw wrapGitError(err, { url, action, ...(opts.redactor ? { redactor: opts.redactor } : {}) });
   };
 
   async function ensureRepo(): Promise<void> {
@@ -114,7 +114,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
 
   async function trackedHead(r: Remote): Promise<string> {
     const head = await branchHead(r, opts.branch);
-    if (!head) throw new ModsyncError('FetchFailed', `branch ${opts.branch} does not exist`, { subject: url });
+    if (!head) throw new GitError(`branch ${opts.branch} does not exist`, { subject: url });
     return head;
   }
 
@@ -130,17 +130,17 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
     if (!pin) return trackedHead(r);
     if (!COMMIT_ID.test(pin)) {
       const tagged = await fetchRef(r, { kind: 'tag', name: pin }, 1);
-      if (!tagged) throw new ModsyncError('FetchFailed', `tag ${pin} does not exist`, { subject: url });
+      if (!tagged) throw new GitError(`tag ${pin} does not exist`, { subject: url });
       return tagged;
     }
     // A commit cannot be asked for by id over protocol v1: fetch the branch deeper until it shows up.
     for (const depth of PIN_DEPTHS) {
       if (await hasCommit(r.store, pin)) return pin;
       const head = await fetchRef(r, { kind: 'branch', name: opts.branch }, depth);
-      if (!head) throw new ModsyncError('FetchFailed', `branch ${opts.branch} does not exist`, { subject: url });
+      if (!head) throw new GitError(`branch ${opts.branch} does not exist`, { subject: url });
     }
     if (await hasCommit(r.store, pin)) return pin;
-    throw new ModsyncError('FetchFailed', `commit ${pin} is not in the history of branch ${opts.branch}`, { subject: url });
+    throw new GitError(`commit ${pin} is not in the history of branch ${opts.branch}`, { subject: url });
   }
 
   function signature(): { name: string; email: string; timestamp: number; timezoneOffset: number } {
@@ -189,7 +189,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
     const commit = await writeCommitOn(baseCommit, tree, message);
     // The branch is modsync's own, so it may be rewritten (force); the tracked branch never is.
     const outcome = await pushCommit(r, commit, branch, true);
-    if (!outcome.pushed) throw new ModsyncError('RequestFailed', `push to ${branch} was rejected: ${outcome.detail}`, { subject: url });
+    if (!outcome.pushed) throw new GitError(`push to ${branch} was rejected: ${outcome.detail}`, { subject: url });
     log?.info({ branch, commit }, 'git branch updated');
     return { commit, changed: true, created: !existing };
   }
@@ -207,9 +207,9 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
     await ensureRepo();
     const r = remote();
     const ref = opts.revision ?? opts.branch;
-    const commit = await resolvePin(r).catch(wrap('FetchFailed', `fetch ${ref}`));
+    const commit = await resolvePin(r).catch(wrap(`fetch ${ref}`));
     const fetchMs = Math.round(performance.now() - started);
-    const tree = await checkoutWorktree(r.store, commit, { worktree, stateFile }, log).catch(wrap('FetchFailed', `check out ${commit}`));
+    const tree = await checkoutWorktree(r.store, commit, { worktree, stateFile }, log).catch(wrap(`check out ${commit}`));
     log?.info({ commit, ref, fetchMs, totalMs: Math.round(performance.now() - started), tree, treeWritten: tree !== 'unchanged' }, 'git checkout done');
     return { dir: worktree, commit, ref };
   }
@@ -235,7 +235,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
         await ensureRepo();
         let detail = '';
         for (let attempt = 0; attempt <= pushRetries; attempt++) {
-          const result = await commitOnce(req, branch).catch(wrap('ReportFailed', `commit to ${branch}`));
+          const result = await commitOnce(req, branch).catch(wrap(`commit to ${branch}`));
           if (result.done) {
             if (result.commit) log?.info({ branch, commit: result.commit, attempt }, 'git commit pushed');
             return result.commit;
@@ -243,7 +243,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
           detail = result.detail;
           log?.warn({ branch, attempt, detail }, 'git push rejected, replaying on the new head');
         }
-        throw new ModsyncError('ReportFailed', `push to ${branch} was rejected ${pushRetries + 1} times (${detail}); giving up for this run`, {
+        throw new GitError(`push to ${branch} was rejected ${pushRetries + 1} times (${detail}); giving up for this run`, {
           subject: url,
           transient: true,
         });
@@ -252,24 +252,24 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
     putBranch: (branch, files, message) =>
       serial(async () => {
         await ensureRepo();
-        return putBranchOnce(branch, files, message).catch(wrap('RequestFailed', `update branch ${branch}`));
+        return putBranchOnce(branch, files, message).catch(wrap(`update branch ${branch}`));
       }),
 
     readFiles: (branch, paths) =>
       serial(async () => {
         await ensureRepo();
-        return readFilesOnce(branch, paths).catch(wrap('FetchFailed', `read ${branch}`));
+        return readFilesOnce(branch, paths).catch(wrap(`read ${branch}`));
       }),
 
-    listBranches: (prefix) => serial(() => listRemoteBranches(remote(), prefix).catch(wrap('FetchFailed', 'list branches'))),
+    listBranches: (prefix) => serial(() => listRemoteBranches(remote(), prefix).catch(wrap('list branches'))),
 
     deleteBranch: (branch) =>
       serial(async () => {
         await ensureRepo();
         const r = remote();
-        const exists = (await listRemoteBranches(r, branch).catch(wrap('RequestFailed', 'list branches'))).includes(branch);
+        const exists = (await listRemoteBranches(r, branch).catch(wrap('list branches'))).includes(branch);
         if (!exists) return;
-        await deleteRemoteBranch(r, branch).catch(wrap('RequestFailed', `delete branch ${branch}`));
+        await deleteRemoteBranch(r, branch).catch(wrap(`delete branch ${branch}`));
         log?.info({ branch }, 'git branch deleted');
       }),
   };

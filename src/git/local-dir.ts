@@ -9,13 +9,13 @@
  *   content changes, so a no-op run leaves the directory untouched;
  * - readFiles reads the directory for the tracked branch;
  * - approval branches (putBranch, listBranches, deleteBranch, other branches in readFiles)
- *   need a remote repository and fail with a ModsyncError saying so.
+ *   need a remote repository and fail with a GitError saying so.
  */
 import fs from 'node:fs';
 import { lstat, mkdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import { ModsyncError } from '../core/errors.ts';
+import { GitError } from '../core/errors.ts';
 import { readCheckoutFile } from '../core/checkout-read.ts';
 import { checkEditPath } from './iso-git-tree.ts';
 import type { Checkout, FileEdits, GitPort } from './port.ts';
@@ -33,8 +33,8 @@ export interface LocalDirOptions {
 export function createLocalDir(opts: LocalDirOptions): GitPort {
   const dir = path.resolve(opts.dir);
 
-  const noRemote = (what: string): ModsyncError =>
-    new ModsyncError('RequestFailed', `${what} needs a remote repository (an https:// URL in --repo); a local directory has no branches to push`, {
+  const noRemote = (what: string): GitError =>
+    new GitError(`${what} needs a remote repository (an https:// URL in --repo); a local directory has no branches to push`, {
       subject: dir,
     });
 
@@ -46,7 +46,7 @@ export function createLocalDir(opts: LocalDirOptions): GitPort {
     try {
       checkEditPath(rel);
     } catch (err) {
-      throw new ModsyncError('ReportFailed', (err as Error).message, { subject: dir });
+      throw new GitError((err as Error).message, { subject: dir });
     }
     const full = path.join(dir, rel);
     const root = await realpath(dir);
@@ -54,7 +54,7 @@ export function createLocalDir(opts: LocalDirOptions): GitPort {
     while (!(await stat(parent).catch(() => null))) parent = path.dirname(parent);
     const real = await realpath(parent);
     if (real !== root && !real.startsWith(root + path.sep)) {
-      throw new ModsyncError('ReportFailed', `${rel} resolves outside the directory (symlink)`, { subject: dir });
+      throw new GitError(`${rel} resolves outside the directory (symlink)`, { subject: dir });
     }
     return full;
   }
@@ -62,7 +62,7 @@ export function createLocalDir(opts: LocalDirOptions): GitPort {
   return {
     async checkout(): Promise<Checkout> {
       const st = await stat(dir).catch(() => null);
-      if (!st?.isDirectory()) throw new ModsyncError('FetchFailed', 'the repository directory does not exist or is not a directory', { subject: dir });
+      if (!st?.isDirectory()) throw new GitError('the repository directory does not exist or is not a directory', { subject: dir });
       const root = await git.findRoot({ fs, filepath: dir }).catch(() => null);
       if (!root) return { dir, commit: null, ref: opts.branch ?? '(directory)' };
       const commit = await git.resolveRef({ fs, dir: root, ref: 'HEAD' }).catch(() => null);

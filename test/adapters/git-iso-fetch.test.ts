@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ModsyncError } from '../../src/core/errors.ts';
+import { GitError } from '../../src/core/errors.ts';
 import { Redactor } from '../../src/core/redact.ts';
 import { createIsoGit, type IsoGitOptions } from '../../src/git/iso-git.ts';
 import { branchHead, createBareRepo, pushFiles, tagBranch } from '../support/git-repo.ts';
@@ -135,11 +135,11 @@ describe('checkout', () => {
     expect(await tree(co.dir)).toEqual({ 'a.yaml': 'a: 1\n', 'b.yaml': 'b: 2\n' });
   });
 
-  it('reports an unknown repository as FetchFailed, not transient', async () => {
+  it('reports an unknown repository as a GitError, not transient', async () => {
     const port = createIsoGit({ url: server.repoUrl('missing'), branch: 'main', cacheDir: path.join(tmp, 'cache-missing'), author: AUTHOR });
     const err = await port.checkout().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ModsyncError);
-    expect(err).toMatchObject({ reason: 'FetchFailed', transient: false, subject: server.repoUrl('missing') });
+    expect(err).toBeInstanceOf(GitError);
+    expect(err).toMatchObject({ name: 'GitError', transient: false, subject: server.repoUrl('missing') });
   });
 });
 
@@ -176,8 +176,8 @@ describe('auth', () => {
     redactor.add(wrong);
     for (const auth of [{ token: wrong }, undefined]) {
       const port = createIsoGit({ url: authServer.repoUrl('private'), branch: 'main', cacheDir: path.join(tmp, `cache-auth-bad-${auth ? 1 : 0}`), auth, author: AUTHOR, redactor });
-      const err = (await port.checkout().catch((e: unknown) => e)) as ModsyncError;
-      expect(err).toBeInstanceOf(ModsyncError);
+      const err = (await port.checkout().catch((e: unknown) => e)) as GitError;
+      expect(err).toBeInstanceOf(GitError);
       expect(err.message).toBe(`${authServer.repoUrl('private')}: fetch main failed: authentication failed (HTTP 401): check the git token and username`);
       expect(err.transient).toBe(false);
       expect(JSON.stringify({ message: err.message, stack: err.stack })).not.toContain(wrong);
@@ -200,18 +200,18 @@ describe('timeouts', () => {
   it('gives up on a server that never answers within timeoutMs, as a transient error', async () => {
     const port = createIsoGit({ url, branch: 'main', cacheDir: path.join(tmp, 'cache-timeout'), author: AUTHOR, timeoutMs: 300 });
     const started = Date.now();
-    const err = (await port.checkout().catch((e: unknown) => e)) as ModsyncError;
+    const err = (await port.checkout().catch((e: unknown) => e)) as GitError;
     const elapsed = Date.now() - started;
-    expect(err).toBeInstanceOf(ModsyncError);
+    expect(err).toBeInstanceOf(GitError);
     expect(err.message).toBe(`${url}: fetch main failed: timed out after 300 ms`);
-    expect(err).toMatchObject({ reason: 'FetchFailed', transient: true });
+    expect(err).toMatchObject({ name: 'GitError', transient: true });
     expect(elapsed).toBeLessThan(5_000);
   });
 
   it('applies the deadline to commits and branch listings too', async () => {
     const port = createIsoGit({ url, branch: 'main', cacheDir: path.join(tmp, 'cache-timeout-2'), author: AUTHOR, timeoutMs: 200 });
     await expect(port.listBranches('modsync/')).rejects.toThrow('list branches failed: timed out after 200 ms');
-    await expect(port.commit({ files: { 'status/x': 'x' }, message: 'm' })).rejects.toMatchObject({ reason: 'ReportFailed', transient: true });
+    await expect(port.commit({ files: { 'status/x': 'x' }, message: 'm' })).rejects.toMatchObject({ name: 'GitError', transient: true });
   });
 });
 

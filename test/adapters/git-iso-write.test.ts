@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModsyncError } from '../../src/core/errors.ts';
+import { GitError } from '../../src/core/errors.ts';
 import { createIsoGit, type IsoGitOptions } from '../../src/git/iso-git.ts';
 import { branchHead, commitLog, createBareRepo, git, listBranches, pushFiles, readBranchFile } from '../support/git-repo.ts';
 import { startGitServer, type GitRequestInfo, type GitServer } from '../support/git-server.ts';
@@ -97,9 +97,9 @@ describe('commit', () => {
     onRequest = async (info) => {
       if (info.service === 'git-receive-pack' && info.advertisement) humans.push(await pushFiles(bare, 'main', { [`h${humans.length}.txt`]: 'x' }, `human ${humans.length}`));
     };
-    const err = (await port.commit({ files: { 'status/README.md': '# status\n' }, message: 'status' }).catch((e: unknown) => e)) as ModsyncError;
-    expect(err).toBeInstanceOf(ModsyncError);
-    expect(err).toMatchObject({ reason: 'ReportFailed', transient: true });
+    const err = (await port.commit({ files: { 'status/README.md': '# status\n' }, message: 'status' }).catch((e: unknown) => e)) as GitError;
+    expect(err).toBeInstanceOf(GitError);
+    expect(err).toMatchObject({ name: 'GitError', transient: true });
     expect(err.message).toMatch(/push to main was rejected 3 times/);
     expect(humans).toHaveLength(3);
     expect((await commitLog(bare, 'main')).map((c) => c.sha).slice(0, 3)).toEqual([...humans].reverse());

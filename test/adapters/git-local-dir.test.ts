@@ -4,7 +4,7 @@ import { lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModsyncError } from '../../src/core/errors.ts';
+import { GitError } from '../../src/core/errors.ts';
 import { createLocalDir } from '../../src/git/local-dir.ts';
 import { branchHead, createBareRepo, git } from '../support/git-repo.ts';
 
@@ -75,7 +75,7 @@ describe('local directory', () => {
     await mkdir(outside);
     await symlink(outside, path.join(dir, 'status'));
     const port = createLocalDir({ dir });
-    await expect(port.commit({ files: { '../escape.md': 'x' }, message: 'm' })).rejects.toBeInstanceOf(ModsyncError);
+    await expect(port.commit({ files: { '../escape.md': 'x' }, message: 'm' })).rejects.toBeInstanceOf(GitError);
     await expect(port.commit({ files: { 'status/README.md': 'x' }, message: 'm' })).rejects.toThrow('status/README.md resolves outside the directory (symlink)');
     expect(await readdir(outside)).toEqual([]);
   });
