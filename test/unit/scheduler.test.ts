@@ -1,10 +1,12 @@
 /**
  * The daemon's scheduler with a fake sync function: scheduled and on-demand syncs, debounce
- * and coalescing, no overlap, graceful stop, and readiness over an injected clock.
+ * and coalescing, no overlap, graceful stop, and readiness over an injected clock. Time is
+ * vitest's fake timers (the cron schedule's too), moved on by the tests, so nothing waits for
+ * real; only the jitter test runs a process of its own on real time.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Redactor } from '../../src/core/redact.ts';
 import { createLogger } from '../../src/log.ts';
 import type { SyncResult } from '../../src/pipeline/types.ts';
@@ -12,15 +14,30 @@ import { createScheduler, periodMs, type Scheduler, type SchedulerOptions } from
 
 const SCHEDULER = fileURLToPath(new URL('../../src/server/scheduler.ts', import.meta.url));
 const logger = createLogger({ format: 'json', level: 'silent', redactor: new Redactor() });
+/** A timer-driven wait inside the fake sync (fake time, like everything here). */
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `cond` holds (a loaded machine delays timers; fixed sleeps would flake). */
-async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
+/** Lets `ms` of fake time pass: the timers due run, and the promise callbacks they start. */
+async function pass(ms: number): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms);
+}
+
+/** Moves fake time on in 10 ms steps until `cond` holds, at most `limitMs`. */
+async function until(what: string, cond: () => boolean, limitMs = 5000): Promise<void> {
+  for (let waited = 0; !cond(); waited += 10) {
+    if (waited >= limitMs) throw new Error(`no ${what} within ${limitMs} ms`);
+    await pass(10);
   }
+}
+
+/** Awaits a promise that itself waits on timers (idle(), stop()), moving fake time on meanwhile. */
+async function settle<T>(promise: Promise<T>, limitMs = 10_000): Promise<T> {
+  let done = false;
+  const watched = promise.finally(() => {
+    done = true;
+  });
+  await until('end of the wait', () => done, limitMs);
+  return watched;
 }
 
 function result(ok: boolean, fetchOk = ok): SyncResult {
@@ -64,9 +81,13 @@ function fakeSync(opts: { holdMs?: number; outcome?: () => SyncResult } = {}) {
 }
 
 let scheduler: Scheduler | undefined;
+beforeEach(() => {
+  vi.useFakeTimers();
+});
 afterEach(async () => {
-  await scheduler?.stop(1000);
+  if (scheduler) await settle(scheduler.stop(1000));
   scheduler = undefined;
+  vi.useRealTimers();
 });
 
 function make(over: Partial<SchedulerOptions> & Pick<SchedulerOptions, 'sync'>): Scheduler {
@@ -87,7 +108,7 @@ describe('scheduled syncs', () => {
     const fake = fakeSync();
     const s = make({ sync: fake.sync });
     s.start({ runAtStart: false });
-    await sleep(50);
+    await pass(1000);
     expect(fake.calls).toEqual([]);
   });
 
@@ -103,10 +124,10 @@ describe('on-demand syncs', () => {
     const s = make({ sync: fake.sync, debounceMs: 400 });
     for (let i = 0; i < 5; i++) {
       s.trigger(`webhook:${i}`);
-      await sleep(10);
+      await pass(10);
     }
     expect(fake.calls).toEqual([]);
-    await s.idle();
+    await settle(s.idle());
     expect(fake.calls).toEqual(['webhook:4']);
   });
 
@@ -118,11 +139,11 @@ describe('on-demand syncs', () => {
     await until('the first sync', () => fake.active === 1);
     for (const reason of ['a', 'b', 'c']) {
       s.trigger(reason);
-      await sleep(60); // past the debounce each time: every one reaches the running sync
+      await pass(60); // past the debounce each time: every one reaches the running sync
     }
     expect(fake.calls).toEqual(['first']);
     fake.release();
-    await s.idle();
+    await settle(s.idle());
     expect(fake.calls).toEqual(['first', 'a']);
     expect(s.runs).toBe(2);
   });
@@ -131,12 +152,11 @@ describe('on-demand syncs', () => {
     const fake = fakeSync({ holdMs: 150 });
     const s = make({ schedule: '* * * * * *', sync: fake.sync, debounceMs: 0 });
     s.start();
-    const until = Date.now() + 1500;
-    while (Date.now() < until) {
+    for (let elapsed = 0; elapsed < 1500; elapsed += 7) {
       s.trigger('flood');
-      await sleep(7);
+      await pass(7);
     }
-    await s.idle();
+    await settle(s.idle());
     expect(fake.calls.length).toBeGreaterThanOrEqual(3);
     expect(fake.maxActive).toBe(1);
   });
@@ -151,11 +171,11 @@ describe('on-demand syncs', () => {
       },
     });
     s.trigger('one');
-    await sleep(40);
-    await s.idle();
+    await pass(40);
+    await settle(s.idle());
     s.trigger('two');
-    await sleep(40);
-    await s.idle();
+    await pass(40);
+    await settle(s.idle());
     expect(n).toBe(2);
     expect(s.ready().ready).toBe(true);
   });
@@ -166,10 +186,10 @@ describe('stop', () => {
     const fake = fakeSync({ holdMs: 300 });
     const s = make({ sync: fake.sync });
     s.start();
-    await sleep(30);
+    await pass(30);
     expect(fake.active).toBe(1);
     const t0 = Date.now();
-    const finished = await s.stop(5000);
+    const finished = await settle(s.stop(5000));
     expect(finished).toBe(true);
     expect(fake.active).toBe(0);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
@@ -180,9 +200,9 @@ describe('stop', () => {
     fake.hold();
     const s = make({ sync: fake.sync });
     s.start();
-    await sleep(30);
+    await pass(30);
     const t0 = Date.now();
-    expect(await s.stop(150)).toBe(false);
+    expect(await settle(s.stop(150))).toBe(false);
     expect(Date.now() - t0).toBeLessThan(1000);
     fake.release();
   });
@@ -192,21 +212,22 @@ describe('stop', () => {
     fake.hold();
     const s = make({ sync: fake.sync });
     s.start();
-    await sleep(30);
+    await pass(30);
     s.trigger('queued');
-    await sleep(40);
+    await pass(40);
     const stopping = s.stop(2000);
     s.trigger('late');
     fake.release();
-    expect(await stopping).toBe(true);
-    await sleep(60);
+    expect(await settle(stopping)).toBe(true);
+    await pass(60);
     expect(fake.calls).toEqual(['start']);
   });
 });
 
 describe('stop during the jitter wait', () => {
   it('ends the wait, so a stopped daemon exits at once instead of after the jitter', () => {
-    // A process of its own: what matters is whether a leftover timer keeps it alive.
+    // A process of its own, on real time: what matters is whether a leftover timer keeps it alive.
+    vi.useRealTimers();
     const script = `
       import { createScheduler } from ${JSON.stringify(SCHEDULER)};
       const noop = () => {};
@@ -233,8 +254,8 @@ describe('readiness', () => {
   }
   async function syncOnce(s: Scheduler): Promise<void> {
     s.trigger('test');
-    await sleep(40);
-    await s.idle();
+    await pass(40);
+    await settle(s.idle());
   }
 
   it('is not ready before the first fetch, and ready after it', async () => {
