@@ -177,8 +177,3 @@ export function createLeaseLock(opts: LeaseLockOptions): LeaseLock {
     },
   };
 }
-
-/** A one-line description of a lock outcome, for logs and the "locked" exit message. */
-export function describeAcquire(result: AcquireResult, lease: string): string {
-  return result.acquired ? `acquired ${lease}` : `${lease} is held by ${result.holder} until ${result.expiresAt}`;
-}

@@ -10,7 +10,7 @@
  *   read itself, never by reading everything and checking afterwards.
  */
 import { constants } from 'node:fs';
-import { lstat, open, realpath, stat } from 'node:fs/promises';
+import { type FileHandle, lstat, open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Why a checkout file was not read; `message` is one line, suitable for an issue. */
@@ -74,7 +74,7 @@ export async function readRegularFile(real: string, maxBytes: number): Promise<C
   if (info.size > maxBytes) {
     return refuse('too-big', `file is ${info.size} bytes, over the ${formatLimit(maxBytes)} limit`);
   }
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {

@@ -117,7 +117,10 @@ function walk(value: JsonValue, raw: Node | undefined, path: string, w: Walk): v
   }
   if (node['x-kubernetes-int-or-string']) return;
   if (Array.isArray(value)) {
-    if (node.items) value.forEach((item, i) => walk(item, node.items, childPath(path, i), w));
+    const items = node.items;
+    if (items) value.forEach((item, i) => {
+      walk(item, items, childPath(path, i), w);
+    });
     return;
   }
   if (!isPlainObject<JsonValue>(value)) return;

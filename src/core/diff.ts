@@ -61,7 +61,7 @@ export function diffFields(input: DiffInput): FieldChange[] {
     if (!b.found && !a.found) continue;
     const dotted = displayPath(path);
     if (b.found && a.found && sameLeaf(dotted, a.value, b.value, rules)) continue;
-    if (before && rules && rules.ignoreDrift(dotted, input.desired ?? after, before)) continue;
+    if (before && rules?.ignoreDrift(dotted, input.desired ?? after, before)) continue;
     const change: FieldChange = { path: dotted };
     if (b.found) change.before = maskValue(dotted, b.value, redactor);
     if (a.found) change.after = maskValue(dotted, a.value, redactor);

@@ -63,7 +63,7 @@ function walk(value: JsonValue, node: SchemaNode, path: PathElement[], set: Fiel
       if (isPlainObject<JsonValue>(value)) walkMap(value, { type: 'map', atomic: false, fields: {}, elements: node }, path, set);
       else set.insert(path);
       return;
-    case 'list':
+    case 'list': {
       if (node.listType === 'atomic' || !Array.isArray(value)) {
         set.insert(path);
         return;
@@ -75,6 +75,7 @@ function walk(value: JsonValue, node: SchemaNode, path: PathElement[], set: Fiel
         set.insert(itemPath);
       });
       return;
+    }
     case 'map':
       if (node.atomic || !isPlainObject<JsonValue>(value)) {
         set.insert(path);

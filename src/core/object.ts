@@ -59,7 +59,3 @@ export function subjectOf(id: ObjectId): string {
   return `${id.kind}/${id.name}`;
 }
 
-
-export function sameId(a: ObjectId, b: ObjectId): boolean {
-  return a.kind === b.kind && a.name === b.name;
-}

@@ -27,7 +27,8 @@ export interface ObjectStore {
 }
 
 async function readTyped(store: ObjectStore, oid: string, type: ObjectType): Promise<Buffer> {
-  const obj = await (store.objects ??= createObjectReader(store.gitdir)).read(oid);
+  store.objects ??= createObjectReader(store.gitdir);
+  const obj = await store.objects.read(oid);
   if (obj.type !== type) {
     throw Object.assign(new Error(`object ${oid} is a ${obj.type}, expected a ${type}`), { code: 'ObjectTypeError' });
   }

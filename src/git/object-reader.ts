@@ -80,7 +80,8 @@ export function createObjectReader(gitdir: string): ObjectReader {
   }
 
   async function read(oid: string): Promise<GitObject> {
-    await (listed ??= listPacks());
+    listed ??= listPacks();
+    await listed;
     const packed = fromPacks(oid);
     if (packed) return packed;
     const found = await loose(oid);

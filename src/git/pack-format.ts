@@ -226,7 +226,11 @@ function writeIdx(offsets: PackOffsets, crcs: Map<number, number>, packChecksum:
   buf.writeUInt32BE(2, 4);
   const fanout = new Array<number>(256).fill(0);
   for (const oid of oids) fanout[parseInt(oid.slice(0, 2), 16)]!++;
-  for (let i = 0, total = 0; i < 256; i++) buf.writeUInt32BE((total += fanout[i]!), 8 + i * 4);
+  let total = 0;
+  for (let i = 0; i < 256; i++) {
+    total += fanout[i]!;
+    buf.writeUInt32BE(total, 8 + i * 4);
+  }
   let at = 8 + 1024;
   for (const oid of oids) at += buf.write(oid, at, 'hex');
   for (const oid of oids) at = buf.writeUInt32BE(crcs.get(offsets.get(oid)!)!, at);

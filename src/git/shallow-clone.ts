@@ -117,7 +117,8 @@ export async function cloneShallow(remote: Remote, want: string): Promise<void> 
   await writeFile(path.join(packDir, `${name}.idx.tmp`), index.idx);
   await rename(path.join(packDir, `${name}.idx.tmp`), path.join(packDir, `${name}.idx`));
   // The checkout that follows reads the objects the indexing has just resolved, without reading them again.
-  const objects = (remote.store.objects ??= createObjectReader(remote.store.gitdir));
+  remote.store.objects ??= createObjectReader(remote.store.gitdir);
+  const objects = remote.store.objects;
   objects.addPack(path.join(packDir, `${name}.idx`), index.offsets, index.reader);
   const shallowFile = path.join(remote.store.gitdir, 'shallow');
   const known = (await readFile(shallowFile, 'utf8').catch(() => '')).split('\n');

@@ -122,12 +122,15 @@ function close(node: SchemaNode, inCombinator: boolean): SchemaNode {
 /** Every `x-…` keyword and format a schema uses, so ajv's strict mode knows them all. */
 function collectVendorKeys(node: unknown, keys: Set<string>, formats: Set<string>): void {
   if (!node || typeof node !== 'object') return;
-  if (Array.isArray(node)) return node.forEach((n) => collectVendorKeys(n, keys, formats));
+  if (Array.isArray(node)) {
+    for (const n of node) collectVendorKeys(n, keys, formats);
+    return;
+  }
   const schema = node as SchemaNode;
   for (const [k, v] of Object.entries(schema)) {
     if (k.startsWith('x-')) keys.add(k);
     else if (k === 'format' && typeof v === 'string') formats.add(v);
-    else if (k === 'properties' && v && typeof v === 'object') Object.values(v).forEach((s) => collectVendorKeys(s, keys, formats));
+    else if (k === 'properties' && v && typeof v === 'object') for (const s of Object.values(v)) collectVendorKeys(s, keys, formats);
     else if (['items', 'additionalProperties', 'not', ...COMBINATORS].includes(k)) collectVendorKeys(v, keys, formats);
   }
 }

@@ -21,10 +21,10 @@ const CONTROL_NAMES: Record<number, string> = {
   0: 'NUL',
   7: 'BEL',
   8: 'BS',
-  0x0b: 'VT',
-  0x0c: 'FF',
-  0x1b: 'ESC',
-  0x7f: 'DEL',
+  11: 'VT',
+  12: 'FF',
+  27: 'ESC',
+  127: 'DEL',
 };
 
 function allowedChar(cp: number): boolean {
@@ -77,8 +77,8 @@ export function findRefusedByte(bytes: Uint8Array): BadByte | undefined {
     }
     if (!allowedChar(step.cp)) {
       const name = CONTROL_NAMES[step.cp] ? ` ${CONTROL_NAMES[step.cp]}` : '';
-      const escape = `"\\x${HEX(step.cp, 2)}"`;
-      const hint = step.cp <= 0xff ? `; if you mean it, write the escape ${escape} in a double-quoted string` : '';
+      const escaped = `"\\x${HEX(step.cp, 2)}"`;
+      const hint = step.cp <= 0xff ? `; if you mean it, write the escape ${escaped} in a double-quoted string` : '';
       return { offset: i, message: `control characters are not allowed (U+${HEX(step.cp, 4)}${name})${hint}` };
     }
     i += step.width;

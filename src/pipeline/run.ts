@@ -89,7 +89,8 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
   state.issues = [...desired.issues];
 
   const read = (): Promise<LiveState> => runner.run({ name: 'read', reason: 'ClusterReadFailed' }, () => readCluster(p.cluster, p.redactor));
-  let live = (state.live = await read());
+  let live = await read();
+  state.live = live;
 
   const validated = await runner.run({ name: 'validate', reason: 'ValidationFailed' }, () => {
     const v = validateStage(desired, live, { secretsDir: opts.secretsDir, env: opts.env, redactor: p.redactor });
@@ -116,7 +117,8 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
     if (pendingApplies(local.entries).length || hasDeletes(local) || approvalsAhead(live, approvals)) {
       const lock = p.lock;
       await runner.run({ name: 'lock', reason: 'LockFailed' }, () => lockStage(lock));
-      live = state.live = await read();
+      live = await read();
+      state.live = live;
     }
   }
   const plan = await runner.run({ name: 'plan', reason: 'PlanFailed', failures: (pl: Plan) => refusedMessage(pl.entries) }, async () => {

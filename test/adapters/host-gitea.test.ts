@@ -104,8 +104,14 @@ describe('gitea ensure', () => {
 describe('gitea pull requests and comments', () => {
   it('comments, then closes with state closed', async () => {
     const order: string[] = [];
-    gt().post(`${REPO}/issues/3/comments`, { body: 'Deployed another way.' }).reply(201, () => (order.push('comment'), { id: 8, body: 'x' }));
-    gt().patch(`${REPO}/pulls/3`, { state: 'closed' }).reply(201, () => (order.push('close'), pull(3, { state: 'closed' })));
+    gt().post(`${REPO}/issues/3/comments`, { body: 'Deployed another way.' }).reply(201, () => {
+      order.push('comment');
+      return { id: 8, body: 'x' };
+    });
+    gt().patch(`${REPO}/pulls/3`, { state: 'closed' }).reply(201, () => {
+      order.push('close');
+      return pull(3, { state: 'closed' });
+    });
     await host().close({ ...DRAFT, number: 3, url: '', state: 'open' }, 'Deployed another way.');
     expect(order).toEqual(['comment', 'close']);
   });

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { HostError, ModsyncError } from '../../src/core/errors.ts';
+import { HostError, type ModsyncError } from '../../src/core/errors.ts';
 import { createGitHost } from '../../src/host/create.ts';
 import type { GitHost } from '../../src/host/port.ts';
 
@@ -133,10 +133,16 @@ describe('github pull requests and comments', () => {
     const order: string[] = [];
     gh()
       .post(`${REPO}/issues/12/comments`, { body: 'console v1.3.0 was deployed another way.' })
-      .reply(201, () => (order.push('comment'), { id: 1, body: 'x' }));
+      .reply(201, () => {
+      order.push('comment');
+      return { id: 1, body: 'x' };
+    });
     gh()
       .patch(`${REPO}/pulls/12`, { state: 'closed' })
-      .reply(200, () => (order.push('close'), pull(12, { state: 'closed' })));
+      .reply(200, () => {
+      order.push('close');
+      return pull(12, { state: 'closed' });
+    });
     await host().close({ ...DRAFT, number: 12, url: '', state: 'open' }, 'console v1.3.0 was deployed another way.');
     expect(order).toEqual(['comment', 'close']);
   });

@@ -99,8 +99,14 @@ describe('gitlab ensure', () => {
 describe('gitlab merge requests and notes', () => {
   it('notes, then closes with state_event', async () => {
     const order: string[] = [];
-    gl().post(`${MRS}/4/notes`, { body: 'Superseded by console v1.4.0.' }).reply(201, () => (order.push('note'), { id: 77, body: 'x' }));
-    gl().put(`${MRS}/4`, { state_event: 'close' }).reply(200, () => (order.push('close'), mr(4, { state: 'closed' })));
+    gl().post(`${MRS}/4/notes`, { body: 'Superseded by console v1.4.0.' }).reply(201, () => {
+      order.push('note');
+      return { id: 77, body: 'x' };
+    });
+    gl().put(`${MRS}/4`, { state_event: 'close' }).reply(200, () => {
+      order.push('close');
+      return mr(4, { state: 'closed' });
+    });
     await host().close({ ...DRAFT, number: 4, url: '', state: 'open' }, 'Superseded by console v1.4.0.');
     expect(order).toEqual(['note', 'close']);
   });

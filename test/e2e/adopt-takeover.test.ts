@@ -83,7 +83,7 @@ describe('taking module-one over from kubectl apply + kubectl patch', () => {
     expect(taken.metadata.managedFields!.map((e) => e.manager)).not.toContain('kubectl-client-side-apply');
     await applyAsModsync(desired(false));
     const after = await read();
-    expect((after.spec?.settings as Record<string, unknown>).logLevel).toBeUndefined();
+    expect((after.spec?.settings as Record<string, unknown> | undefined)?.logLevel).toBeUndefined();
     expect(after.spec?.settings).toEqual({ replicas: 3 });
     expect(checkRemoved(after, [LOG_LEVEL])).toEqual([]);
   });

@@ -112,6 +112,6 @@ describe('secrets', () => {
     for (const secret of [token, dockerCfg, auth, 'registry-password-42']) expect(all).not.toContain(secret);
     expect(report).toContain('example');
     const ms = await getObject(env, 'ModuleSource', 'example');
-    expect((ms?.spec?.registry as { dockerCfg?: string }).dockerCfg).toBe(dockerCfg);
+    expect((ms?.spec?.registry as { dockerCfg?: string } | undefined)?.dockerCfg).toBe(dockerCfg);
   });
 });

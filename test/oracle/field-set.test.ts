@@ -80,7 +80,7 @@ describe.skipIf(!!reason)("modsync's client-side field sets against structured-m
       }
       const expected = oracleSets(kind, objects);
       expect(objects.length).toBeGreaterThan(150);
-      objects.forEach((object, i) => expect(modsyncSet(kind, object), JSON.stringify(object)).toEqual(expected[i]));
+      for (const [i, object] of objects.entries()) expect(modsyncSet(kind, object), JSON.stringify(object)).toEqual(expected[i]);
     });
   }
 });

@@ -41,7 +41,7 @@ function freeForm(r: Rand, depth: number): Json {
 }
 
 /** A random value of schema `s` (declared fields only, so the object stays valid). */
-export function valueOf(r: Rand, s: Schema | undefined, depth = 0): Json {
+export function randomValue(r: Rand, s: Schema | undefined, depth = 0): Json {
   if (!s) return freeForm(r, depth);
   if (s['x-kubernetes-preserve-unknown-fields'] && !s.properties) {
     const v = freeForm(r, 0);
@@ -57,14 +57,14 @@ export function valueOf(r: Rand, s: Schema | undefined, depth = 0): Json {
     case 'boolean':
       return r() < 0.5;
     case 'array':
-      return Array.from({ length: Math.floor(r() * 3) }, () => valueOf(r, s.items, depth + 1));
+      return Array.from({ length: Math.floor(r() * 3) }, () => randomValue(r, s.items, depth + 1));
     default: {
       const out: JsonMap = {};
       for (const [k, child] of Object.entries(s.properties ?? {})) {
-        if (r() < 0.55) out[k] = valueOf(r, child, depth + 1);
+        if (r() < 0.55) out[k] = randomValue(r, child, depth + 1);
       }
       if (s.additionalProperties && typeof s.additionalProperties === 'object') {
-        for (const k of ['k1', 'k2']) if (r() < 0.4) out[k] = valueOf(r, s.additionalProperties, depth + 1);
+        for (const k of ['k1', 'k2']) if (r() < 0.4) out[k] = randomValue(r, s.additionalProperties, depth + 1);
       }
       if (Object.keys(out).length === 0 && depth > 0 && r() < 0.5) return {};
       return out;
@@ -103,7 +103,7 @@ function dropSomething(r: Rand, v: JsonMap): void {
 
 /** A random merge patch of spec (or status): sets some fields, nulls out others. */
 function patchOf(r: Rand, s: Schema | undefined): JsonMap {
-  const out = valueOf(r, s, 1);
+  const out = randomValue(r, s, 1);
   const patch: JsonMap = out && typeof out === 'object' && !Array.isArray(out) ? out : {};
   for (const k of Object.keys(s?.properties ?? {})) if (!(k in patch) && r() < 0.15) patch[k] = null;
   return patch;
@@ -124,7 +124,7 @@ export function generateSequence(k: Kind, seed: number, length: number): OracleO
   const status = k.openAPIV3Schema.properties?.status;
   const configs = new Map<string, JsonMap>();
   const ops: OracleOp[] = [];
-  const fresh = (): JsonMap => objectOf(k, { spec: valueOf(r, spec) }, metadataOf(r));
+  const fresh = (): JsonMap => objectOf(k, { spec: randomValue(r, spec) }, metadataOf(r));
   for (let i = 0; i < length; i++) {
     const roll = r();
     if (i === 0 && roll < 0.4) {
@@ -139,12 +139,12 @@ export function generateSequence(k: Kind, seed: number, length: number): OracleO
         if (r() < 0.7) dropSomething(r, (config.spec ?? {}) as JsonMap);
         else dropSomething(r, config.metadata as JsonMap);
         (config.metadata as JsonMap).name = k.name;
-        if (r() < 0.4) config.spec = { ...(config.spec as JsonMap), ...(valueOf(r, spec) as JsonMap) };
+        if (r() < 0.4) config.spec = { ...(config.spec as JsonMap), ...(randomValue(r, spec) as JsonMap) };
       } else config = fresh();
       configs.set(a.manager, config);
       const sent = structuredClone(config);
       // Status in a main-resource apply is ignored (the CRD's reset fields).
-      if (status && r() < 0.1) sent.status = valueOf(r, status);
+      if (status && r() < 0.1) sent.status = randomValue(r, status);
       ops.push({ manager: a.manager, operation: 'Apply', force: a.force, object: sent });
     } else if (roll < 0.8) {
       const patch: JsonMap = { spec: patchOf(r, spec) };
@@ -158,7 +158,7 @@ export function generateSequence(k: Kind, seed: number, length: number): OracleO
       const patch = { status: patchOf(r, status) };
       ops.push({ manager: 'deckhouse-controller', operation: 'Update', subresource: 'status', patch });
     } else if (status) {
-      const object = { ...objectOf(k, {}), status: valueOf(r, status) };
+      const object = { ...objectOf(k, {}), status: randomValue(r, status) };
       ops.push({ manager: 'status-applier', operation: 'Apply', subresource: 'status', force: r() < 0.5, object });
     }
   }

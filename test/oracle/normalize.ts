@@ -5,7 +5,7 @@
  */
 import type { Json, JsonMap } from '../dkp-sim/types.ts';
 import { goJson } from '../dkp-sim/fieldset-path.ts';
-import type { OracleEntry, OracleResult } from './oracle.ts';
+import type { OracleResult } from './oracle.ts';
 
 function isMap(v: Json | undefined): v is JsonMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -67,9 +67,4 @@ export function normalizePair(oracle: OracleResult, sim: OracleResult): [OracleR
   }
   for (const r of [o, s]) if (r.conflicts === undefined) delete r.conflicts;
   return [o, s];
-}
-
-/** Entries without `touched`, for comparisons of what is owned only. */
-export function ownership(entries: OracleEntry[] | undefined): Array<Omit<OracleEntry, 'touched'>> | undefined {
-  return entries?.map(({ touched: _t, ...rest }) => rest);
 }

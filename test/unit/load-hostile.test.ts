@@ -20,9 +20,9 @@ const bytes = (...parts: (string | number[])[]): Buffer =>
 /** The exact lines expected, built from go-yaml's wording plus modsync's hints. */
 const err = (at: string, message: string): string => `mc.yaml:${at}: error: YAML: ${message}`;
 const utf8 = (at: string, why: string): string => err(at, `invalid UTF-8: ${why}; save the file as UTF-8`);
-const control = (at: string, char: string, escape: string): string =>
+const control = (at: string, char: string, escaped: string): string =>
   err(at, `control characters are not allowed (${char}); ` +
-    `if you mean it, write the escape "\\x${escape}" in a double-quoted string`);
+    `if you mean it, write the escape "\\x${escaped}" in a double-quoted string`);
 const KEY = 'a mapping key must be a string, number or boolean, not a list or mapping (kubectl refuses it)';
 const anchor = (at: string, name: string): string =>
   err(at, `unknown anchor "${name}": an alias (*${name}) needs an anchor (&${name}) before it in the same document`);

@@ -62,7 +62,7 @@ describe('the DKP examples repository', () => {
 
   it('keeps placeholders unresolved in both the applied object and the source', () => {
     const ms = state.objects.find((o) => o.id.name === 'internal-modules');
-    expect((ms?.object.spec?.registry as Record<string, unknown>).dockerCfg).toBe('${secret:internal-registry}');
+    expect((ms?.object.spec?.registry as Record<string, unknown> | undefined)?.dockerCfg).toBe('${secret:internal-registry}');
     expect(ms?.object).not.toBe(ms?.source);
   });
 

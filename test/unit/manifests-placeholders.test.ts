@@ -23,7 +23,7 @@ function source(dockerCfg: string): DesiredObject {
   return { id: { kind: 'ModuleSource', name: 'internal-modules' }, object: structuredClone(obj), source: obj, file: 'sources/internal.yaml', line: 3, col: 1 };
 }
 
-const dockerCfgOf = (o: DesiredObject) => (o.object.spec?.registry as Record<string, unknown>).dockerCfg;
+const dockerCfgOf = (o: DesiredObject) => (o.object.spec?.registry as Record<string, unknown> | undefined)?.dockerCfg;
 
 let secretsDir: string;
 beforeEach(async () => {
@@ -43,7 +43,7 @@ describe('resolvePlaceholders', () => {
     const r = resolvePlaceholders([obj], { secretsDir, env: {}, redactor });
     expect(r.issues).toEqual([]);
     expect(dockerCfgOf(r.objects[0]!)).toBe(DOCKER_CFG);
-    expect((r.objects[0]!.source.spec?.registry as Record<string, unknown>).dockerCfg).toBe('${secret:internal-registry}');
+    expect((r.objects[0]!.source.spec?.registry as Record<string, unknown> | undefined)?.dockerCfg).toBe('${secret:internal-registry}');
     // The input is left as it was: validation is pure.
     expect(dockerCfgOf(obj)).toBe('${secret:internal-registry}');
     const leaked = `applied ${DOCKER_CFG}; config ${CONFIG_JSON}; password s3cretpass`;

@@ -89,7 +89,9 @@ function refresher(forge: MemoryForge, memory: PreviewMemory = createPreviewMemo
   let clock = 1_000_000;
   return {
     memory,
-    advance: (ms: number) => void (clock += ms),
+    advance: (ms: number) => {
+      clock += ms;
+    },
     run: async (over: Partial<RefreshOptions> = {}) =>
       Object.fromEntries((await refreshPreviews({ sync: SYNC, memory, clusterChanged: false, now: () => clock, ...over }, ports)).map((r) => [r.number, r.outcome])),
   };

@@ -22,7 +22,9 @@ describe('runSync on in-memory ports', () => {
     gits.push(g);
     return g;
   };
-  afterEach(() => gits.splice(0).forEach((g) => g.remove()));
+  afterEach(() => {
+    for (const g of gits.splice(0)) g.remove();
+  });
 
   it('creates in apply order, then a second run makes one LIST per kind and nothing else', async () => {
     const cluster = new MemoryCluster();
@@ -92,14 +94,24 @@ describe('runSync on in-memory ports', () => {
     const cluster = new MemoryCluster();
     const g = git();
     let taken = 0;
-    const held = { take: async () => (taken++, { ok: false as const, holder: 'other-pod', expiresAt: 'soon' }) };
+    const held = {
+      take: async () => {
+        taken++;
+        return { ok: false as const, holder: 'other-pod', expiresAt: 'soon' };
+      },
+    };
     const r = await runSync(memoryOptions(), { ...memoryPorts(cluster, g), lock: held });
     expect(r.failure).toBe('Locked');
     expect(taken).toBe(1);
     expect(cluster.calls.filter((c) => c.startsWith('apply'))).toEqual([]);
     expect(g.commits).toEqual([]);
     // Nothing to write: the lock is not even asked for.
-    const free = { take: async () => (taken++, { ok: true as const }) };
+    const free = {
+      take: async () => {
+        taken++;
+        return { ok: true as const };
+      },
+    };
     await runSync(memoryOptions(), { ...memoryPorts(cluster, g), lock: free });
     taken = 0;
     const noop = await runSync(memoryOptions(), { ...memoryPorts(cluster, g), lock: free });
