@@ -5,6 +5,7 @@
  * stage plus `checkReferences(state, null)`; `sync` checks references against the cluster.
  */
 import { messageOf, ModsyncError } from '../core/errors.ts';
+import { mapLimit } from '../core/map-limit.ts';
 import type { ManagedKind } from '../core/kinds.ts';
 import type { ApprovalManifest, DesiredObject, DesiredState } from '../manifests/desired.ts';
 import { subjectOf } from '../core/object.ts';
@@ -48,6 +49,9 @@ export async function loadDesiredState(opts: LoadOptions): Promise<DesiredState>
   }
 }
 
+/** Manifest files read at once: enough to hide the I/O waits, few enough for open-file limits. */
+const READ_CONCURRENCY = 16;
+
 async function load(opts: LoadOptions): Promise<DesiredState> {
   const validator = opts.validator ?? (await createManifestValidator());
   const walked = await listManifestFiles({ repoDir: opts.repoDir, root: opts.root, excludePaths: opts.excludePaths });
@@ -55,8 +59,10 @@ async function load(opts: LoadOptions): Promise<DesiredState> {
   const objects: DesiredObject[] = [];
   const approvals: ApprovalManifest[] = [];
 
-  for (const file of walked.files) {
-    const read = await readManifestFile(file, opts.maxFileBytes);
+  // Files are read concurrently (the I/O waits dominate), then parsed in order.
+  const reads = await mapLimit(walked.files, READ_CONCURRENCY, (file) => readManifestFile(file, opts.maxFileBytes));
+  for (const [i, file] of walked.files.entries()) {
+    const read = reads[i]!;
     if ('issue' in read) {
       issues.push(read.issue);
       continue;
