@@ -24,14 +24,18 @@ export function applyConflictError(t: Target, name: string, conflicts: ManagedFi
       groups.set(key, group);
     }
     const keys = [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    detail = keys.map((k) => {
-      const g = groups.get(k)!;
-      return `conflicts with ${g.text}:\n${g.fields.map((f) => `- ${f}`).join('\n')}`;
-    }).join('\n');
+    detail = keys
+      .map((k) => {
+        const g = groups.get(k)!;
+        return `conflicts with ${g.text}:\n${g.fields.map((f) => `- ${f}`).join('\n')}`;
+      })
+      .join('\n');
   }
   const plural = conflicts.length === 1 ? 'conflict' : 'conflicts';
   const causes = conflicts.map((c) => ({
-    reason: 'FieldManagerConflict', message: `conflict with ${conflictManagerText(c)}`, field: c.field,
+    reason: 'FieldManagerConflict',
+    message: `conflict with ${conflictManagerText(c)}`,
+    field: c.field,
   }));
   const details: NonNullable<ApiError['status']['details']> = { name, kind: t.def.plural, causes };
   if (t.def.group) details.group = t.def.group;

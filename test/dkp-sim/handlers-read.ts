@@ -25,7 +25,11 @@ export function getObject(ctx: SimContext, t: Target, name: string, namespace: s
 
 /** GET of one object. */
 export function handleGet(
-  ctx: SimContext, res: ServerResponse, t: Target, name: string, namespace: string | undefined,
+  ctx: SimContext,
+  res: ServerResponse,
+  t: Target,
+  name: string,
+  namespace: string | undefined,
 ): void {
   sendJson(res, 200, getObject(ctx, t, name, namespace));
 }
@@ -41,8 +45,13 @@ function encodeContinue(tok: ContinueToken): string {
 
 function decodeContinue(text: string): ContinueToken {
   try {
-    const t = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { v?: string; rv?: number; after?: string };
-    if (t.v === 'dkp-sim/1' && typeof t.rv === 'number' && typeof t.after === 'string') return { rv: t.rv, after: t.after };
+    const t = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as {
+      v?: string;
+      rv?: number;
+      after?: string;
+    };
+    if (t.v === 'dkp-sim/1' && typeof t.rv === 'number' && typeof t.after === 'string')
+      return { rv: t.rv, after: t.after };
   } catch {
     // fall through to the error below
   }
@@ -50,7 +59,12 @@ function decodeContinue(text: string): ContinueToken {
 }
 
 /** Objects of a LIST after selectors, with the paging result. */
-export function listObjects(ctx: SimContext, t: Target, namespace: string | undefined, q: URLSearchParams): { items: Obj[]; meta: JsonMap } {
+export function listObjects(
+  ctx: SimContext,
+  t: Target,
+  namespace: string | undefined,
+  q: URLSearchParams,
+): { items: Obj[]; meta: JsonMap } {
   const matchLabels = labelSelector(q.get('labelSelector'));
   const matchFields = fieldSelector(q.get('fieldSelector'));
   let items = ctx.store.list(t.def.plural, namespace).filter((o) => matchLabels(o) && matchFields(o));
@@ -59,7 +73,13 @@ export function listObjects(ctx: SimContext, t: Target, namespace: string | unde
   if (cont) {
     const tok = decodeContinue(cont);
     if (tok.rv < ctx.store.oldestWatchableRv()) {
-      throw new ApiError(failure(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'));
+      throw new ApiError(
+        failure(
+          410,
+          'Expired',
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+        ),
+      );
     }
     rv = tok.rv;
     items = items.filter((o) => keyOf(o) > tok.after);
@@ -81,7 +101,11 @@ function keyOf(o: Obj): string {
 
 /** LIST as `<Kind>List`. */
 export function handleList(
-  ctx: SimContext, res: ServerResponse, t: Target, namespace: string | undefined, q: URLSearchParams,
+  ctx: SimContext,
+  res: ServerResponse,
+  t: Target,
+  namespace: string | undefined,
+  q: URLSearchParams,
 ): void {
   const { items, meta } = listObjects(ctx, t, namespace, q);
   const apiVersion = t.def.group ? `${t.def.group}/${t.version.name}` : t.version.name;

@@ -8,14 +8,31 @@ import type { SimContext } from './context.ts';
 import type { CountedVerb } from './counters.ts';
 import type { FaultRule } from './faults.ts';
 import { handleGet, handleList } from './handlers-read.ts';
-import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate, isDryRun, readDeleteOptions, type DeleteOptions } from './handlers-write.ts';
+import {
+  handleCreate,
+  handleDelete,
+  handleDeleteCollection,
+  handlePatch,
+  handleUpdate,
+  isDryRun,
+  readDeleteOptions,
+  type DeleteOptions,
+} from './handlers-write.ts';
 import { isOpenApiV3Path, serveOpenApiV3 } from './openapi-handler.ts';
 import { discoveryDocument } from './kubectl/discovery.ts';
 import { wantsTable } from './kubectl/table.ts';
 import { handleTableGet, handleTableList } from './kubectl/table-read.ts';
 import { handleWatch } from './kubectl/watch.ts';
 import { mediaType, parseApiPath, sendError, sendJson, type ApiPath } from './request.ts';
-import { conflict, internalError, methodNotAllowed, MODIFIED, pathNotFound, serviceUnavailable, tooManyRequests } from './status.ts';
+import {
+  conflict,
+  internalError,
+  methodNotAllowed,
+  MODIFIED,
+  pathNotFound,
+  serviceUnavailable,
+  tooManyRequests,
+} from './status.ts';
 
 /** Handler for `/_sim/*` requests (control API), supplied by control.ts. */
 export type ControlHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
@@ -44,7 +61,13 @@ function verbOf(req: IncomingMessage, path: ApiPath, q: URLSearchParams): Counte
 }
 
 /** Carries out a matched fault; returns true when the request was answered (or dropped) by it. */
-async function applyFault(ctx: SimContext, rule: FaultRule, req: IncomingMessage, res: ServerResponse, path: ApiPath): Promise<boolean> {
+async function applyFault(
+  ctx: SimContext,
+  rule: FaultRule,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: ApiPath,
+): Promise<boolean> {
   if (rule.latencyMs) await new Promise((r) => setTimeout(r, rule.latencyMs));
   if (rule.reset) {
     req.socket.destroy();
@@ -67,7 +90,14 @@ async function applyFault(ctx: SimContext, rule: FaultRule, req: IncomingMessage
   return true;
 }
 
-async function routeResource(ctx: SimContext, req: IncomingMessage, res: ServerResponse, p: Resource, q: URLSearchParams, deleteOpts: DeleteOptions): Promise<void> {
+async function routeResource(
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  p: Resource,
+  q: URLSearchParams,
+  deleteOpts: DeleteOptions,
+): Promise<void> {
   const found = ctx.registry.find(p.group, p.version, p.plural);
   if (!found) throw pathNotFound();
   const t = found;
@@ -104,7 +134,12 @@ async function routeResource(ctx: SimContext, req: IncomingMessage, res: ServerR
 }
 
 /** Counts, faults, then routes one request. */
-async function handle(ctx: SimContext, control: ControlHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  ctx: SimContext,
+  control: ControlHandler,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://dkp-sim');
   if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) return control(req, res, url);
   const path = parseApiPath(url.pathname);
@@ -115,7 +150,11 @@ async function handle(ctx: SimContext, control: ControlHandler, req: IncomingMes
   if (verb) {
     const resource = path.type === 'resource' ? path.plural : undefined;
     ctx.counters.record(verb, resource, isDryRun(q) || deleteOpts.dryRun);
-    const info = { verb, ...(resource ? { resource } : {}), ...(path.type === 'resource' && path.name ? { name: path.name } : {}) };
+    const info = {
+      verb,
+      ...(resource ? { resource } : {}),
+      ...(path.type === 'resource' && path.name ? { name: path.name } : {}),
+    };
     const rule = ctx.faults.match(info);
     if (rule && (await applyFault(ctx, rule, req, res, path))) return;
   }
@@ -136,4 +175,3 @@ export function createSimServer(ctx: SimContext, control: ControlHandler): Serve
     handle(ctx, control, req, res).catch((err: unknown) => sendError(res, err));
   });
 }
-

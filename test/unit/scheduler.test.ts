@@ -41,7 +41,14 @@ async function settle<T>(promise: Promise<T>, limitMs = 10_000): Promise<T> {
 }
 
 function result(ok: boolean, fetchOk = ok): SyncResult {
-  return { commit: 'c1', changes: [], issues: [], requests: [], ok, stages: [{ stage: 'fetch', ok: fetchOk, durationMs: 1 }] };
+  return {
+    commit: 'c1',
+    changes: [],
+    issues: [],
+    requests: [],
+    ok,
+    stages: [{ stage: 'fetch', ok: fetchOk, durationMs: 1 }],
+  };
 }
 
 /** A sync whose runs are recorded and can be held open until the test lets them finish. */

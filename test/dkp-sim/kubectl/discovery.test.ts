@@ -31,10 +31,17 @@ describe('discovery', () => {
   it('serves APIResourceLists with short names, verbs and status subresources; MUP only in v1alpha2', async () => {
     const v1 = await call(base, 'GET', '/apis/deckhouse.io/v1alpha1');
     const names = v1.body.resources.map((r: { name: string }) => r.name);
-    expect(names).toEqual(expect.arrayContaining(['modulesources', 'modulesources/status', 'moduleconfigs', 'modulereleases', 'modules']));
+    expect(names).toEqual(
+      expect.arrayContaining(['modulesources', 'modulesources/status', 'moduleconfigs', 'modulereleases', 'modules']),
+    );
     expect(names).not.toContain('moduleupdatepolicies');
     const ms = v1.body.resources.find((r: { name: string }) => r.name === 'modulesources');
-    expect(ms).toMatchObject({ singularName: 'modulesource', namespaced: false, kind: 'ModuleSource', shortNames: ['ms'] });
+    expect(ms).toMatchObject({
+      singularName: 'modulesource',
+      namespaced: false,
+      kind: 'ModuleSource',
+      shortNames: ['ms'],
+    });
     expect(ms.verbs).toEqual(expect.arrayContaining(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']));
     const v2 = await call(base, 'GET', '/apis/deckhouse.io/v1alpha2');
     expect(v2.body.resources.map((r: { name: string }) => r.name)).toContain('moduleupdatepolicies');

@@ -12,7 +12,12 @@ import { buildTable, includeObject } from './table.ts';
 
 /** GET of one object as a one-row Table. */
 export function handleTableGet(
-  ctx: SimContext, res: ServerResponse, t: Target, name: string, namespace: string | undefined, q: URLSearchParams,
+  ctx: SimContext,
+  res: ServerResponse,
+  t: Target,
+  name: string,
+  namespace: string | undefined,
+  q: URLSearchParams,
 ): void {
   const obj = getObject(ctx, t, name, namespace);
   const meta = { resourceVersion: obj.metadata.resourceVersion ?? '' };
@@ -21,7 +26,11 @@ export function handleTableGet(
 
 /** LIST as a Table; its metadata carries the list's resourceVersion and continue token. */
 export function handleTableList(
-  ctx: SimContext, res: ServerResponse, t: Target, namespace: string | undefined, q: URLSearchParams,
+  ctx: SimContext,
+  res: ServerResponse,
+  t: Target,
+  namespace: string | undefined,
+  q: URLSearchParams,
 ): void {
   const { items, meta } = listObjects(ctx, t, namespace, q);
   sendJson(res, 200, buildTable(t.version, items, includeObject(q), meta, ctx.clock.now()));
