@@ -139,14 +139,6 @@ export function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** Go's `time.RFC822` layout (`02 Jan 06 15:04 MST`) in UTC, used in release messages. */
-export function rfc822(date: Date): string {
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${pad(date.getUTCDate())} ${MONTHS[date.getUTCMonth()]} ${pad(date.getUTCFullYear() % 100)} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())} UTC`;
-}
-
 /** One `status.conditions[]` entry. */
 export interface Condition {
   type: string;

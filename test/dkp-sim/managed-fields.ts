@@ -9,8 +9,7 @@ import { compareObjects, ensureNamedFieldsAreMembers, jsonEqual, mergeObjects, r
 import { stripMeta, restrictToSubresource, sortEntries, type Owner } from './managed-fields-entries.ts';
 import type { ApplyConflict, Json, JsonMap, ManagedFieldsEntry, Obj, Schema } from './types.ts';
 
-export { decodeFieldsV1, encodeFieldsV1, pathString, type FieldSet } from './fieldset-path.ts';
-export { toFieldSet } from './fieldset-typed.ts';
+export { decodeFieldsV1, encodeFieldsV1 } from './fieldset-path.ts';
 
 /** Arguments of a server-side apply (`PATCH` with `application/apply-patch+yaml`). */
 export interface ServerSideApplyArgs {

@@ -154,9 +154,3 @@ export function sendError(res: ServerResponse, err: unknown): void {
   res.writeHead(status.code, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)), ...(apiErr?.headers ?? {}) });
   res.end(text);
 }
-
-/** Query parameter helpers. */
-export function boolParam(q: URLSearchParams, name: string): boolean {
-  const v = q.get(name);
-  return v === 'true' || v === '1';
-}

@@ -92,11 +92,6 @@ export function badRequest(message: string): ApiError {
   return new ApiError(failure(400, 'BadRequest', message));
 }
 
-/** 403 Forbidden (admission denials use their own message). */
-export function forbidden(message: string, def?: ResourceDef, name?: string): ApiError {
-  return new ApiError(failure(403, 'Forbidden', message, def && name !== undefined ? resourceDetails(def, name) : undefined));
-}
-
 /** What an admission chain answers for a denied write (the denial part of AdmissionResult). */
 export interface AdmissionDenial {
   code?: number;
