@@ -190,7 +190,7 @@ function moduleConfigWebhook(req: AdmissionRequest, view: ClusterView): Verdict 
 /** The webhook's refusal text for disabling a module that asks for confirmation; undefined when none is needed. */
 function disableReason(module: Obj | undefined): string | undefined {
   const options = dig(module, ['properties', 'disableOptions']) as JsonMap | undefined;
-  if (!options || options.confirmation !== true) return undefined;
+  if (options?.confirmation !== true) return undefined;
   const messages = (options.messages ?? {}) as JsonMap;
   let reason = String(options.message ?? messages.en ?? '');
   if (!reason.endsWith('.')) reason += '.';

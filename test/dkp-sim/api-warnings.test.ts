@@ -64,7 +64,7 @@ describe('Warning headers over HTTP', () => {
 
   it('a warning with non-Latin-1 text comes through instead of failing the write', async () => {
     const body = moduleSource('warn-a');
-    (body.spec as Record<string, unknown>)['ключ'] = 1;
+    (body.spec as Record<string, unknown>).ключ = 1;
     const r = await call(sim.url, 'POST', `${msPath()}?fieldValidation=Warn`, body);
     expect(r.status).toBe(201);
     expect(utf8(r.headers.get('warning') ?? '')).toBe('299 - "unknown field \\"spec.ключ\\""');

@@ -258,7 +258,8 @@ export function publishVersion(catalog: Catalog, req: PublishRequest): { ok: boo
     mod = { name: req.module, channels: {} };
     registry.modules.push(mod);
   }
-  const list = (mod.channels[channel as Channel] ??= []);
+  mod.channels[channel as Channel] ??= [];
+  const list = mod.channels[channel as Channel]!;
   if (list.includes(version)) return { ok: true, message: `${req.module} v${version} is already on ${channel}` };
   list.push(version);
   list.sort(compareVersions);

@@ -25,8 +25,8 @@ export function createMemoryApi(start = new Date('2026-03-16T10:00:00Z')): Memor
   const events: StoreEvent[] = [];
 
   const bucket = (plural: string): Map<string, Obj> => {
-    let b = objects.get(plural);
-    if (!b) objects.set(plural, (b = new Map()));
+    const b = objects.get(plural) ?? new Map<string, Obj>();
+    objects.set(plural, b);
     return b;
   };
   const emit = (type: StoreEvent['type'], plural: string, object: Obj): void => {

@@ -67,7 +67,7 @@ function reconcileModule(api: InternalApi, name: string, offer: Offer, deployed:
   const mc = api.get('moduleconfigs', name);
   const enabled = !!mc && !deleting(mc) && dig(mc, ['spec', 'enabled']) === true;
   const chosen = str(mc, ['spec', 'source']);
-  const source = deployed ? String(labelsOf(deployed)['source']) : (chosen ?? offer.sources[0]!);
+  const source = deployed ? String(labelsOf(deployed).source) : (chosen ?? offer.sources[0]!);
   const mod = offer.bySource.get(source) ?? offer.bySource.get(offer.sources[0]!)!;
   const policy = policyForModule(api, name);
 

@@ -126,7 +126,7 @@ export function writeStatus(api: InternalApi, plural: string, name: string, next
 export function releasesByModule(api: InternalApi): Map<string, Obj[]> {
   const out = new Map<string, Obj[]>();
   for (const release of api.list('modulereleases')) {
-    const module = String(labelsOf(release)['module'] ?? str(release, ['spec', 'moduleName']) ?? '');
+    const module = String(labelsOf(release).module ?? str(release, ['spec', 'moduleName']) ?? '');
     const list = out.get(module);
     if (list) list.push(release);
     else out.set(module, [release]);

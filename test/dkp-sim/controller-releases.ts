@@ -34,7 +34,7 @@ export function reconcileReleases(api: InternalApi, isReady: (module: string) =>
 }
 
 function moduleOf(release: Obj): string {
-  return str(release, ['spec', 'moduleName']) ?? String(labelsOf(release)['module'] ?? '');
+  return str(release, ['spec', 'moduleName']) ?? String(labelsOf(release).module ?? '');
 }
 
 /** The module's live releases, oldest version first (what `listModuleReleases` + ByVersion give). */
@@ -58,7 +58,7 @@ function reconcileModule(api: InternalApi, module: string, moduleReady: boolean)
   for (const name of pending) {
     const release = api.get('modulereleases', name);
     if (!release || deleting(release) || phaseOf(release) !== 'Pending') continue;
-    if (!enabled || (chosenSource && chosenSource !== String(labelsOf(release)['source'] ?? ''))) {
+    if (!enabled || (chosenSource && chosenSource !== String(labelsOf(release).source ?? ''))) {
       api.remove('modulereleases', name); // Pending releases of a disabled (or switched) module go away
       continue;
     }

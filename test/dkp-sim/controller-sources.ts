@@ -214,7 +214,7 @@ function handleDelete(api: InternalApi, source: Obj): void {
   writeStatus(api, 'modulesources', name, { ...status, phase: 'Terminating' });
   const forced = (source.metadata.annotations as JsonMap | undefined)?.['modules.deckhouse.io/force-delete'] === 'true';
   const blocked = !forced && finalizersOf(source).includes(FINALIZERS[0]!) && api.list('modulereleases').some(
-    (r) => labelsOf(r)['source'] === name && str(r, ['status', 'phase']) === 'Deployed');
+    (r) => labelsOf(r).source === name && str(r, ['status', 'phase']) === 'Deployed');
   if (blocked) {
     writeStatus(api, 'modulesources', name, { ...status, phase: 'Terminating', message: DELETE_BLOCKED_MESSAGE });
     return;

@@ -42,7 +42,8 @@ export class Counters {
       else c.writes++;
     }
     if (resource) {
-      const r = (c.byResource[resource] ??= {});
+      c.byResource[resource] ??= {};
+      const r = c.byResource[resource];
       r[verb] = (r[verb] ?? 0) + 1;
     }
   }

@@ -130,8 +130,8 @@ const built = new WeakMap<ResourceRegistry, Map<string, OpenApiBytes | null>>();
  * or undefined when that group/version is not served.
  */
 export function openApiV3Bytes(registry: ResourceRegistry, gv: string): OpenApiBytes | undefined {
-  let docs = built.get(registry);
-  if (!docs) built.set(registry, (docs = new Map()));
+  const docs = built.get(registry) ?? new Map();
+  built.set(registry, docs);
   if (!docs.has(gv)) {
     const parts = gv.split('/');
     const doc = parts[0] === 'api' && parts.length === 2 ? openApiV3Document(registry, '', parts[1]!)

@@ -155,7 +155,7 @@ function validateNumber(s: Schema, v: number, path: string): RawError[] {
 
 function validateArray(s: Schema, v: Json[], path: string): RawError[] {
   const out: RawError[] = [];
-  if (s.items) v.forEach((item, i) => out.push(...validateNode(s.items!, item, `${path}[${i}]`)));
+  if (s.items) for (const [i, item] of v.entries()) out.push(...validateNode(s.items, item, `${path}[${i}]`));
   if (s.minItems !== undefined && v.length < s.minItems) out.push({ code: 'invalid', name: path, value: v.length, message: `${path} in ${IN} should have at least ${s.minItems} items` });
   if (s.maxItems !== undefined && v.length > s.maxItems) out.push({ code: 'maxItems', name: path, actual: v.length, max: s.maxItems, message: `${path} in ${IN} should have at most ${s.maxItems} items` });
   return out;

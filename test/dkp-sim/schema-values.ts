@@ -56,7 +56,7 @@ export function listTypeDuplicates(s: Schema | undefined, v: Json, path: string)
         seen.add(key);
       }
     });
-    v.forEach((item, i) => out.push(...listTypeDuplicates(s.items, item, `${path}[${i}]`)));
+    for (const [i, item] of v.entries()) out.push(...listTypeDuplicates(s.items, item, `${path}[${i}]`));
   } else if (isMap(v)) {
     const ap = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
     for (const [k, item] of Object.entries(v)) {

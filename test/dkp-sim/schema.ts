@@ -73,7 +73,7 @@ function prune(x: Json, s: Schema | undefined, path: string, pruned: string[], p
       }
     }
   } else if (Array.isArray(x)) {
-    x.forEach((item, i) => prune(item, s?.items, `${path}[${i}]`, pruned, preserve));
+    for (const [i, item] of x.entries()) prune(item, s?.items, `${path}[${i}]`, pruned, preserve);
   }
 }
 
