@@ -1,8 +1,9 @@
 /**
- * Report stage: renders the status report and commits it only when its bytes
- * changed. The previous report is read from the branch it lives on, so unchanged entries keep
- * their "observed at" commit and time. Committing goes through GitPort.commit, which replays
- * on a lost push race and never force-pushes.
+ * Report stage: renders the status report and commits it only when its bytes changed. The
+ * previous report is read from the branch it lives on, so unchanged entries keep their
+ * "observed at" commit and time; when it was made from the very inputs this run has (its first
+ * line carries their key), it is already right and nothing is parsed or rendered. Committing
+ * goes through GitPort.commit, which replays on a lost push race and never force-pushes.
  */
 import { posix } from 'node:path';
 import { readCheckoutFile } from '../core/checkout-read.ts';
@@ -10,6 +11,7 @@ import type { GitPort } from '../git/port.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../core/redact.ts';
 import { buildReport, type ReportInput } from '../report/model.ts';
+import { inputsLine, reportInputsKey } from '../report/inputs-key.ts';
 import { parseReport, renderMarkdown, renderYaml } from '../report/render.ts';
 
 /**
@@ -37,13 +39,26 @@ export interface ReportResult {
   files: Record<string, string>;
 }
 
-export async function reportStage(input: Omit<ReportInput, 'previous'>, opts: ReportOptions, ports: { git: GitPort; logger: Logger; redactor: Redactor }): Promise<ReportResult> {
+/** Renders the report from the run's inputs and commits it when it changed. */
+export async function reportStage(
+  input: Omit<ReportInput, 'previous'>,
+  opts: ReportOptions,
+  ports: { git: GitPort; logger: Logger; redactor: Redactor },
+): Promise<ReportResult> {
   const yamlPath = posix.join(opts.statusPath, 'status.yaml');
   const mdPath = posix.join(opts.statusPath, 'README.md');
-  const previousText = await readPrevious(yamlPath, opts, ports);
-  const report = buildReport({ ...input, previous: parseReport(previousText) });
+  const key = reportInputsKey(input);
+  const previous = await readPrevious(yamlPath, mdPath, opts, ports);
+  if (previous.yaml?.startsWith(inputsLine(key)) && previous.readme) {
+    ports.logger.info({ statusCommit: null, changed: false }, 'status report unchanged (same inputs)');
+    return { commit: null, files: {} };
+  }
+  const report = buildReport({ ...input, previous: parseReport(previous.yaml) });
   // Messages from the cluster can quote values; the report goes to git, so scrub it.
-  const files = { [yamlPath]: ports.redactor.scrub(renderYaml(report)), [mdPath]: ports.redactor.scrub(renderMarkdown(report)) };
+  const files = {
+    [yamlPath]: ports.redactor.scrub(inputsLine(key) + renderYaml(report)),
+    [mdPath]: ports.redactor.scrub(renderMarkdown(report)),
+  };
   if (opts.dryRun) return { commit: null, files };
   const commit = await ports.git.commit({ files, message: `modsync: status report (${report.lastSync.result})`, branch: opts.branch });
   ports.logger.info({ statusCommit: commit, changed: commit !== null }, commit ? 'status report committed' : 'status report unchanged');
@@ -51,20 +66,28 @@ export async function reportStage(input: Omit<ReportInput, 'previous'>, opts: Re
 }
 
 /**
- * The previous status.yaml, or null when absent or unusable. From the checkout it goes through
- * the guarded reader: a link (inside or out), a FIFO, a device or an oversized file counts as
- * absent, so the commit of the new report replaces it with a regular file.
+ * The previous status.yaml (null when absent or unusable) and whether its README.md is there.
+ * From the checkout both go through the guarded reader: a link (inside or out), a FIFO, a
+ * device or an oversized file counts as absent, so the commit of the new report replaces it
+ * with a regular file.
  */
 async function readPrevious(
   yamlPath: string,
+  mdPath: string,
   opts: ReportOptions,
   ports: { git: GitPort; logger: Logger },
-): Promise<string | null> {
+): Promise<{ yaml: string | null; readme: boolean }> {
   if (!opts.checkoutDir) {
-    const text = (await ports.git.readFiles(opts.branch, [yamlPath]))[yamlPath] ?? null;
-    return text !== null && text.length <= MAX_REPORT_BYTES ? text : null;
+    const read = await ports.git.readFiles(opts.branch, [yamlPath, mdPath]);
+    const text = read[yamlPath] ?? null;
+    return { yaml: text !== null && text.length <= MAX_REPORT_BYTES ? text : null, readme: typeof read[mdPath] === 'string' };
   }
-  const read = await readCheckoutFile(opts.checkoutDir, yamlPath, MAX_REPORT_BYTES).catch(() => null);
+  const readme = await readCheckoutFile(opts.checkoutDir, mdPath, MAX_REPORT_BYTES).catch(() => null);
+  return { yaml: await readYaml(yamlPath, opts.checkoutDir, ports), readme: Boolean(readme && !('refused' in readme)) };
+}
+
+async function readYaml(yamlPath: string, checkoutDir: string, ports: { logger: Logger }): Promise<string | null> {
+  const read = await readCheckoutFile(checkoutDir, yamlPath, MAX_REPORT_BYTES).catch(() => null);
   if (!read) return null;
   if ('refused' in read) {
     if (read.refused.reason !== 'missing') {

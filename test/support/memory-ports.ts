@@ -5,7 +5,7 @@
  * commits are recorded. Not a Kubernetes server: the e2e tests run dkp-sim for that. These
  * pin the pipeline's own behaviour — stages, reasons, which calls it makes — in milliseconds.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ClusterPort, JsonPatchOp } from '../../src/cluster/port.ts';
@@ -110,9 +110,25 @@ export class MemoryGit implements GitPort {
     return { dir: this.dir, commit: 'c0ffee0000000000000000000000000000000000', ref: 'main' };
   }
 
+  /** Records the commit and writes its files into the checkout, as the next fetch would bring them. */
   async commit(req: CommitRequest): Promise<string | null> {
     if (this.failCommit) throw this.failCommit;
+    const changed = Object.entries(req.files).some(([path, text]) => {
+      try {
+        return readFileSync(join(this.dir, path), 'utf8') !== text;
+      } catch {
+        return text !== null;
+      }
+    });
+    if (!changed) return null;
     this.commits.push(req);
+    for (const [path, text] of Object.entries(req.files)) {
+      if (text === null) rmSync(join(this.dir, path), { force: true });
+      else {
+        mkdirSync(dirname(join(this.dir, path)), { recursive: true });
+        writeFileSync(join(this.dir, path), text);
+      }
+    }
     return `commit-${this.commits.length}`;
   }
 
@@ -137,15 +153,22 @@ export class MemoryGit implements GitPort {
 }
 
 /** A logger that keeps what was logged. */
-export function memoryLogger(lines: { level: string; msg: string; data: unknown }[] = []): Logger {
+export function memoryLogger(lines: LogLine[] = []): Logger {
   const at = (level: string) => (data: unknown, msg?: string) => void lines.push({ level, msg: msg ?? String(data), data });
   const logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
   return logger as unknown as Logger;
 }
 
-/** Ports over the memory cluster and git, with a quiet logger and no sleeping. */
-export function memoryPorts(cluster: MemoryCluster, git: MemoryGit): SyncPorts {
-  return { cluster, git, logger: memoryLogger(), redactor: new Redactor(), sleep: async () => {} };
+/** One logged line. */
+export interface LogLine {
+  level: string;
+  msg: string;
+  data: unknown;
+}
+
+/** Ports over the memory cluster and git, with a logger into `lines` and no sleeping. */
+export function memoryPorts(cluster: MemoryCluster, git: MemoryGit, lines: LogLine[] = []): SyncPorts {
+  return { cluster, git, logger: memoryLogger(lines), redactor: new Redactor(), sleep: async () => {} };
 }
 
 /** Sync options for a repository whose manifests are under `clusters/demo`. */

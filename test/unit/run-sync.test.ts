@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterError, GitError, ModsyncError } from '../../src/core/errors.ts';
 import { runSync } from '../../src/pipeline/run.ts';
-import { MemoryCluster, MemoryGit, memoryOptions, memoryPorts } from '../support/memory-ports.ts';
+import { type LogLine, MemoryCluster, MemoryGit, memoryOptions, memoryPorts } from '../support/memory-ports.ts';
 
 const FILES = {
   'clusters/demo/sources/example.yaml':
@@ -80,6 +80,24 @@ describe('runSync on in-memory ports', () => {
     expect(r.changes.map((c) => `${c.subject} ${c.outcome}`)).toEqual(['ModuleSource/example failed', 'ModuleUpdatePolicy/auto applied']);
     expect(r.stages.find((s) => s.stage === 'apply')?.message).toBe('1 object failed: ModuleSource/example');
     expect(g.commits).toHaveLength(1);
+  });
+
+  it('a report made from the same inputs is not parsed or rendered again; new inputs render anew', async () => {
+    const cluster = new MemoryCluster();
+    const g = git();
+    await runSync(memoryOptions(), memoryPorts(cluster, g));
+    expect(g.commits).toHaveLength(1);
+    const yaml = g.commits[0]!.files['clusters/demo/status/status.yaml'];
+    expect(yaml).toMatch(/^# inputs: sha256:[0-9a-f]{64}\n/);
+    // The first sync wrote; the second sees the cluster after it (other inputs); the third, the same.
+    await runSync(memoryOptions(), memoryPorts(cluster, g));
+    const lines: LogLine[] = [];
+    await runSync(memoryOptions(), memoryPorts(cluster, g, lines));
+    expect(lines.map((l) => l.msg)).toContain('status report unchanged (same inputs)');
+    const commits = g.commits.length;
+    cluster.put({ ...cluster.objects.get('ModuleSource/example')!, status: { phase: 'Active', modulesCount: 3 } });
+    await runSync(memoryOptions(), memoryPorts(cluster, g));
+    expect(g.commits.length).toBe(commits + 1);
   });
 
   it('a LIST that fails stops the run at read with ClusterReadFailed, before anything is planned', async () => {
