@@ -36,7 +36,9 @@ async function child(url: string, cacheDir: string): Promise<void> {
 async function freshProcess(url: string, cacheDir: string): Promise<{ wallMs: number; checkoutMs: number }> {
   const started = performance.now();
   const stdout = await new Promise<string>((resolve, reject) =>
-    execFile(process.execPath, [import.meta.filename, '--child', url, cacheDir], (err, out) => (err ? reject(err) : resolve(out))),
+    execFile(process.execPath, [import.meta.filename, '--child', url, cacheDir], (err, out) =>
+      err ? reject(err) : resolve(out),
+    ),
   );
   return { wallMs: performance.now() - started, checkoutMs: Number(JSON.parse(stdout).checkoutMs) };
 }
@@ -76,13 +78,17 @@ function files(n: number): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < n; i++) {
     const name = `module-${String(i).padStart(4, '0')}`;
-    out[`clusters/prod/modules/${name}.yaml`] = `apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: ${name}\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n  version: 1\n  settings:\n    replicas: 2\n`;
+    out[`clusters/prod/modules/${name}.yaml`] =
+      `apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: ${name}\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n  version: 1\n  settings:\n    replicas: 2\n`;
   }
   return out;
 }
 
 async function main(): Promise<void> {
-  const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((x) => x > 0);
   const tmp = await mkdtemp(join(tmpdir(), 'modsync-bench-git-'));
   const server = await serverProcess(join(tmp, 'repos'));
   console.log(`git-fetch: ${machineLine()}`);
@@ -90,9 +96,15 @@ async function main(): Promise<void> {
     for (const n of sizes.length ? sizes : [100, 1000]) {
       const bare = await createBareRepo(join(tmp, 'repos'), `bench-${n}.git`, files(n), { message: 'Desired state' });
       const split: { fetchMs: number; totalMs: number }[] = [];
-      const logger = { debug: () => {}, warn: () => {}, info: (o: Record<string, unknown>) => void (typeof o.fetchMs === 'number' && split.push({ fetchMs: o.fetchMs, totalMs: Number(o.totalMs) })) };
+      const logger = {
+        debug: () => {},
+        warn: () => {},
+        info: (o: Record<string, unknown>) =>
+          void (typeof o.fetchMs === 'number' && split.push({ fetchMs: o.fetchMs, totalMs: Number(o.totalMs) })),
+      };
       const url = server.repoUrl(`bench-${n}`);
-      const port = () => createIsoGit({ url, branch: 'main', cacheDir: join(tmp, `cache-${n}`), author: AUTHOR, logger });
+      const port = () =>
+        createIsoGit({ url, branch: 'main', cacheDir: join(tmp, `cache-${n}`), author: AUTHOR, logger });
       const [, cloneMs] = await timed(() => port().checkout());
       // Clone side by side with git: a new cache folder (or target) each time, order alternating.
       const pairs: { iso: number; git: number }[] = [];
@@ -104,12 +116,21 @@ async function main(): Promise<void> {
         if (i % 2 === 0) pairs.push({ iso: await iso(), git: await cli() });
         else pairs.push({ git: await cli(), iso: await iso() });
       }
-      const isoMedian = quantile(pairs.map((p) => p.iso), 0.5);
-      const gitMedian = quantile(pairs.map((p) => p.git), 0.5);
+      const isoMedian = quantile(
+        pairs.map((p) => p.iso),
+        0.5,
+      );
+      const gitMedian = quantile(
+        pairs.map((p) => p.git),
+        0.5,
+      );
       console.log(
         `${String(n).padStart(5)} files: clone+checkout, ${CLONE_PAIRS} pairs: modsync median ${ms(isoMedian)}, ` +
           `git clone --depth 1 median ${ms(gitMedian)}, ratio ${(isoMedian / gitMedian).toFixed(2)} ` +
-          `(per-pair ratio median ${quantile(pairs.map((p) => p.iso / p.git), 0.5).toFixed(2)}; ` +
+          `(per-pair ratio median ${quantile(
+            pairs.map((p) => p.iso / p.git),
+            0.5,
+          ).toFixed(2)}; ` +
           `first clone of the process ${ms(cloneMs)})`,
       );
       // A CronJob run without a cache volume: the clone is the first git call of a new process.
@@ -118,11 +139,24 @@ async function main(): Promise<void> {
         const run = await freshProcess(url, join(tmp, `cold-${n}-${i}`));
         cold.push({ ...run, gitMs: (await timed(() => gitClone(url, join(tmp, `git-cold-${n}-${i}`))))[1] });
       }
-      const coldMedian = quantile(cold.map((c) => c.checkoutMs), 0.5);
+      const coldMedian = quantile(
+        cold.map((c) => c.checkoutMs),
+        0.5,
+      );
       console.log(
         `${String(n).padStart(5)} files: clone as a new process's first checkout median ${ms(coldMedian)} ` +
-          `(process wall median ${ms(quantile(cold.map((c) => c.wallMs), 0.5))}), ` +
-          `git clone --depth 1 median ${ms(quantile(cold.map((c) => c.gitMs), 0.5))}`,
+          `(process wall median ${ms(
+            quantile(
+              cold.map((c) => c.wallMs),
+              0.5,
+            ),
+          )}), ` +
+          `git clone --depth 1 median ${ms(
+            quantile(
+              cold.map((c) => c.gitMs),
+              0.5,
+            ),
+          )}`,
       );
       const noop: number[] = [];
       // A fresh port per round, as a CronJob run (new process, same cache volume) would have.
@@ -139,9 +173,29 @@ async function main(): Promise<void> {
       console.log(
         `${String(n).padStart(5)} files: no-op fetch median ${ms(quantile(noop, 0.5))} ` +
           `p90 ${ms(quantile(noop, 0.9))}; ` +
-          `no-op as a new process's first checkout median ${ms(quantile(fresh.map((f) => f.checkoutMs), 0.5))} (process wall median ${ms(quantile(fresh.map((f) => f.wallMs), 0.5))}); ` +
+          `no-op as a new process's first checkout median ${ms(
+            quantile(
+              fresh.map((f) => f.checkoutMs),
+              0.5,
+            ),
+          )} (process wall median ${ms(
+            quantile(
+              fresh.map((f) => f.wallMs),
+              0.5,
+            ),
+          )}); ` +
           `1 changed file fetch+checkout median ${ms(quantile(changed, 0.5))} p90 ${ms(quantile(changed, 0.9))} ` +
-          `(of which network fetch median ${ms(quantile(split.map((s) => s.fetchMs), 0.5))}, worktree write median ${ms(quantile(split.map((s) => s.totalMs - s.fetchMs), 0.5))})`,
+          `(of which network fetch median ${ms(
+            quantile(
+              split.map((s) => s.fetchMs),
+              0.5,
+            ),
+          )}, worktree write median ${ms(
+            quantile(
+              split.map((s) => s.totalMs - s.fetchMs),
+              0.5,
+            ),
+          )})`,
       );
     }
   } finally {

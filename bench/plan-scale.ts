@@ -25,7 +25,13 @@ function moduleConfig(i: number, replicas: number): KubeObject {
     apiVersion: 'deckhouse.io/v1alpha1',
     kind: 'ModuleConfig',
     metadata: { name: `module-${String(i).padStart(5, '0')}` },
-    spec: { enabled: true, source: 'example', updatePolicy: 'stable-auto', version: 1, settings: { replicas, tier: i % 3 === 0 ? 'gold' : 'silver', limits: { cpu: '500m', memory: '512Mi' } } },
+    spec: {
+      enabled: true,
+      source: 'example',
+      updatePolicy: 'stable-auto',
+      version: 1,
+      settings: { replicas, tier: i % 3 === 0 ? 'gold' : 'silver', limits: { cpu: '500m', memory: '512Mi' } },
+    },
   };
 }
 
@@ -42,8 +48,22 @@ function liveOf(applied: KubeObject, schemas: SchemaInfo, i: number): KubeObject
       generation: 1,
       creationTimestamp: '2026-01-01T00:00:00Z',
       managedFields: [
-        { manager: 'modsync', operation: 'Apply', apiVersion: owned.apiVersion, time: '2026-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: encodeFieldsV1(fields) },
-        { manager: 'deckhouse-controller', operation: 'Update', apiVersion: owned.apiVersion, subresource: 'status', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': { 'f:message': {} } } },
+        {
+          manager: 'modsync',
+          operation: 'Apply',
+          apiVersion: owned.apiVersion,
+          time: '2026-01-01T00:00:00Z',
+          fieldsType: 'FieldsV1',
+          fieldsV1: encodeFieldsV1(fields),
+        },
+        {
+          manager: 'deckhouse-controller',
+          operation: 'Update',
+          apiVersion: owned.apiVersion,
+          subresource: 'status',
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:status': { 'f:message': {} } },
+        },
       ],
     },
     status: { message: '', version: '1' },
@@ -56,14 +76,23 @@ function scenario(n: number, schemas: SchemaInfo): { desired: PlanObject[]; live
   for (let i = 0; i < n; i++) {
     const slot = i % 50;
     const wanted = moduleConfig(i, slot < 3 ? 3 : 2); // 6% updates (replicas 2 → 3)
-    if (slot < 49) desired.push({ id: { kind: 'ModuleConfig', name: wanted.metadata.name }, object: wanted, file: `modules/${wanted.metadata.name}.yaml`, line: 1 });
+    if (slot < 49)
+      desired.push({
+        id: { kind: 'ModuleConfig', name: wanted.metadata.name },
+        object: wanted,
+        file: `modules/${wanted.metadata.name}.yaml`,
+        line: 1,
+      });
     if (slot !== 3) live.push(liveOf(moduleConfig(i, 2), schemas, i)); // slot 3: 2% creates; slot 49: 2% prunes
   }
   return { desired, live: new Map([['ModuleConfig', live]]) };
 }
 
 async function main(): Promise<void> {
-  const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((x) => x > 0);
   console.log(`plan-scale: ${machineLine()}`);
   const [schemas, loadMs] = await timed(() => loadSchemaInfo());
   console.log(`CRD schemas loaded once in ${ms(loadMs)}`);
@@ -73,7 +102,16 @@ async function main(): Promise<void> {
     let summary = '';
     for (let r = 0; r < ROUNDS; r++) {
       const [plan, t] = await timed(() =>
-        planChanges({ desired, live, instance: INSTANCE, prune: true, protectedNames: [], handlers: handlerFor, redactor: new Redactor(), schemas }),
+        planChanges({
+          desired,
+          live,
+          instance: INSTANCE,
+          prune: true,
+          protectedNames: [],
+          handlers: handlerFor,
+          redactor: new Redactor(),
+          schemas,
+        }),
       );
       times.push(t);
       const count = (a: string) => plan.entries.filter((c) => c.action === a).length;

@@ -89,7 +89,13 @@ function moduleNames(n: number): string[] {
 function catalog(n: number): Catalog {
   const stage = 'General Availability';
   const modules = moduleNames(n).map((name, i) => ({ name, channels: { Stable: ['1.0.0'] }, weight: 100 + i, stage }));
-  return { revision: 1, registries: [{ repo: DECKHOUSE_REPO, modules: [] }, { repo: EXAMPLE_REPO, modules }] };
+  return {
+    revision: 1,
+    registries: [
+      { repo: DECKHOUSE_REPO, modules: [] },
+      { repo: EXAMPLE_REPO, modules },
+    ],
+  };
 }
 
 /** Both servers, the repository, the folder, and the commands to run each tool. */

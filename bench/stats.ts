@@ -36,6 +36,8 @@ export function peakRss(): number {
 /** One line saying what ran where (and how busy the machine was), printed first by every benchmark. */
 export function machineLine(): string {
   const cpu = cpus();
-  const load = loadavg().map((l) => l.toFixed(1)).join(' ');
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
   return `node ${process.version}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown cpu'}), ${process.platform}, load average ${load}`;
 }

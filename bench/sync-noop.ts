@@ -37,7 +37,15 @@ function catalog(): Catalog {
     revision: 1,
     registries: [
       { repo: DECKHOUSE_REPO, modules: [] },
-      { repo: EXAMPLE_REPO, modules: names.map((name, i) => ({ name, channels: { Stable: ['1.0.0'] }, weight: 100 + i, stage: 'General Availability' })) },
+      {
+        repo: EXAMPLE_REPO,
+        modules: names.map((name, i) => ({
+          name,
+          channels: { Stable: ['1.0.0'] },
+          weight: 100 + i,
+          stage: 'General Availability',
+        })),
+      },
     ],
   };
 }
@@ -45,10 +53,12 @@ function catalog(): Catalog {
 function repoFiles(): Record<string, string> {
   const files: Record<string, string> = {
     [`${ROOT}/source.yaml`]: `apiVersion: deckhouse.io/v1alpha1\nkind: ModuleSource\nmetadata:\n  name: example\nspec:\n  registry:\n    repo: ${EXAMPLE_REPO}\n`,
-    [`${ROOT}/policy.yaml`]: 'apiVersion: deckhouse.io/v1alpha2\nkind: ModuleUpdatePolicy\nmetadata:\n  name: stable-auto\nspec:\n  releaseChannel: Stable\n  update:\n    mode: Auto\n',
+    [`${ROOT}/policy.yaml`]:
+      'apiVersion: deckhouse.io/v1alpha2\nkind: ModuleUpdatePolicy\nmetadata:\n  name: stable-auto\nspec:\n  releaseChannel: Stable\n  update:\n    mode: Auto\n',
   };
   for (const name of names) {
-    files[`${ROOT}/modules/${name}.yaml`] = `apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: ${name}\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n  version: 1\n  settings:\n    replicas: 2\n`;
+    files[`${ROOT}/modules/${name}.yaml`] =
+      `apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: ${name}\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n  version: 1\n  settings:\n    replicas: 2\n`;
   }
   return files;
 }
@@ -63,9 +73,25 @@ interface CliRun {
 
 /** Runs the CLI as a child process, sampling its memory high-water mark from /proc. */
 function cli(env: DemoEnv, args: string[]): Promise<CliRun> {
-  const flags = ['--repo', env.repoUrl, '--path', ROOT, '--kubeconfig', env.sim.kubeconfigPath, '--cache-dir', join(env.workDir, 'cache'), '--module-wait', '60', '--log-level', 'warn'];
+  const flags = [
+    '--repo',
+    env.repoUrl,
+    '--path',
+    ROOT,
+    '--kubeconfig',
+    env.sim.kubeconfigPath,
+    '--cache-dir',
+    join(env.workDir, 'cache'),
+    '--module-wait',
+    '60',
+    '--log-level',
+    'warn',
+  ];
   const started = performance.now();
-  const child = spawn(process.execPath, [MAIN, ...args, ...flags], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, ...args, ...flags], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -91,9 +117,12 @@ function cli(env: DemoEnv, args: string[]): Promise<CliRun> {
 async function waitAllReady(env: DemoEnv, timeoutMs = 180_000): Promise<number> {
   const started = performance.now();
   for (;;) {
-    const ready = env.sim.control.view.list('modules').filter((m) => (m.status as { phase?: string } | undefined)?.phase === 'Ready').length;
+    const ready = env.sim.control.view
+      .list('modules')
+      .filter((m) => (m.status as { phase?: string } | undefined)?.phase === 'Ready').length;
     if (ready >= N) return performance.now() - started;
-    if (performance.now() - started > timeoutMs) throw new Error(`only ${ready}/${N} modules Ready after ${timeoutMs} ms`);
+    if (performance.now() - started > timeoutMs)
+      throw new Error(`only ${ready}/${N} modules Ready after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -119,7 +148,9 @@ async function main(): Promise<void> {
     env.sim.control.resetRequests();
     const first = await cli(env, ['sync', '--output', 'json']);
     const firstRequests = env.sim.control.requests();
-    console.log(`first sync (CLI): exit ${first.code}, ${ms(first.wallMs)}, ${firstRequests.total} API requests (${firstRequests.writes} writes), child peak RSS ${mb(first.rssBytes)}`);
+    console.log(
+      `first sync (CLI): exit ${first.code}, ${ms(first.wallMs)}, ${firstRequests.total} API requests (${firstRequests.writes} writes), child peak RSS ${mb(first.rssBytes)}`,
+    );
     console.log(`  stages: ${stagesOf(first.stdout)}`);
     console.log(`all ${N} modules Ready ${ms(await waitAllReady(env))} after the first sync returned`);
     // Settle: the status report catches up with the modules' phases once.
@@ -139,15 +170,39 @@ async function main(): Promise<void> {
       const counts = env.sim.control.requests();
       wall.push(r.wallMs);
       requests.push(counts.total);
-      breakdown = Object.entries(counts.byResource).map(([res, verbs]) => `${res} ${Object.entries(verbs).map(([v, n]) => `${v}×${n}`).join('+')}`).join(', ') + (counts.byVerb.discovery ? `, discovery×${counts.byVerb.discovery}` : '');
-      writes = Math.max(writes, counts.writes - (counts.byResource.leases?.update ?? 0) - (counts.byResource.leases?.create ?? 0));
+      breakdown =
+        Object.entries(counts.byResource)
+          .map(
+            ([res, verbs]) =>
+              `${res} ${Object.entries(verbs)
+                .map(([v, n]) => `${v}×${n}`)
+                .join('+')}`,
+          )
+          .join(', ') + (counts.byVerb.discovery ? `, discovery×${counts.byVerb.discovery}` : '');
+      writes = Math.max(
+        writes,
+        counts.writes - (counts.byResource.leases?.update ?? 0) - (counts.byResource.leases?.create ?? 0),
+      );
       rss = Math.max(rss, r.rssBytes);
     }
     console.log(line(`no-op sync, CLI child process (${ROUNDS} runs)`, wall));
-    console.log(`  commits pushed during the ${ROUNDS} no-op syncs (status report): ${(await commitLog(env.bareDir, 'main')).length - commitsBefore}`);
-    console.log(`  API requests per no-op sync: ${quantile(requests, 0.5)} (${breakdown}); module writes: ${writes}; child peak RSS ${mb(rss)}`);
+    console.log(
+      `  commits pushed during the ${ROUNDS} no-op syncs (status report): ${(await commitLog(env.bareDir, 'main')).length - commitsBefore}`,
+    );
+    console.log(
+      `  API requests per no-op sync: ${quantile(requests, 0.5)} (${breakdown}); module writes: ${writes}; child peak RSS ${mb(rss)}`,
+    );
 
-    const loaded = loadConfig({ flags: { repo: env.repoUrl, path: ROOT, kubeconfig: env.sim.kubeconfigPath, 'cache-dir': join(env.workDir, 'cache-inproc'), 'module-wait': '60' }, env: {} });
+    const loaded = loadConfig({
+      flags: {
+        repo: env.repoUrl,
+        path: ROOT,
+        kubeconfig: env.sim.kubeconfigPath,
+        'cache-dir': join(env.workDir, 'cache-inproc'),
+        'module-wait': '60',
+      },
+      env: {},
+    });
     const redactor = new Redactor();
     const logger = createLogger({ format: 'json', level: 'silent', redactor });
     const opts = { ...syncOptionsOf(loaded.config, 'sync', {}), schemas: loadSchemaInfo() };
@@ -166,13 +221,18 @@ async function main(): Promise<void> {
     for (let i = 0; i < ROUNDS; i++) {
       env.sim.control.resetRequests();
       const [result, t] = await timed(() => runSync(opts, ports));
-      if (i === 0) console.log(`  stages of a no-op in-process sync: ${result.stages.map((s) => `${s.stage} ${s.durationMs} ms`).join(', ')}`);
+      if (i === 0)
+        console.log(
+          `  stages of a no-op in-process sync: ${result.stages.map((s) => `${s.stage} ${s.durationMs} ms`).join(', ')}`,
+        );
       if (!result.ok) throw new Error(`in-process no-op sync ${i} failed: ${result.failure}`);
       inWall.push(t);
       inRequests.push(env.sim.control.requests().total);
     }
     console.log(line(`no-op sync, runSync in process (${ROUNDS} runs, schemas loaded once, no Lease)`, inWall));
-    console.log(`  API requests per no-op sync: ${quantile(inRequests, 0.5)}; peak RSS of this process (dkp-sim + git server + modsync) ${mb(peakRss())}`);
+    console.log(
+      `  API requests per no-op sync: ${quantile(inRequests, 0.5)}; peak RSS of this process (dkp-sim + git server + modsync) ${mb(peakRss())}`,
+    );
   } finally {
     await env.stop();
   }

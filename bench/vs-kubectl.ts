@@ -16,7 +16,10 @@ import type { SimInstance } from '../test/dkp-sim/index.ts';
 import { BIN, createSetting, manifests, runBin, workRoot, type Run } from './side-by-side.ts';
 import { machineLine, quantile } from './stats.ts';
 
-const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((x) => x > 0);
 const SIZES = sizes.length ? sizes : [10, 100, 1000];
 const PAIRS = Math.max(1, Number(process.env.BENCH_PAIRS) || 5);
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);

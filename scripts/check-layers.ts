@@ -28,7 +28,21 @@ const ALLOWED: Record<string, readonly string[]> = {
   export: ['core', 'kinds', 'manifests'],
   pipeline: ['core', 'log', 'kinds', 'manifests', 'approvals', 'report', 'cluster', 'git', 'host'],
   server: ['core', 'log', 'pipeline', 'approvals'],
-  cli: ['core', 'log', 'kinds', 'manifests', 'approvals', 'report', 'export', 'cluster', 'git', 'host', 'config', 'pipeline', 'server'],
+  cli: [
+    'core',
+    'log',
+    'kinds',
+    'manifests',
+    'approvals',
+    'report',
+    'export',
+    'cluster',
+    'git',
+    'host',
+    'config',
+    'pipeline',
+    'server',
+  ],
 };
 
 const IMPORT = /(?:from\s+|import\s*\(\s*)'(\.{1,2}\/[^']+)'/g;

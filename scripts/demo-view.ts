@@ -87,7 +87,10 @@ const MODULE_COLUMNS = ['NAME', 'WEIGHT', 'SOURCE', 'VERSION', 'PHASE', 'ENABLED
 const WIDTHS = [16, 8, 10, 10, 14, 9, 6];
 
 function row(cells: string[]): string {
-  return cells.map((c, i) => c.padEnd(WIDTHS[i] ?? 0)).join(' ').trimEnd();
+  return cells
+    .map((c, i) => c.padEnd(WIDTHS[i] ?? 0))
+    .join(' ')
+    .trimEnd();
 }
 
 function condition(m: SimObject, type: string): string {
@@ -125,7 +128,9 @@ export function watchModules(sim: SimInstance): ModuleWatch {
   let printed = 0;
   let live = false;
   const poll = (): boolean => {
-    const modules = (sim.control.view.list('modules') as unknown as SimObject[]).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    const modules = (sim.control.view.list('modules') as unknown as SimObject[]).sort((a, b) =>
+      a.metadata.name.localeCompare(b.metadata.name),
+    );
     for (const m of modules) {
       const line = moduleRow(m);
       if (seen.get(m.metadata.name) !== line) log.push(`${new Date().toISOString().slice(11, 19)}  ${line}`);
@@ -137,7 +142,9 @@ export function watchModules(sim: SimInstance): ModuleWatch {
   const timer = setInterval(poll, 50);
   timer.unref(); // never what keeps the demo alive
   const readyNames = (names: string[]): boolean =>
-    names.every((n) => (sim.control.view.get('modules', n) as unknown as SimObject | undefined)?.status?.phase === 'Ready');
+    names.every(
+      (n) => (sim.control.view.get('modules', n) as unknown as SimObject | undefined)?.status?.phase === 'Ready',
+    );
   return {
     async untilReady(names, timeoutMs = 30_000) {
       say(`    ${'SEEN AT'.padEnd(8)}  ${row(MODULE_COLUMNS)}`);
@@ -157,13 +164,25 @@ export function watchModules(sim: SimInstance): ModuleWatch {
 
 /** `kubectl get mr`-like lines for one module's releases. */
 export function releaseLines(sim: SimInstance, module: string): string {
-  const releases = (sim.control.view.list('modulereleases') as unknown as SimObject[]).filter((r) => r.spec?.moduleName === module);
+  const releases = (sim.control.view.list('modulereleases') as unknown as SimObject[]).filter(
+    (r) => r.spec?.moduleName === module,
+  );
   const lines = [['NAME', 'PHASE', 'APPROVED', 'MESSAGE']];
   for (const r of releases) {
-    const approved = r.metadata.annotations?.['modules.deckhouse.io/approved'] === 'true' || r.status?.approved === true;
-    lines.push([r.metadata.name, String(r.status?.phase ?? ''), approved ? 'true' : 'false', String(r.status?.message ?? '')]);
+    const approved =
+      r.metadata.annotations?.['modules.deckhouse.io/approved'] === 'true' || r.status?.approved === true;
+    lines.push([
+      r.metadata.name,
+      String(r.status?.phase ?? ''),
+      approved ? 'true' : 'false',
+      String(r.status?.message ?? ''),
+    ]);
   }
-  return lines.map((l) => `${(l[0] ?? '').padEnd(22)} ${(l[1] ?? '').padEnd(11)} ${(l[2] ?? '').padEnd(9)} ${l[3] ?? ''}`.trimEnd()).join('\n');
+  return lines
+    .map((l) =>
+      `${(l[0] ?? '').padEnd(22)} ${(l[1] ?? '').padEnd(11)} ${(l[2] ?? '').padEnd(9)} ${l[3] ?? ''}`.trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Waits until a release reaches a phase; false on timeout. */

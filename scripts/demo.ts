@@ -11,7 +11,17 @@ import { join } from 'node:path';
 import { startDemoEnv, type DemoEnv } from '../test/support/demo-env.ts';
 import { listBranches, mergeBranch, readBranchFile } from '../test/support/git-repo.ts';
 import { EXAMPLE_REPO } from '../test/dkp-sim/catalog.ts';
-import { block, freePort, heading, releaseLines, say, startModsync, waitRelease, watchModules, type Child } from './demo-view.ts';
+import {
+  block,
+  freePort,
+  heading,
+  releaseLines,
+  say,
+  startModsync,
+  waitRelease,
+  watchModules,
+  type Child,
+} from './demo-view.ts';
 
 const APPROVAL_BRANCH = 'modsync/approve/module-two';
 const NEW_RELEASE = 'module-two-v1.2.6';
@@ -43,7 +53,18 @@ function shutdown(): Promise<void> {
 
 /** What every modsync command of the demo is pointed at: the local repo, root and cluster. */
 function targetFlags(e: DemoEnv): string[] {
-  return ['--repo', e.repoUrl, '--path', e.root, '--kubeconfig', e.sim.kubeconfigPath, '--cache-dir', join(e.workDir, 'cache'), '--log-format', 'pretty'];
+  return [
+    '--repo',
+    e.repoUrl,
+    '--path',
+    e.root,
+    '--kubeconfig',
+    e.sim.kubeconfigPath,
+    '--cache-dir',
+    join(e.workDir, 'cache'),
+    '--log-format',
+    'pretty',
+  ];
 }
 
 /** Runs one modsync command to completion, its output shown live; returns the exit code. */
@@ -61,7 +82,9 @@ async function story(): Promise<void> {
   say(`git server, repo seeded from examples/:                   ${env.repoUrl}`);
   say(`The desired state lives under ${env.root}/ in that repo (ModuleSource, policies, ModuleConfigs).`);
   say('Explore the cluster with kubectl from another terminal:');
-  block(`export KUBECONFIG=${env.sim.kubeconfigPath}\nkubectl get modulesources,moduleconfigs,modules\nkubectl get modulereleases -w`);
+  block(
+    `export KUBECONFIG=${env.sim.kubeconfigPath}\nkubectl get modulesources,moduleconfigs,modules\nkubectl get modulereleases -w`,
+  );
 
   heading(2, 'modsync plan: what would change (read-only, exit 2 = there are changes)');
   check((await modsync(['plan'])) === 2, 'plan should report changes (exit 2) on an empty cluster');
@@ -76,7 +99,12 @@ async function story(): Promise<void> {
   check(ready, 'module-one and module-two should reach Ready');
 
   heading(5, 'A new release of module-two is published; its policy is Manual');
-  const published = env.sim.control.publish({ repo: EXAMPLE_REPO, module: 'module-two', version: '1.2.6', channel: 'Stable' });
+  const published = env.sim.control.publish({
+    repo: EXAMPLE_REPO,
+    module: 'module-two',
+    version: '1.2.6',
+    channel: 'Stable',
+  });
   check(published.ok, `publish failed: ${published.message}`);
   say('The registry now offers module-two 1.2.6. Deckhouse creates a ModuleRelease and waits for approval:');
   check(await waitRelease(env.sim, NEW_RELEASE, 'Pending'), `${NEW_RELEASE} should appear as Pending`);
@@ -95,7 +123,12 @@ async function story(): Promise<void> {
   block(approval ?? '');
 
   heading(7, 'A reviewer merges the approval (this stands for merging the pull request)');
-  const merge = await mergeBranch(env.bareDir, APPROVAL_BRANCH, 'main', `Merge ${APPROVAL_BRANCH}: approve module-two v1.2.6`);
+  const merge = await mergeBranch(
+    env.bareDir,
+    APPROVAL_BRANCH,
+    'main',
+    `Merge ${APPROVAL_BRANCH}: approve module-two v1.2.6`,
+  );
   say(`main is now at ${merge.slice(0, 12)} and holds ${file}.`);
 
   heading(8, 'modsync sync: the release is approved in the cluster and deployed');
@@ -121,20 +154,24 @@ async function daemon(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   running = startModsync(['run', '--listen', `127.0.0.1:${port}`, '--schedule', '*/30 * * * * *', ...targetFlags(e)]);
   say('It syncs now, every 30 seconds, on push webhooks and on demand. Endpoints:');
-  block([
-    `${base}/healthz          liveness`,
-    `${base}/readyz           ready after the first successful fetch`,
-    `${base}/metrics          Prometheus metrics`,
-    `${base}/sync             POST: sync now`,
-    `${base}/webhook/github   POST: push webhooks (also /webhook/gitlab, /webhook/gitea; need --webhook-secret-file)`,
-  ].join('\n'));
+  block(
+    [
+      `${base}/healthz          liveness`,
+      `${base}/readyz           ready after the first successful fetch`,
+      `${base}/metrics          Prometheus metrics`,
+      `${base}/sync             POST: sync now`,
+      `${base}/webhook/github   POST: push webhooks (also /webhook/gitlab, /webhook/gitea; need --webhook-secret-file)`,
+    ].join('\n'),
+  );
   say('Try:');
-  block([
-    `curl ${base}/readyz`,
-    `curl -s ${base}/metrics | grep ^modsync_`,
-    `curl -X POST ${base}/sync`,
-    `KUBECONFIG=${e.sim.kubeconfigPath} kubectl get modules`,
-  ].join('\n'));
+  block(
+    [
+      `curl ${base}/readyz`,
+      `curl -s ${base}/metrics | grep ^modsync_`,
+      `curl -X POST ${base}/sync`,
+      `KUBECONFIG=${e.sim.kubeconfigPath} kubectl get modules`,
+    ].join('\n'),
+  );
   say('Press Ctrl-C to stop everything.');
   const code = await running.done;
   if (!stopping) {
@@ -158,7 +195,7 @@ async function main(): Promise<void> {
   try {
     await story();
   } catch (err) {
-    say(`\n✗ demo step failed: ${err instanceof StepFailed ? err.message : (err as Error).stack ?? String(err)}`);
+    say(`\n✗ demo step failed: ${err instanceof StepFailed ? err.message : ((err as Error).stack ?? String(err))}`);
     await shutdown();
     process.exitCode = 1;
     return;

@@ -46,10 +46,12 @@ function withImports(code: string, header: string[], dir = '.'): string {
   });
   if (/require\(/.test(body)) throw new Error('generated validator code still calls require()');
   // Node gives a CommonJS module's exports object as the default import, bundlers may give its `default`.
-  const imports = [...helpers].sort().flatMap((h) => [
-    `import ${h}_module from 'ajv/dist/runtime/${h}.js';`,
-    `const runtime_${h} = ${h}_module.default ?? ${h}_module;`,
-  ]);
+  const imports = [...helpers]
+    .sort()
+    .flatMap((h) => [
+      `import ${h}_module from 'ajv/dist/runtime/${h}.js';`,
+      `const runtime_${h} = ${h}_module.default ?? ${h}_module;`,
+    ]);
   // Formats are looked up in `crdFormats` only when a schema uses one.
   if (body.includes('crdFormats')) {
     imports.push(

@@ -18,7 +18,14 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
-const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 const HIDDEN_IN_PRETTY = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'run', 'commit']);
 
 /** One pretty line: `12:00:01 INFO  message key=value ...`. */
@@ -54,7 +61,17 @@ export function createLogger(opts: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.epochTime,
       // Known secret-bearing keys are masked by name as well, whatever their value.
       redact: {
-        paths: ['token', 'password', 'authorization', '*.token', '*.password', '*.authorization', 'headers.authorization', '*.dockerCfg', 'spec.registry.dockerCfg'],
+        paths: [
+          'token',
+          'password',
+          'authorization',
+          '*.token',
+          '*.password',
+          '*.authorization',
+          'headers.authorization',
+          '*.dockerCfg',
+          'spec.registry.dockerCfg',
+        ],
         censor: '(secret)',
       },
     },

@@ -92,7 +92,8 @@ function releaseSection(r: ReleaseInfo, obj: KubeObject): string {
   const spec = obj.spec ?? {};
   const lines = [`### v${r.version} (\`${r.name}\`)`, ''];
   lines.push(`- Controller: ${inline(r.message || '(no message)')}`);
-  if (spec.requirements && Object.keys(spec.requirements).length) lines.push('- Requirements:', '', fence(spec.requirements), '');
+  if (spec.requirements && Object.keys(spec.requirements).length)
+    lines.push('- Requirements:', '', fence(spec.requirements), '');
   if (spec.changelog && Object.keys(spec.changelog).length) lines.push('- Changelog:', '', fence(spec.changelog), '');
   else lines.push('- Changelog: none published');
   return lines.join('\n');
@@ -104,7 +105,11 @@ export interface RequestContext {
 }
 
 /** The approval request for one module's releases that wait with no approval in git. */
-export function renderApprovalRequest(module: string, waiting: readonly KubeObject[], ctx: RequestContext): ApprovalRequest {
+export function renderApprovalRequest(
+  module: string,
+  waiting: readonly KubeObject[],
+  ctx: RequestContext,
+): ApprovalRequest {
   const pairs = waiting.map((o) => ({ obj: o, info: releaseInfo(o) })).sort((a, b) => byVersion(a.info, b.info));
   const releases = pairs.map((p) => p.info);
   const versions = releases.map((r) => r.version);

@@ -61,7 +61,8 @@ export function queuedBehindAnother(info: ReleaseInfo): boolean {
 export function covers(approval: Approval, release: ReleaseInfo): boolean {
   if (approval.module !== release.module) return false;
   if (approval.version !== undefined) return approval.version.replace(/^v/, '') === release.version;
-  if (approval.versions !== undefined) return semver.satisfies(release.version, approval.versions, { includePrerelease: true });
+  if (approval.versions !== undefined)
+    return semver.satisfies(release.version, approval.versions, { includePrerelease: true });
   return false;
 }
 
@@ -77,7 +78,9 @@ export function coveringApproval(approvals: readonly Approval[], release: Releas
 export function approvedByModsync(r: KubeObject, manager = 'modsync'): boolean {
   return (r.metadata.managedFields ?? []).some((m) => {
     if (m.manager !== manager) return false;
-    const annotations = (m.fieldsV1?.['f:metadata'] as Record<string, Record<string, unknown>> | undefined)?.['f:annotations'];
+    const annotations = (m.fieldsV1?.['f:metadata'] as Record<string, Record<string, unknown>> | undefined)?.[
+      'f:annotations'
+    ];
     return Boolean(annotations && `f:${APPROVED_ANNOTATION}` in annotations);
   });
 }
@@ -116,8 +119,15 @@ export function droppedReason(name: string, releases: readonly KubeObject[]): st
   if (info.phase === 'Superseded') return `it was superseded${deployed ? ` by v${deployed.version}` : ''}`;
   if (info.phase === 'Suspended') return 'its publisher suspended it';
   const newer = (r: ReleaseInfo): boolean => Boolean(own && semver.valid(r.version) && semver.gt(r.version, own));
-  const samePatchLine = siblings.filter((r) => newer(r) && own && semver.major(r.version) === semver.major(own)
-    && semver.minor(r.version) === semver.minor(own)).sort(byVersion);
+  const samePatchLine = siblings
+    .filter(
+      (r) =>
+        newer(r) &&
+        own &&
+        semver.major(r.version) === semver.major(own) &&
+        semver.minor(r.version) === semver.minor(own),
+    )
+    .sort(byVersion);
   const patch = samePatchLine.at(-1);
   if (patch) return `Deckhouse skipped it: v${patch.version} is a newer patch of the same minor`;
   if (deployed && newer(deployed)) return `Deckhouse skipped it: v${deployed.version} is deployed`;

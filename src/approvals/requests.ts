@@ -18,7 +18,13 @@ import {
   type DroppedRelease,
 } from './pull-request.ts';
 import {
-  byVersion, coveringApproval, deployedRelease, droppedReason, queuedBehindAnother, releaseInfo, waitsForApproval,
+  byVersion,
+  coveringApproval,
+  deployedRelease,
+  droppedReason,
+  queuedBehindAnother,
+  releaseInfo,
+  waitsForApproval,
   type Approval,
 } from './releases.ts';
 
@@ -27,7 +33,14 @@ import {
  * `skipped`: an approval file in git (`branch` holds its path) covers a release Deckhouse skipped.
  */
 export type RequestOutcome =
-  | 'created' | 'updated' | 'unchanged' | 'closed' | 'declined' | 'failed' | 'planned' | 'skipped';
+  | 'created'
+  | 'updated'
+  | 'unchanged'
+  | 'closed'
+  | 'declined'
+  | 'failed'
+  | 'planned'
+  | 'skipped';
 
 /** What happened to one module's approval request; the status report lists these. */
 export interface RequestResult {
@@ -68,13 +81,23 @@ export function wantedRequests(input: Pick<RequestInput, 'releases' | 'approvals
     const first = rs.map(releaseInfo).sort(byVersion)[0]!;
     const queued = input.releases.filter((r) => {
       const i = releaseInfo(r);
-      return i.module === module && i.phase === 'Pending' && !i.approved && queuedBehindAnother(i) && byVersion(i, first) > 0 && open(r) && !rs.includes(r);
+      return (
+        i.module === module &&
+        i.phase === 'Pending' &&
+        !i.approved &&
+        queuedBehindAnother(i) &&
+        byVersion(i, first) > 0 &&
+        open(r) &&
+        !rs.includes(r)
+      );
     });
     byModule.set(module, [...rs, ...queued]);
   }
-  return [...byModule].sort(([a], [b]) => a.localeCompare(b)).map(([module, rs]) =>
-    renderApprovalRequest(module, rs, { root: input.root, deployed: deployedRelease(input.releases, module) }),
-  );
+  return [...byModule]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([module, rs]) =>
+      renderApprovalRequest(module, rs, { root: input.root, deployed: deployedRelease(input.releases, module) }),
+    );
 }
 
 /** Why an approval PR is no longer needed, from what became of its releases. */
@@ -88,7 +111,8 @@ export function closeReason(pr: PullRequest, releases: readonly KubeObject[], ap
     if (info.phase === 'Superseded') return `${name} was superseded by a newer release`;
     if (info.phase === 'Skipped') return `${name} was skipped`;
     if (info.phase === 'Suspended') return `${name} was suspended by its publisher`;
-    if (coveringApproval(approvals, info)) return `${name} is approved by ${coveringApproval(approvals, info)!.file ?? 'an approval in git'}`;
+    if (coveringApproval(approvals, info))
+      return `${name} is approved by ${coveringApproval(approvals, info)!.file ?? 'an approval in git'}`;
     if (info.approved) return `${name} was approved in the cluster`;
     return `${name} no longer waits for approval (${info.phase}${info.message ? `: ${info.message}` : ''})`;
   });
@@ -101,7 +125,9 @@ export function closeReason(pr: PullRequest, releases: readonly KubeObject[], ap
  * pending patch when a newer patch of its minor arrived, say).
  */
 export function droppedSince(
-  marker: ApprovalMarker | undefined, req: ApprovalRequest, releases: readonly KubeObject[],
+  marker: ApprovalMarker | undefined,
+  req: ApprovalRequest,
+  releases: readonly KubeObject[],
 ): DroppedRelease[] {
   if (!marker) return [];
   const wanted = new Set(req.releases.map((r) => r.name));

@@ -18,7 +18,9 @@ import * as nodeModule from 'node:module';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
-  process.stderr.write(`modsync needs Node.js 24 or newer; this is ${process.version}. In a checkout, "npm ci" installs Node 24 into node_modules/.bin.\n`);
+  process.stderr.write(
+    `modsync needs Node.js 24 or newer; this is ${process.version}. In a checkout, "npm ci" installs Node 24 into node_modules/.bin.\n`,
+  );
   process.exitCode = 64;
 } else {
   nodeModule.enableCompileCache?.();

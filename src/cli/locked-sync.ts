@@ -15,7 +15,12 @@ import type { SyncLock } from '../pipeline/types.ts';
 
 export type Locked<T> = { locked: false; value: T } | { locked: true; holder: string; expiresAt: string };
 
-export async function withLease<T>(lease: LeaseLock | undefined, durationSeconds: number, logger: Logger, fn: (lock: SyncLock | undefined) => Promise<T>): Promise<Locked<T>> {
+export async function withLease<T>(
+  lease: LeaseLock | undefined,
+  durationSeconds: number,
+  logger: Logger,
+  fn: (lock: SyncLock | undefined) => Promise<T>,
+): Promise<Locked<T>> {
   if (!lease) return { locked: false, value: await fn(undefined) };
   let timer: NodeJS.Timeout | undefined;
   let refused: { holder: string; expiresAt: string } | undefined;
@@ -36,12 +41,15 @@ export async function withLease<T>(lease: LeaseLock | undefined, durationSeconds
         logger.warn(refused, 'another sync holds the lease; nothing done');
         return { ok: false, ...refused };
       }
-      timer = setInterval(() => {
-        lease.renew().then(
-          (ok) => ok || logger.error('lease lost during the sync'),
-          (err: unknown) => logger.warn({ err: messageOf(err) }, 'lease renewal failed'),
-        );
-      }, Math.max(1000, (durationSeconds * 1000) / 3));
+      timer = setInterval(
+        () => {
+          lease.renew().then(
+            (ok) => ok || logger.error('lease lost during the sync'),
+            (err: unknown) => logger.warn({ err: messageOf(err) }, 'lease renewal failed'),
+          );
+        },
+        Math.max(1000, (durationSeconds * 1000) / 3),
+      );
       return { ok: true };
     },
   };
@@ -51,12 +59,14 @@ export async function withLease<T>(lease: LeaseLock | undefined, durationSeconds
   } finally {
     if (timer) {
       clearInterval(timer);
-      await lease.release().catch((err: unknown) =>
-        logger.error(
-          { err: messageOf(err), expiresIn: `${durationSeconds}s` },
-          'lease release failed; the next syncs wait until it expires',
-        ),
-      );
+      await lease
+        .release()
+        .catch((err: unknown) =>
+          logger.error(
+            { err: messageOf(err), expiresIn: `${durationSeconds}s` },
+            'lease release failed; the next syncs wait until it expires',
+          ),
+        );
     }
   }
 }

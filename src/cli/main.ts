@@ -92,9 +92,16 @@ export async function main(argv: string[], env: Record<string, string | undefine
 
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: argv.slice(1), options: parseOptions(cmd, settings), allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: argv.slice(1),
+      options: parseOptions(cmd, settings),
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
-    process.stderr.write(`modsync ${cmd.name}: ${(err as Error).message}\nRun "modsync ${cmd.name} --help" for the flags.\n`);
+    process.stderr.write(
+      `modsync ${cmd.name}: ${(err as Error).message}\nRun "modsync ${cmd.name} --help" for the flags.\n`,
+    );
     return EXIT.usage;
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
@@ -112,7 +119,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
   const problems: string[] = [];
   for (const f of cmd.flags) {
     const v = values[f.name] ?? f.default;
-    if (f.choices && typeof v === 'string' && !f.choices.includes(v)) problems.push(`--${f.name}: must be one of ${f.choices.join(', ')}, got "${v}"`);
+    if (f.choices && typeof v === 'string' && !f.choices.includes(v))
+      problems.push(`--${f.name}: must be one of ${f.choices.join(', ')}, got "${v}"`);
     cmdFlags[f.name] = v;
   }
 
@@ -121,10 +129,16 @@ export async function main(argv: string[], env: Record<string, string | undefine
     import('../core/redact.ts'),
     import('../log.ts'),
   ]);
-  const loaded = loadConfig({ flags: settingFlags, env, file: typeof values.config === 'string' ? values.config : undefined });
+  const loaded = loadConfig({
+    flags: settingFlags,
+    env,
+    file: typeof values.config === 'string' ? values.config : undefined,
+  });
   problems.push(...loaded.problems);
   if (problems.length) {
-    process.stderr.write(`modsync ${cmd.name}: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.stderr.write(
+      `modsync ${cmd.name}: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`,
+    );
     return EXIT.usage;
   }
 
@@ -132,7 +146,16 @@ export async function main(argv: string[], env: Record<string, string | undefine
   const logger = createLogger({ format: loaded.config.log.format, level: loaded.config.log.level, redactor });
   const out = (text: string): void => void process.stdout.write(redactor.scrub(text));
   try {
-    return await cmd.run({ config: loaded.config, args: parsed.positionals, flags: cmdFlags, env, out, redactor, logger, tty: Boolean(process.stdout.isTTY) });
+    return await cmd.run({
+      config: loaded.config,
+      args: parsed.positionals,
+      flags: cmdFlags,
+      env,
+      out,
+      redactor,
+      logger,
+      tty: Boolean(process.stdout.isTTY),
+    });
   } catch (err) {
     logger.error({ err: { message: (err as Error).message, name: (err as Error).name } }, 'modsync failed');
     process.stderr.write(redactor.scrub(`modsync ${cmd.name}: ${(err as Error).message}\n`));

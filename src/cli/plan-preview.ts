@@ -48,21 +48,38 @@ function usageError(ctx: CommandContext, message: string): ExitCode {
 /** Runs the preview of pull request `raw` and prints the plan; 0 no changes, 2 changes, 1 error. */
 export async function runPlanPreview(ctx: CommandContext, raw: string | boolean | undefined): Promise<ExitCode> {
   const number = parsePullNumber(raw);
-  if (number === undefined) return usageError(ctx, `--pull-request: expected a pull request number, got "${String(raw)}"`);
+  if (number === undefined)
+    return usageError(ctx, `--pull-request: expected a pull request number, got "${String(raw)}"`);
   const { config } = ctx;
-  if (config.host.kind === 'none') return usageError(ctx, '--pull-request needs a git host: set --git-host github|gitlab|gitea (and its token)');
-  if (!isRemoteRepo(config.git.repo)) return usageError(ctx, '--pull-request needs an https repository (--repo), not a local directory');
+  if (config.host.kind === 'none')
+    return usageError(ctx, '--pull-request needs a git host: set --git-host github|gitlab|gitea (and its token)');
+  if (!isRemoteRepo(config.git.repo))
+    return usageError(ctx, '--pull-request needs an https repository (--repo), not a local directory');
 
   const host = createHostPort(config, ctx.env, ctx.redactor, ctx.logger);
   const { cluster } = createClusterWiring(config, ctx.env, ctx.logger);
   const gitFor = (pr: PullRequest) =>
     createGitPort(
-      { ...config, git: { ...config.git, branch: pr.head, revision: pr.headSha ?? '', cacheDir: previewCacheDir(config.git.cacheDir, pr.number) } },
+      {
+        ...config,
+        git: {
+          ...config.git,
+          branch: pr.head,
+          revision: pr.headSha ?? '',
+          cacheDir: previewCacheDir(config.git.cacheDir, pr.number),
+        },
+      },
       ctx.env,
       ctx.redactor,
       ctx.logger,
     );
-  const outcome = await previewPullRequest(number, syncOptionsOf(config, 'plan', ctx.env), { host, cluster, gitFor, logger: ctx.logger, redactor: ctx.redactor });
+  const outcome = await previewPullRequest(number, syncOptionsOf(config, 'plan', ctx.env), {
+    host,
+    cluster,
+    gitFor,
+    logger: ctx.logger,
+    redactor: ctx.redactor,
+  });
   if (outcome.comment === 'skipped') {
     ctx.out(`pull request #${number} is ${outcome.pr.state}: no plan preview\n`);
     return EXIT.ok;

@@ -10,7 +10,8 @@ import { printResult, runFromConfig, type OutputFormat } from './sync-run.ts';
 export const planCommand: Command = {
   name: 'plan',
   summary: 'show what a sync would change (read-only; exit 2 when there are changes)',
-  usage: 'modsync plan --repo <https-url|dir> [--branch B] [--path ROOT] [--kubeconfig F] [--output text|json|markdown] [--pull-request N --git-host github|gitlab|gitea]',
+  usage:
+    'modsync plan --repo <https-url|dir> [--branch B] [--path ROOT] [--kubeconfig F] [--output text|json|markdown] [--pull-request N --git-host github|gitlab|gitea]',
   help: `Fetches the repository, validates it, reads the cluster (one LIST per kind) and prints a
 field-level diff of what "modsync sync" would do. Objects that may have changed are checked
 with a server-side dry run, so the diff is the server's exact result. Nothing is written.
@@ -19,8 +20,19 @@ creates or updates one comment on it with the change table and field diffs (need
 and its token; secrets are masked).
 Exit codes: 0 no changes, 2 changes, 1 error.`,
   flags: [
-    { name: 'output', short: 'o', type: 'string', choices: ['text', 'json', 'markdown'], default: 'text', description: 'output format' },
-    { name: 'pull-request', type: 'string', description: "plan pull request N's head and post the plan as one sticky comment on it" },
+    {
+      name: 'output',
+      short: 'o',
+      type: 'string',
+      choices: ['text', 'json', 'markdown'],
+      default: 'text',
+      description: 'output format',
+    },
+    {
+      name: 'pull-request',
+      type: 'string',
+      description: "plan pull request N's head and post the plan as one sticky comment on it",
+    },
   ],
   settings: ['instance', 'git', 'cluster', 'sync', 'status.path', 'host', 'log'],
   async run(ctx) {

@@ -30,7 +30,10 @@ function readSecret(file: string): string {
   try {
     return readFileSync(file, 'utf8').trim();
   } catch (err) {
-    throw new ModsyncError('ConfigInvalid', `webhook secret file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ModsyncError(
+      'ConfigInvalid',
+      `webhook secret file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }
 
@@ -63,7 +66,15 @@ export function previewRefresher(
   // Each pull request's head gets its own checkout under the cache, apart from the tracked branch.
   const gitFor = (pr: PullRequest): GitPort =>
     createGitPort(
-      { ...ctx.config, git: { ...ctx.config.git, branch: pr.head, revision: pr.headSha ?? '', cacheDir: previewCacheDir(ctx.config.git.cacheDir, pr.number) } },
+      {
+        ...ctx.config,
+        git: {
+          ...ctx.config.git,
+          branch: pr.head,
+          revision: pr.headSha ?? '',
+          cacheDir: previewCacheDir(ctx.config.git.cacheDir, pr.number),
+        },
+      },
       ctx.env,
       ctx.redactor,
       ctx.logger,
@@ -73,7 +84,10 @@ export function previewRefresher(
     try {
       // A failed sync may have written part of its changes: plan again rather than trust memory.
       const clusterChanged = !after.ok || hasChanges(after.changes);
-      const results = await refreshPreviews({ sync: options, memory, clusterChanged, stopping }, { host, cluster, gitFor, logger, redactor: ctx.redactor });
+      const results = await refreshPreviews(
+        { sync: options, memory, clusterChanged, stopping },
+        { host, cluster, gitFor, logger, redactor: ctx.redactor },
+      );
       // Checkouts of pull requests that are no longer open would only fill the disk.
       const removed = prunePreviewCaches(ctx.config.git.cacheDir, new Set(results.map((r) => r.number)));
       if (removed.length) logger.debug({ pullRequests: removed }, 'removed checkouts of closed pull requests');
@@ -88,7 +102,8 @@ export function previewRefresher(
 export const runCommand: Command = {
   name: 'run',
   summary: 'run as a daemon: sync on a schedule, on webhooks and on demand; serve health and metrics',
-  usage: 'modsync run --repo <https-url|dir> [--schedule "*/3 * * * *"] [--listen 0.0.0.0:8080] [--webhook-secret-file F]',
+  usage:
+    'modsync run --repo <https-url|dir> [--schedule "*/3 * * * *"] [--listen 0.0.0.0:8080] [--webhook-secret-file F]',
   help: `Syncs at start and then on the cron schedule (UTC, with jitter), when a verified push webhook
 for the tracked branch arrives (POST /webhook/github, /webhook/gitlab, /webhook/gitea), and on
 POST /sync. Serves GET /healthz, /readyz (ready after the first successful fetch, not ready when no
@@ -103,7 +118,11 @@ sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
     const secret = readSecret(ctx.config.daemon.webhookSecretFile);
     ctx.redactor.add(secret);
     // Loaded once for the life of the daemon, not per sync.
-    const options = { ...syncOptionsOf(ctx.config, 'sync', ctx.env), schemas: loadSchemaInfo(), validator: await createManifestValidator() };
+    const options = {
+      ...syncOptionsOf(ctx.config, 'sync', ctx.env),
+      schemas: loadSchemaInfo(),
+      validator: await createManifestValidator(),
+    };
     let stopping = false;
     const refreshPreviewsAfter = previewRefresher(ctx, wired.ports.host, ports.cluster, options, () => stopping);
     const scheduler = createScheduler({
@@ -113,7 +132,9 @@ sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
       sync: async (trigger) => {
         const started = performance.now();
         ctx.logger.info({ trigger }, 'sync starting');
-        const run = await withLease(lease, ctx.config.daemon.leaseSeconds, ctx.logger, (lock) => runSync(options, { ...ports, lock }));
+        const run = await withLease(lease, ctx.config.daemon.leaseSeconds, ctx.logger, (lock) =>
+          runSync(options, { ...ports, lock }),
+        );
         if (run.locked) {
           // Nothing ran, but an operator should see a daemon that keeps losing the Lease.
           metrics.runs.inc({ mode: 'sync', result: 'locked' });
@@ -135,9 +156,21 @@ sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
       metrics,
       logger: ctx.logger,
       // With a forge, pull request events ask for a sync too: the plan previews follow it.
-      webhook: { secret, branch: ctx.config.git.branch, ownEmail: ctx.config.git.authorEmail, pullRequests: Boolean(wired.ports.host && wired.ports.host.kind !== 'none') },
+      webhook: {
+        secret,
+        branch: ctx.config.git.branch,
+        ownEmail: ctx.config.git.authorEmail,
+        pullRequests: Boolean(wired.ports.host && wired.ports.host.kind !== 'none'),
+      },
     });
-    ctx.logger.info({ url: http.url, endpoints: ['/healthz', '/readyz', '/metrics', '/sync', '/webhook/github', '/webhook/gitlab', '/webhook/gitea'], schedule: ctx.config.daemon.schedule }, 'modsync daemon listening');
+    ctx.logger.info(
+      {
+        url: http.url,
+        endpoints: ['/healthz', '/readyz', '/metrics', '/sync', '/webhook/github', '/webhook/gitlab', '/webhook/gitea'],
+        schedule: ctx.config.daemon.schedule,
+      },
+      'modsync daemon listening',
+    );
     scheduler.start();
     const signal = await new Promise<string>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -45,7 +45,10 @@ export interface Wired {
 export function wire(ctx: CommandContext, mode: RunMode, onRequest?: (verb: string, kind: string) => void): Wired {
   const git = createGitPort(ctx.config, ctx.env, ctx.redactor, ctx.logger);
   const { cluster, kubeconfig } = createClusterWiring(ctx.config, ctx.env, ctx.logger, onRequest);
-  const host = mode === 'plan' || !isRemoteRepo(ctx.config.git.repo) ? undefined : createHostPort(ctx.config, ctx.env, ctx.redactor, ctx.logger);
+  const host =
+    mode === 'plan' || !isRemoteRepo(ctx.config.git.repo)
+      ? undefined
+      : createHostPort(ctx.config, ctx.env, ctx.redactor, ctx.logger);
   const lease = mode === 'sync' ? createLease(ctx.config, kubeconfig) : undefined;
   return { ports: { git, cluster, host, logger: ctx.logger, redactor: ctx.redactor }, lease };
 }
@@ -53,7 +56,9 @@ export function wire(ctx: CommandContext, mode: RunMode, onRequest?: (verb: stri
 /** Runs the pipeline once in the given mode, under the Lease when it writes. */
 export async function runFromConfig(ctx: CommandContext, mode: RunMode): Promise<Locked<SyncResult>> {
   const { ports, lease } = wire(ctx, mode);
-  return withLease(lease, ctx.config.daemon.leaseSeconds, ctx.logger, (lock) => runSync(syncOptionsOf(ctx.config, mode, ctx.env), { ...ports, lock }));
+  return withLease(lease, ctx.config.daemon.leaseSeconds, ctx.logger, (lock) =>
+    runSync(syncOptionsOf(ctx.config, mode, ctx.env), { ...ports, lock }),
+  );
 }
 
 /** Prints a run's result in the chosen format (secrets are scrubbed by ctx.out). */
@@ -67,8 +72,12 @@ export function printResult(ctx: CommandContext, result: SyncResult, format: Out
   if (issues) ctx.out(issues.endsWith('\n') ? issues : issues + '\n');
   const failed = result.stages.find((s) => !s.ok);
   const applied = result.stages.some((s) => s.stage === 'apply');
-  if (result.changes.length || !failed) ctx.out(renderChanges(result.changes, format, { color: ctx.tty && format === 'text', applied }));
-  for (const r of result.requests) ctx.out(`approval request ${r.branch}: ${r.outcome}${r.url ? ` ${r.url}` : ''}${r.message ? ` (${r.message})` : ''}\n`);
+  if (result.changes.length || !failed)
+    ctx.out(renderChanges(result.changes, format, { color: ctx.tty && format === 'text', applied }));
+  for (const r of result.requests)
+    ctx.out(
+      `approval request ${r.branch}: ${r.outcome}${r.url ? ` ${r.url}` : ''}${r.message ? ` (${r.message})` : ''}\n`,
+    );
   if (failed) ctx.out(`${failed.stage} failed (${failed.reason}): ${escapeText(failed.message ?? '')}\n`);
 }
 

@@ -16,7 +16,14 @@ has, within the destructive-change budget. --dry-run stops after the plan (serve
 Exit codes: 0 success, 1 failure, 3 another sync holds the lease.`,
   flags: [
     { name: 'dry-run', type: 'boolean', description: 'plan only: server-side dry runs, no writes' },
-    { name: 'output', short: 'o', type: 'string', choices: ['text', 'json'], default: 'text', description: 'output format' },
+    {
+      name: 'output',
+      short: 'o',
+      type: 'string',
+      choices: ['text', 'json'],
+      default: 'text',
+      description: 'output format',
+    },
   ],
   settings: ['instance', 'git', 'cluster', 'sync', 'status', 'host', 'log'],
   async run(ctx) {

@@ -17,17 +17,33 @@ export const validateCommand: Command = {
   help: `Loads every *.yaml/*.yml under DIR/<path> (DIR defaults to the current directory,
 <path> to git.path) and reports every problem as file:line:col. Exit 0 when valid, 1 otherwise.
 --output github prints workflow commands that GitHub Actions turns into annotations.`,
-  flags: [{ name: 'output', short: 'o', type: 'string', choices: ['text', 'json', 'github'], default: 'text', description: 'output format' }],
+  flags: [
+    {
+      name: 'output',
+      short: 'o',
+      type: 'string',
+      choices: ['text', 'json', 'github'],
+      default: 'text',
+      description: 'output format',
+    },
+  ],
   settings: ['git.path', 'status.path', 'log'],
   async run(ctx) {
     const dir = resolve(ctx.args[0] ?? '.');
-    const state = await loadDesiredState({ repoDir: dir, root: ctx.config.git.path, excludePaths: [statusFolder(ctx.config)] });
+    const state = await loadDesiredState({
+      repoDir: dir,
+      root: ctx.config.git.path,
+      excludePaths: [statusFolder(ctx.config)],
+    });
     const issues = [...state.issues, ...checkReferences(state, null)];
     const format = ctx.flags.output as 'text' | 'json' | 'github';
     const text = formatIssues(issues, format);
     if (text) ctx.out(text.endsWith('\n') ? text : text + '\n');
     const errors = issues.filter((i) => i.severity === 'error').length;
-    if (format === 'text') ctx.out(`${state.objects.length} objects and ${state.approvals.length} approvals in ${state.files} files: ${errors} errors, ${issues.length - errors} warnings\n`);
+    if (format === 'text')
+      ctx.out(
+        `${state.objects.length} objects and ${state.approvals.length} approvals in ${state.files} files: ${errors} errors, ${issues.length - errors} warnings\n`,
+      );
     return hasErrors(issues) ? EXIT.failed : EXIT.ok;
   },
 };

@@ -26,11 +26,26 @@ import { isRemoteRepo } from './repo-paths.ts';
 export { isRemoteRepo, statusFolder } from './repo-paths.ts';
 
 /** The git port for `git.repo`: an HTTPS remote, or a local directory used in place. */
-export function createGitPort(config: Config, env: Record<string, string | undefined>, redactor: Redactor, logger: Logger): GitPort {
+export function createGitPort(
+  config: Config,
+  env: Record<string, string | undefined>,
+  redactor: Redactor,
+  logger: Logger,
+): GitPort {
   const repo = config.git.repo;
-  if (!repo) throw new ModsyncError('ConfigInvalid', 'no repository given: set --repo (or MODSYNC_REPO, or git.repo in the config file)');
+  if (!repo)
+    throw new ModsyncError(
+      'ConfigInvalid',
+      'no repository given: set --repo (or MODSYNC_REPO, or git.repo in the config file)',
+    );
   if (!isRemoteRepo(repo)) return createLocalDir({ dir: resolve(repo), branch: config.git.branch });
-  const auth = loadGitAuth({ tokenFile: config.git.tokenFile || undefined, tokenEnv: config.git.tokenEnv || undefined, username: config.git.username, env, redactor });
+  const auth = loadGitAuth({
+    tokenFile: config.git.tokenFile || undefined,
+    tokenEnv: config.git.tokenEnv || undefined,
+    username: config.git.username,
+    env,
+    redactor,
+  });
   return createIsoGit({
     url: repo,
     branch: config.git.branch,
@@ -51,14 +66,33 @@ export interface ClusterWiring {
 }
 
 /** The cluster port, and the kubeconfig it came from (the Lease lock needs it too). */
-export function createClusterWiring(config: Config, env: Record<string, string | undefined>, logger: Logger, onRequest?: (verb: string, kind: string) => void): ClusterWiring {
-  const kubeconfig = loadKubeConfig({ kubeconfig: config.cluster.kubeconfig || undefined, context: config.cluster.context || undefined, env });
+export function createClusterWiring(
+  config: Config,
+  env: Record<string, string | undefined>,
+  logger: Logger,
+  onRequest?: (verb: string, kind: string) => void,
+): ClusterWiring {
+  const kubeconfig = loadKubeConfig({
+    kubeconfig: config.cluster.kubeconfig || undefined,
+    context: config.cluster.context || undefined,
+    env,
+  });
   logger.debug({ source: kubeconfig.source, path: kubeconfig.path }, 'kubeconfig loaded');
-  const cluster = createKubeAdapter({ kc: kubeconfig.kc, timeoutMs: config.cluster.timeoutSeconds * 1000, retries: config.cluster.retries, logger, onRequest });
+  const cluster = createKubeAdapter({
+    kc: kubeconfig.kc,
+    timeoutMs: config.cluster.timeoutSeconds * 1000,
+    retries: config.cluster.retries,
+    logger,
+    onRequest,
+  });
   return { cluster, kubeconfig };
 }
 
-export function createClusterPort(config: Config, env: Record<string, string | undefined>, logger: Logger): ClusterPort {
+export function createClusterPort(
+  config: Config,
+  env: Record<string, string | undefined>,
+  logger: Logger,
+): ClusterPort {
   return createClusterWiring(config, env, logger).cluster;
 }
 
@@ -76,13 +110,21 @@ export function createLease(config: Config, kubeconfig: LoadedKubeConfig): Lease
 }
 
 /** Reads a token from a file (preferred) or an env var; registers it with the redactor. */
-export function readToken(file: string, envName: string, env: Record<string, string | undefined>, redactor: Redactor): string | undefined {
+export function readToken(
+  file: string,
+  envName: string,
+  env: Record<string, string | undefined>,
+  redactor: Redactor,
+): string | undefined {
   let token: string | undefined;
   if (file) {
     try {
       token = readFileSync(file, 'utf8').trim();
     } catch (err) {
-      throw new ModsyncError('ConfigInvalid', `token file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new ModsyncError(
+        'ConfigInvalid',
+        `token file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
   } else if (envName) {
     token = env[envName]?.trim() || undefined;
@@ -91,7 +133,20 @@ export function readToken(file: string, envName: string, env: Record<string, str
   return token;
 }
 
-export function createHostPort(config: Config, env: Record<string, string | undefined>, redactor: Redactor, logger: Logger): GitHost {
-  const token = config.host.kind === 'none' ? undefined : readToken(config.host.tokenFile, config.host.tokenEnv, env, redactor);
-  return createGitHost({ kind: config.host.kind, apiUrl: config.host.url || undefined, repoUrl: config.git.repo, token, redactor, logger });
+export function createHostPort(
+  config: Config,
+  env: Record<string, string | undefined>,
+  redactor: Redactor,
+  logger: Logger,
+): GitHost {
+  const token =
+    config.host.kind === 'none' ? undefined : readToken(config.host.tokenFile, config.host.tokenEnv, env, redactor);
+  return createGitHost({
+    kind: config.host.kind,
+    apiUrl: config.host.url || undefined,
+    repoUrl: config.git.repo,
+    token,
+    redactor,
+    logger,
+  });
 }

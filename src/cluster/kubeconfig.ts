@@ -51,7 +51,8 @@ export function loadKubeConfig(opts: LoadKubeConfigOptions): LoadedKubeConfig {
 
   const inCluster = fromServiceAccount(opts.env, opts.serviceAccountDir ?? SERVICE_ACCOUNT_DIR);
   if (inCluster) {
-    if (opts.context !== undefined) fail(`--context ${opts.context} needs a kubeconfig file, but modsync runs in-cluster with its service account`);
+    if (opts.context !== undefined)
+      fail(`--context ${opts.context} needs a kubeconfig file, but modsync runs in-cluster with its service account`);
     return inCluster;
   }
   fail(
@@ -70,7 +71,13 @@ function fromFiles(paths: string[], context: string | undefined): LoadedKubeConf
       fail(`kubeconfig file ${path} cannot be read: ${messageOf(err)}`, err);
     }
     // Like kubectl, the first file that names something wins; later files only add.
-    if (i === 0) kc.loadFromOptions({ clusters: one.clusters, users: one.users, contexts: one.contexts, currentContext: one.currentContext });
+    if (i === 0)
+      kc.loadFromOptions({
+        clusters: one.clusters,
+        users: one.users,
+        contexts: one.contexts,
+        currentContext: one.currentContext,
+      });
     else mergeMissing(kc, one);
   }
   const path = paths.join(delimiterOf());
@@ -110,7 +117,12 @@ function fromServiceAccount(env: Record<string, string | undefined>, dir: string
   if (!host || !port || !existsSync(tokenFile)) return undefined;
   const hostPart = host.includes(':') ? `[${host}]` : host;
   const caFile = join(dir, 'ca.crt');
-  const cluster: Cluster = { name: 'in-cluster', server: `https://${hostPart}:${port}`, skipTLSVerify: false, ...(existsSync(caFile) ? { caFile } : {}) };
+  const cluster: Cluster = {
+    name: 'in-cluster',
+    server: `https://${hostPart}:${port}`,
+    skipTLSVerify: false,
+    ...(existsSync(caFile) ? { caFile } : {}),
+  };
   const kc = new KubeAccess();
   kc.loadFromOptions({
     clusters: [cluster],

@@ -55,7 +55,13 @@ interface LeaseSpec {
 interface LeaseObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; resourceVersion?: string; managedFields?: unknown; [key: string]: unknown };
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    managedFields?: unknown;
+    [key: string]: unknown;
+  };
   spec?: LeaseSpec;
 }
 
@@ -105,7 +111,12 @@ export function createLeaseLock(opts: LeaseLockOptions): LeaseLock {
   /** Writes `spec` over the Lease we read (PUT with its resourceVersion); false when someone else wrote first. */
   async function write(current: LeaseObject, spec: LeaseSpec): Promise<boolean> {
     const { managedFields: _ignored, ...metadata } = current.metadata;
-    const body = { apiVersion: API_VERSION, kind: 'Lease', metadata: { ...metadata, name: opts.name, namespace: opts.namespace }, spec };
+    const body = {
+      apiVersion: API_VERSION,
+      kind: 'Lease',
+      metadata: { ...metadata, name: opts.name, namespace: opts.namespace },
+      spec,
+    };
     // 409: changed since we read it; 404: deleted since. Either way someone else moved first.
     return typeof (await send({ method: 'PUT', path, body }, [409, 404])) === 'object';
   }
@@ -124,7 +135,11 @@ export function createLeaseLock(opts: LeaseLockOptions): LeaseLock {
   function heldByOther(lease: LeaseObject | undefined): AcquireResult {
     // Lost a race and the Lease vanished before we could look: someone else is mid-change.
     if (!lease) return { acquired: false, holder: 'unknown', expiresAt: now().toISOString() };
-    return { acquired: false, holder: lease.spec?.holderIdentity ?? 'unknown', expiresAt: expiresAt(lease).toISOString() };
+    return {
+      acquired: false,
+      holder: lease.spec?.holderIdentity ?? 'unknown',
+      expiresAt: expiresAt(lease).toISOString(),
+    };
   }
 
   return {
@@ -132,7 +147,13 @@ export function createLeaseLock(opts: LeaseLockOptions): LeaseLock {
       const stamp = formatMicroTime(now());
       const current = await read();
       if (!current) {
-        const spec: LeaseSpec = { holderIdentity: opts.holder, leaseDurationSeconds: opts.durationSeconds, acquireTime: stamp, renewTime: stamp, leaseTransitions: 0 };
+        const spec: LeaseSpec = {
+          holderIdentity: opts.holder,
+          leaseDurationSeconds: opts.durationSeconds,
+          acquireTime: stamp,
+          renewTime: stamp,
+          leaseTransitions: 0,
+        };
         const created = await send({ method: 'POST', path: collection, body: { ...header, spec } }, [409]);
         // 409 AlreadyExists: another process created it between our read and our create.
         return typeof created === 'object' ? { acquired: true } : heldByOther(await read());
@@ -171,8 +192,8 @@ export function createLeaseLock(opts: LeaseLockOptions): LeaseLock {
         // Keep the history (leaseTransitions); an empty holder is free for anyone at once.
         if (await write(current, { ...rest, renewTime: formatMicroTime(now()) })) return;
       }
-      const message = `still held by ${opts.holder} after ${RELEASE_ATTEMPTS} release attempts ` +
-        '(each lost a write conflict)';
+      const message =
+        `still held by ${opts.holder} after ${RELEASE_ATTEMPTS} release attempts ` + '(each lost a write conflict)';
       throw new ClusterError(message, { code: 409, subject, transient: false });
     },
   };

@@ -52,7 +52,10 @@ export class AttemptTimeoutError extends Error {
  * last error is rethrown as is. `fn` gets an AbortSignal that fires at the attempt's
  * deadline: pass it on to the request so the socket is really given up, not just ignored.
  */
-export async function withRetry<T>(fn: (signal: AbortSignal, attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
+export async function withRetry<T>(
+  fn: (signal: AbortSignal, attempt: number) => Promise<T>,
+  opts: RetryOptions,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await attemptWithDeadline(fn, attempt, opts.timeoutMs);
@@ -91,7 +94,11 @@ export function parseRetryAfter(value: string | undefined, now: Date = new Date(
   return Math.max(0, at - now.getTime());
 }
 
-async function attemptWithDeadline<T>(fn: (signal: AbortSignal, attempt: number) => Promise<T>, attempt: number, timeoutMs: number): Promise<T> {
+async function attemptWithDeadline<T>(
+  fn: (signal: AbortSignal, attempt: number) => Promise<T>,
+  attempt: number,
+  timeoutMs: number,
+): Promise<T> {
   const controller = new AbortController();
   const timeout = new AttemptTimeoutError(timeoutMs);
   let timer: NodeJS.Timeout | undefined;

@@ -50,7 +50,13 @@ export function settingsOf(schema: Record<string, unknown>): Setting[] {
         walk(child, path);
       } else if (child['x-flag']) {
         const flag = child['x-flag'];
-        out.push({ key: path.join('.'), flag, env: envNameOf(flag), type: child.type as SettingType, description: child.description ?? '' });
+        out.push({
+          key: path.join('.'),
+          flag,
+          env: envNameOf(flag),
+          type: child.type as SettingType,
+          description: child.description ?? '',
+        });
       }
     }
   };

@@ -48,7 +48,15 @@ export function entry(id: ObjectId, action: Action, outcome: Outcome, extra: Par
 
 /** Counts entries by action, e.g. for the summary line and metrics. */
 export function countByAction(changes: ChangeSet): Record<Action, number> {
-  const counts: Record<Action, number> = { create: 0, update: 0, adopt: 0, delete: 0, unchanged: 0, approve: 0, unapprove: 0 };
+  const counts: Record<Action, number> = {
+    create: 0,
+    update: 0,
+    adopt: 0,
+    delete: 0,
+    unchanged: 0,
+    approve: 0,
+    unapprove: 0,
+  };
   for (const c of changes) counts[c.action] += 1;
   return counts;
 }

@@ -51,7 +51,6 @@ interface Node {
   'x-kubernetes-group-version-kind'?: { group?: string; version?: string; kind?: string }[];
 }
 
-
 /** The root schema the cluster serves for `apiVersion` + `kind`, or undefined when not served. */
 export function servedSchema(doc: object | undefined, apiVersion: string, kind: string): unknown {
   const schemas = (doc as OpenApiV3Document | undefined)?.components?.schemas;
@@ -110,17 +109,19 @@ function walk(value: JsonValue, raw: Node | undefined, path: string, w: Walk): v
     w.out.push({
       reason: 'UnsupportedValue',
       field: path,
-      message: `${path}: ${JSON.stringify(value)} is not accepted by the cluster (${w.where}); `
-        + `supported values: ${allowed}`,
+      message:
+        `${path}: ${JSON.stringify(value)} is not accepted by the cluster (${w.where}); ` +
+        `supported values: ${allowed}`,
     });
     return;
   }
   if (node['x-kubernetes-int-or-string']) return;
   if (Array.isArray(value)) {
     const items = node.items;
-    if (items) value.forEach((item, i) => {
-      walk(item, items, childPath(path, i), w);
-    });
+    if (items)
+      value.forEach((item, i) => {
+        walk(item, items, childPath(path, i), w);
+      });
     return;
   }
   if (!isPlainObject<JsonValue>(value)) return;

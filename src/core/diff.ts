@@ -70,7 +70,6 @@ export function diffFields(input: DiffInput): FieldChange[] {
   return changes;
 }
 
-
 function sameLeaf(path: string, desired: JsonValue, live: JsonValue, rules: DriftRules | undefined): boolean {
   if (jsonEqual(desired, live)) return true;
   // An applied `{}` only says the object exists; what defaults or others put in it is theirs.

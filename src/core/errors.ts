@@ -26,7 +26,11 @@ export class ModsyncError extends Error {
   /** Retrying later may succeed (network, 5xx, 429, lost push race). */
   readonly transient: boolean;
 
-  constructor(reason: FailureReason, message: string, opts: { subject?: string; transient?: boolean; cause?: unknown } = {}) {
+  constructor(
+    reason: FailureReason,
+    message: string,
+    opts: { subject?: string; transient?: boolean; cause?: unknown } = {},
+  ) {
     super(opts.subject ? `${opts.subject}: ${message}` : message, { cause: opts.cause });
     this.name = 'ModsyncError';
     this.reason = reason;
@@ -56,7 +60,14 @@ export class ClusterError extends Error {
 
   constructor(
     message: string,
-    opts: { code: number; statusReason?: string; causes?: StatusCause[]; subject?: string; cause?: unknown; transient?: boolean },
+    opts: {
+      code: number;
+      statusReason?: string;
+      causes?: StatusCause[];
+      subject?: string;
+      cause?: unknown;
+      transient?: boolean;
+    },
   ) {
     super(opts.subject ? `${opts.subject}: ${message}` : message, { cause: opts.cause });
     this.name = 'ClusterError';

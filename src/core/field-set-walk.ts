@@ -23,7 +23,6 @@ const STRIPPED_META = new Set([
   'selfLink',
 ]);
 
-
 /**
  * The field set of `obj` as the server would record it for an Apply of `obj`: every scalar
  * leaf; atomic lists/objects as one leaf; keys of free-form maps as members themselves;
@@ -60,7 +59,8 @@ function walk(value: JsonValue, node: SchemaNode, path: PathElement[], set: Fiel
       set.insert(path);
       return;
     case 'untyped':
-      if (isPlainObject<JsonValue>(value)) walkMap(value, { type: 'map', atomic: false, fields: {}, elements: node }, path, set);
+      if (isPlainObject<JsonValue>(value))
+        walkMap(value, { type: 'map', atomic: false, fields: {}, elements: node }, path, set);
       else set.insert(path);
       return;
     case 'list': {
@@ -86,7 +86,12 @@ function walk(value: JsonValue, node: SchemaNode, path: PathElement[], set: Fiel
   }
 }
 
-function walkMap(value: JsonObject, node: Extract<SchemaNode, { type: 'map' }>, path: PathElement[], set: FieldSet): void {
+function walkMap(
+  value: JsonObject,
+  node: Extract<SchemaNode, { type: 'map' }>,
+  path: PathElement[],
+  set: FieldSet,
+): void {
   for (const [key, child] of Object.entries(value)) {
     if (child === undefined) continue;
     const declared = Object.hasOwn(node.fields, key) ? node.fields[key] : undefined;
@@ -96,7 +101,8 @@ function walkMap(value: JsonObject, node: Extract<SchemaNode, { type: 'map' }>, 
     const childPath = [...path, fieldElement(key)];
     walk(child, type, childPath, set);
     // Map keys are members; so is a field set to null or to an empty object (kept on apply).
-    if (!declared || child === null || (isPlainObject<JsonValue>(child) && Object.keys(child).length === 0)) set.insert(childPath);
+    if (!declared || child === null || (isPlainObject<JsonValue>(child) && Object.keys(child).length === 0))
+      set.insert(childPath);
   }
 }
 
@@ -133,7 +139,11 @@ function step(cur: unknown, el: PathElement): unknown {
   if (kind === 'v:') return cur.find((item) => canonicalJson(item as JsonValue) === rest);
   if (kind === 'k:') {
     const keys = JSON.parse(rest) as JsonObject;
-    return cur.find((item) => isPlainObject<JsonValue>(item) && Object.entries(keys).every(([k, v]) => canonicalJson(item[k] as JsonValue) === canonicalJson(v)));
+    return cur.find(
+      (item) =>
+        isPlainObject<JsonValue>(item) &&
+        Object.entries(keys).every(([k, v]) => canonicalJson(item[k] as JsonValue) === canonicalJson(v)),
+    );
   }
   return undefined;
 }
@@ -167,7 +177,9 @@ export function displayPath(path: FieldPath): string {
     if (el.startsWith('f:')) out += PLAIN_NAME.test(rest) ? `${out ? '.' : ''}${rest}` : `[${JSON.stringify(rest)}]`;
     else if (el.startsWith('k:')) {
       const keys = JSON.parse(rest) as JsonObject;
-      out += `[${Object.entries(keys).map(([k, v]) => `${k}=${typeof v === 'string' ? v : canonicalJson(v)}`).join(',')}]`;
+      out += `[${Object.entries(keys)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : canonicalJson(v)}`)
+        .join(',')}]`;
     } else out += `[${rest}]`;
   }
   return out;

@@ -151,7 +151,8 @@ export function encodeFieldsV1(set: FieldSet): JsonObject {
   const encode = (node: TreeNode): JsonObject => {
     const out: JsonObject = {};
     if (node.member && node.children.size > 0) out['.'] = {};
-    for (const el of [...node.children.keys()].sort(compareElements)) out[el] = encode(node.children.get(el) as TreeNode);
+    for (const el of [...node.children.keys()].sort(compareElements))
+      out[el] = encode(node.children.get(el) as TreeNode);
     return out;
   };
   return encode(root);

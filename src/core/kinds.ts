@@ -29,7 +29,12 @@ export interface KindInfo {
 
 export const KIND_INFO: Record<ClusterKind, KindInfo> = {
   ModuleSource: { kind: 'ModuleSource', group: 'deckhouse.io', version: 'v1alpha1', plural: 'modulesources' },
-  ModuleUpdatePolicy: { kind: 'ModuleUpdatePolicy', group: 'deckhouse.io', version: 'v1alpha2', plural: 'moduleupdatepolicies' },
+  ModuleUpdatePolicy: {
+    kind: 'ModuleUpdatePolicy',
+    group: 'deckhouse.io',
+    version: 'v1alpha2',
+    plural: 'moduleupdatepolicies',
+  },
   ModuleConfig: { kind: 'ModuleConfig', group: 'deckhouse.io', version: 'v1alpha1', plural: 'moduleconfigs' },
   ModuleRelease: { kind: 'ModuleRelease', group: 'deckhouse.io', version: 'v1alpha1', plural: 'modulereleases' },
   Module: { kind: 'Module', group: 'deckhouse.io', version: 'v1alpha1', plural: 'modules' },

@@ -58,4 +58,3 @@ export interface ManagedObjectId extends ObjectId {
 export function subjectOf(id: ObjectId): string {
   return `${id.kind}/${id.name}`;
 }
-

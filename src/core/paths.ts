@@ -19,7 +19,8 @@ export function projectRoot(): string {
       return dir;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('modsync data files not found: no crds/deckhouse above ' + fileURLToPath(import.meta.url));
+    if (parent === dir)
+      throw new Error('modsync data files not found: no crds/deckhouse above ' + fileURLToPath(import.meta.url));
     dir = parent;
   }
 }

@@ -32,7 +32,16 @@ export interface ChangeSummary {
 /** Tallies entries the way the summary line reports them. */
 export function summarize(changes: ChangeSet): ChangeSummary {
   const s: ChangeSummary = {
-    create: 0, update: 0, adopt: 0, delete: 0, unchanged: 0, approve: 0, unapprove: 0, held: 0, deferred: 0, failed: 0,
+    create: 0,
+    update: 0,
+    adopt: 0,
+    delete: 0,
+    unchanged: 0,
+    approve: 0,
+    unapprove: 0,
+    held: 0,
+    deferred: 0,
+    failed: 0,
   };
   for (const c of changes) {
     if (c.outcome === 'held' || c.outcome === 'deferred' || c.outcome === 'failed') s[c.outcome] += 1;
@@ -55,7 +64,14 @@ export function summaryLine(changes: ChangeSet, applied = false): string {
   return `${applied ? 'Sync' : 'Plan'}: ${parts.join(', ')}`;
 }
 
-const ANSI = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', magenta: '\u001b[35m', dim: '\u001b[2m', reset: '\u001b[0m' };
+const ANSI = {
+  red: '\u001b[31m',
+  green: '\u001b[32m',
+  yellow: '\u001b[33m',
+  magenta: '\u001b[35m',
+  dim: '\u001b[2m',
+  reset: '\u001b[0m',
+};
 
 const SIGN: Record<ChangeEntry['action'], string> = {
   create: '+',
@@ -139,12 +155,23 @@ function renderMarkdown(changes: ChangeSet): string {
 /** The JSON form: `{summary, changes}` with a fixed key order, for tools and tests. */
 function renderJson(changes: ChangeSet): string {
   const entries = changes.map((c) => {
-    const e: Record<string, unknown> = { subject: c.subject, kind: c.id.kind, name: c.id.name, action: c.action, outcome: c.outcome };
+    const e: Record<string, unknown> = {
+      subject: c.subject,
+      kind: c.id.kind,
+      name: c.id.name,
+      action: c.action,
+      outcome: c.outcome,
+    };
     if (c.destructive) e.destructive = c.destructive;
     if (c.message) e.message = c.message;
     if (c.origin) e.origin = c.origin;
     // `before`/`after` are left out when the field is absent on that side (null is a value).
-    if (c.diff) e.diff = c.diff.map((f) => ({ path: f.path, ...(f.before !== undefined && { before: f.before }), ...(f.after !== undefined && { after: f.after }) }));
+    if (c.diff)
+      e.diff = c.diff.map((f) => ({
+        path: f.path,
+        ...(f.before !== undefined && { before: f.before }),
+        ...(f.after !== undefined && { after: f.after }),
+      }));
     return e;
   });
   return `${JSON.stringify({ summary: summarize(changes), changes: entries }, null, 2)}\n`;

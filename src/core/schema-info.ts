@@ -119,7 +119,8 @@ export function schemaNodeOf(s: OpenApiSchema | undefined): SchemaNode {
     for (const [name, child] of Object.entries(s.properties ?? {})) fields[name] = schemaNodeOf(child);
     const node: MapNode = { type: 'map', atomic: s['x-kubernetes-map-type'] === 'atomic', fields };
     if (s['x-kubernetes-preserve-unknown-fields']) node.elements = UNTYPED;
-    else if (s.additionalProperties && typeof s.additionalProperties === 'object') node.elements = schemaNodeOf(s.additionalProperties);
+    else if (s.additionalProperties && typeof s.additionalProperties === 'object')
+      node.elements = schemaNodeOf(s.additionalProperties);
     else if (s.additionalProperties === true) node.elements = UNTYPED;
     return node;
   }

@@ -36,7 +36,6 @@ export interface CleanResult {
 const SEP = '\u0000';
 const keyOf = (p: readonly string[]): string => p.join(SEP);
 
-
 /** The union of the sets of every main-resource entry not written by a Deckhouse controller. */
 function ownedByPeople(obj: KubeObject): { set: FieldSet; managers: string[] } {
   let set = new FieldSet();

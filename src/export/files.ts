@@ -47,7 +47,6 @@ export interface ExportPlan {
   skipped: { subject: string; reason: string }[];
 }
 
-
 /**
  * YAML that modsync (kubectl's scalar rules) reads back as the very same object, else JSON.
  * Written with the full YAML 1.1 schema, so strings other readers could take for something

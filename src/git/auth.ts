@@ -41,10 +41,14 @@ export function loadGitAuth(opts: LoadGitAuthOptions): GitAuth | undefined {
     try {
       token = readFileSync(opts.tokenFile, 'utf8').trim();
     } catch (err) {
-      throw new ModsyncError('ConfigInvalid', `cannot read the git token file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, {
-        subject: opts.tokenFile,
-        cause: err,
-      });
+      throw new ModsyncError(
+        'ConfigInvalid',
+        `cannot read the git token file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+        {
+          subject: opts.tokenFile,
+          cause: err,
+        },
+      );
     }
     if (!token) throw new ModsyncError('ConfigInvalid', 'the git token file is empty', { subject: opts.tokenFile });
   } else if (opts.tokenEnv) {
@@ -66,7 +70,11 @@ export function basicAuthHeader(auth: GitAuth | undefined): string | undefined {
  * is only ever sent as a header and the URL can be logged and stored. The credentials in the
  * URL are used only when no other auth is configured.
  */
-export function splitUrlCredentials(url: string, auth: GitAuth | undefined, redactor?: Redactor): { url: string; auth: GitAuth | undefined } {
+export function splitUrlCredentials(
+  url: string,
+  auth: GitAuth | undefined,
+  redactor?: Redactor,
+): { url: string; auth: GitAuth | undefined } {
   let parsed: URL;
   try {
     parsed = new URL(url);

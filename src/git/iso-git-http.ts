@@ -65,7 +65,18 @@ export interface WrapContext {
   redactor?: Redactor;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** Wraps any failure of a git operation once; GitErrors (and configuration errors) pass through. */
 export function wrapGitError(err: unknown, ctx: WrapContext): GitError | ModsyncError {
@@ -78,21 +89,29 @@ export function wrapGitError(err: unknown, ctx: WrapContext): GitError | Modsync
 function describe(err: unknown): { message: string; transient: boolean } {
   if (err instanceof GitTimeoutError) return { message: err.message, transient: true };
   const e = err as { code?: string; name?: string; message?: string; data?: Record<string, unknown>; cause?: unknown };
-  if (e?.name === 'AbortError' && e.cause instanceof GitTimeoutError) return { message: e.cause.message, transient: true };
+  if (e?.name === 'AbortError' && e.cause instanceof GitTimeoutError)
+    return { message: e.cause.message, transient: true };
   if (e?.code === 'HttpError') {
     const status = Number(e.data?.statusCode ?? 0);
-    if (status === 401) return { message: 'authentication failed (HTTP 401): check the git token and username', transient: false };
-    if (status === 403) return { message: 'access denied (HTTP 403): the token lacks permission for this repository', transient: false };
+    if (status === 401)
+      return { message: 'authentication failed (HTTP 401): check the git token and username', transient: false };
+    if (status === 403)
+      return { message: 'access denied (HTTP 403): the token lacks permission for this repository', transient: false };
     if (status === 404) return { message: 'repository not found (HTTP 404)', transient: false };
-    return { message: `the server answered HTTP ${status} ${String(e.data?.statusMessage ?? '')}`.trim(), transient: status >= 500 || status === 429 };
+    return {
+      message: `the server answered HTTP ${status} ${String(e.data?.statusMessage ?? '')}`.trim(),
+      transient: status >= 500 || status === 429,
+    };
   }
-  if (e?.code === 'NotFoundError') return { message: `not found on the remote: ${String(e.data?.what ?? e.message)}`, transient: false };
+  if (e?.code === 'NotFoundError')
+    return { message: `not found on the remote: ${String(e.data?.what ?? e.message)}`, transient: false };
   if (e?.code === 'SmartHttpError' || e?.code === 'ParseError') {
     return { message: `the server did not answer like a git smart-HTTP server (${e.message})`, transient: false };
   }
   const code = networkCode(err);
   if (code) return { message: `network error (${code})`, transient: true };
-  if (e?.name === 'TypeError' && e.message === 'fetch failed') return { message: `network error (${messageOfCause(e.cause)})`, transient: true };
+  if (e?.name === 'TypeError' && e.message === 'fetch failed')
+    return { message: `network error (${messageOfCause(e.cause)})`, transient: true };
   return { message: e?.message ?? String(err), transient: false };
 }
 

@@ -94,7 +94,14 @@ function fallBack(err: unknown): false {
 /** The remote's advertisement of one ref (protocol v1: a single request), or null when it has none. */
 async function advertisedRef(remote: Remote, fullRef: string): Promise<{ oid: string; peeled?: string } | null> {
   const refs = await withDeadline(remote.timeoutMs, (http) =>
-    git.listServerRefs({ http, url: remote.url, prefix: fullRef, peelTags: true, protocolVersion: 1, headers: freshHeaders(remote.auth) }),
+    git.listServerRefs({
+      http,
+      url: remote.url,
+      prefix: fullRef,
+      peelTags: true,
+      protocolVersion: 1,
+      headers: freshHeaders(remote.auth),
+    }),
   );
   const found = refs.find((r) => r.ref === fullRef);
   return found ? { oid: found.oid, ...(found.peeled ? { peeled: found.peeled } : {}) } : null;
@@ -102,7 +109,10 @@ async function advertisedRef(remote: Remote, fullRef: string): Promise<{ oid: st
 
 function isMissingRemoteRef(err: unknown, fullRef: string): boolean {
   const e = err as { code?: string; data?: { what?: string } };
-  return e?.code === 'NotFoundError' && (e.data?.what === fullRef || e.data?.what === fullRef.replace(/^refs\/(heads|tags)\//, ''));
+  return (
+    e?.code === 'NotFoundError' &&
+    (e.data?.what === fullRef || e.data?.what === fullRef.replace(/^refs\/(heads|tags)\//, ''))
+  );
 }
 
 /**
@@ -128,7 +138,8 @@ export async function pushCommit(remote: Remote, commit: string, branch: string,
   } catch (err) {
     const e = err as { code?: string; message?: string; data?: { prettyDetails?: string } };
     if (e.code === 'PushRejectedError') return { pushed: false, detail: 'the branch moved (not a fast-forward)' };
-    if (e.code === 'GitPushError') return { pushed: false, detail: (e.data?.prettyDetails ?? e.message ?? '').replace(/\s+/g, ' ').trim() };
+    if (e.code === 'GitPushError')
+      return { pushed: false, detail: (e.data?.prettyDetails ?? e.message ?? '').replace(/\s+/g, ' ').trim() };
     throw err;
   }
   await git.writeRef({ fs, gitdir: remote.store.gitdir, ref: `refs/heads/${branch}`, value: commit, force: true });
@@ -157,7 +168,13 @@ export async function deleteRemoteBranch(remote: Remote, branch: string): Promis
 export async function listRemoteBranches(remote: Remote, prefix: string): Promise<string[]> {
   const refs = await withDeadline(remote.timeoutMs, (http) =>
     // Protocol v1: the advertisement is the whole answer, one request instead of two.
-    git.listServerRefs({ http, url: remote.url, prefix: `refs/heads/${prefix}`, protocolVersion: 1, headers: freshHeaders(remote.auth) }),
+    git.listServerRefs({
+      http,
+      url: remote.url,
+      prefix: `refs/heads/${prefix}`,
+      protocolVersion: 1,
+      headers: freshHeaders(remote.auth),
+    }),
   );
   return refs
     .map((r) => r.ref)

@@ -171,7 +171,13 @@ export async function updateTree(store: ObjectStore, from: string, to: string, d
   return counts;
 }
 
-async function updateDir(store: ObjectStore, fromTree: string, toTree: string, target: string, counts: TreeUpdate): Promise<void> {
+async function updateDir(
+  store: ObjectStore,
+  fromTree: string,
+  toTree: string,
+  target: string,
+  counts: TreeUpdate,
+): Promise<void> {
   const [before, after] = await Promise.all([treeEntries(store, fromTree), treeEntries(store, toTree)]);
   const old = new Map(before.map((e) => [e.path, e]));
   for (const e of after) checkEntryName(e.path);
@@ -187,7 +193,13 @@ async function updateDir(store: ObjectStore, fromTree: string, toTree: string, t
   ]);
 }
 
-async function updateEntry(store: ObjectStore, prev: TreeItem | undefined, next: TreeItem, full: string, counts: TreeUpdate): Promise<void> {
+async function updateEntry(
+  store: ObjectStore,
+  prev: TreeItem | undefined,
+  next: TreeItem,
+  full: string,
+  counts: TreeUpdate,
+): Promise<void> {
   if (prev && prev.oid === next.oid && prev.mode === next.mode) return;
   const kind = kindOf(next);
   if (!prev || kindOf(prev) !== kind) {
@@ -219,7 +231,8 @@ async function updateEntry(store: ObjectStore, prev: TreeItem | undefined, next:
 async function expectOnDisk(full: string, kind: 'dir' | 'link' | 'file'): Promise<void> {
   const st = await lstat(full).catch(() => null);
   const found = st?.isDirectory() ? 'dir' : st?.isSymbolicLink() ? 'link' : st?.isFile() ? 'file' : 'nothing';
-  if (found !== kind) throw new Error(`the working tree does not match the recorded commit: ${full} is ${found}, expected ${kind}`);
+  if (found !== kind)
+    throw new Error(`the working tree does not match the recorded commit: ${full} is ${found}, expected ${kind}`);
 }
 
 /** What a checkout did to the working tree (logged): nothing, the differing entries, or all of it. */
@@ -254,7 +267,10 @@ export async function checkoutWorktree(
       log?.debug({ from: current, commit, ...counts }, 'git working tree updated');
       return 'updated';
     } catch (err) {
-      log?.warn({ from: current, commit, err: (err as Error).message }, 'git working tree update failed, writing it afresh');
+      log?.warn(
+        { from: current, commit, err: (err as Error).message },
+        'git working tree update failed, writing it afresh',
+      );
     }
   }
   const fresh = `${worktree}.new`;

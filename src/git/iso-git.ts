@@ -19,6 +19,7 @@ import { splitUrlCredentials, type GitAuth } from './auth.ts';
 import { wrapGitError } from './iso-git-http.ts';
 import { deleteRemoteBranch, fetchRef, listRemoteBranches, pushCommit, type Remote } from './iso-git-remote.ts';
 import { applyEdits, checkoutWorktree, readPath, type ObjectStore } from './iso-git-tree.ts';
+import { hasCommit, resolvePin, trackedHead as trackedHeadOf } from './pin.ts';
 import type { BranchResult, Checkout, CommitRequest, FileEdits, GitPort } from './port.ts';
 
 /** The subset of a pino logger the adapter uses. */
@@ -51,11 +52,8 @@ export interface IsoGitOptions {
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_PUSH_RETRIES = 5;
-/** Deepening steps for a commit pin that is not at the branch head. */
-const PIN_DEPTHS = [1, 50, 1000, 1_000_000];
 /** Each fetch adds a pack and isomorphic-git has no gc: past this many, start a fresh clone. */
 const MAX_PACKS = 50;
-const COMMIT_ID = /^[0-9a-f]{40}$/;
 /** isomorphic-git errors that mean the local cache, not the remote, is at fault. */
 const CACHE_ERRORS = new Set(['NotFoundError', 'ObjectTypeError', 'InternalError', 'InvalidOidError', 'ENOENT']);
 
@@ -71,7 +69,10 @@ function isBrokenCache(err: unknown): boolean {
 /** Creates the isomorphic-git adapter; nothing touches the network before the first call. */
 export function createIsoGit(opts: IsoGitOptions): GitPort {
   const { url, auth } = splitUrlCredentials(opts.url, opts.auth, opts.redactor);
-  const base = path.join(opts.cacheDir, createHash('sha256').update(`${url}\n${opts.branch}`).digest('hex').slice(0, 16));
+  const base = path.join(
+    opts.cacheDir,
+    createHash('sha256').update(`${url}\n${opts.branch}`).digest('hex').slice(0, 16),
+  );
   const gitdir = path.join(base, 'git');
   const worktree = path.join(base, 'worktree');
   const stateFile = path.join(base, 'checked-out');
@@ -112,36 +113,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
     return fetchRef(r, { kind: 'branch', name: branch }, 1);
   }
 
-  async function trackedHead(r: Remote): Promise<string> {
-    const head = await branchHead(r, opts.branch);
-    if (!head) throw new GitError(`branch ${opts.branch} does not exist`, { subject: url });
-    return head;
-  }
-
-  async function hasCommit(store: ObjectStore, oid: string): Promise<boolean> {
-    return git.readCommit({ fs, gitdir, cache: store.cache, oid }).then(
-      () => true,
-      () => false,
-    );
-  }
-
-  async function resolvePin(r: Remote): Promise<string> {
-    const pin = opts.revision;
-    if (!pin) return trackedHead(r);
-    if (!COMMIT_ID.test(pin)) {
-      const tagged = await fetchRef(r, { kind: 'tag', name: pin }, 1);
-      if (!tagged) throw new GitError(`tag ${pin} does not exist`, { subject: url });
-      return tagged;
-    }
-    // A commit cannot be asked for by id over protocol v1: fetch the branch deeper until it shows up.
-    for (const depth of PIN_DEPTHS) {
-      if (await hasCommit(r.store, pin)) return pin;
-      const head = await fetchRef(r, { kind: 'branch', name: opts.branch }, depth);
-      if (!head) throw new GitError(`branch ${opts.branch} does not exist`, { subject: url });
-    }
-    if (await hasCommit(r.store, pin)) return pin;
-    throw new GitError(`commit ${pin} is not in the history of branch ${opts.branch}`, { subject: url });
-  }
+  const trackedHead = (r: Remote): Promise<string> => trackedHeadOf(r, opts.branch, url);
 
   function signature(): { name: string; email: string; timestamp: number; timezoneOffset: number } {
     return { ...opts.author, timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 };
@@ -149,14 +121,27 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
 
   async function writeCommitOn(parent: string, tree: string, message: string): Promise<string> {
     const who = signature();
-    return git.writeCommit({ fs, gitdir, commit: { message: message.endsWith('\n') ? message : `${message}\n`, tree, parent: [parent], author: who, committer: who } });
+    return git.writeCommit({
+      fs,
+      gitdir,
+      commit: {
+        message: message.endsWith('\n') ? message : `${message}\n`,
+        tree,
+        parent: [parent],
+        author: who,
+        committer: who,
+      },
+    });
   }
 
   async function treeOf(store: ObjectStore, commit: string): Promise<string> {
     return (await git.readCommit({ fs, gitdir, cache: store.cache, oid: commit })).commit.tree;
   }
 
-  async function commitOnce(req: CommitRequest, branch: string): Promise<{ done: true; commit: string | null } | { done: false; detail: string }> {
+  async function commitOnce(
+    req: CommitRequest,
+    branch: string,
+  ): Promise<{ done: true; commit: string | null } | { done: false; detail: string }> {
     const r = remote();
     const head = await branchHead(r, branch);
     const parent = head ?? (await trackedHead(r));
@@ -182,7 +167,11 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
       const parent = commit.parent.length === 1 ? commit.parent[0]! : undefined;
       // Unchanged when the branch is one commit making exactly these edits, on the current base
       // or an older one: a newer tracked head alone (e.g. a status commit) is no reason to push.
-      if (parent && (await hasCommit(r.store, parent)) && (await applyEdits(r.store, await treeOf(r.store, parent), files)) === commit.tree) {
+      if (
+        parent &&
+        (await hasCommit(r.store, parent)) &&
+        (await applyEdits(r.store, await treeOf(r.store, parent), files)) === commit.tree
+      ) {
         return { commit: existing, changed: false, created: false };
       }
     }
@@ -207,10 +196,22 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
     await ensureRepo();
     const r = remote();
     const ref = opts.revision ?? opts.branch;
-    const commit = await resolvePin(r).catch(wrap(`fetch ${ref}`));
+    const commit = await resolvePin(r, opts.revision, opts.branch, url).catch(wrap(`fetch ${ref}`));
     const fetchMs = Math.round(performance.now() - started);
-    const tree = await checkoutWorktree(r.store, commit, { worktree, stateFile }, log).catch(wrap(`check out ${commit}`));
-    log?.info({ commit, ref, fetchMs, totalMs: Math.round(performance.now() - started), tree, treeWritten: tree !== 'unchanged' }, 'git checkout done');
+    const tree = await checkoutWorktree(r.store, commit, { worktree, stateFile }, log).catch(
+      wrap(`check out ${commit}`),
+    );
+    log?.info(
+      {
+        commit,
+        ref,
+        fetchMs,
+        totalMs: Math.round(performance.now() - started),
+        tree,
+        treeWritten: tree !== 'unchanged',
+      },
+      'git checkout done',
+    );
     return { dir: worktree, commit, ref };
   }
 
@@ -243,10 +244,13 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
           detail = result.detail;
           log?.warn({ branch, attempt, detail }, 'git push rejected, replaying on the new head');
         }
-        throw new GitError(`push to ${branch} was rejected ${pushRetries + 1} times (${detail}); giving up for this run`, {
-          subject: url,
-          transient: true,
-        });
+        throw new GitError(
+          `push to ${branch} was rejected ${pushRetries + 1} times (${detail}); giving up for this run`,
+          {
+            subject: url,
+            transient: true,
+          },
+        );
       }),
 
     putBranch: (branch, files, message) =>

@@ -34,9 +34,12 @@ export function createLocalDir(opts: LocalDirOptions): GitPort {
   const dir = path.resolve(opts.dir);
 
   const noRemote = (what: string): GitError =>
-    new GitError(`${what} needs a remote repository (an https:// URL in --repo); a local directory has no branches to push`, {
-      subject: dir,
-    });
+    new GitError(
+      `${what} needs a remote repository (an https:// URL in --repo); a local directory has no branches to push`,
+      {
+        subject: dir,
+      },
+    );
 
   /** Largest file readFiles returns (8 MiB, the status report's cap); bigger reads as absent. */
   const MAX_READ_BYTES = 8 * 1024 * 1024;
@@ -62,7 +65,8 @@ export function createLocalDir(opts: LocalDirOptions): GitPort {
   return {
     async checkout(): Promise<Checkout> {
       const st = await stat(dir).catch(() => null);
-      if (!st?.isDirectory()) throw new GitError('the repository directory does not exist or is not a directory', { subject: dir });
+      if (!st?.isDirectory())
+        throw new GitError('the repository directory does not exist or is not a directory', { subject: dir });
       const root = await git.findRoot({ fs, filepath: dir }).catch(() => null);
       if (!root) return { dir, commit: null, ref: opts.branch ?? '(directory)' };
       const commit = await git.resolveRef({ fs, dir: root, ref: 'HEAD' }).catch(() => null);

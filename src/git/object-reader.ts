@@ -54,7 +54,9 @@ export function createObjectReader(gitdir: string): ObjectReader {
       pack.reader ??= readFile(pack.file).then((buf) => {
         // Once per pack, as isomorphic-git does: the whole pack hashes to what its index says.
         const trailer = buf.subarray(buf.length - 20);
-        const digest = createHash('sha1').update(buf.subarray(0, buf.length - 20)).digest();
+        const digest = createHash('sha1')
+          .update(buf.subarray(0, buf.length - 20))
+          .digest();
         if (!trailer.equals(pack.checksum) || !digest.equals(trailer)) {
           throw new Error(`${path.basename(pack.file)} is corrupt (checksum mismatch)`);
         }

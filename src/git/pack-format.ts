@@ -181,7 +181,12 @@ export function indexPack(pack: Buffer): { idx: Buffer; offsets: PackOffsets; re
   const version = pack.readUInt32BE(4);
   if (version !== 2 && version !== 3) throw new Error(`packfile: unsupported version ${version}`);
   const trailer = pack.subarray(pack.length - 20);
-  if (!createHash('sha1').update(pack.subarray(0, pack.length - 20)).digest().equals(trailer)) {
+  if (
+    !createHash('sha1')
+      .update(pack.subarray(0, pack.length - 20))
+      .digest()
+      .equals(trailer)
+  ) {
     throw new Error('packfile: checksum mismatch (truncated or corrupt download)');
   }
   const count = pack.readUInt32BE(8);

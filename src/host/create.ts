@@ -78,7 +78,9 @@ export function parseRepoUrl(url: string, opts: { kind?: HostKind; basePath?: st
       clean = u.toString();
     }
   } catch {
-    throw new ModsyncError('ConfigInvalid', 'not a git remote URL (expected https://HOST/OWNER/REPO.git)', { subject: redactUserinfo(url) });
+    throw new ModsyncError('ConfigInvalid', 'not a git remote URL (expected https://HOST/OWNER/REPO.git)', {
+      subject: redactUserinfo(url),
+    });
   }
   const basePath = normalizeBase(opts.basePath);
   let path = `/${rawPath.replace(/^\/+|\/+$/g, '').replace(/\.git$/, '')}`;
@@ -89,10 +91,21 @@ export function parseRepoUrl(url: string, opts: { kind?: HostKind; basePath?: st
   }
   const repo = segments[segments.length - 1] ?? '';
   if (opts.kind === 'gitlab') {
-    return { origin, host, basePath, owner: segments.slice(0, -1).join('/'), repo, projectPath: segments.join('/'), url: clean };
+    return {
+      origin,
+      host,
+      basePath,
+      owner: segments.slice(0, -1).join('/'),
+      repo,
+      projectPath: segments.join('/'),
+      url: clean,
+    };
   }
   const owner = segments[segments.length - 2] ?? '';
-  const prefix = segments.slice(0, -2).map((s) => `/${s}`).join('');
+  const prefix = segments
+    .slice(0, -2)
+    .map((s) => `/${s}`)
+    .join('');
   return { origin, host, basePath: basePath + prefix, owner, repo, projectPath: `${owner}/${repo}`, url: clean };
 }
 
@@ -111,9 +124,10 @@ export function createGitHost(opts: GitHostOptions): GitHost {
     const given = apiUrl?.endsWith(suffix) ? apiUrl.slice(0, -suffix.length) : apiUrl;
     const ref = parseRepoUrl(repoUrl, { kind, basePath: given ? new URL(given).pathname : undefined });
     const root = `${given ?? ref.origin + ref.basePath}${suffix}`;
-    api = kind === 'gitlab'
-      ? createGitLabApi({ ...transport, apiUrl: root, projectPath: ref.projectPath })
-      : createGiteaApi({ ...transport, apiUrl: root, owner: ref.owner, repo: ref.repo });
+    api =
+      kind === 'gitlab'
+        ? createGitLabApi({ ...transport, apiUrl: root, projectPath: ref.projectPath })
+        : createGiteaApi({ ...transport, apiUrl: root, owner: ref.owner, repo: ref.repo });
   }
   return forgeHost(api, redactor);
 }
@@ -125,7 +139,10 @@ export function createGitHost(opts: GitHostOptions): GitHost {
 export function forgeHost(api: ForgeApi, redactor?: Redactor): GitHost {
   const scrub = (text: string): string => (redactor ? redactor.scrub(text) : text);
 
-  const reconcile = async (pr: PullRequest, draft: PullRequestDraft): Promise<{ pr: PullRequest; outcome: EnsureOutcome }> => {
+  const reconcile = async (
+    pr: PullRequest,
+    draft: PullRequestDraft,
+  ): Promise<{ pr: PullRequest; outcome: EnsureOutcome }> => {
     if (sameText(pr.title, draft.title) && sameText(pr.body, draft.body)) return { pr, outcome: 'unchanged' };
     return { pr: await api.update(pr.number, { title: draft.title, body: draft.body }), outcome: 'updated' };
   };
@@ -148,10 +165,13 @@ export function forgeHost(api: ForgeApi, redactor?: Redactor): GitHost {
       // Someone (a concurrent run, a person) opened it between our look-up and the create.
       const found = await api.findOpen(draft.head, draft.base);
       if (!found) {
-        throw new HostError(`the ${api.kind} API says a pull request into ${draft.base} already exists, but none is open`, {
-          subject: draft.head,
-          transient: true,
-        });
+        throw new HostError(
+          `the ${api.kind} API says a pull request into ${draft.base} already exists, but none is open`,
+          {
+            subject: draft.head,
+            transient: true,
+          },
+        );
       }
       return reconcile(found, draft);
     },

@@ -40,7 +40,10 @@ export function saysAlreadyExists(answer: HttpAnswer<unknown>): boolean {
 }
 
 /** Transport knobs passed through from `createGitHost` to every adapter. */
-export type TransportOptions = Pick<HttpOptions, 'fetch' | 'timeoutMs' | 'retries' | 'retryDelayMs' | 'maxRetryWaitMs' | 'sleep' | 'logger'>;
+export type TransportOptions = Pick<
+  HttpOptions,
+  'fetch' | 'timeoutMs' | 'retries' | 'retryDelayMs' | 'maxRetryWaitMs' | 'sleep' | 'logger'
+>;
 
 /** What every forge adapter factory takes besides the repository it works on. */
 export interface ForgeApiOptions extends TransportOptions {
@@ -62,7 +65,8 @@ export function forgeMessage(data: unknown): string {
   const o = data as Record<string, unknown>;
   collect(o.message);
   collect(o.error);
-  if (Array.isArray(o.errors)) for (const e of o.errors) collect(typeof e === 'object' && e ? (e as Record<string, unknown>).message : e);
+  if (Array.isArray(o.errors))
+    for (const e of o.errors) collect(typeof e === 'object' && e ? (e as Record<string, unknown>).message : e);
   return parts.join('; ');
 }
 

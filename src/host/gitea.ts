@@ -8,7 +8,14 @@
  * few pages deep: older history than that counts as "none".
  */
 import type { PullRequest, PullRequestDraft } from './port.ts';
-import { distinctPaths, readPages, saysAlreadyExists, type ForgeApi, type ForgeApiOptions, type ForgeComment } from './forge.ts';
+import {
+  distinctPaths,
+  readPages,
+  saysAlreadyExists,
+  type ForgeApi,
+  type ForgeApiOptions,
+  type ForgeComment,
+} from './forge.ts';
 import { ForgeHttp } from './http.ts';
 
 /** Gitea's default `MAX_RESPONSE_ITEMS`; larger `limit`s are cut to it anyway. */
@@ -89,7 +96,12 @@ export function createGiteaApi(opts: ForgeApiOptions & { owner: string; repo: st
     async listOpenInto(base, limit) {
       // The list cannot be filtered by base on every Gitea version: filter here, count what is kept.
       const pulls = await readPages(
-        async (page) => (await http.request<GiteaPull[]>('GET', `${repoPath}/pulls`, { query: { state: 'open', limit: GITEA_PAGE_SIZE, page } })).data,
+        async (page) =>
+          (
+            await http.request<GiteaPull[]>('GET', `${repoPath}/pulls`, {
+              query: { state: 'open', limit: GITEA_PAGE_SIZE, page },
+            })
+          ).data,
         { pageSize: GITEA_PAGE_SIZE, limit, keep: (p) => p.base.ref === base && p.state === 'open' },
       );
       return pulls.map(toPullRequest);
@@ -97,7 +109,12 @@ export function createGiteaApi(opts: ForgeApiOptions & { owner: string; repo: st
 
     async changedFiles(number, limit) {
       const files = await readPages(
-        async (page) => (await http.request<GiteaFile[]>('GET', `${repoPath}/pulls/${number}/files`, { query: { limit: GITEA_PAGE_SIZE, page } })).data,
+        async (page) =>
+          (
+            await http.request<GiteaFile[]>('GET', `${repoPath}/pulls/${number}/files`, {
+              query: { limit: GITEA_PAGE_SIZE, page },
+            })
+          ).data,
         { pageSize: GITEA_PAGE_SIZE, limit },
       );
       return distinctPaths(files.map((f) => ({ path: f.filename, previous: f.previous_filename })));
@@ -126,12 +143,16 @@ export function createGiteaApi(opts: ForgeApiOptions & { owner: string; repo: st
     },
 
     async close(number, body) {
-      await http.request('PATCH', `${repoPath}/pulls/${number}`, { body: { state: 'closed', ...(body === undefined ? {} : { body }) } });
+      await http.request('PATCH', `${repoPath}/pulls/${number}`, {
+        body: { state: 'closed', ...(body === undefined ? {} : { body }) },
+      });
     },
 
     async listComments(number): Promise<ForgeComment[]> {
       // Older Gitea returns every comment at once and ignores paging; newer sends Link headers.
-      const comments = await http.paginate<GiteaComment>(`${repoPath}/issues/${number}/comments`, { limit: GITEA_PAGE_SIZE });
+      const comments = await http.paginate<GiteaComment>(`${repoPath}/issues/${number}/comments`, {
+        limit: GITEA_PAGE_SIZE,
+      });
       return comments.map((c) => ({ id: c.id, body: c.body ?? '' }));
     },
 

@@ -3,7 +3,14 @@
  * comments through the issues API (a pull request is an issue there).
  */
 import type { PullRequest, PullRequestDraft } from './port.ts';
-import { distinctPaths, readPages, saysAlreadyExists, type ForgeApi, type ForgeApiOptions, type ForgeComment } from './forge.ts';
+import {
+  distinctPaths,
+  readPages,
+  saysAlreadyExists,
+  type ForgeApi,
+  type ForgeApiOptions,
+  type ForgeComment,
+} from './forge.ts';
 import { ForgeHttp } from './http.ts';
 
 /** The public GitHub API; GHES lives at `https://HOST/api/v3`. */
@@ -83,7 +90,12 @@ export function createGitHubApi(opts: ForgeApiOptions & { owner: string; repo: s
     async listOpenInto(base, limit) {
       // GitHub's default order is newest created first, so the cap keeps the recent ones.
       const pulls = await readPages(
-        async (page) => (await http.request<GitHubPull[]>('GET', `${repoPath}/pulls`, { query: { state: 'open', base, per_page: GITHUB_PAGE_SIZE, page } })).data,
+        async (page) =>
+          (
+            await http.request<GitHubPull[]>('GET', `${repoPath}/pulls`, {
+              query: { state: 'open', base, per_page: GITHUB_PAGE_SIZE, page },
+            })
+          ).data,
         { pageSize: GITHUB_PAGE_SIZE, limit },
       );
       return pulls.map(toPullRequest);
@@ -91,7 +103,12 @@ export function createGitHubApi(opts: ForgeApiOptions & { owner: string; repo: s
 
     async changedFiles(number, limit) {
       const files = await readPages(
-        async (page) => (await http.request<GitHubFile[]>('GET', `${repoPath}/pulls/${number}/files`, { query: { per_page: GITHUB_PAGE_SIZE, page } })).data,
+        async (page) =>
+          (
+            await http.request<GitHubFile[]>('GET', `${repoPath}/pulls/${number}/files`, {
+              query: { per_page: GITHUB_PAGE_SIZE, page },
+            })
+          ).data,
         { pageSize: GITHUB_PAGE_SIZE, limit },
       );
       return distinctPaths(files.map((f) => ({ path: f.filename, previous: f.previous_filename })));
@@ -119,7 +136,9 @@ export function createGitHubApi(opts: ForgeApiOptions & { owner: string; repo: s
     },
 
     async close(number, body) {
-      await http.request('PATCH', `${repoPath}/pulls/${number}`, { body: { state: 'closed', ...(body === undefined ? {} : { body }) } });
+      await http.request('PATCH', `${repoPath}/pulls/${number}`, {
+        body: { state: 'closed', ...(body === undefined ? {} : { body }) },
+      });
     },
 
     async listComments(number): Promise<ForgeComment[]> {

@@ -4,7 +4,14 @@
  * as merge request notes. `PullRequest.number` is the merge request's IID.
  */
 import type { PullRequest, PullRequestDraft } from './port.ts';
-import { distinctPaths, readPages, saysAlreadyExists, type ForgeApi, type ForgeApiOptions, type ForgeComment } from './forge.ts';
+import {
+  distinctPaths,
+  readPages,
+  saysAlreadyExists,
+  type ForgeApi,
+  type ForgeApiOptions,
+  type ForgeComment,
+} from './forge.ts';
 import { ForgeHttp } from './http.ts';
 
 /** The parts of a GitLab merge request object modsync reads. */
@@ -70,7 +77,14 @@ export function createGitLabApi(opts: ForgeApiOptions & { projectPath: string })
 
     async findLatest(head, base) {
       const { data } = await http.request<GitLabMergeRequest[]>('GET', mrs, {
-        query: { state: 'all', source_branch: head, target_branch: base, order_by: 'created_at', sort: 'desc', per_page: 1 },
+        query: {
+          state: 'all',
+          source_branch: head,
+          target_branch: base,
+          order_by: 'created_at',
+          sort: 'desc',
+          per_page: 1,
+        },
       });
       // A fork's branch of the same name is someone else's merge request, not modsync's.
       const own = data.filter((m) => m.source_branch === head && m.target_branch === base && !fromFork(m));
@@ -80,14 +94,23 @@ export function createGitLabApi(opts: ForgeApiOptions & { projectPath: string })
     },
 
     async listOpen(headPrefix, base) {
-      const list = await http.paginate<GitLabMergeRequest>(mrs, { state: 'opened', target_branch: base, per_page: 100 });
+      const list = await http.paginate<GitLabMergeRequest>(mrs, {
+        state: 'opened',
+        target_branch: base,
+        per_page: 100,
+      });
       return list.filter((m) => m.source_branch.startsWith(headPrefix)).map(toPullRequest);
     },
 
     async listOpenInto(base, limit) {
       // GitLab's default order is newest created first, so the cap keeps the recent ones.
       const list = await readPages(
-        async (page) => (await http.request<GitLabMergeRequest[]>('GET', mrs, { query: { state: 'opened', target_branch: base, per_page: GITLAB_PAGE_SIZE, page } })).data,
+        async (page) =>
+          (
+            await http.request<GitLabMergeRequest[]>('GET', mrs, {
+              query: { state: 'opened', target_branch: base, per_page: GITLAB_PAGE_SIZE, page },
+            })
+          ).data,
         { pageSize: GITLAB_PAGE_SIZE, limit },
       );
       return list.map(toPullRequest);
@@ -98,7 +121,10 @@ export function createGitLabApi(opts: ForgeApiOptions & { projectPath: string })
       let missing = false;
       const diffs = await readPages(
         async (page) => {
-          const answer = await http.request<GitLabDiff[]>('GET', path, { query: { per_page: GITLAB_PAGE_SIZE, page }, expect: [404] });
+          const answer = await http.request<GitLabDiff[]>('GET', path, {
+            query: { per_page: GITLAB_PAGE_SIZE, page },
+            expect: [404],
+          });
           missing = answer.status === 404;
           return missing ? [] : answer.data;
         },
@@ -134,7 +160,9 @@ export function createGitLabApi(opts: ForgeApiOptions & { projectPath: string })
     },
 
     async close(number, body) {
-      await http.request('PUT', `${mrs}/${number}`, { body: { state_event: 'close', ...(body === undefined ? {} : { description: body }) } });
+      await http.request('PUT', `${mrs}/${number}`, {
+        body: { state_event: 'close', ...(body === undefined ? {} : { description: body }) },
+      });
     },
 
     async listComments(number): Promise<ForgeComment[]> {

@@ -57,7 +57,6 @@ export interface RequestOptions {
 /** Far more than modsync's own pull requests or one pull request's comments ever span. */
 const MAX_PAGES = 100;
 
-
 /** A forge's JSON API reached over `fetch`; one per adapter instance, no global state. */
 export class ForgeHttp {
   private readonly opts: HttpOptions;
@@ -152,13 +151,18 @@ export class ForgeHttp {
       }
       const limited = isRateLimited(res, text);
       if (!limited && res.status < 500) {
-        const moved = res.status >= 300 && res.status < 400 ? ` (redirected to ${res.headers.get('location') ?? '?'}: check the host URL)` : '';
+        const moved =
+          res.status >= 300 && res.status < 400
+            ? ` (redirected to ${res.headers.get('location') ?? '?'}: check the host URL)`
+            : '';
         throw this.fail(`${what}: HTTP ${res.status}${moved}${forgeSays(text)}`, false);
       }
       const wait = limited ? rateLimitWait(res.headers, this.backoff(attempt)) : this.backoff(attempt);
       const maxWait = this.opts.maxRetryWaitMs ?? 60_000;
       if (attempt >= retries || wait > maxWait) {
-        const why = limited ? `rate limited (HTTP ${res.status}, retry in ${Math.ceil(wait / 1000)} s)` : `HTTP ${res.status}`;
+        const why = limited
+          ? `rate limited (HTTP ${res.status}, retry in ${Math.ceil(wait / 1000)} s)`
+          : `HTTP ${res.status}`;
         throw this.fail(`${what}: ${why}${forgeSays(text)}`, true);
       }
       await this.pause(attempt, what, res.status, wait);
@@ -170,7 +174,11 @@ export class ForgeHttp {
   }
 
   private async fetchOnce(method: string, url: string, body: unknown): Promise<Response> {
-    const headers: Record<string, string> = { 'User-Agent': 'modsync', Accept: 'application/json', ...this.opts.headers };
+    const headers: Record<string, string> = {
+      'User-Agent': 'modsync',
+      Accept: 'application/json',
+      ...this.opts.headers,
+    };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const doFetch = this.opts.fetch ?? fetch;
     return doFetch(url, {
@@ -188,7 +196,10 @@ export class ForgeHttp {
   }
 
   private async pause(attempt: number, what: string, status: number, waitMs: number): Promise<void> {
-    this.opts.logger?.warn({ host: this.opts.subject, request: what, status, attempt: attempt + 1, waitMs }, 'git host request retried');
+    this.opts.logger?.warn(
+      { host: this.opts.subject, request: what, status, attempt: attempt + 1, waitMs },
+      'git host request retried',
+    );
     await (this.opts.sleep ?? sleep)(waitMs);
   }
 
@@ -234,7 +245,8 @@ function rateLimitWait(headers: Headers, fallbackMs: number): number {
 
 /** What went wrong below HTTP: undici says "fetch failed" and keeps the reason in `cause`. */
 function networkMessage(err: unknown, timeoutMs: number): string {
-  if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
+  if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError'))
+    return `no answer within ${timeoutMs} ms`;
   const cause = err instanceof Error && err.cause !== undefined ? ` (${messageOf(err.cause)})` : '';
   return `${messageOf(err)}${cause}`;
 }

@@ -57,31 +57,64 @@ export function validateApproval(obj: KubeObject): KindProblem[] {
   const version = getPath(obj, ['spec', 'version']);
   const versions = getPath(obj, ['spec', 'versions']);
   if (typeof module === 'string' && !MODULE_NAME.test(module)) {
-    out.push({ path: ['spec', 'module'], severity: 'error', message: `spec.module: "${module}" is not a module name (lowercase letters, digits and '-')` });
+    out.push({
+      path: ['spec', 'module'],
+      severity: 'error',
+      message: `spec.module: "${module}" is not a module name (lowercase letters, digits and '-')`,
+    });
   }
   if (version === undefined && versions === undefined) {
-    out.push({ path: ['spec'], severity: 'error', message: 'spec: set exactly one of version (one release) or versions (a semver range)' });
+    out.push({
+      path: ['spec'],
+      severity: 'error',
+      message: 'spec: set exactly one of version (one release) or versions (a semver range)',
+    });
   } else if (version !== undefined && versions !== undefined) {
-    out.push({ path: ['spec', 'versions'], severity: 'error', message: 'spec: set exactly one of version or versions, not both' });
+    out.push({
+      path: ['spec', 'versions'],
+      severity: 'error',
+      message: 'spec: set exactly one of version or versions, not both',
+    });
   }
   if (typeof version === 'string') {
     const bare = normalizedVersion(version);
     if (!bare) {
-      out.push({ path: ['spec', 'version'], severity: 'error', message: `spec.version: "${version}" is not a semantic version such as 1.2.5` });
+      out.push({
+        path: ['spec', 'version'],
+        severity: 'error',
+        message: `spec.version: "${version}" is not a semantic version such as 1.2.5`,
+      });
     } else {
-      if (bare !== version) out.push({ path: ['spec', 'version'], severity: 'warning', message: `spec.version: write ${bare} without the leading "v"` });
+      if (bare !== version)
+        out.push({
+          path: ['spec', 'version'],
+          severity: 'warning',
+          message: `spec.version: write ${bare} without the leading "v"`,
+        });
       const expected = typeof module === 'string' ? `${module}-v${bare}` : undefined;
       if (expected && obj.metadata?.name !== expected) {
-        out.push({ path: ['metadata', 'name'], severity: 'error', message: `metadata.name: must be ${expected} (the ModuleRelease name for module ${module} version ${bare})` });
+        out.push({
+          path: ['metadata', 'name'],
+          severity: 'error',
+          message: `metadata.name: must be ${expected} (the ModuleRelease name for module ${module} version ${bare})`,
+        });
       }
     }
   }
   if (typeof versions === 'string') {
     const range = semver.validRange(versions);
     if (range === null) {
-      out.push({ path: ['spec', 'versions'], severity: 'error', message: `spec.versions: "${versions}" is not a semver range such as ">=1.2.5 <1.3.0"` });
+      out.push({
+        path: ['spec', 'versions'],
+        severity: 'error',
+        message: `spec.versions: "${versions}" is not a semver range such as ">=1.2.5 <1.3.0"`,
+      });
     } else if (range === '*' || range === '') {
-      out.push({ path: ['spec', 'versions'], severity: 'warning', message: `spec.versions: "${versions}" approves every release of the module` });
+      out.push({
+        path: ['spec', 'versions'],
+        severity: 'warning',
+        message: `spec.versions: "${versions}" approves every release of the module`,
+      });
     }
   }
   return out;

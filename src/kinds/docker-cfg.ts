@@ -36,7 +36,8 @@ export function dockerCfgProblem(value: string): string | undefined {
   } catch {
     return 'is not base64 of JSON (a docker config.json)';
   }
-  if (!isPlainObject(parsed) || !isPlainObject(parsed.auths)) return 'is not base64 of a docker config.json with an "auths" object';
+  if (!isPlainObject(parsed) || !isPlainObject(parsed.auths))
+    return 'is not base64 of a docker config.json with an "auths" object';
   return undefined;
 }
 
@@ -49,10 +50,21 @@ export function checkDockerCfgInGit(obj: unknown): KindProblem[] {
   if (typeof value !== 'string' || value === '') return [];
   if (placeholderName(value)) return [];
   if (LOOKS_LIKE_PLACEHOLDER.test(value) || value.includes('${')) {
-    return [{ path: DOCKER_CFG_PATH, severity: 'error', message: `spec.registry.dockerCfg: invalid placeholder; the syntax is ${SYNTAX}` }];
+    return [
+      {
+        path: DOCKER_CFG_PATH,
+        severity: 'error',
+        message: `spec.registry.dockerCfg: invalid placeholder; the syntax is ${SYNTAX}`,
+      },
+    ];
   }
   const out: KindProblem[] = [
-    { path: DOCKER_CFG_PATH, severity: 'warning', message: 'spec.registry.dockerCfg: stored in git in plain text; use ${secret:NAME} and a mounted Secret or env var' },
+    {
+      path: DOCKER_CFG_PATH,
+      severity: 'warning',
+      message:
+        'spec.registry.dockerCfg: stored in git in plain text; use ${secret:NAME} and a mounted Secret or env var',
+    },
   ];
   const problem = dockerCfgProblem(value);
   if (problem) out.push({ path: DOCKER_CFG_PATH, severity: 'error', message: `spec.registry.dockerCfg: ${problem}` });
@@ -64,11 +76,18 @@ export function findMisplacedPlaceholders(value: unknown, path: ObjectPath = [])
   if (typeof value === 'string') {
     const allowed = path.length === DOCKER_CFG_PATH.length && path.every((p, i) => p === DOCKER_CFG_PATH[i]);
     if (!allowed && LOOKS_LIKE_PLACEHOLDER.test(value)) {
-      return [{ path, severity: 'error', message: `${formatPath(path)}: \${secret:...} placeholders are only supported in spec.registry.dockerCfg` }];
+      return [
+        {
+          path,
+          severity: 'error',
+          message: `${formatPath(path)}: \${secret:...} placeholders are only supported in spec.registry.dockerCfg`,
+        },
+      ];
     }
     return [];
   }
   if (Array.isArray(value)) return value.flatMap((v, i) => findMisplacedPlaceholders(v, [...path, i]));
-  if (isPlainObject(value)) return Object.entries(value).flatMap(([k, v]) => findMisplacedPlaceholders(v, [...path, k]));
+  if (isPlainObject(value))
+    return Object.entries(value).flatMap(([k, v]) => findMisplacedPlaceholders(v, [...path, k]));
   return [];
 }

@@ -32,7 +32,12 @@ function validate(obj: KubeObject): KindProblem[] {
   // Deckhouse's admission applies the policy window rule to its own config's windows too.
   if (name === 'deckhouse') out.push(...windowOrderProblems(getPath(obj, WINDOWS_PATH), WINDOWS_PATH));
   if (getPath(obj, ['spec', 'source']) === 'Embedded') {
-    out.push({ path: ['spec', 'source'], severity: 'error', message: 'spec.source: Embedded is rejected by Deckhouse; name a ModuleSource or leave source unset for built-in modules' });
+    out.push({
+      path: ['spec', 'source'],
+      severity: 'error',
+      message:
+        'spec.source: Embedded is rejected by Deckhouse; name a ModuleSource or leave source unset for built-in modules',
+    });
   }
   return out;
 }
@@ -40,9 +45,11 @@ function validate(obj: KubeObject): KindProblem[] {
 function references(obj: KubeObject): Reference[] {
   const out: Reference[] = [];
   const source = getPath(obj, ['spec', 'source']);
-  if (typeof source === 'string' && source !== '' && source !== 'Embedded') out.push({ kind: 'ModuleSource', name: source, path: ['spec', 'source'] });
+  if (typeof source === 'string' && source !== '' && source !== 'Embedded')
+    out.push({ kind: 'ModuleSource', name: source, path: ['spec', 'source'] });
   const policy = getPath(obj, ['spec', 'updatePolicy']);
-  if (typeof policy === 'string' && policy !== '') out.push({ kind: 'ModuleUpdatePolicy', name: policy, path: ['spec', 'updatePolicy'] });
+  if (typeof policy === 'string' && policy !== '')
+    out.push({ kind: 'ModuleUpdatePolicy', name: policy, path: ['spec', 'updatePolicy'] });
   return out;
 }
 
@@ -64,7 +71,10 @@ function ignoreDrift(path: string, desired: KubeObject, live: KubeObject): boole
   if (isAllowDisablingPath(path)) return true;
   // A diff of the whole annotations map: drift only if something besides the annotation differs.
   if (path === 'metadata.annotations') {
-    return jsonEqual(withoutAllowDisabling(desired.metadata.annotations), withoutAllowDisabling(live.metadata.annotations));
+    return jsonEqual(
+      withoutAllowDisabling(desired.metadata.annotations),
+      withoutAllowDisabling(live.metadata.annotations),
+    );
   }
   return false;
 }
@@ -89,7 +99,11 @@ export function moduleEnabled(module: KubeObject | undefined): boolean {
   });
 }
 
-function destructive(live: KubeObject | undefined, next: KubeObject, ctx?: KindContext): 'disable' | 'source-switch' | undefined {
+function destructive(
+  live: KubeObject | undefined,
+  next: KubeObject,
+  ctx?: KindContext,
+): 'disable' | 'source-switch' | undefined {
   const after = getPath(next, ['spec', 'enabled']);
   if (after === false && enabledNow(live, ctx?.module)) return 'disable';
   // Dropping `enabled: true` hands the module back to its bundle default: counted as a disable.

@@ -9,7 +9,16 @@ import { checkDockerCfgInGit } from './docker-cfg.ts';
 import { getPath, jsonEqual } from '../core/values.ts';
 import type { KindHandler, KindProblem } from './types.ts';
 
-const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1,
+  us: 1e3,
+  µs: 1e3,
+  μs: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
+};
 const DURATION = /^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
 const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
 
@@ -37,22 +46,37 @@ export function sameDuration(a: unknown, b: unknown): boolean {
 
 // The API server defaults an omitted scheme to HTTPS: omitted and HTTPS are the same registry.
 function registryOf(obj: KubeObject): { repo: unknown; scheme: unknown } {
-  return { repo: getPath(obj, ['spec', 'registry', 'repo']), scheme: getPath(obj, ['spec', 'registry', 'scheme']) ?? 'HTTPS' };
+  return {
+    repo: getPath(obj, ['spec', 'registry', 'repo']),
+    scheme: getPath(obj, ['spec', 'registry', 'scheme']) ?? 'HTTPS',
+  };
 }
 
 function validate(obj: KubeObject): KindProblem[] {
   const out = checkDockerCfgInGit(obj);
   if (getPath(obj, ['spec', 'releaseChannel']) !== undefined) {
-    out.push({ path: ['spec', 'releaseChannel'], severity: 'warning', message: 'spec.releaseChannel: deprecated and ignored by Deckhouse; set the channel in a ModuleUpdatePolicy' });
+    out.push({
+      path: ['spec', 'releaseChannel'],
+      severity: 'warning',
+      message: 'spec.releaseChannel: deprecated and ignored by Deckhouse; set the channel in a ModuleUpdatePolicy',
+    });
   }
   const interval = getPath(obj, ['spec', 'scanInterval']);
   const ns = typeof interval === 'string' ? parseGoDuration(interval) : undefined;
   if (ns !== undefined && ns < MIN_SCAN_INTERVAL_NS) {
-    out.push({ path: ['spec', 'scanInterval'], severity: 'warning', message: `spec.scanInterval: ${String(interval)} is below the controller's 3m minimum; it scans every 3m` });
+    out.push({
+      path: ['spec', 'scanInterval'],
+      severity: 'warning',
+      message: `spec.scanInterval: ${String(interval)} is below the controller's 3m minimum; it scans every 3m`,
+    });
   }
   const repo = getPath(obj, ['spec', 'registry', 'repo']);
   if (typeof repo === 'string' && /^[a-z]+:\/\//i.test(repo)) {
-    out.push({ path: ['spec', 'registry', 'repo'], severity: 'error', message: 'spec.registry.repo: must be a registry path without a URL scheme (set spec.registry.scheme for HTTP)' });
+    out.push({
+      path: ['spec', 'registry', 'repo'],
+      severity: 'error',
+      message: 'spec.registry.repo: must be a registry path without a URL scheme (set spec.registry.scheme for HTTP)',
+    });
   }
   return out;
 }
@@ -64,7 +88,8 @@ export const moduleSourceHandler: KindHandler = {
   validate,
   toApplied: (obj) => ({ object: structuredClone(obj), warnings: [] }),
   references: () => [],
-  sameValue: (path, desired, live) => (path === 'spec.scanInterval' ? sameDuration(desired, live) : jsonEqual(desired, live)),
+  sameValue: (path, desired, live) =>
+    path === 'spec.scanInterval' ? sameDuration(desired, live) : jsonEqual(desired, live),
   ignoreDrift: () => false,
   destructive(live, next) {
     if (!live) return undefined;

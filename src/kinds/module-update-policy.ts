@@ -43,7 +43,12 @@ export function windowOrderProblems(windows: unknown, path: ObjectPath): KindPro
 function validate(obj: KubeObject): KindProblem[] {
   const out = windowOrderProblems(getPath(obj, ['spec', 'update', 'windows']), ['spec', 'update', 'windows']);
   if (obj.apiVersion === V1ALPHA1 && getPath(obj, ['spec', 'update', 'mode']) === 'Ignore') {
-    out.push({ path: ['spec', 'update', 'mode'], severity: 'error', message: 'spec.update.mode: Ignore does not exist in deckhouse.io/v1alpha2; use Manual and do not approve releases' });
+    out.push({
+      path: ['spec', 'update', 'mode'],
+      severity: 'error',
+      message:
+        'spec.update.mode: Ignore does not exist in deckhouse.io/v1alpha2; use Manual and do not approve releases',
+    });
   }
   return out;
 }
@@ -65,7 +70,12 @@ function toApplied(obj: KubeObject): { object: KubeObject; warnings: KindProblem
   }
   spec.update = update;
   object.spec = spec as KubeObject['spec'];
-  return { object, warnings: [{ path: ['apiVersion'], severity: 'warning', message: `${notes.join('; ')}. Rewrite the file as v1alpha2.` }] };
+  return {
+    object,
+    warnings: [
+      { path: ['apiVersion'], severity: 'warning', message: `${notes.join('; ')}. Rewrite the file as v1alpha2.` },
+    ],
+  };
 }
 
 /** Handler for `deckhouse.io/v1alpha2 ModuleUpdatePolicy` (and deprecated v1alpha1). */

@@ -105,7 +105,8 @@ export function toStrictSchema(schema: SchemaNode): SchemaNode {
 function close(node: SchemaNode, inCombinator: boolean): SchemaNode {
   const props = node.properties as Record<string, SchemaNode> | undefined;
   if (props) for (const key of Object.keys(props)) props[key] = close(props[key] as SchemaNode, inCombinator);
-  if (node.items && typeof node.items === 'object' && !Array.isArray(node.items)) node.items = close(node.items as SchemaNode, inCombinator);
+  if (node.items && typeof node.items === 'object' && !Array.isArray(node.items))
+    node.items = close(node.items as SchemaNode, inCombinator);
   if (node.additionalProperties && typeof node.additionalProperties === 'object') {
     node.additionalProperties = close(node.additionalProperties as SchemaNode, inCombinator);
   }
@@ -115,7 +116,8 @@ function close(node: SchemaNode, inCombinator: boolean): SchemaNode {
   if (node.not && typeof node.not === 'object') node.not = close(node.not as SchemaNode, true);
   const structuralObject = node.type === 'object' || (props !== undefined && node.type === undefined);
   const open = node['x-kubernetes-preserve-unknown-fields'] === true || node['x-kubernetes-embedded-resource'] === true;
-  if (structuralObject && !inCombinator && !open && node.additionalProperties === undefined) node.additionalProperties = false;
+  if (structuralObject && !inCombinator && !open && node.additionalProperties === undefined)
+    node.additionalProperties = false;
   return node;
 }
 
@@ -130,7 +132,8 @@ function collectVendorKeys(node: unknown, keys: Set<string>, formats: Set<string
   for (const [k, v] of Object.entries(schema)) {
     if (k.startsWith('x-')) keys.add(k);
     else if (k === 'format' && typeof v === 'string') formats.add(v);
-    else if (k === 'properties' && v && typeof v === 'object') for (const s of Object.values(v)) collectVendorKeys(s, keys, formats);
+    else if (k === 'properties' && v && typeof v === 'object')
+      for (const s of Object.values(v)) collectVendorKeys(s, keys, formats);
     else if (['items', 'additionalProperties', 'not', ...COMBINATORS].includes(k)) collectVendorKeys(v, keys, formats);
   }
 }

@@ -72,7 +72,10 @@ async function inspect(entry: Dirent, abs: string, repoReal: string, excluded: s
     } catch (err) {
       // A loop (ELOOP) or a dangling link: only a problem if it claims to be a manifest.
       if (!isManifestName(entry.name)) return { kind: 'skip' };
-      return { kind: 'problem', message: errnoOf(err) === 'ELOOP' ? 'symlink loop' : 'broken symlink (its target does not exist)' };
+      return {
+        kind: 'problem',
+        message: errnoOf(err) === 'ELOOP' ? 'symlink loop' : 'broken symlink (its target does not exist)',
+      };
     }
   }
   const info = await lstat(real);
@@ -84,7 +87,8 @@ async function inspect(entry: Dirent, abs: string, repoReal: string, excluded: s
   if (real !== abs) {
     const realRel = path.relative(repoReal, real).split(path.sep).join('/');
     // `.git` holds the remote URL and maybe credentials: never read it, not even via a link.
-    if (realRel.split('/').some((seg) => seg.startsWith('.'))) return { kind: 'problem', message: 'symlink points to a hidden file or folder such as .git' };
+    if (realRel.split('/').some((seg) => seg.startsWith('.')))
+      return { kind: 'problem', message: 'symlink points to a hidden file or folder such as .git' };
     if (isExcluded(realRel, excluded)) return { kind: 'skip' };
   }
   return { kind: isDir ? 'dir' : 'file', real };
@@ -134,7 +138,8 @@ export async function listManifestFiles(opts: WalkOptions): Promise<{ files: Man
       const found = await inspect(entry, path.join(dirReal, entry.name), repoReal, excluded);
       if (found.kind === 'problem') issues.push(issueError(rel, 1, 1, found.message));
       else if (found.kind === 'file') files.push({ path: rel, absPath: found.real });
-      else if (found.kind === 'dir' && ancestors.has(found.real)) issues.push(issueError(rel, 1, 1, 'symlink loop: the link points to a directory that contains it'));
+      else if (found.kind === 'dir' && ancestors.has(found.real))
+        issues.push(issueError(rel, 1, 1, 'symlink loop: the link points to a directory that contains it'));
       else if (found.kind === 'dir') await walk(found.real, rel, new Set([...ancestors, found.real]));
     }
   };
@@ -146,7 +151,10 @@ export async function listManifestFiles(opts: WalkOptions): Promise<{ files: Man
  * Reads a manifest file through the guarded reader (regular files only, bounded read) and
  * decodes it strictly: bytes kubectl's YAML decoder refuses are an issue at their position.
  */
-export async function readManifestFile(file: ManifestFile, maxBytes = MAX_MANIFEST_BYTES): Promise<{ text: string } | { issue: Issue }> {
+export async function readManifestFile(
+  file: ManifestFile,
+  maxBytes = MAX_MANIFEST_BYTES,
+): Promise<{ text: string } | { issue: Issue }> {
   const read = await readRegularFile(file.absPath, maxBytes);
   if ('refused' in read) {
     const { reason, message: why } = read.refused;

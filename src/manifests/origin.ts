@@ -5,8 +5,8 @@
  * go away with the objects.
  */
 import type { ObjectPath } from '../kinds/types.ts';
-import type { ManifestDoc, Position } from './yaml.ts';
-import { positionIn } from './yaml.ts';
+import { type Position, positionIn } from './positions.ts';
+import type { ManifestDoc } from './yaml.ts';
 
 /** Anything loaded from a file position. */
 export interface Located {

@@ -90,12 +90,22 @@ function resolveOne(obj: DesiredObject, opts: ResolveOptions, issues: Issue[]): 
   const subject = `${obj.id.kind}/${obj.id.name}`;
   const at = positionOf(obj, DOCKER_CFG_PATH);
   const envName = secretEnvName(name);
-  const where = opts.secretsDir ? `the file ${path.join(opts.secretsDir, name)} or the env var ${envName}` : `the env var ${envName}`;
+  const where = opts.secretsDir
+    ? `the file ${path.join(opts.secretsDir, name)} or the env var ${envName}`
+    : `the env var ${envName}`;
   const fromFile = readSecretFile(opts.secretsDir, name)?.trim();
   const raw = fromFile || opts.env[envName]?.trim();
   const origin = fromFile ? `the file ${path.join(opts.secretsDir, name)}` : `the env var ${envName}`;
   if (!raw) {
-    issues.push(issueError(obj.file, at.line, at.col, `spec.registry.dockerCfg: secret for \${secret:${name}} not found; provide ${where}`, subject));
+    issues.push(
+      issueError(
+        obj.file,
+        at.line,
+        at.col,
+        `spec.registry.dockerCfg: secret for \${secret:${name}} not found; provide ${where}`,
+        subject,
+      ),
+    );
     return obj;
   }
   opts.redactor.add(raw);
@@ -105,7 +115,15 @@ function resolveOne(obj: DesiredObject, opts: ResolveOptions, issues: Issue[]): 
   }
   const problem = dockerCfgProblem(encoded);
   if (problem) {
-    issues.push(issueError(obj.file, at.line, at.col, `spec.registry.dockerCfg: the value of \${secret:${name}} (from ${origin}) ${problem}`, subject));
+    issues.push(
+      issueError(
+        obj.file,
+        at.line,
+        at.col,
+        `spec.registry.dockerCfg: the value of \${secret:${name}} (from ${origin}) ${problem}`,
+        subject,
+      ),
+    );
     return obj;
   }
   opts.redactor.add(encoded);

@@ -64,7 +64,11 @@ function distance(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      row[j] = Math.min(
+        row[j]! + 1,
+        row[j - 1]! + 1,
+        prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
+      );
       prev = tmp;
     }
   }
@@ -91,7 +95,11 @@ function problemFor(e: ErrorObject): SchemaProblem {
   switch (e.keyword) {
     case 'required':
       // Located at the parent's key (the field itself is missing), named by its full path.
-      return { path: base, message: `${formatPath([...base, String(params.missingProperty)])}: is required`, target: 'key' };
+      return {
+        path: base,
+        message: `${formatPath([...base, String(params.missingProperty)])}: is required`,
+        target: 'key',
+      };
     case 'additionalProperties': {
       const field = String(params.additionalProperty);
       return at([...base, field], `unknown field${suggestion(field, e.parentSchema)}`, 'key');
@@ -107,12 +115,17 @@ function problemFor(e: ErrorObject): SchemaProblem {
       };
     }
     case 'type': {
-      const wanted = String(params.type).split(',').map((t) => TYPE_WORDS[t] ?? t).join(' or ');
-      const quote = params.type === 'string' && (typeof e.data === 'number' || typeof e.data === 'boolean') ? '; quote the value to make it a string' : '';
+      const wanted = String(params.type)
+        .split(',')
+        .map((t) => TYPE_WORDS[t] ?? t)
+        .join(' or ');
+      const quote =
+        params.type === 'string' && (typeof e.data === 'number' || typeof e.data === 'boolean')
+          ? '; quote the value to make it a string'
+          : '';
       return at(base, `must be ${wanted}, not ${typeName(e.data)}${quote}`);
     }
-    case 'pattern':
-    {
+    case 'pattern': {
       const hint = PATTERN_HINTS[String(params.pattern)];
       return at(base, `must be ${hint ?? `a string matching ${String(params.pattern)}`}${showValue(base, e.data)}`);
     }

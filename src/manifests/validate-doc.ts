@@ -7,7 +7,13 @@
 import { isManagedKind } from '../core/kinds.ts';
 import type { ManagedKind } from '../core/kinds.ts';
 import type { KubeObject } from '../core/object.ts';
-import { APPROVAL_API_VERSION, APPROVAL_KIND, APPROVAL_SCHEMA, approvalSpecOf, validateApproval } from '../kinds/approval.ts';
+import {
+  APPROVAL_API_VERSION,
+  APPROVAL_KIND,
+  APPROVAL_SCHEMA,
+  approvalSpecOf,
+  validateApproval,
+} from '../kinds/approval.ts';
 import { handlerFor, HANDLERS } from '../kinds/registry.ts';
 import type { ApprovalManifest, DesiredObject } from './desired.ts';
 import type { CrdValidator, KindSchema } from './crd-schema.ts';
@@ -19,7 +25,7 @@ import { checkMetadata } from './metadata.ts';
 import { rememberOrigin } from './origin.ts';
 import { findMisplacedPlaceholders } from '../kinds/docker-cfg.ts';
 import type { ManifestDoc } from './yaml.ts';
-import { positionIn } from './yaml.ts';
+import { positionIn } from './positions.ts';
 
 /** What one document yields: an object to apply, an approval, or nothing (invalid). */
 export interface DocResult {
@@ -48,15 +54,30 @@ function acceptedVersions(kind: string): readonly string[] | undefined {
 /** Checks the kind allow-list; returns the problem, if any. */
 function kindProblem(value: Record<string, unknown>): LocatedProblem | undefined {
   const { apiVersion, kind } = value;
-  if (typeof kind !== 'string' || kind === '') return { path: [], severity: 'error', message: `kind: is required; modsync accepts ${ACCEPTED_KINDS_TEXT}` };
-  if (apiVersion === undefined || apiVersion === null || apiVersion === '') return { path: [], severity: 'error', message: `apiVersion: is required for kind ${kind}` };
-  if (typeof apiVersion !== 'string') return { path: ['apiVersion'], severity: 'error', message: `apiVersion: must be a string such as ${acceptedVersions(kind)?.[0] ?? 'deckhouse.io/v1alpha1'}` };
+  if (typeof kind !== 'string' || kind === '')
+    return { path: [], severity: 'error', message: `kind: is required; modsync accepts ${ACCEPTED_KINDS_TEXT}` };
+  if (apiVersion === undefined || apiVersion === null || apiVersion === '')
+    return { path: [], severity: 'error', message: `apiVersion: is required for kind ${kind}` };
+  if (typeof apiVersion !== 'string')
+    return {
+      path: ['apiVersion'],
+      severity: 'error',
+      message: `apiVersion: must be a string such as ${acceptedVersions(kind)?.[0] ?? 'deckhouse.io/v1alpha1'}`,
+    };
   const versions = acceptedVersions(kind);
   if (!versions) {
-    return { path: ['kind'], severity: 'error', message: `kind ${kind} (${apiVersion}) is not accepted; modsync accepts only ${ACCEPTED_KINDS_TEXT}` };
+    return {
+      path: ['kind'],
+      severity: 'error',
+      message: `kind ${kind} (${apiVersion}) is not accepted; modsync accepts only ${ACCEPTED_KINDS_TEXT}`,
+    };
   }
   if (!versions.includes(apiVersion)) {
-    return { path: ['apiVersion'], severity: 'error', message: `apiVersion: ${kind} must be ${versions[0]}, not ${apiVersion}` };
+    return {
+      path: ['apiVersion'],
+      severity: 'error',
+      message: `apiVersion: ${kind} must be ${versions[0]}, not ${apiVersion}`,
+    };
   }
   return undefined;
 }
@@ -64,14 +85,17 @@ function kindProblem(value: Record<string, unknown>): LocatedProblem | undefined
 /** An issue for a problem found in a document, located at its node. */
 function toIssue(doc: ManifestDoc, p: LocatedProblem, subject: string | undefined): Issue {
   const at = p.path.length === 0 ? { line: doc.line, col: doc.col } : positionIn(doc, p.path, p.target ?? 'value');
-  return p.severity === 'error' ? issueError(doc.file, at.line, at.col, p.message, subject) : issueWarning(doc.file, at.line, at.col, p.message, subject);
+  return p.severity === 'error'
+    ? issueError(doc.file, at.line, at.col, p.message, subject)
+    : issueWarning(doc.file, at.line, at.col, p.message, subject);
 }
 
 /** Validates a document and builds its DesiredObject or ApprovalManifest when it is valid. */
 export function validateDocument(doc: ManifestDoc, validator: CrdValidator): DocResult {
   const value = doc.value;
   const rawName = (value.metadata as { name?: unknown } | null | undefined)?.name;
-  const subject = typeof rawName === 'string' && rawName && typeof value.kind === 'string' ? `${value.kind}/${rawName}` : undefined;
+  const subject =
+    typeof rawName === 'string' && rawName && typeof value.kind === 'string' ? `${value.kind}/${rawName}` : undefined;
   const badKind = kindProblem(value);
   if (badKind) return { issues: [toIssue(doc, badKind, subject)] };
 
@@ -80,10 +104,19 @@ export function validateDocument(doc: ManifestDoc, validator: CrdValidator): Doc
   const problems: LocatedProblem[] = [...checkMetadata(value)];
   const checked: Record<string, unknown> = { ...value };
   if ('status' in checked) {
-    problems.push({ path: ['status'], severity: 'warning', message: 'status: written by the controller, ignored here; remove it', target: 'key' });
+    problems.push({
+      path: ['status'],
+      severity: 'warning',
+      message: 'status: written by the controller, ignored here; remove it',
+      target: 'key',
+    });
     delete checked.status;
   }
-  problems.push(...validator.validate(apiVersion, kind, checked).map((p): LocatedProblem => ({ ...p, severity: p.severity ?? 'error' })));
+  problems.push(
+    ...validator
+      .validate(apiVersion, kind, checked)
+      .map((p): LocatedProblem => ({ ...p, severity: p.severity ?? 'error' })),
+  );
   problems.push(...findMisplacedPlaceholders(checked));
   const obj = checked as unknown as KubeObject;
   problems.push(...(isManagedKind(kind) ? handlerFor(kind).validate(obj) : validateApproval(obj)));
@@ -100,7 +133,13 @@ export function validateDocument(doc: ManifestDoc, validator: CrdValidator): Doc
 }
 
 /** The object as modsync will apply it: converted, without namespace; its conversion re-checked. */
-function buildObject(doc: ManifestDoc, kind: ManagedKind, written: KubeObject, validator: CrdValidator, subject: string | undefined): DocResult {
+function buildObject(
+  doc: ManifestDoc,
+  kind: ManagedKind,
+  written: KubeObject,
+  validator: CrdValidator,
+  subject: string | undefined,
+): DocResult {
   const { object, warnings } = handlerFor(kind).toApplied(written);
   const issues = warnings.map((w) => toIssue(doc, w, subject));
   if (object.metadata.namespace !== undefined) {
@@ -110,7 +149,13 @@ function buildObject(doc: ManifestDoc, kind: ManagedKind, written: KubeObject, v
   // A conversion must produce what the written version's schema accepts; say so if not.
   if (object.apiVersion !== written.apiVersion) {
     for (const p of validator.validate(object.apiVersion, kind, object)) {
-      issues.push(toIssue(doc, { ...p, severity: 'error', message: `after conversion to ${object.apiVersion}: ${p.message}` }, subject));
+      issues.push(
+        toIssue(
+          doc,
+          { ...p, severity: 'error', message: `after conversion to ${object.apiVersion}: ${p.message}` },
+          subject,
+        ),
+      );
     }
   }
   if (issues.some((i) => i.severity === 'error')) return { issues };

@@ -7,6 +7,7 @@
  * What a user writes must mean here what it means to kubectl and the API server, or a
  * validated manifest could be applied with a different value than the one reviewed.
  */
+import { locateIn, type Position, toPosition } from './positions.ts';
 import { formatPath } from '../core/object-path.ts';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, Node, ParseOptions, DocumentOptions, SchemaOptions, ScalarTag, Tags } from 'yaml';
@@ -33,12 +34,6 @@ export interface ManifestDoc {
   value: Record<string, unknown>;
   doc: Document.Parsed;
   lineCounter: LineCounter;
-  line: number;
-  col: number;
-}
-
-/** 1-based line and column in a file. */
-export interface Position {
   line: number;
   col: number;
 }
@@ -97,7 +92,11 @@ export function parseKubectlYaml(text: string): unknown {
  * keys, alias bombs, values JSON cannot carry and non-mapping documents become issues and
  * their documents are dropped, so what comes back is safe to validate further.
  */
-export function parseManifestFile(text: string, file: string, limits: YamlLimits = DEFAULT_YAML_LIMITS): { docs: ManifestDoc[]; issues: Issue[] } {
+export function parseManifestFile(
+  text: string,
+  file: string,
+  limits: YamlLimits = DEFAULT_YAML_LIMITS,
+): { docs: ManifestDoc[]; issues: Issue[] } {
   const lineCounter = new LineCounter();
   // Editors do not count a byte-order mark as a column; neither do positions here.
   const parsed = parseAllDocuments(text.replace(/^\uFEFF/, ''), kubectlYamlOptions(lineCounter));
@@ -110,7 +109,14 @@ export function parseManifestFile(text: string, file: string, limits: YamlLimits
     if (index >= limits.maxDocuments) {
       if (index === limits.maxDocuments) {
         const at = pos(doc.range[0]);
-        issues.push(issueError(file, at.line, at.col, `more than ${limits.maxDocuments} YAML documents in one file; split the file`));
+        issues.push(
+          issueError(
+            file,
+            at.line,
+            at.col,
+            `more than ${limits.maxDocuments} YAML documents in one file; split the file`,
+          ),
+        );
       }
       return;
     }
@@ -124,14 +130,21 @@ export function parseManifestFile(text: string, file: string, limits: YamlLimits
     const at = pos(contents.range[0]);
     if (!isMap(contents)) {
       const what = isSeq(contents) ? 'a list' : isAlias(contents) ? 'an alias' : 'a plain value';
-      issues.push(issueError(file, at.line, at.col, `document is ${what}, not a Kubernetes object (a mapping with apiVersion, kind, metadata)`));
+      issues.push(
+        issueError(
+          file,
+          at.line,
+          at.col,
+          `document is ${what}, not a Kubernetes object (a mapping with apiVersion, kind, metadata)`,
+        ),
+      );
       return;
     }
     const complexKey = findComplexKey(doc);
     if (complexKey !== undefined) {
       const at = pos(complexKey);
-      const message = 'YAML: a mapping key must be a string, number or boolean, not a list or mapping ' +
-        '(kubectl refuses it)';
+      const message =
+        'YAML: a mapping key must be a string, number or boolean, not a list or mapping ' + '(kubectl refuses it)';
       issues.push(issueError(file, at.line, at.col, message));
       return;
     }
@@ -142,12 +155,13 @@ export function parseManifestFile(text: string, file: string, limits: YamlLimits
       const message = err instanceof Error ? err.message : String(err);
       const unresolved = /^Unresolved alias/.test(message) ? /: (.*)$/.exec(message)?.[1] : undefined;
       const aliasAt = pos(firstAliasOffset(doc, unresolved) ?? contents.range[0]);
-      const reason = unresolved !== undefined
-        ? `YAML: unknown anchor "${unresolved}": an alias (*${unresolved}) needs an anchor (&${unresolved}) ` +
-          'before it in the same document'
-        : /alias/i.test(message)
-          ? `too many YAML alias expansions (more than ${limits.maxAliasCount}); this looks like an alias bomb`
-          : `cannot read document: ${message}`;
+      const reason =
+        unresolved !== undefined
+          ? `YAML: unknown anchor "${unresolved}": an alias (*${unresolved}) needs an anchor (&${unresolved}) ` +
+            'before it in the same document'
+          : /alias/i.test(message)
+            ? `too many YAML alias expansions (more than ${limits.maxAliasCount}); this looks like an alias bomb`
+            : `cannot read document: ${message}`;
       issues.push(issueError(file, aliasAt.line, aliasAt.col, reason));
       return;
     }
@@ -210,7 +224,9 @@ function findComplexKey(doc: Document.Parsed): number | undefined {
 function findNonJson(value: unknown, path: ObjectPath): { path: ObjectPath; message: string } | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
   if (typeof value === 'number') {
-    return Number.isFinite(value) ? undefined : { path, message: `${value} cannot be represented in JSON; quote it if you mean a string` };
+    return Number.isFinite(value)
+      ? undefined
+      : { path, message: `${value} cannot be represented in JSON; quote it if you mean a string` };
   }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
@@ -226,52 +242,9 @@ function findNonJson(value: unknown, path: ObjectPath): { path: ObjectPath; mess
     }
     return undefined;
   }
-  return { path, message: 'unsupported YAML value (binary, set, ordered map or date); use plain strings, numbers, lists and mappings' };
+  return {
+    path,
+    message:
+      'unsupported YAML value (binary, set, ordered map or date); use plain strings, numbers, lists and mappings',
+  };
 }
-
-function toPosition(lineCounter: LineCounter, offset: number): Position {
-  const p = lineCounter.linePos(offset);
-  return p.line === 0 ? { line: 1, col: offset + 1 } : { line: p.line, col: p.col };
-}
-
-/**
- * Position of a path inside a document: the value node, or with `target: 'key'` the key
- * (for "unknown field"). A path that does not exist resolves to its deepest existing parent,
- * which is where a missing field belongs.
- */
-export function locateIn(doc: Document.Parsed, lineCounter: LineCounter, path: ObjectPath, target: 'key' | 'value' = 'value'): Position {
-  let node: Node | null = doc.contents as Node | null;
-  let keyNode: Node | null = null;
-  let offset = node?.range?.[0] ?? 0;
-  for (let i = 0; i < path.length && node; i++) {
-    const seg = path[i];
-    if (isAlias(node)) node = (node.resolve(doc) as Node | undefined) ?? null;
-    keyNode = null;
-    let next: Node | null = null;
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
-      if (pair) {
-        keyNode = pair.key as Node;
-        next = (pair.value as Node | null) ?? null;
-        // `key:` with nothing after it: point at the key, not at the empty spot after it.
-        const empty = next && isScalar(next) && next.range && next.range[0] === next.range[1];
-        if (!next || empty) {
-          offset = keyNode.range?.[0] ?? offset;
-          break;
-        }
-      }
-    } else if (isSeq(node) && typeof seg === 'number') {
-      next = (node.items[seg] as Node | undefined) ?? null;
-    }
-    if (!next) break;
-    node = next;
-    offset = (target === 'key' && i === path.length - 1 && keyNode ? keyNode.range?.[0] : node.range?.[0]) ?? offset;
-  }
-  return toPosition(lineCounter, offset);
-}
-
-/** Position of a path in a parsed manifest document. */
-export function positionIn(doc: ManifestDoc, path: ObjectPath, target: 'key' | 'value' = 'value'): Position {
-  return locateIn(doc.doc, doc.lineCounter, path, target);
-}
-

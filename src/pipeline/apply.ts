@@ -37,9 +37,12 @@ export interface ApplyResult {
   stored: KubeObject[];
 }
 
-
 /** Applies every planned entry with an apply intent; other entries pass through unchanged. */
-export async function applyStage(entries: readonly PlannedEntry[], ports: SyncPorts, opts: ApplyStageOptions): Promise<ApplyResult> {
+export async function applyStage(
+  entries: readonly PlannedEntry[],
+  ports: SyncPorts,
+  opts: ApplyStageOptions,
+): Promise<ApplyResult> {
   const stored: KubeObject[] = [];
   const out = [...entries];
   const modules = new Set(opts.modules);
@@ -52,7 +55,10 @@ export async function applyStage(entries: readonly PlannedEntry[], ports: SyncPo
   if (!waiting.length) return { entries: out, stored };
 
   const names = waiting.map((i) => out[i]!.apply!.requiredModule!);
-  ports.logger.info({ modules: names, waitMs: opts.moduleWaitMs }, 'waiting for Modules to appear before enabling them');
+  ports.logger.info(
+    { modules: names, waitMs: opts.moduleWaitMs },
+    'waiting for Modules to appear before enabling them',
+  );
   const present = await waitForModules(names, ports, opts);
   for (const i of waiting) {
     const e = out[i]!;
@@ -93,11 +99,17 @@ async function takeOver(e: PlannedEntry, ports: SyncPorts, opts: ApplyStageOptio
     ports.logger.info({ subject: e.subject, err: messageOf(err) }, 'takeover patch refused; reading the object again');
   }
   const fresh = await ports.cluster.get(e.id);
-  const ops = fresh && takeoverPatch(fresh, intent.fields, { managers: opts.takeOverManagers ?? DEFAULT_TAKEOVER_MANAGERS });
+  const ops =
+    fresh && takeoverPatch(fresh, intent.fields, { managers: opts.takeOverManagers ?? DEFAULT_TAKEOVER_MANAGERS });
   if (ops) await ports.cluster.jsonPatch(e.id, ops, { dryRun: false });
 }
 
-async function applyOne(e: PlannedEntry, ports: SyncPorts, stored: KubeObject[], opts: ApplyStageOptions): Promise<PlannedEntry> {
+async function applyOne(
+  e: PlannedEntry,
+  ports: SyncPorts,
+  stored: KubeObject[],
+  opts: ApplyStageOptions,
+): Promise<PlannedEntry> {
   const log = ports.logger.child({ subject: e.subject, action: e.action });
   const intent = e.apply!;
   try {

@@ -23,7 +23,13 @@ export async function approveStage(
     const id = { kind: 'ModuleRelease' as const, name: d.release.metadata.name };
     const value = d.action === 'approve' ? 'true' : null;
     const base = entry(id, d.action, opts.dryRun ? 'planned' : 'applied', {
-      diff: [{ path: `metadata.annotations.${APPROVED_ANNOTATION}`, before: d.action === 'approve' ? undefined : 'true', after: value ?? undefined }],
+      diff: [
+        {
+          path: `metadata.annotations.${APPROVED_ANNOTATION}`,
+          before: d.action === 'approve' ? undefined : 'true',
+          after: value ?? undefined,
+        },
+      ],
       origin: d.approval?.file,
     });
     if (opts.dryRun) {
@@ -32,8 +38,15 @@ export async function approveStage(
       continue;
     }
     try {
-      await ports.cluster.mergePatch(id, { metadata: { annotations: { [APPROVED_ANNOTATION]: value } } }, { dryRun: opts.dryRun });
-      ports.logger.info({ subject: base.subject, approval: d.approval?.name }, d.action === 'approve' ? 'release approved' : 'release approval withdrawn');
+      await ports.cluster.mergePatch(
+        id,
+        { metadata: { annotations: { [APPROVED_ANNOTATION]: value } } },
+        { dryRun: opts.dryRun },
+      );
+      ports.logger.info(
+        { subject: base.subject, approval: d.approval?.name },
+        d.action === 'approve' ? 'release approved' : 'release approval withdrawn',
+      );
       results.push(base);
     } catch (err) {
       ports.logger.error({ subject: base.subject, err: messageOf(err) }, 'approval patch failed');

@@ -33,5 +33,7 @@ export function checkPlan(plan: Plan, check: ClusterSchemaCheck): Plan {
 
 /** Fields the entry should remove that `obj` still has, with the managers that own them. */
 export function stillPresent(obj: KubeObject, e: PlannedEntry): string[] {
-  return checkRemoved(obj, e.apply?.removes ?? []).map((k) => (k.managers.length ? `${k.field} (owned by ${k.managers.join(', ')})` : k.field));
+  return checkRemoved(obj, e.apply?.removes ?? []).map((k) =>
+    k.managers.length ? `${k.field} (owned by ${k.managers.join(', ')})` : k.field,
+  );
 }

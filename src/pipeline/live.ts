@@ -9,7 +9,11 @@ import type { PlannedEntry } from './plan.ts';
 import type { LiveState } from './types.ts';
 
 /** `live` with the stored objects put in and the deleted ones taken out. */
-export function afterWrites(live: LiveState, stored: readonly KubeObject[], entries: readonly PlannedEntry[]): LiveState {
+export function afterWrites(
+  live: LiveState,
+  stored: readonly KubeObject[],
+  entries: readonly PlannedEntry[],
+): LiveState {
   const next: LiveState = new Map([...live].map(([kind, objects]) => [kind, [...objects]]));
   for (const obj of stored) {
     const kind = obj.kind as ClusterKind;
@@ -22,7 +26,11 @@ export function afterWrites(live: LiveState, stored: readonly KubeObject[], entr
   for (const e of entries) {
     if (e.action !== 'delete' || e.outcome !== 'applied') continue;
     const list = next.get(e.id.kind);
-    if (list) next.set(e.id.kind, list.filter((o) => o.metadata.name !== e.id.name));
+    if (list)
+      next.set(
+        e.id.kind,
+        list.filter((o) => o.metadata.name !== e.id.name),
+      );
   }
   return next;
 }

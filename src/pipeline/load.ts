@@ -43,8 +43,16 @@ export async function loadDesiredState(opts: LoadOptions): Promise<DesiredState>
     return await load(opts);
   } catch (err) {
     if (err instanceof ModsyncError) throw err;
-    const missing = err && typeof err === 'object' && 'code' in err && err.code === 'ENOENT' && 'path' in err && err.path === opts.repoDir;
-    const message = missing ? 'the repository directory does not exist' : `cannot read the desired state: ${messageOf(err)}`;
+    const missing =
+      err &&
+      typeof err === 'object' &&
+      'code' in err &&
+      err.code === 'ENOENT' &&
+      'path' in err &&
+      err.path === opts.repoDir;
+    const message = missing
+      ? 'the repository directory does not exist'
+      : `cannot read the desired state: ${messageOf(err)}`;
     throw new ModsyncError('ValidationFailed', message, { subject: opts.repoDir, cause: err });
   }
 }
@@ -77,7 +85,14 @@ async function load(opts: LoadOptions): Promise<DesiredState> {
     }
   }
   if (walked.files.length === 0 && walked.issues.length === 0) {
-    issues.push(issueWarning(normalizeRelPath(opts.root) || '.', 1, 1, 'no *.yaml or *.yml files under the root: the desired state is empty'));
+    issues.push(
+      issueWarning(
+        normalizeRelPath(opts.root) || '.',
+        1,
+        1,
+        'no *.yaml or *.yml files under the root: the desired state is empty',
+      ),
+    );
   }
 
   const unique = dropDuplicateObjects(objects, issues);
@@ -98,7 +113,9 @@ function dropDuplicateObjects(objects: DesiredObject[], issues: Issue[]): Desire
       continue;
     }
     const at = positionOf(obj, ['metadata', 'name']);
-    issues.push(issueError(obj.file, at.line, at.col, `defined twice; first at ${first.file}:${first.line}:${first.col}`, key));
+    issues.push(
+      issueError(obj.file, at.line, at.col, `defined twice; first at ${first.file}:${first.line}:${first.col}`, key),
+    );
   }
   return kept;
 }
@@ -114,7 +131,15 @@ function dropDuplicateApprovals(approvals: ApprovalManifest[], issues: Issue[]):
       continue;
     }
     const at = positionOf(a, ['metadata', 'name']);
-    issues.push(issueError(a.file, at.line, at.col, `defined twice; first at ${first.file}:${first.line}`, `ModuleReleaseApproval/${a.name}`));
+    issues.push(
+      issueError(
+        a.file,
+        at.line,
+        at.col,
+        `defined twice; first at ${first.file}:${first.line}`,
+        `ModuleReleaseApproval/${a.name}`,
+      ),
+    );
   }
   return kept;
 }
@@ -140,9 +165,25 @@ export function checkReferences(state: DesiredState, cluster: ClusterNames | nul
       const field = ref.path.join('.');
       const subject = subjectOf(obj.id);
       if (cluster === null) {
-        issues.push(issueWarning(obj.file, at.line, at.col, `${field}: ${ref.kind} "${ref.name}" is not in git; it must exist in the cluster (checked at sync)`, subject));
+        issues.push(
+          issueWarning(
+            obj.file,
+            at.line,
+            at.col,
+            `${field}: ${ref.kind} "${ref.name}" is not in git; it must exist in the cluster (checked at sync)`,
+            subject,
+          ),
+        );
       } else if (!cluster.has(ref.kind, ref.name)) {
-        issues.push(issueError(obj.file, at.line, at.col, `${field}: ${ref.kind} "${ref.name}" not found in git or in the cluster`, subject));
+        issues.push(
+          issueError(
+            obj.file,
+            at.line,
+            at.col,
+            `${field}: ${ref.kind} "${ref.name}" not found in git or in the cluster`,
+            subject,
+          ),
+        );
       }
     }
   }

@@ -9,5 +9,9 @@ import type { SyncLock } from './types.ts';
 /** Takes the lock or fails the run with `Locked`, naming the holder. */
 export async function lockStage(lock: SyncLock): Promise<void> {
   const got = await lock.take();
-  if (!got.ok) throw new StageFailure('Locked', `another sync holds the lease (${got.holder}, until ${got.expiresAt}); nothing was written`);
+  if (!got.ok)
+    throw new StageFailure(
+      'Locked',
+      `another sync holds the lease (${got.holder}, until ${got.expiresAt}); nothing was written`,
+    );
 }

@@ -117,12 +117,20 @@ export function planChanges(input: PlanInput): Plan {
   return { entries };
 }
 
-function planOne(d: PlanObject, bySubject: Map<string, KubeObject>, input: PlanInput, schemas: SchemaInfo): PlannedEntry {
+function planOne(
+  d: PlanObject,
+  bySubject: Map<string, KubeObject>,
+  input: PlanInput,
+  schemas: SchemaInfo,
+): PlannedEntry {
   const handler = input.handlers(d.id.kind);
   const live = bySubject.get(subjectOf(d.id));
   const object = withOwnership(d.object, input.instance);
   const schema = schemas.schemaFor(object.kind, object.apiVersion);
-  if (!schema) throw new ModsyncError('PlanFailed', `no schema for ${object.apiVersion} ${object.kind}`, { subject: subjectOf(d.id) });
+  if (!schema)
+    throw new ModsyncError('PlanFailed', `no schema for ${object.apiVersion} ${object.kind}`, {
+      subject: subjectOf(d.id),
+    });
   const fields = fieldSetOf(object, schema);
   const ctx = { module: bySubject.get(`Module/${d.id.name}`) };
   const requiredModule = handler.requiredModule?.(object);
@@ -136,13 +144,21 @@ function planOne(d: PlanObject, bySubject: Map<string, KubeObject>, input: PlanI
 
   if (!live) {
     const diff = diffFields({ before: undefined, after: object, fields, redactor: input.redactor });
-    return withDestructive(entry(d.id, 'create', 'planned', { diff }), handler.destructive(undefined, object, ctx), intent(), d, input, Boolean(ctx.module));
+    return withDestructive(
+      entry(d.id, 'create', 'planned', { diff }),
+      handler.destructive(undefined, object, ctx),
+      intent(),
+      d,
+      input,
+      Boolean(ctx.module),
+    );
   }
   if (isHeritage(live)) return entry(d.id, 'update', 'held', { message: MSG_HERITAGE });
   const otherInstance = live.metadata.labels?.[OWNERSHIP_LABEL];
   if (otherInstance && !isOwnedBy(live, input.instance) && !input.takeOverInstances?.includes(otherInstance)) {
-    const message = `owned by modsync instance "${otherInstance}" (label ${OWNERSHIP_LABEL}); not applied. `
-      + 'Remove it from one of the repositories, or list that instance in sync.takeOverInstances to take it over';
+    const message =
+      `owned by modsync instance "${otherInstance}" (label ${OWNERSHIP_LABEL}); not applied. ` +
+      'Remove it from one of the repositories, or list that instance in sync.takeOverInstances to take it over';
     return entry(d.id, 'update', 'held', { message });
   }
 
@@ -163,13 +179,29 @@ function planOne(d: PlanObject, bySubject: Map<string, KubeObject>, input: PlanI
   const kept = dropped.length ? predictKept(live, fields, takeOver) : [];
   const removes = dropped.filter((p) => !kept.some((k) => samePath(k.path, p)));
   const next = nextObject(live, object, removes);
-  const diff = diffFields({ before: live, after: next, fields: fields.union(owned), rules: handler, desired: object, redactor: input.redactor });
-  const keptNote = kept.length ? `kept by other field managers: ${kept.map((k) => `${k.field} (${k.managers.join(', ')})`).join('; ')}` : '';
+  const diff = diffFields({
+    before: live,
+    after: next,
+    fields: fields.union(owned),
+    rules: handler,
+    desired: object,
+    redactor: input.redactor,
+  });
+  const keptNote = kept.length
+    ? `kept by other field managers: ${kept.map((k) => `${k.field} (${k.managers.join(', ')})`).join('; ')}`
+    : '';
   // Taking an object over only adds modsync's own label besides ownership: still an adoption.
   const action = diff.some((f) => f.path !== LABEL_PATH) || dropped.length ? 'update' : 'adopt';
   const notes = [action === 'adopt' ? adoptMessage(takeover, live, takeOver) : '', keptNote].filter(Boolean);
   const e = entry(d.id, action, 'planned', { diff, ...(notes.length && { message: notes.join('; ') }) });
-  return withDestructive(e, handler.destructive(live, next, ctx), intent(removes, takeover), d, input, Boolean(ctx.module));
+  return withDestructive(
+    e,
+    handler.destructive(live, next, ctx),
+    intent(removes, takeover),
+    d,
+    input,
+    Boolean(ctx.module),
+  );
 }
 
 /** Marks a destructive entry; a disable of a protected name is held with a message. */
@@ -217,6 +249,8 @@ function ownsWhatItNeeds(live: KubeObject, owned: FieldSet, fields: FieldSet): b
 function adoptMessage(takeover: JsonPatchOp[] | undefined, live: KubeObject, takeOver: readonly string[]): string {
   const label = live.metadata.labels?.[OWNERSHIP_LABEL] ? '' : ' and labels it';
   if (!takeover) return `field ownership only: live values already match, modsync takes over its fields${label}`;
-  const from = [...new Set((live.metadata.managedFields ?? []).map((m) => m.manager).filter((m) => takeOver.includes(m)))];
+  const from = [
+    ...new Set((live.metadata.managedFields ?? []).map((m) => m.manager).filter((m) => takeOver.includes(m))),
+  ];
   return `adopt: live values already match; modsync takes over its fields from ${from.join(', ') || 'kubectl'}${label}`;
 }

@@ -58,7 +58,16 @@ export interface RefreshOptions {
  * `fresh` (same head, cluster unchanged: not planned again), `deferred` (over this tick's
  * cap, or the daemon is stopping), `failed` (logged; the others go on).
  */
-export type RefreshOutcome = 'created' | 'updated' | 'unchanged' | 'skipped' | 'not-touching' | 'fork' | 'fresh' | 'deferred' | 'failed';
+export type RefreshOutcome =
+  | 'created'
+  | 'updated'
+  | 'unchanged'
+  | 'skipped'
+  | 'not-touching'
+  | 'fork'
+  | 'fresh'
+  | 'deferred'
+  | 'failed';
 
 /** One pull request's outcome. */
 export interface RefreshResult {
@@ -98,7 +107,9 @@ export async function refreshPreviews(opts: RefreshOptions, ports: PreviewPorts)
   const maxPerTick = opts.maxPerTick ?? DEFAULT_MAX_PER_TICK;
   const maxAgeMs = opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
   const { memory } = opts;
-  const open = (await ports.host.listOpenPullRequests(opts.sync.branch)).filter((pr) => !pr.head.startsWith(APPROVAL_BRANCH_PREFIX));
+  const open = (await ports.host.listOpenPullRequests(opts.sync.branch)).filter(
+    (pr) => !pr.head.startsWith(APPROVAL_BRANCH_PREFIX),
+  );
 
   // Closed and merged pull requests are forgotten.
   const openNumbers = new Set(open.map((pr) => pr.number));
@@ -116,7 +127,9 @@ export async function refreshPreviews(opts: RefreshOptions, ports: PreviewPorts)
     const sameHead = before !== undefined && pr.headSha !== undefined && before.headSha === pr.headSha;
     let touches: boolean;
     try {
-      touches = sameHead ? before.touches : touchesRoot(await ports.host.changedFiles(pr.number), opts.sync.root, opts.sync.statusPath);
+      touches = sameHead
+        ? before.touches
+        : touchesRoot(await ports.host.changedFiles(pr.number), opts.sync.root, opts.sync.statusPath);
     } catch (err) {
       ports.logger.warn({ pr: pr.number, err: messageOf(err) }, 'plan preview: cannot list the changed files');
       results.push({ number: pr.number, outcome: 'failed' });
@@ -148,7 +161,12 @@ export async function refreshPreviews(opts: RefreshOptions, ports: PreviewPorts)
   return results.sort((a, b) => a.number - b.number);
 }
 
-async function previewOne(pr: PullRequest, opts: RefreshOptions, ports: PreviewPorts, now: () => number): Promise<RefreshOutcome> {
+async function previewOne(
+  pr: PullRequest,
+  opts: RefreshOptions,
+  ports: PreviewPorts,
+  now: () => number,
+): Promise<RefreshOutcome> {
   try {
     const outcome = await previewPullRequest(pr.number, opts.sync, ports);
     // Remember the head that was actually planned (it may have moved since the list was read).

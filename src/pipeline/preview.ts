@@ -50,13 +50,17 @@ export function renderPreview(content: PreviewContent, redactor: Redactor): stri
     '',
   ];
   const failed = result.stages.find((s) => !s.ok);
-  if (failed) lines.push(`> **${failed.stage} failed** (${failed.reason ?? 'error'}): ${oneLine(failed.message ?? '')}`, '');
+  if (failed)
+    lines.push(`> **${failed.stage} failed** (${failed.reason ?? 'error'}): ${oneLine(failed.message ?? '')}`, '');
   const errors = result.issues.filter((i) => i.severity === 'error');
   const warnings = result.issues.filter((i) => i.severity !== 'error');
-  if (errors.length) lines.push(`**Validation errors (${errors.length})**`, '', FENCE + 'text', formatIssues(errors, 'text'), FENCE, '');
-  if (warnings.length) lines.push(`**Warnings (${warnings.length})**`, '', FENCE + 'text', formatIssues(warnings, 'text'), FENCE, '');
+  if (errors.length)
+    lines.push(`**Validation errors (${errors.length})**`, '', FENCE + 'text', formatIssues(errors, 'text'), FENCE, '');
+  if (warnings.length)
+    lines.push(`**Warnings (${warnings.length})**`, '', FENCE + 'text', formatIssues(warnings, 'text'), FENCE, '');
   // A failed fetch or read leaves no plan to show; a refused dry run still has its table.
-  if (result.changes.length || !failed) lines.push(renderChanges(result.changes, 'markdown', { color: false }).trimEnd(), '');
+  if (result.changes.length || !failed)
+    lines.push(renderChanges(result.changes, 'markdown', { color: false }).trimEnd(), '');
   lines.push(`<sub>Updated by modsync on every push to this pull request. Secrets are masked.</sub>`);
   return redactor.scrub(lines.join('\n') + '\n');
 }
@@ -89,7 +93,11 @@ export interface PreviewOutcome {
  * A failing plan (invalid manifests, refused dry runs) is still commented: that is what the
  * reviewer needs to see. A closed or merged pull request is left alone.
  */
-export async function previewPullRequest(number: number, opts: SyncOptions, ports: PreviewPorts): Promise<PreviewOutcome> {
+export async function previewPullRequest(
+  number: number,
+  opts: SyncOptions,
+  ports: PreviewPorts,
+): Promise<PreviewOutcome> {
   const pr = await ports.host.get(number);
   if (!pr) throw new HostError(`does not exist on ${ports.host.kind}`, { subject: `pull request #${number}` });
   const empty: SyncResult = { commit: pr.headSha ?? null, changes: [], issues: [], stages: [], ok: true, requests: [] };
@@ -99,8 +107,19 @@ export async function previewPullRequest(number: number, opts: SyncOptions, port
   }
   const logger = ports.logger.child({ pr: number, head: pr.head });
   // Plan mode, read-only git: no approval requests, no status report, no writes anywhere.
-  const planOpts: SyncOptions = { ...opts, mode: 'plan', branch: pr.head, readOnlyGit: true, status: { ...opts.status, enabled: false } };
-  const result = await runSync(planOpts, { git: ports.gitFor(pr), cluster: ports.cluster, logger, redactor: ports.redactor });
+  const planOpts: SyncOptions = {
+    ...opts,
+    mode: 'plan',
+    branch: pr.head,
+    readOnlyGit: true,
+    status: { ...opts.status, enabled: false },
+  };
+  const result = await runSync(planOpts, {
+    git: ports.gitFor(pr),
+    cluster: ports.cluster,
+    logger,
+    redactor: ports.redactor,
+  });
   const body = renderPreview({ pr, result, instance: opts.instance, root: opts.root }, ports.redactor);
   const comment = await ports.host.upsertComment(number, previewMarker(opts.instance, opts.root), body);
   logger.info({ comment, commit: result.commit }, 'plan preview comment');

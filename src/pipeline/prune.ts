@@ -27,7 +27,6 @@ export interface PruneOptions {
   pollMs?: number;
 }
 
-
 async function waitGone(ids: ObjectId[], ports: SyncPorts, opts: PruneOptions): Promise<void> {
   const sleep = ports.sleep ?? realSleep;
   const deadline = Date.now() + opts.waitMs;
@@ -43,7 +42,11 @@ async function waitGone(ids: ObjectId[], ports: SyncPorts, opts: PruneOptions): 
     ports.logger.warn({ err: messageOf(err) }, 'cannot tell whether deleted objects are gone; continuing');
     return;
   }
-  if (pending.length) ports.logger.warn({ objects: pending.map((p) => `${p.kind}/${p.name}`) }, 'deleted objects still present (finalizers); continuing');
+  if (pending.length)
+    ports.logger.warn(
+      { objects: pending.map((p) => `${p.kind}/${p.name}`) },
+      'deleted objects still present (finalizers); continuing',
+    );
 }
 
 /**
@@ -62,15 +65,26 @@ async function deleteChecked(entry: PlannedEntry, ports: SyncPorts, opts: PruneO
   }
   const current = await ports.cluster.get(entry.id);
   if (!current) return;
-  if (current.metadata.uid !== uid) throw new ModsyncError('PruneFailed', 'the object was replaced since it was listed; kept', { subject: entry.subject });
+  if (current.metadata.uid !== uid)
+    throw new ModsyncError('PruneFailed', 'the object was replaced since it was listed; kept', {
+      subject: entry.subject,
+    });
   if (!isOwnedBy(current, opts.instance) || pruneDisabled(current)) {
-    throw new ModsyncError('PruneFailed', 'the object changed since it was listed (no longer owned by this instance, or opted out); kept', { subject: entry.subject });
+    throw new ModsyncError(
+      'PruneFailed',
+      'the object changed since it was listed (no longer owned by this instance, or opted out); kept',
+      { subject: entry.subject },
+    );
   }
   await ports.cluster.delete(entry.id, { dryRun: false, uid, resourceVersion: current.metadata.resourceVersion });
 }
 
 /** Deletes every planned entry with a remove intent; other entries pass through unchanged. */
-export async function pruneStage(entries: readonly PlannedEntry[], ports: SyncPorts, opts: PruneOptions): Promise<PlannedEntry[]> {
+export async function pruneStage(
+  entries: readonly PlannedEntry[],
+  ports: SyncPorts,
+  opts: PruneOptions,
+): Promise<PlannedEntry[]> {
   const out = [...entries];
   let deletedOfKind: ObjectId[] = [];
   for (const [i, entry] of out.entries()) {

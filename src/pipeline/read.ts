@@ -14,7 +14,8 @@ import type { LiveState } from './types.ts';
 export async function readCluster(cluster: ClusterPort, redactor?: Redactor): Promise<LiveState> {
   const lists = await Promise.all(CLUSTER_KINDS.map(async (kind) => [kind, await cluster.list(kind)] as const));
   const live: LiveState = new Map(lists);
-  for (const ms of live.get('ModuleSource') ?? []) redactor?.add((ms.spec?.registry as { dockerCfg?: string } | undefined)?.dockerCfg);
+  for (const ms of live.get('ModuleSource') ?? [])
+    redactor?.add((ms.spec?.registry as { dockerCfg?: string } | undefined)?.dockerCfg);
   return live;
 }
 

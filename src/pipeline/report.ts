@@ -60,8 +60,15 @@ export async function reportStage(
     [mdPath]: ports.redactor.scrub(renderMarkdown(report)),
   };
   if (opts.dryRun) return { commit: null, files };
-  const commit = await ports.git.commit({ files, message: `modsync: status report (${report.lastSync.result})`, branch: opts.branch });
-  ports.logger.info({ statusCommit: commit, changed: commit !== null }, commit ? 'status report committed' : 'status report unchanged');
+  const commit = await ports.git.commit({
+    files,
+    message: `modsync: status report (${report.lastSync.result})`,
+    branch: opts.branch,
+  });
+  ports.logger.info(
+    { statusCommit: commit, changed: commit !== null },
+    commit ? 'status report committed' : 'status report unchanged',
+  );
   return { commit, files };
 }
 
@@ -80,7 +87,10 @@ async function readPrevious(
   if (!opts.checkoutDir) {
     const read = await ports.git.readFiles(opts.branch, [yamlPath, mdPath]);
     const text = read[yamlPath] ?? null;
-    return { yaml: text !== null && text.length <= MAX_REPORT_BYTES ? text : null, readme: typeof read[mdPath] === 'string' };
+    return {
+      yaml: text !== null && text.length <= MAX_REPORT_BYTES ? text : null,
+      readme: typeof read[mdPath] === 'string',
+    };
   }
   const readme = await readCheckoutFile(opts.checkoutDir, mdPath, MAX_REPORT_BYTES).catch(() => null);
   return { yaml: await readYaml(yamlPath, opts.checkoutDir, ports), readme: Boolean(readme && !('refused' in readme)) };

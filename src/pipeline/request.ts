@@ -33,7 +33,10 @@ import {
  * Sync step 9: opens or updates one approval request per module (unless a person declined it),
  * then closes the ones no longer needed. One module's failure is its result, not the stage's end.
  */
-export async function requestStage(input: RequestInput, ports: { git: GitPort; host: GitHost; logger: Logger }): Promise<RequestResult[]> {
+export async function requestStage(
+  input: RequestInput,
+  ports: { git: GitPort; host: GitHost; logger: Logger },
+): Promise<RequestResult[]> {
   const wanted = wantedRequests(input);
   const results: RequestResult[] = [];
   for (const req of wanted) {
@@ -51,12 +54,20 @@ export async function requestStage(input: RequestInput, ports: { git: GitPort; h
       const declined = history.earlier ? withEarlierDecline(req, history.earlier) : req;
       const request = withDropped(declined, history.dropped ?? []);
       const branch = await ports.git.putBranch(request.branch, request.files, request.title);
-      const { pr, outcome } = await ports.host.ensure({ head: request.branch, base: input.baseBranch, title: request.title, body: request.body });
+      const { pr, outcome } = await ports.host.ensure({
+        head: request.branch,
+        base: input.baseBranch,
+        title: request.title,
+        body: request.body,
+      });
       // With host `none` there is no PR: the branch itself is the request.
       const pushed = branch.created ? 'created' : branch.changed ? 'updated' : 'unchanged';
       const result: RequestResult = { ...base, outcome: outcome === 'unchanged' ? pushed : outcome, url: pr?.url };
       if (history.dropped?.length) result.dropped = history.dropped;
-      ports.logger.info({ module: req.module, branch: req.branch, outcome: result.outcome, url: result.url }, 'approval request ensured');
+      ports.logger.info(
+        { module: req.module, branch: req.branch, outcome: result.outcome, url: result.url },
+        'approval request ensured',
+      );
       results.push(result);
     } catch (err) {
       ports.logger.error({ module: req.module, err: messageOf(err) }, 'approval request failed');
@@ -103,17 +114,35 @@ async function lookBack(req: ApprovalRequest, input: RequestInput, host: GitHost
 }
 
 /** Leaves a declined request alone: no push, no pull request; modsync's branch, if still there, goes. */
-async function keepDeclined(req: ApprovalRequest, pr: PullRequest, ports: { git: GitPort; logger: Logger }): Promise<RequestResult> {
+async function keepDeclined(
+  req: ApprovalRequest,
+  pr: PullRequest,
+  ports: { git: GitPort; logger: Logger },
+): Promise<RequestResult> {
   const branchLeft = (await ports.git.listBranches(req.branch)).includes(req.branch);
   if (branchLeft) await ports.git.deleteBranch(req.branch);
   const versions = req.releases.map((r) => `v${r.version}`).join(', ');
   const message = `#${pr.number} was closed without merging: ${versions} declined; a new request opens when another release of ${req.module} arrives`;
-  ports.logger.info({ module: req.module, branch: req.branch, url: pr.url, branchDeleted: branchLeft }, 'approval request declined');
-  return { module: req.module, branch: req.branch, releases: req.releases.map((r) => r.name), outcome: 'declined', url: pr.url, message };
+  ports.logger.info(
+    { module: req.module, branch: req.branch, url: pr.url, branchDeleted: branchLeft },
+    'approval request declined',
+  );
+  return {
+    module: req.module,
+    branch: req.branch,
+    releases: req.releases.map((r) => r.name),
+    outcome: 'declined',
+    url: pr.url,
+    message,
+  };
 }
 
 /** Closes modsync's PRs and deletes its branches that no wanted request needs any more. */
-async function closeStale(wanted: ApprovalRequest[], input: RequestInput, ports: { git: GitPort; host: GitHost; logger: Logger }): Promise<RequestResult[]> {
+async function closeStale(
+  wanted: ApprovalRequest[],
+  input: RequestInput,
+  ports: { git: GitPort; host: GitHost; logger: Logger },
+): Promise<RequestResult[]> {
   const keep = new Set(wanted.map((w) => w.branch));
   const results: RequestResult[] = [];
   try {
@@ -123,18 +152,37 @@ async function closeStale(wanted: ApprovalRequest[], input: RequestInput, ports:
       // The mark tells a later run that modsync closed it: the same releases waiting again are no decline.
       await ports.host.close(pr, reason, markClosedByModsync(pr.body));
       ports.logger.info({ branch: pr.head, url: pr.url, reason }, 'approval request closed');
-      results.push({ module: moduleOfBranch(pr.head) ?? pr.head, branch: pr.head, releases: readMarker(pr.body)?.releases ?? [], outcome: 'closed', url: pr.url, message: reason });
+      results.push({
+        module: moduleOfBranch(pr.head) ?? pr.head,
+        branch: pr.head,
+        releases: readMarker(pr.body)?.releases ?? [],
+        outcome: 'closed',
+        url: pr.url,
+        message: reason,
+      });
     }
     for (const branch of await ports.git.listBranches(APPROVAL_BRANCH_PREFIX)) {
       if (keep.has(branch)) continue;
       await ports.git.deleteBranch(branch);
       ports.logger.info({ branch }, 'approval branch deleted');
-      if (!results.some((r) => r.branch === branch)) results.push({ module: moduleOfBranch(branch) ?? branch, branch, releases: [], outcome: 'closed', message: 'branch no longer needed' });
+      if (!results.some((r) => r.branch === branch))
+        results.push({
+          module: moduleOfBranch(branch) ?? branch,
+          branch,
+          releases: [],
+          outcome: 'closed',
+          message: 'branch no longer needed',
+        });
     }
   } catch (err) {
     ports.logger.error({ err: messageOf(err) }, 'closing stale approval requests failed');
-    results.push({ module: '*', branch: APPROVAL_BRANCH_PREFIX + '*', releases: [], outcome: 'failed', message: messageOf(err) });
+    results.push({
+      module: '*',
+      branch: APPROVAL_BRANCH_PREFIX + '*',
+      releases: [],
+      outcome: 'failed',
+      message: messageOf(err),
+    });
   }
   return results;
 }
-

@@ -60,7 +60,17 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
   }
   const failure = runner.failure;
   const { commit, changes, issues, live, requests, reportCommit } = state;
-  const result: SyncResult = { commit, changes, issues, stages: runner.results, failure, ok: !failure, live, requests, reportCommit };
+  const result: SyncResult = {
+    commit,
+    changes,
+    issues,
+    stages: runner.results,
+    failure,
+    ok: !failure,
+    live,
+    requests,
+    reportCommit,
+  };
   logSummary(result, opts, runner.logger, performance.now() - started);
   return result;
 }
@@ -84,11 +94,17 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
   runner.logger = runner.logger.child({ commit: checkout.commit });
   p.logger = runner.logger;
 
-  const loadOpts = { repoDir: checkout.dir, root: opts.root, excludePaths: [opts.statusPath], validator: opts.validator };
+  const loadOpts = {
+    repoDir: checkout.dir,
+    root: opts.root,
+    excludePaths: [opts.statusPath],
+    validator: opts.validator,
+  };
   const desired = await runner.run({ name: 'load', reason: 'ValidationFailed' }, () => loadDesiredState(loadOpts));
   state.issues = [...desired.issues];
 
-  const read = (): Promise<LiveState> => runner.run({ name: 'read', reason: 'ClusterReadFailed' }, () => readCluster(p.cluster, p.redactor));
+  const read = (): Promise<LiveState> =>
+    runner.run({ name: 'read', reason: 'ClusterReadFailed' }, () => readCluster(p.cluster, p.redactor));
   let live = await read();
   state.live = live;
 
@@ -98,7 +114,10 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
     logIssues(v.issues, p);
     if (v.failed) {
       const count = v.issues.filter((i) => i.severity === 'error').length;
-      throw new StageFailure('ValidationFailed', `${count} problem${count === 1 ? '' : 's'} in the manifests; nothing was applied`);
+      throw new StageFailure(
+        'ValidationFailed',
+        `${count} problem${count === 1 ? '' : 's'} in the manifests; nothing was applied`,
+      );
     }
     return v;
   });
@@ -121,11 +140,14 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
       state.live = live;
     }
   }
-  const plan = await runner.run({ name: 'plan', reason: 'PlanFailed', failures: (pl: Plan) => refusedMessage(pl.entries) }, async () => {
-    const local = planLocally(validated.objects, live, opts, p);
-    if (!pendingApplies(local.entries).length) return local;
-    return checkPlan(local, await clusterSchemaCheck(p));
-  });
+  const plan = await runner.run(
+    { name: 'plan', reason: 'PlanFailed', failures: (pl: Plan) => refusedMessage(pl.entries) },
+    async () => {
+      const local = planLocally(validated.objects, live, opts, p);
+      if (!pendingApplies(local.entries).length) return local;
+      return checkPlan(local, await clusterSchemaCheck(p));
+    },
+  );
   let entries = plan.entries;
   state.changes = publicEntries(entries);
 
@@ -157,9 +179,8 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
   if (p.host && !opts.readOnlyGit) {
     const host = p.host;
     const input = { releases, approvals, root: opts.root, baseBranch: opts.branch, dryRun };
-    state.requests = await runner.run(
-      { name: 'request', reason: 'RequestFailed', failures: failedRequests },
-      () => requestStage(input, { git: p.git, host, logger: p.logger }),
+    state.requests = await runner.run({ name: 'request', reason: 'RequestFailed', failures: failedRequests }, () =>
+      requestStage(input, { git: p.git, host, logger: p.logger }),
     );
   }
 }

@@ -69,7 +69,10 @@ export class StageRunner {
 }
 
 /** `N objects failed: A, B` for the entries of `actions` that failed, if any did. */
-export function failedEntries(entries: readonly ChangeEntry[], actions: readonly ChangeEntry['action'][]): string | undefined {
+export function failedEntries(
+  entries: readonly ChangeEntry[],
+  actions: readonly ChangeEntry['action'][],
+): string | undefined {
   const failed = entries.filter((e) => e.outcome === 'failed' && actions.includes(e.action));
   if (!failed.length) return undefined;
   return `${failed.length} object${failed.length === 1 ? '' : 's'} failed: ${failed.map((f) => f.subject).join(', ')}`;

@@ -67,7 +67,18 @@ export interface SyncPorts {
   lock?: SyncLock;
 }
 
-export type StageName = 'fetch' | 'load' | 'read' | 'validate' | 'plan' | 'lock' | 'apply' | 'prune' | 'approve' | 'request' | 'report';
+export type StageName =
+  | 'fetch'
+  | 'load'
+  | 'read'
+  | 'validate'
+  | 'plan'
+  | 'lock'
+  | 'apply'
+  | 'prune'
+  | 'approve'
+  | 'request'
+  | 'report';
 
 export interface StageResult {
   stage: StageName;

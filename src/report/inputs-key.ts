@@ -17,7 +17,8 @@ const REPORT_FORMAT = 1;
 function shown(obj: KubeObject): unknown {
   const { resourceVersion: _rv, managedFields: _mf, generation: _g, uid: _uid, ...metadata } = obj.metadata;
   const registry = (obj.spec?.registry ?? undefined) as Record<string, unknown> | undefined;
-  const spec = registry?.dockerCfg !== undefined ? { ...obj.spec, registry: { ...registry, dockerCfg: '(secret)' } } : obj.spec;
+  const spec =
+    registry?.dockerCfg !== undefined ? { ...obj.spec, registry: { ...registry, dockerCfg: '(secret)' } } : obj.spec;
   return { ...obj, metadata, spec };
 }
 

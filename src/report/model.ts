@@ -99,7 +99,13 @@ function observe<T extends Observed>(content: Content<T>, previous: T | undefine
   return { ...content, observedAt: commit, since: now } as T;
 }
 
-function observeAll<T extends Observed>(items: Content<T>[], previous: T[] | undefined, key: (x: Content<T>) => string, commit: string, now: string): T[] {
+function observeAll<T extends Observed>(
+  items: Content<T>[],
+  previous: T[] | undefined,
+  key: (x: Content<T>) => string,
+  commit: string,
+  now: string,
+): T[] {
   const prev = new Map((previous ?? []).map((p) => [key(p), p]));
   return items.sort((a, b) => key(a).localeCompare(key(b))).map((c) => observe<T>(c, prev.get(key(c)), commit, now));
 }
@@ -119,7 +125,9 @@ function sourceContent(s: KubeObject): Content<SourceEntry> {
     phase: str(s.status?.phase),
     count: Number(s.status?.modulesCount ?? modules.length),
     message: str(s.status?.message),
-    moduleErrors: modules.filter((m) => m.error || m.pullError).map((m) => ({ module: m.name, error: str(m.error || m.pullError) })),
+    moduleErrors: modules
+      .filter((m) => m.error || m.pullError)
+      .map((m) => ({ module: m.name, error: str(m.error || m.pullError) })),
   };
 }
 
@@ -149,24 +157,47 @@ function approvalState(r: RequestResult): string {
 /** Modules worth a line: delivered by a source, or configured by a ModuleConfig. Embedded modules without config are left out. */
 function relevantModule(m: KubeObject, configs: Set<string>): boolean {
   const sources = (m.properties?.availableSources as string[] | undefined) ?? [];
-  return configs.has(m.metadata.name) || (str(m.properties?.source) !== 'Embedded' && (sources.length > 0 || Boolean(m.properties?.source)));
+  return (
+    configs.has(m.metadata.name) ||
+    (str(m.properties?.source) !== 'Embedded' && (sources.length > 0 || Boolean(m.properties?.source)))
+  );
 }
 
 export function buildReport(input: ReportInput): StatusReport {
   const { commit, now, previous } = input;
   const list = (kind: string): KubeObject[] => input.live.get(kind) ?? [];
   const configNames = new Set(list('ModuleConfig').map((c) => c.metadata.name));
-  const changes = input.changes.filter((c) => c.action !== 'unchanged').map((c) => ({ subject: c.subject, action: c.action, outcome: c.outcome, ...(c.message ? { message: c.message } : {}) }));
-  const lastSync = observe<LastSync>({ result: input.ok ? 'success' : 'failure', reason: input.reason ?? '', changes, errors: input.errors }, previous?.lastSync, commit, now);
+  const changes = input.changes
+    .filter((c) => c.action !== 'unchanged')
+    .map((c) => ({
+      subject: c.subject,
+      action: c.action,
+      outcome: c.outcome,
+      ...(c.message ? { message: c.message } : {}),
+    }));
+  const lastSync = observe<LastSync>(
+    { result: input.ok ? 'success' : 'failure', reason: input.reason ?? '', changes, errors: input.errors },
+    previous?.lastSync,
+    commit,
+    now,
+  );
   const approvals: Content<ApprovalEntry>[] = input.requests
     .filter((r) => r.outcome !== 'closed')
     .flatMap((r) => [
       ...r.releases.map((release) => ({
-        release, module: r.module, branch: r.outcome === 'skipped' ? '' : r.branch, url: r.url ?? '', state: approvalState(r),
+        release,
+        module: r.module,
+        branch: r.outcome === 'skipped' ? '' : r.branch,
+        url: r.url ?? '',
+        state: approvalState(r),
       })),
       // a release the open request dropped (Deckhouse skipped it) reads as skipped, not pending
       ...(r.dropped ?? []).map((d) => ({
-        release: d.release, module: r.module, branch: r.branch, url: r.url ?? '', state: `skipped: ${d.reason}`,
+        release: d.release,
+        module: r.module,
+        branch: r.branch,
+        url: r.url ?? '',
+        state: `skipped: ${d.reason}`,
       })),
     ])
     .filter((a, i, all) => all.findIndex((b) => b.release === a.release) === i);
@@ -175,12 +206,33 @@ export function buildReport(input: ReportInput): StatusReport {
     kind: 'StatusReport',
     instance: input.instance,
     lastSync,
-    sources: observeAll<SourceEntry>(list('ModuleSource').map(sourceContent), previous?.sources, (x) => x.name, commit, now),
-    modules: observeAll<ModuleEntry>(list('Module').filter((m) => relevantModule(m, configNames)).map(moduleContent), previous?.modules, (x) => x.name, commit, now),
+    sources: observeAll<SourceEntry>(
+      list('ModuleSource').map(sourceContent),
+      previous?.sources,
+      (x) => x.name,
+      commit,
+      now,
+    ),
+    modules: observeAll<ModuleEntry>(
+      list('Module')
+        .filter((m) => relevantModule(m, configNames))
+        .map(moduleContent),
+      previous?.modules,
+      (x) => x.name,
+      commit,
+      now,
+    ),
     releases: observeAll<ReleaseEntry>(
       list('ModuleRelease').map((r) => {
         const i = releaseInfo(r);
-        return { name: i.name, module: i.module, version: i.version, phase: i.phase, updatePolicy: i.policy, message: i.message };
+        return {
+          name: i.name,
+          module: i.module,
+          version: i.version,
+          phase: i.phase,
+          updatePolicy: i.policy,
+          message: i.message,
+        };
       }),
       previous?.releases,
       (x) => x.name,

@@ -33,17 +33,75 @@ export function renderMarkdown(r: StatusReport): string {
     '',
     '## Last sync',
     '',
-    table(['RESULT', 'COMMIT', 'SINCE', 'CHANGES', 'ERRORS'], [[s.result + (s.reason ? ` (${s.reason})` : ''), s.observedAt.slice(0, 12), s.since.replace('T', ' ').slice(0, 16) + ' UTC', s.changes.length, s.errors.length]]),
+    table(
+      ['RESULT', 'COMMIT', 'SINCE', 'CHANGES', 'ERRORS'],
+      [
+        [
+          s.result + (s.reason ? ` (${s.reason})` : ''),
+          s.observedAt.slice(0, 12),
+          s.since.replace('T', ' ').slice(0, 16) + ' UTC',
+          s.changes.length,
+          s.errors.length,
+        ],
+      ],
+    ),
   ];
-  if (s.changes.length) out.push(table(['OBJECT', 'ACTION', 'OUTCOME', 'MESSAGE'], s.changes.map((c) => [c.subject, c.action, c.outcome, c.message ?? ''])));
+  if (s.changes.length)
+    out.push(
+      table(
+        ['OBJECT', 'ACTION', 'OUTCOME', 'MESSAGE'],
+        s.changes.map((c) => [c.subject, c.action, c.outcome, c.message ?? '']),
+      ),
+    );
   if (s.errors.length) out.push('Errors:', '', ...s.errors.map((e) => `- ${cell(e)}`), '');
-  out.push('## Pending approvals', '', table(['RELEASE', 'MODULE', 'PULL REQUEST', 'STATE', 'SINCE'], r.approvals.map((a) => [a.release, a.module, a.url ? `[${a.branch}](${a.url})` : a.branch ? `branch \`${a.branch}\`` : '-', a.state, since(a)])));
-  out.push('## Sources', '', table(['NAME', 'COUNT', 'PHASE', 'MSG', 'SINCE'], r.sources.map((x) => [x.name, x.count, x.phase, x.message, since(x)])));
+  out.push(
+    '## Pending approvals',
+    '',
+    table(
+      ['RELEASE', 'MODULE', 'PULL REQUEST', 'STATE', 'SINCE'],
+      r.approvals.map((a) => [
+        a.release,
+        a.module,
+        a.url ? `[${a.branch}](${a.url})` : a.branch ? `branch \`${a.branch}\`` : '-',
+        a.state,
+        since(a),
+      ]),
+    ),
+  );
+  out.push(
+    '## Sources',
+    '',
+    table(
+      ['NAME', 'COUNT', 'PHASE', 'MSG', 'SINCE'],
+      r.sources.map((x) => [x.name, x.count, x.phase, x.message, since(x)]),
+    ),
+  );
   const errors = r.sources.flatMap((x) => x.moduleErrors.map((e) => [x.name, e.module, e.error]));
   if (errors.length) out.push('Module errors reported by sources:', '', table(['SOURCE', 'MODULE', 'ERROR'], errors));
-  out.push('## Modules', '', table(['NAME', 'SOURCE', 'VERSION', 'PHASE', 'ENABLED', 'READY', 'MESSAGE', 'SINCE'], r.modules.map((m) => [m.name, m.source, m.version, m.phase, m.enabled, m.ready, m.message, since(m)])));
-  out.push('## Releases', '', table(['NAME', 'PHASE', 'UPDATE POLICY', 'MESSAGE', 'SINCE'], r.releases.map((x) => [x.name, x.phase, x.updatePolicy, x.message, since(x)])));
-  out.push('## Module configs', '', table(['NAME', 'ENABLED', 'SOURCE', 'UPDATE POLICY', 'MESSAGE', 'SINCE'], r.configs.map((c) => [c.name, c.enabled, c.source, c.updatePolicy, c.message, since(c)])));
+  out.push(
+    '## Modules',
+    '',
+    table(
+      ['NAME', 'SOURCE', 'VERSION', 'PHASE', 'ENABLED', 'READY', 'MESSAGE', 'SINCE'],
+      r.modules.map((m) => [m.name, m.source, m.version, m.phase, m.enabled, m.ready, m.message, since(m)]),
+    ),
+  );
+  out.push(
+    '## Releases',
+    '',
+    table(
+      ['NAME', 'PHASE', 'UPDATE POLICY', 'MESSAGE', 'SINCE'],
+      r.releases.map((x) => [x.name, x.phase, x.updatePolicy, x.message, since(x)]),
+    ),
+  );
+  out.push(
+    '## Module configs',
+    '',
+    table(
+      ['NAME', 'ENABLED', 'SOURCE', 'UPDATE POLICY', 'MESSAGE', 'SINCE'],
+      r.configs.map((c) => [c.name, c.enabled, c.source, c.updatePolicy, c.message, since(c)]),
+    ),
+  );
   return out.join('\n');
 }
 

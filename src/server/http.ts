@@ -54,7 +54,11 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
 
 export async function startHttp(opts: HttpOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const seen = new Set<string>();
-  const forges: Record<string, Forge> = { '/webhook/github': 'github', '/webhook/gitlab': 'gitlab', '/webhook/gitea': 'gitea' };
+  const forges: Record<string, Forge> = {
+    '/webhook/github': 'github',
+    '/webhook/gitlab': 'gitlab',
+    '/webhook/gitea': 'gitea',
+  };
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
       opts.logger.error({ err: (err as Error).message, path: req.url }, 'http handler failed');
@@ -69,7 +73,8 @@ export async function startHttp(opts: HttpOptions): Promise<{ server: Server; ur
       const r = opts.scheduler.ready();
       return send(res, r.ready ? 200 : 503, r.why + '\n');
     }
-    if (req.method === 'GET' && path === '/metrics') return send(res, 200, await opts.metrics.registry.metrics(), opts.metrics.registry.contentType);
+    if (req.method === 'GET' && path === '/metrics')
+      return send(res, 200, await opts.metrics.registry.metrics(), opts.metrics.registry.contentType);
     if (req.method === 'POST' && path === '/sync') {
       const secret = opts.webhook.secret;
       const authorized = !secret || safeEqual(req.headers.authorization ?? '', `Bearer ${secret}`);
@@ -94,8 +99,16 @@ export async function startHttp(opts: HttpOptions): Promise<{ server: Server; ur
         opts.logger.info({ forge, why: verdict.why }, 'webhook ignored');
         return send(res, 202, `ignored: ${verdict.why}\n`);
       }
-      if (verdict.pullRequest !== undefined) opts.logger.info({ forge, delivery: verdict.delivery, pullRequest: verdict.pullRequest, commit: verdict.commit }, 'webhook: pull request updated');
-      else opts.logger.info({ forge, delivery: verdict.delivery, commit: verdict.commit }, 'webhook: push to the tracked branch');
+      if (verdict.pullRequest !== undefined)
+        opts.logger.info(
+          { forge, delivery: verdict.delivery, pullRequest: verdict.pullRequest, commit: verdict.commit },
+          'webhook: pull request updated',
+        );
+      else
+        opts.logger.info(
+          { forge, delivery: verdict.delivery, commit: verdict.commit },
+          'webhook: push to the tracked branch',
+        );
       opts.scheduler.trigger(`webhook:${forge}`);
       return send(res, 202, 'sync requested\n');
     }

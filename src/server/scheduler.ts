@@ -128,7 +128,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       if (job) await Promise.race([job.stop(), new Promise((r) => setTimeout(r, 10))]);
       if (!running) return true;
       let timer: NodeJS.Timeout | undefined;
-      const finished = await Promise.race([running.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))]);
+      const finished = await Promise.race([
+        running.then(() => true),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs))),
+      ]);
       clearTimeout(timer);
       return finished;
     },
@@ -139,7 +142,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       if (!firstFetch) return { ready: false, why: 'no successful fetch yet' };
       const stale = (opts.stalePeriods ?? 3) * period;
       // Before any success, the grace period counts from the first fetch.
-      if (now() - (lastSuccess || firstFetch) > stale) return { ready: false, why: `no successful sync within ${Math.round(stale / 1000)}s` };
+      if (now() - (lastSuccess || firstFetch) > stale)
+        return { ready: false, why: `no successful sync within ${Math.round(stale / 1000)}s` };
       return { ready: true, why: 'ok' };
     },
     async idle() {

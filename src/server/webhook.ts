@@ -13,7 +13,12 @@ import { payloadProblem } from './webhook-payload.ts';
 export type Forge = 'github' | 'gitlab' | 'gitea';
 
 export type WebhookVerdict =
-  | { kind: 'sync'; delivery: string; commit?: string; /** Set when a pull request event asked for it. */ pullRequest?: number }
+  | {
+      kind: 'sync';
+      delivery: string;
+      commit?: string /** Set when a pull request event asked for it. */;
+      pullRequest?: number;
+    }
   | { kind: 'ignored'; why: string }
   | { kind: 'rejected'; status: 400 | 401; why: string };
 
@@ -99,20 +104,30 @@ export function judgeWebhook(forge: Forge, headers: Headers, body: Buffer, opts:
   if (pullEvent) {
     const pull = pullOf(forge, payload);
     if (!pull) return { kind: 'ignored', why: 'not a pull request event' };
-    if (pull.base !== opts.branch) return { kind: 'ignored', why: `pull request into ${pull.base || '(no branch)'}, not into ${opts.branch}` };
+    if (pull.base !== opts.branch)
+      return { kind: 'ignored', why: `pull request into ${pull.base || '(no branch)'}, not into ${opts.branch}` };
     // modsync's own approval pull requests need no plan preview, and their events no sync.
-    if (pull.head.startsWith('modsync/approve/')) return { kind: 'ignored', why: `pull request from modsync's own branch ${pull.head}` };
-    if (!pull.planChanging) return { kind: 'ignored', why: `pull request ${pull.action || '(no action)'}: no new commits` };
+    if (pull.head.startsWith('modsync/approve/'))
+      return { kind: 'ignored', why: `pull request from modsync's own branch ${pull.head}` };
+    if (!pull.planChanging)
+      return { kind: 'ignored', why: `pull request ${pull.action || '(no action)'}: no new commits` };
     const replay = rememberDelivery(forge, headers, opts);
     if (replay) return replay;
-    return { kind: 'sync', delivery: deliveryOf(forge, headers), pullRequest: pull.number, ...(pull.commit ? { commit: pull.commit } : {}) };
+    return {
+      kind: 'sync',
+      delivery: deliveryOf(forge, headers),
+      pullRequest: pull.number,
+      ...(pull.commit ? { commit: pull.commit } : {}),
+    };
   }
-  if (payload.ref !== `refs/heads/${opts.branch}`) return { kind: 'ignored', why: `push to ${payload.ref ?? '(no ref)'}, not to ${opts.branch}` };
+  if (payload.ref !== `refs/heads/${opts.branch}`)
+    return { kind: 'ignored', why: `push to ${payload.ref ?? '(no ref)'}, not to ${opts.branch}` };
   const delivery = deliveryOf(forge, headers);
   const replay = rememberDelivery(forge, headers, opts);
   if (replay) return replay;
   const commits = payload.commits ?? [];
-  if (commits.length && commits.every((c) => c.author?.email === opts.ownEmail)) return { kind: 'ignored', why: "modsync's own commits" };
+  if (commits.length && commits.every((c) => c.author?.email === opts.ownEmail))
+    return { kind: 'ignored', why: "modsync's own commits" };
   return { kind: 'sync', delivery, commit: payload.after ?? payload.checkout_sha };
 }
 
@@ -128,14 +143,25 @@ function rememberDelivery(forge: Forge, headers: Headers, opts: WebhookOptions):
 }
 
 /** The event name of pull request events per forge (GitLab's as its header says it). */
-const PULL_EVENTS: Record<Forge, string> = { github: 'pull_request', gitea: 'pull_request', gitlab: 'Merge Request Hook' };
+const PULL_EVENTS: Record<Forge, string> = {
+  github: 'pull_request',
+  gitea: 'pull_request',
+  gitlab: 'Merge Request Hook',
+};
 
 /** The parts of GitHub/Gitea `pull_request` and GitLab `Merge Request Hook` payloads read here. */
 interface PullPayload {
   action?: string;
   number?: number;
   pull_request?: { number?: number; base?: { ref?: string }; head?: { ref?: string; sha?: string } };
-  object_attributes?: { iid?: number; action?: string; source_branch?: string; target_branch?: string; oldrev?: string; last_commit?: { id?: string } };
+  object_attributes?: {
+    iid?: number;
+    action?: string;
+    source_branch?: string;
+    target_branch?: string;
+    oldrev?: string;
+    last_commit?: { id?: string };
+  };
 }
 
 interface PullEvent {
@@ -155,11 +181,25 @@ function pullOf(forge: Forge, p: PullPayload): PullEvent | null {
     if (!a?.iid) return null;
     const action = a.action ?? '';
     const changing = action === 'open' || action === 'reopen' || (action === 'update' && Boolean(a.oldrev));
-    return { number: a.iid, base: a.target_branch ?? '', head: a.source_branch ?? '', action, planChanging: changing, commit: a.last_commit?.id };
+    return {
+      number: a.iid,
+      base: a.target_branch ?? '',
+      head: a.source_branch ?? '',
+      action,
+      planChanging: changing,
+      commit: a.last_commit?.id,
+    };
   }
   const pr = p.pull_request;
   const number = pr?.number ?? p.number;
   if (!pr || !number) return null;
   const action = p.action ?? '';
-  return { number, base: pr.base?.ref ?? '', head: pr.head?.ref ?? '', action, planChanging: ['opened', 'reopened', 'synchronize', 'synchronized'].includes(action), commit: pr.head?.sha };
+  return {
+    number,
+    base: pr.base?.ref ?? '',
+    head: pr.head?.ref ?? '',
+    action,
+    planChanging: ['opened', 'reopened', 'synchronize', 'synchronized'].includes(action),
+    commit: pr.head?.sha,
+  };
 }

@@ -30,16 +30,24 @@ function adapter(extra: Partial<Parameters<typeof createKubeAdapter>[0]> = {}): 
 }
 
 function moduleConfig(name: string, spec: Record<string, unknown>): KubeObject {
-  return { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name }, spec: spec as KubeObject['spec'] };
+  return {
+    apiVersion: 'deckhouse.io/v1alpha1',
+    kind: 'ModuleConfig',
+    metadata: { name },
+    spec: spec as KubeObject['spec'],
+  };
 }
 
 /** Applies as another field manager, the way `kubectl apply --server-side` would. */
 async function applyAs(manager: string, obj: KubeObject): Promise<void> {
-  const res = await fetch(`${sim.url}/apis/deckhouse.io/v1alpha1/moduleconfigs/${obj.metadata.name}?fieldManager=${manager}`, {
-    method: 'PATCH',
-    headers: { 'content-type': 'application/apply-patch+yaml' },
-    body: JSON.stringify(obj),
-  });
+  const res = await fetch(
+    `${sim.url}/apis/deckhouse.io/v1alpha1/moduleconfigs/${obj.metadata.name}?fieldManager=${manager}`,
+    {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/apply-patch+yaml' },
+      body: JSON.stringify(obj),
+    },
+  );
   expect(res.status).toBeLessThan(300);
 }
 
@@ -102,16 +110,25 @@ describe('reading', () => {
 describe('server-side apply', () => {
   it('creates, updates, and leaves an unchanged object alone', async () => {
     const cluster = adapter();
-    const created = await cluster.apply(moduleConfig('ssa', { version: 1, settings: { replicas: 1 } }), { dryRun: false });
+    const created = await cluster.apply(moduleConfig('ssa', { version: 1, settings: { replicas: 1 } }), {
+      dryRun: false,
+    });
     expect(created.metadata.uid).toBeTruthy();
     const rv = created.metadata.resourceVersion;
 
-    const again = await cluster.apply(moduleConfig('ssa', { version: 1, settings: { replicas: 1 } }), { dryRun: false });
+    const again = await cluster.apply(moduleConfig('ssa', { version: 1, settings: { replicas: 1 } }), {
+      dryRun: false,
+    });
     expect(again.metadata.resourceVersion).toBe(rv);
 
-    const updated = await cluster.apply(moduleConfig('ssa', { version: 1, settings: { replicas: 3 } }), { dryRun: false });
+    const updated = await cluster.apply(moduleConfig('ssa', { version: 1, settings: { replicas: 3 } }), {
+      dryRun: false,
+    });
     expect(updated.metadata.resourceVersion).not.toBe(rv);
-    expect((await cluster.get({ kind: 'ModuleConfig', name: 'ssa' }))?.spec).toEqual({ version: 1, settings: { replicas: 3 } });
+    expect((await cluster.get({ kind: 'ModuleConfig', name: 'ssa' }))?.spec).toEqual({
+      version: 1,
+      settings: { replicas: 3 },
+    });
   });
 
   it('returns the would-be object of a dry run without storing it', async () => {
@@ -129,15 +146,22 @@ describe('server-side apply', () => {
     await applyAs('kubectl', moduleConfig('owned', { version: 1, settings: { replicas: 2 } }));
     const cluster = adapter();
     sim.control.resetRequests();
-    const err = await caught(cluster.apply(moduleConfig('owned', { version: 1, settings: { replicas: 5 } }), { dryRun: false }));
+    const err = await caught(
+      cluster.apply(moduleConfig('owned', { version: 1, settings: { replicas: 5 } }), { dryRun: false }),
+    );
     expect(err.code).toBe(409);
     expect(err.statusReason).toBe('Conflict');
     expect(err.transient).toBe(false);
     expect(err.message).toMatch(/^ModuleConfig\/owned: Apply failed with 1 conflict: conflict with "kubectl"/);
-    expect(err.causes).toEqual([expect.objectContaining({ reason: 'FieldManagerConflict', field: '.spec.settings.replicas' })]);
+    expect(err.causes).toEqual([
+      expect.objectContaining({ reason: 'FieldManagerConflict', field: '.spec.settings.replicas' }),
+    ]);
     expect(sim.control.requests().byVerb.apply).toBe(1);
 
-    const forced = await cluster.apply(moduleConfig('owned', { version: 1, settings: { replicas: 5 } }), { dryRun: false, force: true });
+    const forced = await cluster.apply(moduleConfig('owned', { version: 1, settings: { replicas: 5 } }), {
+      dryRun: false,
+      force: true,
+    });
     expect(forced.spec).toEqual({ version: 1, settings: { replicas: 5 } });
   });
 
@@ -155,10 +179,14 @@ describe('server-side apply', () => {
   it('reports schema violations with their fields, without retrying', async () => {
     const cluster = adapter();
     sim.control.resetRequests();
-    const err = await caught(cluster.apply(moduleConfig('bad-schema', { version: 1, maintenance: 'Sometimes' }), { dryRun: false }));
+    const err = await caught(
+      cluster.apply(moduleConfig('bad-schema', { version: 1, maintenance: 'Sometimes' }), { dryRun: false }),
+    );
     expect(err.code).toBe(422);
     expect(err.statusReason).toBe('Invalid');
-    expect(err.causes).toEqual([expect.objectContaining({ field: 'spec.maintenance', reason: 'FieldValueNotSupported' })]);
+    expect(err.causes).toEqual([
+      expect.objectContaining({ field: 'spec.maintenance', reason: 'FieldValueNotSupported' }),
+    ]);
     expect(sim.control.requests().byVerb.apply).toBe(1);
   });
 });
@@ -167,7 +195,11 @@ describe('merge patch and delete', () => {
   it('sets an annotation with a merge patch and keeps the rest', async () => {
     const cluster = adapter();
     await cluster.apply(moduleConfig('annotated', { version: 1, settings: { x: 1 } }), { dryRun: false });
-    const patched = await cluster.mergePatch({ kind: 'ModuleConfig', name: 'annotated' }, { metadata: { annotations: { 'modules.deckhouse.io/approved': 'true' } } }, { dryRun: false });
+    const patched = await cluster.mergePatch(
+      { kind: 'ModuleConfig', name: 'annotated' },
+      { metadata: { annotations: { 'modules.deckhouse.io/approved': 'true' } } },
+      { dryRun: false },
+    );
     expect(patched.metadata.annotations).toEqual({ 'modules.deckhouse.io/approved': 'true' });
     const live = await cluster.get({ kind: 'ModuleConfig', name: 'annotated' });
     expect(live?.metadata.annotations?.['modules.deckhouse.io/approved']).toBe('true');
@@ -202,7 +234,9 @@ describe('merge patch and delete', () => {
     await cluster.apply(moduleConfig('doomed', { version: 1, settings: { changed: true } }), { dryRun: false });
 
     sim.control.resetRequests();
-    const err = await caught(cluster.delete(id, { dryRun: false, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion }));
+    const err = await caught(
+      cluster.delete(id, { dryRun: false, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion }),
+    );
     expect(err.code).toBe(409);
     expect(err.message).toMatch(/^ModuleConfig\/doomed: /);
     expect(sim.control.requests().byVerb.delete).toBe(1);
@@ -212,7 +246,11 @@ describe('merge patch and delete', () => {
     expect(await cluster.get(id)).not.toBeNull();
 
     const live = await cluster.get(id);
-    await cluster.delete(id, { dryRun: false, uid: live!.metadata.uid, resourceVersion: live!.metadata.resourceVersion });
+    await cluster.delete(id, {
+      dryRun: false,
+      uid: live!.metadata.uid,
+      resourceVersion: live!.metadata.resourceVersion,
+    });
     expect(await cluster.get(id)).toBeNull();
     await expect(cluster.delete(id, { dryRun: false })).resolves.toBeUndefined();
   });

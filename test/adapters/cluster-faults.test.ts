@@ -30,7 +30,12 @@ function adapter(extra: Partial<KubeAdapterOptions> = {}) {
   return createKubeAdapter({ kc, timeoutMs: 2000, retries: 3, baseDelayMs: 10, maxDelayMs: 50, ...extra });
 }
 
-const config: KubeObject = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'faulty' }, spec: { version: 1 } };
+const config: KubeObject = {
+  apiVersion: 'deckhouse.io/v1alpha1',
+  kind: 'ModuleConfig',
+  metadata: { name: 'faulty' },
+  spec: { version: 1 },
+};
 
 async function caught(promise: Promise<unknown>): Promise<ClusterError> {
   const err = await promise.then(
@@ -53,7 +58,10 @@ describe('transient faults', () => {
   for (const { name, rule } of cases) {
     it(`retries a LIST through two ${name} faults and succeeds`, async () => {
       const retries: number[] = [];
-      const cluster = adapter({ timeoutMs: 400, logger: { debug: () => {}, warn: (o) => retries.push((o as { code: number }).code) } });
+      const cluster = adapter({
+        timeoutMs: 400,
+        logger: { debug: () => {}, warn: (o) => retries.push((o as { code: number }).code) },
+      });
       sim.control.resetRequests();
       sim.control.setFaults([{ verb: 'list', resource: 'moduleconfigs', count: 2, ...rule }]);
       const items = await cluster.list('ModuleConfig');

@@ -85,7 +85,9 @@ describe('KubeAccess over TLS', () => {
   it('refuses a server its CA did not sign, naming the TLS failure', async () => {
     const otherCa = readFileSync(file('client.crt')).toString('base64');
     const kc = access({ token: 't' }, { caFile: undefined, caData: otherCa });
-    const err = await createKubeAdapter({ kc, retries: 0 }).list('ModuleConfig').catch((e: unknown) => e);
+    const err = await createKubeAdapter({ kc, retries: 0 })
+      .list('ModuleConfig')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClusterError);
     const tlsFailure = /^ModuleConfig: cannot reach https:\/\/127\.0\.0\.1:\d+: .*(CERT|certificate)/i;
     expect((err as ClusterError).message).toMatch(tlsFailure);

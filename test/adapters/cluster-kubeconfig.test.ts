@@ -20,7 +20,8 @@ function kubeconfigFile(name: string, contexts: { name: string; server: string }
   lines.push('users:');
   for (const c of contexts) lines.push(`- name: ${c.name}`, '  user:', `    token: token-${c.name}`);
   lines.push('contexts:');
-  for (const c of contexts) lines.push(`- name: ${c.name}`, '  context:', `    cluster: ${c.name}`, `    user: ${c.name}`);
+  for (const c of contexts)
+    lines.push(`- name: ${c.name}`, '  context:', `    cluster: ${c.name}`, `    user: ${c.name}`);
   if (current) lines.push(`current-context: ${current}`);
   const path = join(dir, name);
   writeFileSync(path, lines.join('\n') + '\n');
@@ -77,7 +78,9 @@ describe('loadKubeConfig', () => {
 
   it('rejects a kubeconfig without a current context rather than guessing', () => {
     const path = kubeconfigFile('config', [{ name: 'a', server: 'https://a:6443' }]);
-    expect(errorOf(() => loadKubeConfig({ kubeconfig: path, env: {} })).message).toBe(`${path} has no current-context; pass --context`);
+    expect(errorOf(() => loadKubeConfig({ kubeconfig: path, env: {} })).message).toBe(
+      `${path} has no current-context; pass --context`,
+    );
   });
 
   it('merges the files of KUBECONFIG, first file first, and switches to --context', () => {
@@ -91,8 +94,17 @@ describe('loadKubeConfig', () => {
   });
 
   it('names the known contexts when --context does not exist', () => {
-    const path = kubeconfigFile('config', [{ name: 'a', server: 'https://a:6443' }, { name: 'b', server: 'https://b:6443' }], 'a');
-    expect(errorOf(() => loadKubeConfig({ kubeconfig: path, context: 'prod', env: {} })).message).toBe(`context prod is not in ${path} (contexts: a, b)`);
+    const path = kubeconfigFile(
+      'config',
+      [
+        { name: 'a', server: 'https://a:6443' },
+        { name: 'b', server: 'https://b:6443' },
+      ],
+      'a',
+    );
+    expect(errorOf(() => loadKubeConfig({ kubeconfig: path, context: 'prod', env: {} })).message).toBe(
+      `context prod is not in ${path} (contexts: a, b)`,
+    );
   });
 
   it('fails when KUBECONFIG names only files that do not exist', () => {
@@ -103,7 +115,10 @@ describe('loadKubeConfig', () => {
   it('uses ~/.kube/config before the service account when nothing else is set', () => {
     mkdirSync(join(dir, '.kube'));
     const path = kubeconfigFile('.kube/config', [{ name: 'home', server: 'https://home:6443' }], 'home');
-    const loaded = loadKubeConfig({ env: { HOME: dir, KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' }, serviceAccountDir: serviceAccount('ns') });
+    const loaded = loadKubeConfig({
+      env: { HOME: dir, KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' },
+      serviceAccountDir: serviceAccount('ns'),
+    });
     expect(loaded.source).toBe('file');
     expect(loaded.path).toBe(path);
     expect(loaded.kc.getCurrentCluster()?.server).toBe('https://home:6443');
@@ -111,7 +126,10 @@ describe('loadKubeConfig', () => {
 
   it('uses the service account in a pod, with its namespace and token file', () => {
     const sa = serviceAccount('d8-modsync');
-    const loaded = loadKubeConfig({ env: { HOME: dir, KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' }, serviceAccountDir: sa });
+    const loaded = loadKubeConfig({
+      env: { HOME: dir, KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' },
+      serviceAccountDir: sa,
+    });
     expect(loaded.source).toBe('in-cluster');
     expect(loaded.namespace).toBe('d8-modsync');
     expect(loaded.kc.getCurrentCluster()?.server).toBe('https://10.96.0.1:443');
@@ -120,7 +138,13 @@ describe('loadKubeConfig', () => {
 
   it('refuses --context in a pod, where there is no kubeconfig to pick it from', () => {
     const sa = serviceAccount('ns');
-    const err = errorOf(() => loadKubeConfig({ context: 'x', env: { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' }, serviceAccountDir: sa }));
+    const err = errorOf(() =>
+      loadKubeConfig({
+        context: 'x',
+        env: { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' },
+        serviceAccountDir: sa,
+      }),
+    );
     expect(err.message).toMatch(/^--context x needs a kubeconfig file/);
   });
 });

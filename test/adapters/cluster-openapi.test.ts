@@ -29,7 +29,11 @@ afterAll(async () => {
 function adapter(cacheDir?: string) {
   const { kc } = loadKubeConfig({ kubeconfig: sim.kubeconfigPath, env: {} });
   return createKubeAdapter({
-    kc, timeoutMs: 2000, retries: 1, baseDelayMs: 10, maxDelayMs: 50,
+    kc,
+    timeoutMs: 2000,
+    retries: 1,
+    baseDelayMs: 10,
+    maxDelayMs: 50,
     openApiCacheDir: cacheDir,
   });
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { AttemptTimeoutError, delayBeforeRetry, parseRetryAfter, withRetry, type RetryOptions } from '../../src/cluster/retry.ts';
+import {
+  AttemptTimeoutError,
+  delayBeforeRetry,
+  parseRetryAfter,
+  withRetry,
+  type RetryOptions,
+} from '../../src/cluster/retry.ts';
 
 class Flaky extends Error {
   readonly transient: boolean;

@@ -23,7 +23,10 @@ describe('loadGitAuth', () => {
   });
 
   it('reads the env var with a custom username', () => {
-    expect(loadGitAuth({ tokenEnv: 'GIT_TOKEN', username: 'oauth2', env: { GIT_TOKEN: 'envToken456\n' } })).toEqual({ username: 'oauth2', token: 'envToken456' });
+    expect(loadGitAuth({ tokenEnv: 'GIT_TOKEN', username: 'oauth2', env: { GIT_TOKEN: 'envToken456\n' } })).toEqual({
+      username: 'oauth2',
+      token: 'envToken456',
+    });
   });
 
   it('is anonymous when nothing is configured or the env var is unset', () => {
@@ -34,7 +37,9 @@ describe('loadGitAuth', () => {
   it('fails clearly when a configured token file is missing or empty', async () => {
     const empty = path.join(tmp, 'empty');
     await writeFile(empty, '\n');
-    expect(() => loadGitAuth({ tokenFile: path.join(tmp, 'missing'), env: {} })).toThrow(`${path.join(tmp, 'missing')}: cannot read the git token file: ENOENT`);
+    expect(() => loadGitAuth({ tokenFile: path.join(tmp, 'missing'), env: {} })).toThrow(
+      `${path.join(tmp, 'missing')}: cannot read the git token file: ENOENT`,
+    );
     expect(() => loadGitAuth({ tokenFile: empty, env: {} })).toThrow(`${empty}: the git token file is empty`);
   });
 });
@@ -47,11 +52,17 @@ describe('splitUrlCredentials', () => {
       auth: { username: 'bot', token: 's3cr3t-pass' },
     });
     expect(redactor.scrub('s3cr3t-pass')).toBe(MASK);
-    expect(splitUrlCredentials('https://ghp_abcdef123@github.com/o/r.git', undefined).auth).toEqual({ username: 'x-access-token', token: 'ghp_abcdef123' });
+    expect(splitUrlCredentials('https://ghp_abcdef123@github.com/o/r.git', undefined).auth).toEqual({
+      username: 'x-access-token',
+      token: 'ghp_abcdef123',
+    });
   });
 
   it('keeps configured auth over URL credentials and leaves plain URLs alone', () => {
-    expect(splitUrlCredentials('https://u:p@h/r.git', { token: 'configured' })).toEqual({ url: 'https://h/r.git', auth: { token: 'configured' } });
+    expect(splitUrlCredentials('https://u:p@h/r.git', { token: 'configured' })).toEqual({
+      url: 'https://h/r.git',
+      auth: { token: 'configured' },
+    });
     expect(splitUrlCredentials('https://h/r.git', undefined)).toEqual({ url: 'https://h/r.git', auth: undefined });
   });
 });

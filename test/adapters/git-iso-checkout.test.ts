@@ -1,7 +1,19 @@
 // The isomorphic-git adapter's working tree across commits: a new commit is checked out by
 // writing only what differs, and the result always equals `git archive` of the commit.
 import { execFile } from 'node:child_process';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -33,7 +45,11 @@ async function setup(files: Record<string, string>) {
   const cacheDir = path.join(tmp, `cache${n}`);
   // What each checkout did to the tree, from the adapter's log: unchanged, updated or rewritten.
   const trees: unknown[] = [];
-  const logger = { debug: () => {}, warn: () => {}, info: (o: Record<string, unknown>) => void ('tree' in o && trees.push(o.tree)) };
+  const logger = {
+    debug: () => {},
+    warn: () => {},
+    info: (o: Record<string, unknown>) => void ('tree' in o && trees.push(o.tree)),
+  };
   const port = createIsoGit({ url: server.repoUrl(name), branch: 'main', cacheDir, author: AUTHOR, logger });
   return { bare, port, cacheDir, trees };
 }
@@ -123,7 +139,14 @@ describe('checkout of a new commit', () => {
   });
 
   it('follows removals, renames, emptied folders and file <-> folder swaps', async () => {
-    const { bare, port, trees } = await setup({ 'a.yaml': 'a\n', 'gone/only.yaml': 'x\n', 'old/name.yaml': 'n\n', 'becomes-dir': 'f\n', 'becomes-file/inner.yaml': 'i\n', 'keep/k.yaml': 'k\n' });
+    const { bare, port, trees } = await setup({
+      'a.yaml': 'a\n',
+      'gone/only.yaml': 'x\n',
+      'old/name.yaml': 'n\n',
+      'becomes-dir': 'f\n',
+      'becomes-file/inner.yaml': 'i\n',
+      'keep/k.yaml': 'k\n',
+    });
     await port.checkout();
     const next = await commitWith(bare, async (w) => {
       await rm(path.join(w, 'gone'), { recursive: true });
@@ -139,7 +162,15 @@ describe('checkout of a new commit', () => {
     const co = await port.checkout();
     const want = await archived(bare, next);
     expect(await listing(co.dir)).toEqual(want);
-    expect(Object.keys(want).sort()).toEqual(['becomes-dir', 'becomes-dir/child.yaml', 'becomes-file', 'keep', 'keep/k.yaml', 'new', 'new/name.yaml']);
+    expect(Object.keys(want).sort()).toEqual([
+      'becomes-dir',
+      'becomes-dir/child.yaml',
+      'becomes-file',
+      'keep',
+      'keep/k.yaml',
+      'new',
+      'new/name.yaml',
+    ]);
     expect(trees).toEqual(['rewritten', 'updated']);
   });
 
@@ -214,7 +245,12 @@ describe('checkout of a new commit', () => {
     // No record at all (a crash during an update): the tree is written again, stray files go.
     await rm(record);
     await writeFile(path.join(co.dir, 'stray.yaml'), 'left over\n');
-    const again = await createIsoGit({ url: server.repoUrl(`repo${n}.git`), branch: 'main', cacheDir, author: AUTHOR }).checkout();
+    const again = await createIsoGit({
+      url: server.repoUrl(`repo${n}.git`),
+      branch: 'main',
+      cacheDir,
+      author: AUTHOR,
+    }).checkout();
     expect(again.commit).toBe(next);
     expect(await listing(again.dir)).toEqual(await archived(bare, next));
     expect((await readFile(record, 'utf8')).trim()).toBe(next);

@@ -60,7 +60,12 @@ describe('checkout', () => {
   it('fetches a new commit: new content appears and removed files are gone', async () => {
     const { bare, port } = await setup({ 'a.yaml': 'a: 1\n', 'dir/b.yaml': 'b: 2\n' });
     await port.checkout();
-    const next = await pushFiles(bare, 'main', { 'dir/b.yaml': null, 'a.yaml': 'a: 2\n', 'c/d.yaml': 'd: 4\n' }, 'edit');
+    const next = await pushFiles(
+      bare,
+      'main',
+      { 'dir/b.yaml': null, 'a.yaml': 'a: 2\n', 'c/d.yaml': 'd: 4\n' },
+      'edit',
+    );
     const co = await port.checkout();
     expect(co.commit).toBe(next);
     expect(await tree(co.dir)).toEqual({ 'a.yaml': 'a: 2\n', 'c/d.yaml': 'd: 4\n' });
@@ -76,7 +81,12 @@ describe('checkout', () => {
     expect(server.requests - before).toBe(1);
     expect(await tree(again.dir)).toEqual({ 'a.yaml': 'a: 1\n' });
     before = server.requests;
-    const fresh = await createIsoGit({ url: server.repoUrl(`repo${n}.git`), branch: 'main', cacheDir, author: AUTHOR }).checkout();
+    const fresh = await createIsoGit({
+      url: server.repoUrl(`repo${n}.git`),
+      branch: 'main',
+      cacheDir,
+      author: AUTHOR,
+    }).checkout();
     expect(fresh).toEqual(first);
     expect(server.requests - before).toBe(1);
   });
@@ -88,7 +98,13 @@ describe('checkout', () => {
     await tagBranch(bare, 'main', 'v1-annotated', 'release 1');
     await pushFiles(bare, 'main', { 'v.yaml': 'v: 2\n' }, 'after the tag');
     for (const revision of ['v1', 'v1-annotated']) {
-      const port = createIsoGit({ url: server.repoUrl(path.basename(bare)), branch: 'main', revision, cacheDir: path.join(tmp, `cache-tag-${revision}`), author: AUTHOR });
+      const port = createIsoGit({
+        url: server.repoUrl(path.basename(bare)),
+        branch: 'main',
+        revision,
+        cacheDir: path.join(tmp, `cache-tag-${revision}`),
+        author: AUTHOR,
+      });
       const co = await port.checkout();
       expect(co).toMatchObject({ commit: tagged, ref: revision });
       expect(await tree(co.dir)).toEqual({ 'v.yaml': 'v: 1\n' });
@@ -102,7 +118,13 @@ describe('checkout', () => {
     const pinned = await pushFiles(bare, 'main', { 'v.yaml': 'v: 2\n' }, 'second');
     await pushFiles(bare, 'main', { 'v.yaml': 'v: 3\n', 'w.yaml': 'w\n' }, 'third');
     await pushFiles(bare, 'main', { 'v.yaml': 'v: 4\n' }, 'fourth');
-    const port = createIsoGit({ url: server.repoUrl(path.basename(bare)), branch: 'main', revision: pinned, cacheDir: path.join(tmp, 'cache-pin'), author: AUTHOR });
+    const port = createIsoGit({
+      url: server.repoUrl(path.basename(bare)),
+      branch: 'main',
+      revision: pinned,
+      cacheDir: path.join(tmp, 'cache-pin'),
+      author: AUTHOR,
+    });
     const co = await port.checkout();
     expect(co).toMatchObject({ commit: pinned, ref: pinned });
     expect(await tree(co.dir)).toEqual({ 'v.yaml': 'v: 2\n' });
@@ -111,18 +133,38 @@ describe('checkout', () => {
   it('explains a pin that does not exist', async () => {
     const { bare } = await setup({ 'v.yaml': 'v: 1\n' });
     const url = server.repoUrl(path.basename(bare));
-    const missingCommit = createIsoGit({ url, branch: 'main', revision: 'f'.repeat(40), cacheDir: path.join(tmp, 'cache-nopin'), author: AUTHOR });
-    await expect(missingCommit.checkout()).rejects.toThrow(`${url}: commit ${'f'.repeat(40)} is not in the history of branch main`);
-    const missingTag = createIsoGit({ url, branch: 'main', revision: 'v9', cacheDir: path.join(tmp, 'cache-notag'), author: AUTHOR });
+    const missingCommit = createIsoGit({
+      url,
+      branch: 'main',
+      revision: 'f'.repeat(40),
+      cacheDir: path.join(tmp, 'cache-nopin'),
+      author: AUTHOR,
+    });
+    await expect(missingCommit.checkout()).rejects.toThrow(
+      `${url}: commit ${'f'.repeat(40)} is not in the history of branch main`,
+    );
+    const missingTag = createIsoGit({
+      url,
+      branch: 'main',
+      revision: 'v9',
+      cacheDir: path.join(tmp, 'cache-notag'),
+      author: AUTHOR,
+    });
     await expect(missingTag.checkout()).rejects.toThrow(`${url}: tag v9 does not exist`);
-    const missingBranch = createIsoGit({ url, branch: 'nope', cacheDir: path.join(tmp, 'cache-nobranch'), author: AUTHOR });
+    const missingBranch = createIsoGit({
+      url,
+      branch: 'nope',
+      cacheDir: path.join(tmp, 'cache-nobranch'),
+      author: AUTHOR,
+    });
     await expect(missingBranch.checkout()).rejects.toThrow(`${url}: branch nope does not exist`);
   });
 
   it('recovers from a corrupt cache (a fetch killed half-way) by cloning again', async () => {
     const { bare } = await setup({ 'a.yaml': 'a: 1\n' });
     const cacheDir = path.join(tmp, 'cache-corrupt');
-    const make = () => createIsoGit({ url: server.repoUrl(path.basename(bare)), branch: 'main', cacheDir, author: AUTHOR });
+    const make = () =>
+      createIsoGit({ url: server.repoUrl(path.basename(bare)), branch: 'main', cacheDir, author: AUTHOR });
     await make().checkout();
     const [hash = ''] = await readdir(cacheDir);
     const packDir = path.join(cacheDir, hash, 'git', 'objects', 'pack');
@@ -136,7 +178,12 @@ describe('checkout', () => {
   });
 
   it('reports an unknown repository as a GitError, not transient', async () => {
-    const port = createIsoGit({ url: server.repoUrl('missing'), branch: 'main', cacheDir: path.join(tmp, 'cache-missing'), author: AUTHOR });
+    const port = createIsoGit({
+      url: server.repoUrl('missing'),
+      branch: 'main',
+      cacheDir: path.join(tmp, 'cache-missing'),
+      author: AUTHOR,
+    });
     const err = await port.checkout().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GitError);
     expect(err).toMatchObject({ name: 'GitError', transient: false, subject: server.repoUrl('missing') });
@@ -156,7 +203,13 @@ describe('auth', () => {
 
   it('clones with a token, and keeps it out of the stored config', async () => {
     const cacheDir = path.join(tmp, 'cache-auth-ok');
-    const port = createIsoGit({ url: authServer.repoUrl('private'), branch: 'main', cacheDir, auth: { token: TOKEN }, author: AUTHOR });
+    const port = createIsoGit({
+      url: authServer.repoUrl('private'),
+      branch: 'main',
+      cacheDir,
+      auth: { token: TOKEN },
+      author: AUTHOR,
+    });
     const co = await port.checkout();
     expect(await tree(co.dir)).toEqual({ 'a.yaml': 'a: 1\n' });
     await expectNoTokenOnDisk(cacheDir, TOKEN);
@@ -175,10 +228,19 @@ describe('auth', () => {
     const wrong = 'ghp_wrongTokenValue9876';
     redactor.add(wrong);
     for (const auth of [{ token: wrong }, undefined]) {
-      const port = createIsoGit({ url: authServer.repoUrl('private'), branch: 'main', cacheDir: path.join(tmp, `cache-auth-bad-${auth ? 1 : 0}`), auth, author: AUTHOR, redactor });
+      const port = createIsoGit({
+        url: authServer.repoUrl('private'),
+        branch: 'main',
+        cacheDir: path.join(tmp, `cache-auth-bad-${auth ? 1 : 0}`),
+        auth,
+        author: AUTHOR,
+        redactor,
+      });
       const err = (await port.checkout().catch((e: unknown) => e)) as GitError;
       expect(err).toBeInstanceOf(GitError);
-      expect(err.message).toBe(`${authServer.repoUrl('private')}: fetch main failed: authentication failed (HTTP 401): check the git token and username`);
+      expect(err.message).toBe(
+        `${authServer.repoUrl('private')}: fetch main failed: authentication failed (HTTP 401): check the git token and username`,
+      );
       expect(err.transient).toBe(false);
       expect(JSON.stringify({ message: err.message, stack: err.stack })).not.toContain(wrong);
     }
@@ -198,7 +260,13 @@ describe('timeouts', () => {
   afterAll(() => new Promise<void>((resolve) => silent.close(() => resolve())));
 
   it('gives up on a server that never answers within timeoutMs, as a transient error', async () => {
-    const port = createIsoGit({ url, branch: 'main', cacheDir: path.join(tmp, 'cache-timeout'), author: AUTHOR, timeoutMs: 300 });
+    const port = createIsoGit({
+      url,
+      branch: 'main',
+      cacheDir: path.join(tmp, 'cache-timeout'),
+      author: AUTHOR,
+      timeoutMs: 300,
+    });
     const started = Date.now();
     const err = (await port.checkout().catch((e: unknown) => e)) as GitError;
     const elapsed = Date.now() - started;
@@ -209,9 +277,18 @@ describe('timeouts', () => {
   });
 
   it('applies the deadline to commits and branch listings too', async () => {
-    const port = createIsoGit({ url, branch: 'main', cacheDir: path.join(tmp, 'cache-timeout-2'), author: AUTHOR, timeoutMs: 200 });
+    const port = createIsoGit({
+      url,
+      branch: 'main',
+      cacheDir: path.join(tmp, 'cache-timeout-2'),
+      author: AUTHOR,
+      timeoutMs: 200,
+    });
     await expect(port.listBranches('modsync/')).rejects.toThrow('list branches failed: timed out after 200 ms');
-    await expect(port.commit({ files: { 'status/x': 'x' }, message: 'm' })).rejects.toMatchObject({ name: 'GitError', transient: true });
+    await expect(port.commit({ files: { 'status/x': 'x' }, message: 'm' })).rejects.toMatchObject({
+      name: 'GitError',
+      transient: true,
+    });
   });
 });
 

@@ -7,7 +7,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitError } from '../../src/core/errors.ts';
 import { createIsoGit, type IsoGitOptions } from '../../src/git/iso-git.ts';
-import { branchHead, commitLog, createBareRepo, git, listBranches, pushFiles, readBranchFile } from '../support/git-repo.ts';
+import {
+  branchHead,
+  commitLog,
+  createBareRepo,
+  git,
+  listBranches,
+  pushFiles,
+  readBranchFile,
+} from '../support/git-repo.ts';
 import { startGitServer, type GitRequestInfo, type GitServer } from '../support/git-server.ts';
 
 const AUTHOR = { name: 'modsync bot', email: 'modsync@example.com' };
@@ -31,8 +39,17 @@ afterAll(async () => {
 async function setup(extra: Partial<IsoGitOptions> = {}) {
   onRequest = undefined;
   const name = `repo${++n}.git`;
-  const bare = await createBareRepo(root, name, { 'clusters/prod/mc.yaml': 'kind: ModuleConfig\n', 'README.md': '# fleet\n' });
-  const port = createIsoGit({ url: server.repoUrl(name), branch: 'main', cacheDir: path.join(tmp, `cache${n}`), author: AUTHOR, ...extra });
+  const bare = await createBareRepo(root, name, {
+    'clusters/prod/mc.yaml': 'kind: ModuleConfig\n',
+    'README.md': '# fleet\n',
+  });
+  const port = createIsoGit({
+    url: server.repoUrl(name),
+    branch: 'main',
+    cacheDir: path.join(tmp, `cache${n}`),
+    author: AUTHOR,
+    ...extra,
+  });
   return { bare, port };
 }
 
@@ -43,9 +60,16 @@ describe('commit', () => {
     const { bare, port } = await setup();
     await port.checkout();
     const before = await branchHead(bare, 'main');
-    const commit = await port.commit({ files: { 'status/README.md': '# status\n', 'status/status.yaml': 'ok: true\n' }, message: 'modsync: status report' });
+    const commit = await port.commit({
+      files: { 'status/README.md': '# status\n', 'status/status.yaml': 'ok: true\n' },
+      message: 'modsync: status report',
+    });
     const log = await commitLog(bare, 'main');
-    expect(log[0]).toEqual({ sha: commit, author: 'modsync bot <modsync@example.com>', message: 'modsync: status report' });
+    expect(log[0]).toEqual({
+      sha: commit,
+      author: 'modsync bot <modsync@example.com>',
+      message: 'modsync: status report',
+    });
     expect(log[1]?.sha).toBe(before);
     expect(await readBranchFile(bare, 'main', 'status/README.md')).toBe('# status\n');
     expect(await readBranchFile(bare, 'main', 'clusters/prod/mc.yaml')).toBe('kind: ModuleConfig\n');
@@ -80,9 +104,17 @@ describe('commit', () => {
     let human: string | undefined;
     onRequest = async (info) => {
       if (info.service !== 'git-receive-pack' || !when(info) || human) return;
-      human = await pushFiles(bare, 'main', { 'clusters/prod/new.yaml': 'kind: ModuleConfig\n' }, 'human: add a module');
+      human = await pushFiles(
+        bare,
+        'main',
+        { 'clusters/prod/new.yaml': 'kind: ModuleConfig\n' },
+        'human: add a module',
+      );
     };
-    const commit = await port.commit({ files: { 'status/README.md': '# status\n' }, message: 'modsync: status report' });
+    const commit = await port.commit({
+      files: { 'status/README.md': '# status\n' },
+      message: 'modsync: status report',
+    });
     const log = await commitLog(bare, 'main');
     expect(human).toBeDefined();
     expect(log.map((c) => c.sha).slice(0, 2)).toEqual([commit, human]);
@@ -95,9 +127,12 @@ describe('commit', () => {
     const { bare, port } = await setup({ pushRetries: 2 });
     const humans: string[] = [];
     onRequest = async (info) => {
-      if (info.service === 'git-receive-pack' && info.advertisement) humans.push(await pushFiles(bare, 'main', { [`h${humans.length}.txt`]: 'x' }, `human ${humans.length}`));
+      if (info.service === 'git-receive-pack' && info.advertisement)
+        humans.push(await pushFiles(bare, 'main', { [`h${humans.length}.txt`]: 'x' }, `human ${humans.length}`));
     };
-    const err = (await port.commit({ files: { 'status/README.md': '# status\n' }, message: 'status' }).catch((e: unknown) => e)) as GitError;
+    const err = (await port
+      .commit({ files: { 'status/README.md': '# status\n' }, message: 'status' })
+      .catch((e: unknown) => e)) as GitError;
     expect(err).toBeInstanceOf(GitError);
     expect(err).toMatchObject({ name: 'GitError', transient: true });
     expect(err.message).toMatch(/push to main was rejected 3 times/);
@@ -108,8 +143,16 @@ describe('commit', () => {
   it('creates a separate status branch from the tracked branch, then commits on it', async () => {
     const { bare, port } = await setup();
     const main = await branchHead(bare, 'main');
-    const first = await port.commit({ files: { 'status/README.md': 'one\n' }, message: 'status 1', branch: 'modsync/status' });
-    const second = await port.commit({ files: { 'status/README.md': 'two\n' }, message: 'status 2', branch: 'modsync/status' });
+    const first = await port.commit({
+      files: { 'status/README.md': 'one\n' },
+      message: 'status 1',
+      branch: 'modsync/status',
+    });
+    const second = await port.commit({
+      files: { 'status/README.md': 'two\n' },
+      message: 'status 2',
+      branch: 'modsync/status',
+    });
     expect(await branchHead(bare, 'main')).toBe(main);
     expect((await commitLog(bare, 'modsync/status')).map((c) => c.sha)).toEqual([second, first, main]);
     expect(await readBranchFile(bare, 'modsync/status', 'status/README.md')).toBe('two\n');
@@ -129,21 +172,34 @@ describe('approval branches', () => {
     expect((await commitLog(bare, 'modsync/approve/module-two')).map((c) => c.sha)).toEqual([put.commit, main]);
     const pushes = pushesSeen();
     expect(put.created).toBe(true);
-    expect(await port.putBranch('modsync/approve/module-two', FILES, 'Approve module-two v1.2.5')).toEqual({ commit: put.commit, changed: false, created: false });
+    expect(await port.putBranch('modsync/approve/module-two', FILES, 'Approve module-two v1.2.5')).toEqual({
+      commit: put.commit,
+      changed: false,
+      created: false,
+    });
     expect(pushesSeen()).toBe(pushes);
   });
 
-  it('putBranch keeps the branch when only the base moved, and rebuilds it on the new base for new content (force: the branch is modsync\'s)', async () => {
+  it("putBranch keeps the branch when only the base moved, and rebuilds it on the new base for new content (force: the branch is modsync's)", async () => {
     const { bare, port } = await setup();
     const first = await port.putBranch('modsync/approve/module-two', FILES, 'Approve module-two v1.2.5');
     const main = await pushFiles(bare, 'main', { 'README.md': '# fleet 2\n' }, 'human edit');
     // A newer tracked head alone (a status commit, a human edit) is no reason to push again.
-    expect(await port.putBranch('modsync/approve/module-two', FILES, 'Approve module-two v1.2.5')).toEqual({ commit: first.commit, changed: false, created: false });
+    expect(await port.putBranch('modsync/approve/module-two', FILES, 'Approve module-two v1.2.5')).toEqual({
+      commit: first.commit,
+      changed: false,
+      created: false,
+    });
     const more = { ...FILES, 'clusters/prod/approvals/module-two-v1.2.6.yaml': 'kind: ModuleReleaseApproval\n' };
     const grown = await port.putBranch('modsync/approve/module-two', more, 'Approve module-two v1.2.6');
     expect(grown.changed).toBe(true);
-    expect((await commitLog(bare, 'modsync/approve/module-two')).map((c) => c.sha).slice(0, 2)).toEqual([grown.commit, main]);
-    expect(await readBranchFile(bare, 'modsync/approve/module-two', 'clusters/prod/approvals/module-two-v1.2.6.yaml')).toBe('kind: ModuleReleaseApproval\n');
+    expect((await commitLog(bare, 'modsync/approve/module-two')).map((c) => c.sha).slice(0, 2)).toEqual([
+      grown.commit,
+      main,
+    ]);
+    expect(
+      await readBranchFile(bare, 'modsync/approve/module-two', 'clusters/prod/approvals/module-two-v1.2.6.yaml'),
+    ).toBe('kind: ModuleReleaseApproval\n');
     await git(['fsck', '--no-progress'], bare);
   });
 
@@ -153,7 +209,10 @@ describe('approval branches', () => {
     await port.putBranch('modsync/approve/a', FILES, 'a');
     await pushFiles(bare, 'feature/x', { 'x.txt': 'x' }, 'a human branch');
     expect(await port.listBranches('modsync/approve/')).toEqual(['modsync/approve/a', 'modsync/approve/b']);
-    expect(await port.readFiles('modsync/approve/a', [...Object.keys(FILES), 'missing.yaml'])).toEqual({ ...FILES, 'missing.yaml': null });
+    expect(await port.readFiles('modsync/approve/a', [...Object.keys(FILES), 'missing.yaml'])).toEqual({
+      ...FILES,
+      'missing.yaml': null,
+    });
     expect(await port.readFiles('no/such/branch', ['README.md'])).toEqual({ 'README.md': null });
     await port.deleteBranch('modsync/approve/a');
     await port.deleteBranch('modsync/approve/a');

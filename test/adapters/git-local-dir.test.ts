@@ -24,7 +24,9 @@ describe('local directory', () => {
   });
 
   it('reports the HEAD commit and branch of a git working copy, also from a subfolder', async () => {
-    const bare = await createBareRepo(path.join(tmp, 'repos'), 'local.git', { 'clusters/prod/mc.yaml': 'kind: ModuleConfig\n' });
+    const bare = await createBareRepo(path.join(tmp, 'repos'), 'local.git', {
+      'clusters/prod/mc.yaml': 'kind: ModuleConfig\n',
+    });
     const work = path.join(tmp, 'work');
     await git(['clone', '--quiet', bare, work]);
     const head = await branchHead(bare, 'main');
@@ -35,21 +37,28 @@ describe('local directory', () => {
 
   it('fails clearly when the directory does not exist', async () => {
     const dir = path.join(tmp, 'nope');
-    await expect(createLocalDir({ dir }).checkout()).rejects.toThrow(`${dir}: the repository directory does not exist or is not a directory`);
+    await expect(createLocalDir({ dir }).checkout()).rejects.toThrow(
+      `${dir}: the repository directory does not exist or is not a directory`,
+    );
   });
 
   it('writes status files into the directory, leaves unchanged files alone, removes deleted ones', async () => {
     const dir = path.join(tmp, 'status');
     await mkdir(dir);
     const port = createLocalDir({ dir });
-    expect(await port.commit({ files: { 'status/README.md': '# status\n', 'status/old.md': 'old' }, message: 'status' })).toBeNull();
+    expect(
+      await port.commit({ files: { 'status/README.md': '# status\n', 'status/old.md': 'old' }, message: 'status' }),
+    ).toBeNull();
     expect(await readFile(path.join(dir, 'status/README.md'), 'utf8')).toBe('# status\n');
     const before = (await stat(path.join(dir, 'status/README.md'))).mtimeMs;
     await new Promise((r) => setTimeout(r, 20));
     await port.commit({ files: { 'status/README.md': '# status\n', 'status/old.md': null }, message: 'status' });
     expect((await stat(path.join(dir, 'status/README.md'))).mtimeMs).toBe(before);
     expect(await readdir(path.join(dir, 'status'))).toEqual(['README.md']);
-    expect(await port.readFiles('main', ['status/README.md', 'status/old.md'])).toEqual({ 'status/README.md': '# status\n', 'status/old.md': null });
+    expect(await port.readFiles('main', ['status/README.md', 'status/old.md'])).toEqual({
+      'status/README.md': '# status\n',
+      'status/old.md': null,
+    });
   });
 
   it('replaces a status file linked to /dev/zero or onto a manifest, never reading or writing through it', async () => {
@@ -76,7 +85,9 @@ describe('local directory', () => {
     await symlink(outside, path.join(dir, 'status'));
     const port = createLocalDir({ dir });
     await expect(port.commit({ files: { '../escape.md': 'x' }, message: 'm' })).rejects.toBeInstanceOf(GitError);
-    await expect(port.commit({ files: { 'status/README.md': 'x' }, message: 'm' })).rejects.toThrow('status/README.md resolves outside the directory (symlink)');
+    await expect(port.commit({ files: { 'status/README.md': 'x' }, message: 'm' })).rejects.toThrow(
+      'status/README.md resolves outside the directory (symlink)',
+    );
     expect(await readdir(outside)).toEqual([]);
   });
 

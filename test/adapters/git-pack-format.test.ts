@@ -98,7 +98,6 @@ describe('first clone', () => {
     expect((await git(['rev-parse', 'refs/heads/main'], gitdir)).trim()).toBe(co.commit);
   });
 
-
   it('falls back to a fetch with isomorphic-git when the upload-pack answer cannot be used', async () => {
     const bare = await createBareRepo(root, 'garbled.git', manifests(5, 1));
     // A proxy in front of the git server that garbles the first upload-pack answer.

@@ -13,7 +13,10 @@ const BODY = 'Module console: v1.2.0 → v1.3.0\n\n<!-- modsync:approval {"modul
 const DRAFT = { head: HEAD, base: 'main', title: 'Approve console v1.3.0', body: BODY };
 
 /** A pull request object as Gitea's `/pulls` endpoints return it (trimmed). */
-function pull(number: number, over: { title?: string; body?: string; head?: string; base?: string; state?: string; merged?: boolean } = {}) {
+function pull(
+  number: number,
+  over: { title?: string; body?: string; head?: string; base?: string; state?: string; merged?: boolean } = {},
+) {
   return {
     id: 300 + number,
     url: `${ORIGIN}/acme/clusters/pulls/${number}`,
@@ -57,7 +60,10 @@ afterEach(() => {
 describe('gitea ensure', () => {
   it('creates a pull request when none is open for the branch', async () => {
     // Open pull requests of other branches or into other bases do not count.
-    gt().get(`${REPO}/pulls`).query(listOpen).reply(200, [pull(1, { head: 'feature/x' }), pull(2, { base: 'release' })]);
+    gt()
+      .get(`${REPO}/pulls`)
+      .query(listOpen)
+      .reply(200, [pull(1, { head: 'feature/x' }), pull(2, { base: 'release' })]);
     gt().post(`${REPO}/pulls`, { title: DRAFT.title, head: HEAD, base: 'main', body: BODY }).reply(201, pull(3));
     const { pr, outcome } = await host().ensure(DRAFT);
     expect(outcome).toBe('created');
@@ -74,14 +80,20 @@ describe('gitea ensure', () => {
   });
 
   it('finds the open pull request by head.ref and writes nothing when it is the same', async () => {
-    gt().get(`${REPO}/pulls`).query(listOpen).reply(200, [pull(1, { head: 'feature/x' }), pull(3)]);
+    gt()
+      .get(`${REPO}/pulls`)
+      .query(listOpen)
+      .reply(200, [pull(1, { head: 'feature/x' }), pull(3)]);
     const { pr, outcome } = await host().ensure(DRAFT);
     expect(outcome).toBe('unchanged');
     expect(pr?.number).toBe(3);
   });
 
   it('updates with PATCH when the body changed', async () => {
-    gt().get(`${REPO}/pulls`).query(listOpen).reply(200, [pull(3, { body: 'Module console: v1.2.0 → v1.2.9' })]);
+    gt()
+      .get(`${REPO}/pulls`)
+      .query(listOpen)
+      .reply(200, [pull(3, { body: 'Module console: v1.2.0 → v1.2.9' })]);
     gt().patch(`${REPO}/pulls/3`, { title: DRAFT.title, body: BODY }).reply(201, pull(3));
     expect((await host().ensure(DRAFT)).outcome).toBe('updated');
   });
@@ -94,7 +106,10 @@ describe('gitea ensure', () => {
         message: `pull request already exists for these targets [id: 12, issue_id: 5, head_repo_id: 2, base_repo_id: 2, head_branch: ${HEAD}, base_branch: main]`,
         url: `${ORIGIN}/api/swagger`,
       });
-    gt().get(`${REPO}/pulls`).query(listOpen).reply(200, [pull(5)]);
+    gt()
+      .get(`${REPO}/pulls`)
+      .query(listOpen)
+      .reply(200, [pull(5)]);
     const { pr, outcome } = await host().ensure(DRAFT);
     expect(outcome).toBe('unchanged');
     expect(pr?.number).toBe(5);
@@ -104,14 +119,18 @@ describe('gitea ensure', () => {
 describe('gitea pull requests and comments', () => {
   it('comments, then closes with state closed', async () => {
     const order: string[] = [];
-    gt().post(`${REPO}/issues/3/comments`, { body: 'Deployed another way.' }).reply(201, () => {
-      order.push('comment');
-      return { id: 8, body: 'x' };
-    });
-    gt().patch(`${REPO}/pulls/3`, { state: 'closed' }).reply(201, () => {
-      order.push('close');
-      return pull(3, { state: 'closed' });
-    });
+    gt()
+      .post(`${REPO}/issues/3/comments`, { body: 'Deployed another way.' })
+      .reply(201, () => {
+        order.push('comment');
+        return { id: 8, body: 'x' };
+      });
+    gt()
+      .patch(`${REPO}/pulls/3`, { state: 'closed' })
+      .reply(201, () => {
+        order.push('close');
+        return pull(3, { state: 'closed' });
+      });
     await host().close({ ...DRAFT, number: 3, url: '', state: 'open' }, 'Deployed another way.');
     expect(order).toEqual(['comment', 'close']);
   });
@@ -139,13 +158,23 @@ describe('gitea pull requests and comments', () => {
         link: `<${ORIGIN}${REPO}/pulls?limit=50&page=2&state=open>; rel="next",<${ORIGIN}${REPO}/pulls?limit=50&page=2&state=open>; rel="last"`,
         'x-total-count': '3',
       });
-    gt().get(`${REPO}/pulls`).query({ state: 'open', limit: 50, page: 2 }).reply(200, [pull(4, { head: 'modsync/approve/b' })], { 'x-total-count': '3' });
-    expect((await host().listOpen('modsync/approve/', 'main')).map((p) => p.head)).toEqual(['modsync/approve/a', 'modsync/approve/b']);
+    gt()
+      .get(`${REPO}/pulls`)
+      .query({ state: 'open', limit: 50, page: 2 })
+      .reply(200, [pull(4, { head: 'modsync/approve/b' })], { 'x-total-count': '3' });
+    expect((await host().listOpen('modsync/approve/', 'main')).map((p) => p.head)).toEqual([
+      'modsync/approve/a',
+      'modsync/approve/b',
+    ]);
   });
 
   it('maps merged and missing pull requests', async () => {
-    gt().get(`${REPO}/pulls/3`).reply(200, pull(3, { state: 'closed', merged: true }));
-    gt().get(`${REPO}/pulls/4`).reply(404, { errors: null, message: 'The target couldn\'t be found.', url: `${ORIGIN}/api/swagger` });
+    gt()
+      .get(`${REPO}/pulls/3`)
+      .reply(200, pull(3, { state: 'closed', merged: true }));
+    gt()
+      .get(`${REPO}/pulls/4`)
+      .reply(404, { errors: null, message: "The target couldn't be found.", url: `${ORIGIN}/api/swagger` });
     expect((await host().get(3))?.state).toBe('merged');
     expect(await host().get(4)).toBeNull();
   });
@@ -153,15 +182,28 @@ describe('gitea pull requests and comments', () => {
   const MARK = '<!-- modsync:plan -->';
   it('upsertComment creates, updates and leaves the marked comment', async () => {
     const comments = `${REPO}/issues/3/comments`;
-    gt().get(comments).query(true).reply(200, [{ id: 1, body: 'looks fine' }]);
-    gt().post(comments, { body: `${MARK}\nplan: 1 change` }).reply(201, { id: 2 });
+    gt()
+      .get(comments)
+      .query(true)
+      .reply(200, [{ id: 1, body: 'looks fine' }]);
+    gt()
+      .post(comments, { body: `${MARK}\nplan: 1 change` })
+      .reply(201, { id: 2 });
     expect(await host().upsertComment(3, MARK, `${MARK}\nplan: 1 change`)).toBe('created');
 
-    gt().get(comments).query(true).reply(200, [{ id: 2, body: `${MARK}\nplan: 1 change` }]);
-    gt().patch(`${REPO}/issues/comments/2`, { body: `${MARK}\nplan: no changes` }).reply(200, { id: 2 });
+    gt()
+      .get(comments)
+      .query(true)
+      .reply(200, [{ id: 2, body: `${MARK}\nplan: 1 change` }]);
+    gt()
+      .patch(`${REPO}/issues/comments/2`, { body: `${MARK}\nplan: no changes` })
+      .reply(200, { id: 2 });
     expect(await host().upsertComment(3, MARK, `${MARK}\nplan: no changes`)).toBe('updated');
 
-    gt().get(comments).query(true).reply(200, [{ id: 2, body: `${MARK}\nplan: no changes` }]);
+    gt()
+      .get(comments)
+      .query(true)
+      .reply(200, [{ id: 2, body: `${MARK}\nplan: no changes` }]);
     expect(await host().upsertComment(3, MARK, `${MARK}\nplan: no changes`)).toBe('unchanged');
   });
 });
@@ -170,24 +212,40 @@ describe('gitea findLatest', () => {
   const page = (n: number) => ({ state: 'all', limit: 50, page: n });
 
   it('lists all pull requests newest first and maps open, closed and merged ones of the branch', async () => {
-    gt().get(`${REPO}/pulls`).query(page(1)).reply(200, [pull(9, { head: 'feature/x' }), pull(8)]);
+    gt()
+      .get(`${REPO}/pulls`)
+      .query(page(1))
+      .reply(200, [pull(9, { head: 'feature/x' }), pull(8)]);
     expect(await host().findLatest(HEAD, 'main')).toMatchObject({ number: 8, state: 'open', body: BODY });
-    gt().get(`${REPO}/pulls`).query(page(1)).reply(200, [pull(8, { state: 'closed' })]);
+    gt()
+      .get(`${REPO}/pulls`)
+      .query(page(1))
+      .reply(200, [pull(8, { state: 'closed' })]);
     expect((await host().findLatest(HEAD, 'main'))?.state).toBe('closed');
-    gt().get(`${REPO}/pulls`).query(page(1)).reply(200, [pull(8, { state: 'closed', merged: true })]);
+    gt()
+      .get(`${REPO}/pulls`)
+      .query(page(1))
+      .reply(200, [pull(8, { state: 'closed', merged: true })]);
     expect((await host().findLatest(HEAD, 'main'))?.state).toBe('merged');
   });
 
   it('is null when the branch never had a pull request (a short page ends the search)', async () => {
-    gt().get(`${REPO}/pulls`).query(page(1)).reply(200, [pull(2, { head: 'feature/x' }), pull(1, { base: 'release' })]);
+    gt()
+      .get(`${REPO}/pulls`)
+      .query(page(1))
+      .reply(200, [pull(2, { head: 'feature/x' }), pull(1, { base: 'release' })]);
     expect(await host().findLatest(HEAD, 'main')).toBeNull();
   });
 
   it('looks a few pages deep at most', async () => {
-    const others = (from: number) => Array.from({ length: 50 }, (_, i) => pull(from - i, { head: `feature/${from - i}` }));
+    const others = (from: number) =>
+      Array.from({ length: 50 }, (_, i) => pull(from - i, { head: `feature/${from - i}` }));
     gt().get(`${REPO}/pulls`).query(page(1)).reply(200, others(200));
     gt().get(`${REPO}/pulls`).query(page(2)).reply(200, others(150));
-    gt().get(`${REPO}/pulls`).query(page(3)).reply(200, [...others(100).slice(1), pull(51, { state: 'closed' })]);
+    gt()
+      .get(`${REPO}/pulls`)
+      .query(page(3))
+      .reply(200, [...others(100).slice(1), pull(51, { state: 'closed' })]);
     expect(await host().findLatest(HEAD, 'main')).toMatchObject({ number: 51, state: 'closed' });
     gt().get(`${REPO}/pulls`).query(page(1)).reply(200, others(200));
     gt().get(`${REPO}/pulls`).query(page(2)).reply(200, others(150));
@@ -197,13 +255,18 @@ describe('gitea findLatest', () => {
 
   it("ignores a fork's pull request from a branch of the same name", async () => {
     const fork = pull(5, { state: 'closed' });
-    gt().get(`${REPO}/pulls`).query(page(1)).reply(200, [{ ...fork, head: { ...fork.head, repo_id: 9 }, base: { ...fork.base, repo_id: 3 } }]);
+    gt()
+      .get(`${REPO}/pulls`)
+      .query(page(1))
+      .reply(200, [{ ...fork, head: { ...fork.head, repo_id: 9 }, base: { ...fork.base, repo_id: 3 } }]);
     expect(await host().findLatest(HEAD, 'main')).toBeNull();
   });
 
   it('close with a body replaces the description in the same PATCH that closes', async () => {
     gt().post(`${REPO}/issues/3/comments`, { body: 'done' }).reply(201, { id: 1, body: 'done' });
-    gt().patch(`${REPO}/pulls/3`, { state: 'closed', body: 'marked' }).reply(201, pull(3, { state: 'closed', body: 'marked' }));
+    gt()
+      .patch(`${REPO}/pulls/3`, { state: 'closed', body: 'marked' })
+      .reply(201, pull(3, { state: 'closed', body: 'marked' }));
     await host().close({ ...DRAFT, number: 3, url: '', state: 'open' }, 'done', 'marked');
   });
 });
@@ -223,8 +286,13 @@ describe('gitea transport and addressing', () => {
   });
 
   it('fails with a HostError after a persistent 5xx, the token nowhere in the message', async () => {
-    gt().get(`${REPO}/pulls/3`).times(4).reply(500, { message: `token ${TOKEN} lookup failed` });
-    const err = (await host().get(3).catch((e: unknown) => e)) as HostError;
+    gt()
+      .get(`${REPO}/pulls/3`)
+      .times(4)
+      .reply(500, { message: `token ${TOKEN} lookup failed` });
+    const err = (await host()
+      .get(3)
+      .catch((e: unknown) => e)) as HostError;
     expect(err).toBeInstanceOf(HostError);
     expect(err.message).toContain('HTTP 500');
     expect(err.message).not.toContain(TOKEN);
@@ -241,9 +309,14 @@ describe('gitea transport and addressing', () => {
 
 describe('gitea open pull requests and their files (plan previews)', () => {
   it('lists open pull requests into the base across pages, leaving out other bases', async () => {
-    const page1 = Array.from({ length: 50 }, (_, i) => pull(100 - i, { head: `feature/${i}`, base: i % 2 ? 'release' : 'main' }));
+    const page1 = Array.from({ length: 50 }, (_, i) =>
+      pull(100 - i, { head: `feature/${i}`, base: i % 2 ? 'release' : 'main' }),
+    );
     gt().get(`${REPO}/pulls`).query(listOpen).reply(200, page1);
-    gt().get(`${REPO}/pulls`).query({ state: 'open', limit: 50, page: 2 }).reply(200, [pull(40, { head: 'fix/x' }), pull(39, { head: 'fix/y', base: 'release' })]);
+    gt()
+      .get(`${REPO}/pulls`)
+      .query({ state: 'open', limit: 50, page: 2 })
+      .reply(200, [pull(40, { head: 'fix/x' }), pull(39, { head: 'fix/y', base: 'release' })]);
     const list = await host().listOpenPullRequests('main');
     expect(list).toHaveLength(26);
     expect(list.every((p) => p.base === 'main')).toBe(true);
@@ -251,19 +324,37 @@ describe('gitea open pull requests and their files (plan previews)', () => {
   });
 
   it('marks pull requests from forks (head repository differs)', async () => {
-    const withRepos = (n: number, headRepo: number) => ({ ...pull(n, { head: `f/${n}` }), head: { ...pull(n).head, ref: `f/${n}`, repo_id: headRepo }, base: { ...pull(n).base, repo_id: 5 } });
-    gt().get(`${REPO}/pulls`).query(listOpen).reply(200, [withRepos(2, 5), withRepos(1, 6)]);
+    const withRepos = (n: number, headRepo: number) => ({
+      ...pull(n, { head: `f/${n}` }),
+      head: { ...pull(n).head, ref: `f/${n}`, repo_id: headRepo },
+      base: { ...pull(n).base, repo_id: 5 },
+    });
+    gt()
+      .get(`${REPO}/pulls`)
+      .query(listOpen)
+      .reply(200, [withRepos(2, 5), withRepos(1, 6)]);
     const list = await host().listOpenPullRequests('main');
-    expect(list.map((p) => [p.number, p.fromFork ?? false])).toEqual([[2, false], [1, true]]);
+    expect(list.map((p) => [p.number, p.fromFork ?? false])).toEqual([
+      [2, false],
+      [1, true],
+    ]);
   });
 
   it('reads the changed files page by page, both names of a rename', async () => {
-    const files = Array.from({ length: 50 }, (_, i) => ({ filename: `docs/${i}.md`, status: 'changed', additions: 1, deletions: 0, changes: 1 }));
+    const files = Array.from({ length: 50 }, (_, i) => ({
+      filename: `docs/${i}.md`,
+      status: 'changed',
+      additions: 1,
+      deletions: 0,
+      changes: 1,
+    }));
     gt().get(`${REPO}/pulls/40/files`).query({ limit: 50, page: 1 }).reply(200, files);
     gt()
       .get(`${REPO}/pulls/40/files`)
       .query({ limit: 50, page: 2 })
-      .reply(200, [{ filename: 'clusters/demo/one.yaml', previous_filename: 'clusters/old/one.yaml', status: 'renamed' }]);
+      .reply(200, [
+        { filename: 'clusters/demo/one.yaml', previous_filename: 'clusters/old/one.yaml', status: 'renamed' },
+      ]);
     const paths = await host().changedFiles(40);
     expect(paths).toHaveLength(52);
     expect(paths.slice(-2)).toEqual(['clusters/demo/one.yaml', 'clusters/old/one.yaml']);

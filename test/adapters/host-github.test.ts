@@ -15,7 +15,10 @@ const BODY = 'Module console: v1.2.0 → v1.3.0\n\n<!-- modsync:approval {"modul
 const DRAFT = { head: HEAD, base: 'main', title: 'Approve console v1.3.0', body: BODY };
 
 /** A pull request object as `GET /repos/{o}/{r}/pulls` returns it (the fields modsync reads, plus some it ignores). */
-function pull(number: number, over: { title?: string; body?: string | null; head?: string; state?: string; merged_at?: string | null } = {}) {
+function pull(
+  number: number,
+  over: { title?: string; body?: string | null; head?: string; state?: string; merged_at?: string | null } = {},
+) {
   return {
     url: `${API}${REPO}/pulls/${number}`,
     id: 1000 + number,
@@ -87,14 +90,20 @@ describe('github ensure', () => {
 
   it('leaves an open pull request with the same content alone (no write request)', async () => {
     // GitHub hands bodies edited in the web UI back with CRLF line ends: still the same content.
-    gh().get(`${REPO}/pulls`).query(findQuery).reply(200, [pull(12, { body: BODY.replace(/\n/g, '\r\n') })]);
+    gh()
+      .get(`${REPO}/pulls`)
+      .query(findQuery)
+      .reply(200, [pull(12, { body: BODY.replace(/\n/g, '\r\n') })]);
     const { pr, outcome } = await host().ensure(DRAFT);
     expect(outcome).toBe('unchanged');
     expect(pr?.number).toBe(12);
   });
 
   it('updates title and body when they changed', async () => {
-    gh().get(`${REPO}/pulls`).query(findQuery).reply(200, [pull(12, { title: 'Approve console v1.2.5', body: 'old' })]);
+    gh()
+      .get(`${REPO}/pulls`)
+      .query(findQuery)
+      .reply(200, [pull(12, { title: 'Approve console v1.2.5', body: 'old' })]);
     gh().patch(`${REPO}/pulls/12`, { title: DRAFT.title, body: BODY }).reply(200, pull(12));
     const { pr, outcome } = await host().ensure(DRAFT);
     expect(outcome).toBe('updated');
@@ -103,12 +112,19 @@ describe('github ensure', () => {
 
   it('treats 422 "A pull request already exists" as success and looks the pull request up again', async () => {
     gh().get(`${REPO}/pulls`).query(findQuery).reply(200, []);
-    gh().post(`${REPO}/pulls`).reply(422, {
-      message: 'Validation Failed',
-      errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for acme:${HEAD}.` }],
-      documentation_url: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request',
-    });
-    gh().get(`${REPO}/pulls`).query(findQuery).reply(200, [pull(15)]);
+    gh()
+      .post(`${REPO}/pulls`)
+      .reply(422, {
+        message: 'Validation Failed',
+        errors: [
+          { resource: 'PullRequest', code: 'custom', message: `A pull request already exists for acme:${HEAD}.` },
+        ],
+        documentation_url: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request',
+      });
+    gh()
+      .get(`${REPO}/pulls`)
+      .query(findQuery)
+      .reply(200, [pull(15)]);
     const { pr, outcome } = await host().ensure(DRAFT);
     expect(outcome).toBe('unchanged');
     expect(pr?.number).toBe(15);
@@ -116,11 +132,15 @@ describe('github ensure', () => {
 
   it('reports other 422 answers as errors, without retrying', async () => {
     gh().get(`${REPO}/pulls`).query(findQuery).reply(200, []);
-    gh().post(`${REPO}/pulls`).reply(422, {
-      message: 'Validation Failed',
-      errors: [{ resource: 'PullRequest', code: 'custom', message: `No commits between main and ${HEAD}` }],
-    });
-    const err = await host().ensure(DRAFT).catch((e: unknown) => e);
+    gh()
+      .post(`${REPO}/pulls`)
+      .reply(422, {
+        message: 'Validation Failed',
+        errors: [{ resource: 'PullRequest', code: 'custom', message: `No commits between main and ${HEAD}` }],
+      });
+    const err = await host()
+      .ensure(DRAFT)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HostError);
     expect((err as ModsyncError).message).toContain('No commits between main');
     expect((err as ModsyncError).transient).toBe(false);
@@ -134,15 +154,15 @@ describe('github pull requests and comments', () => {
     gh()
       .post(`${REPO}/issues/12/comments`, { body: 'console v1.3.0 was deployed another way.' })
       .reply(201, () => {
-      order.push('comment');
-      return { id: 1, body: 'x' };
-    });
+        order.push('comment');
+        return { id: 1, body: 'x' };
+      });
     gh()
       .patch(`${REPO}/pulls/12`, { state: 'closed' })
       .reply(200, () => {
-      order.push('close');
-      return pull(12, { state: 'closed' });
-    });
+        order.push('close');
+        return pull(12, { state: 'closed' });
+      });
     await host().close({ ...DRAFT, number: 12, url: '', state: 'open' }, 'console v1.3.0 was deployed another way.');
     expect(order).toEqual(['comment', 'close']);
   });
@@ -166,7 +186,9 @@ describe('github pull requests and comments', () => {
   });
 
   it('gets a pull request by number: merged ones say so, missing ones are null', async () => {
-    gh().get(`${REPO}/pulls/7`).reply(200, { ...pull(7, { state: 'closed', merged_at: '2026-11-20T10:00:00Z' }), merged: true });
+    gh()
+      .get(`${REPO}/pulls/7`)
+      .reply(200, { ...pull(7, { state: 'closed', merged_at: '2026-11-20T10:00:00Z' }), merged: true });
     gh().get(`${REPO}/pulls/8`).reply(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
     expect((await host().get(7))?.state).toBe('merged');
     expect(await host().get(8)).toBeNull();
@@ -177,34 +199,74 @@ describe('github pull requests and comments', () => {
     gh()
       .get(`${REPO}/issues/4/comments`)
       .query({ per_page: 100, page: 1 })
-      .reply(200, [{ id: 1, body: 'LGTM' }], { link: `<${API}${REPO}/issues/4/comments?per_page=100&page=2>; rel="next"` });
-    gh().get(`${REPO}/issues/4/comments`).query({ per_page: 100, page: 2 }).reply(200, [{ id: 2, body: 'ship it' }]);
-    gh().post(`${REPO}/issues/4/comments`, { body: `${MARK}\nplan: 1 change` }).reply(201, { id: 3 });
+      .reply(200, [{ id: 1, body: 'LGTM' }], {
+        link: `<${API}${REPO}/issues/4/comments?per_page=100&page=2>; rel="next"`,
+      });
+    gh()
+      .get(`${REPO}/issues/4/comments`)
+      .query({ per_page: 100, page: 2 })
+      .reply(200, [{ id: 2, body: 'ship it' }]);
+    gh()
+      .post(`${REPO}/issues/4/comments`, { body: `${MARK}\nplan: 1 change` })
+      .reply(201, { id: 3 });
     expect(await host().upsertComment(4, MARK, `${MARK}\nplan: 1 change`)).toBe('created');
   });
 
   it('upsertComment updates the marked comment when the body differs, and leaves it when equal', async () => {
-    gh().get(`${REPO}/issues/4/comments`).query(true).reply(200, [{ id: 1, body: 'LGTM' }, { id: 9, body: `${MARK}\nplan: 2 changes` }]);
-    gh().patch(`${REPO}/issues/comments/9`, { body: `${MARK}\nplan: 1 change` }).reply(200, { id: 9 });
+    gh()
+      .get(`${REPO}/issues/4/comments`)
+      .query(true)
+      .reply(200, [
+        { id: 1, body: 'LGTM' },
+        { id: 9, body: `${MARK}\nplan: 2 changes` },
+      ]);
+    gh()
+      .patch(`${REPO}/issues/comments/9`, { body: `${MARK}\nplan: 1 change` })
+      .reply(200, { id: 9 });
     expect(await host().upsertComment(4, MARK, `${MARK}\nplan: 1 change`)).toBe('updated');
 
-    gh().get(`${REPO}/issues/4/comments`).query(true).reply(200, [{ id: 9, body: `${MARK}\nplan: 1 change` }]);
+    gh()
+      .get(`${REPO}/issues/4/comments`)
+      .query(true)
+      .reply(200, [{ id: 9, body: `${MARK}\nplan: 1 change` }]);
     expect(await host().upsertComment(4, MARK, `${MARK}\nplan: 1 change`)).toBe('unchanged');
   });
 });
 
 describe('github findLatest', () => {
-  const latestQuery = { state: 'all', head: `acme:${HEAD}`, base: 'main', sort: 'created', direction: 'desc', per_page: 1 };
+  const latestQuery = {
+    state: 'all',
+    head: `acme:${HEAD}`,
+    base: 'main',
+    sort: 'created',
+    direction: 'desc',
+    per_page: 1,
+  };
 
   it('asks for the newest pull request of the branch in any state and maps an open one', async () => {
-    gh().get(`${REPO}/pulls`).query(latestQuery).reply(200, [pull(21)]);
-    expect(await host().findLatest(HEAD, 'main')).toMatchObject({ number: 21, state: 'open', body: BODY, head: HEAD, base: 'main' });
+    gh()
+      .get(`${REPO}/pulls`)
+      .query(latestQuery)
+      .reply(200, [pull(21)]);
+    expect(await host().findLatest(HEAD, 'main')).toMatchObject({
+      number: 21,
+      state: 'open',
+      body: BODY,
+      head: HEAD,
+      base: 'main',
+    });
   });
 
   it('a pull request closed without merging is closed; a merged one (merged_at set) is merged', async () => {
-    gh().get(`${REPO}/pulls`).query(latestQuery).reply(200, [pull(22, { state: 'closed' })]);
+    gh()
+      .get(`${REPO}/pulls`)
+      .query(latestQuery)
+      .reply(200, [pull(22, { state: 'closed' })]);
     expect((await host().findLatest(HEAD, 'main'))?.state).toBe('closed');
-    gh().get(`${REPO}/pulls`).query(latestQuery).reply(200, [pull(23, { state: 'closed', merged_at: '2026-11-20T10:00:00Z' })]);
+    gh()
+      .get(`${REPO}/pulls`)
+      .query(latestQuery)
+      .reply(200, [pull(23, { state: 'closed', merged_at: '2026-11-20T10:00:00Z' })]);
     expect((await host().findLatest(HEAD, 'main'))?.state).toBe('merged');
   });
 
@@ -214,13 +276,22 @@ describe('github findLatest', () => {
   });
 
   it('takes the highest number when a server ignores sort and page size, and ignores other branches', async () => {
-    gh().get(`${REPO}/pulls`).query(latestQuery).reply(200, [pull(3, { state: 'closed' }), pull(9, { head: 'feature/x' }), pull(7, { state: 'closed', merged_at: '2026-11-20T10:00:00Z' })]);
+    gh()
+      .get(`${REPO}/pulls`)
+      .query(latestQuery)
+      .reply(200, [
+        pull(3, { state: 'closed' }),
+        pull(9, { head: 'feature/x' }),
+        pull(7, { state: 'closed', merged_at: '2026-11-20T10:00:00Z' }),
+      ]);
     expect(await host().findLatest(HEAD, 'main')).toMatchObject({ number: 7, state: 'merged' });
   });
 
   it('close with a body replaces the description in the same PATCH that closes', async () => {
     gh().post(`${REPO}/issues/12/comments`, { body: 'done' }).reply(201, { id: 1, body: 'done' });
-    gh().patch(`${REPO}/pulls/12`, { state: 'closed', body: 'marked' }).reply(200, pull(12, { state: 'closed', body: 'marked' }));
+    gh()
+      .patch(`${REPO}/pulls/12`, { state: 'closed', body: 'marked' })
+      .reply(200, pull(12, { state: 'closed', body: 'marked' }));
     await host().close({ ...DRAFT, number: 12, url: '', state: 'open' }, 'done', 'marked');
   });
 });
@@ -228,10 +299,16 @@ describe('github findLatest', () => {
 describe('github transport', () => {
   it('waits out a primary rate limit (403, x-ratelimit-remaining: 0) until the reset, then succeeds', async () => {
     const reset = Math.floor(Date.now() / 1000) + 3;
-    gh().get(`${REPO}/pulls/5`).reply(403, { message: 'API rate limit exceeded for installation ID 1.' }, {
-      'x-ratelimit-remaining': '0',
-      'x-ratelimit-reset': String(reset),
-    });
+    gh()
+      .get(`${REPO}/pulls/5`)
+      .reply(
+        403,
+        { message: 'API rate limit exceeded for installation ID 1.' },
+        {
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': String(reset),
+        },
+      );
     gh().get(`${REPO}/pulls/5`).reply(200, pull(5));
     expect((await host().get(5))?.number).toBe(5);
     expect(waits).toHaveLength(1);
@@ -240,31 +317,45 @@ describe('github transport', () => {
   });
 
   it('honours retry-after on a secondary rate limit (429)', async () => {
-    gh().get(`${REPO}/pulls/5`).reply(429, { message: 'You have exceeded a secondary rate limit.' }, { 'retry-after': '7' });
+    gh()
+      .get(`${REPO}/pulls/5`)
+      .reply(429, { message: 'You have exceeded a secondary rate limit.' }, { 'retry-after': '7' });
     gh().get(`${REPO}/pulls/5`).reply(200, pull(5));
     expect((await host().get(5))?.number).toBe(5);
     expect(waits).toEqual([7000]);
   });
 
   it('backs off on a 403 secondary rate limit that carries no headers, but not on a plain 403', async () => {
-    gh().get(`${REPO}/pulls/5`).reply(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' });
+    gh().get(`${REPO}/pulls/5`).reply(403, {
+      message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+    });
     gh().get(`${REPO}/pulls/5`).reply(200, pull(5));
     expect((await host().get(5))?.number).toBe(5);
     expect(waits).toEqual([5]);
 
     gh().get(`${REPO}/pulls/6`).reply(403, { message: 'Resource not accessible by integration' });
-    const err = (await host().get(6).catch((e: unknown) => e)) as HostError;
+    const err = (await host()
+      .get(6)
+      .catch((e: unknown) => e)) as HostError;
     expect(err.message).toContain('HTTP 403: Resource not accessible by integration');
     expect(err.transient).toBe(false);
     expect(waits).toEqual([5]);
   });
 
   it('gives up at once, as a transient error, when the rate limit resets too far ahead', async () => {
-    gh().get(`${REPO}/pulls/5`).reply(403, { message: 'API rate limit exceeded' }, {
-      'x-ratelimit-remaining': '0',
-      'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
-    });
-    const err = (await host().get(5).catch((e: unknown) => e)) as HostError;
+    gh()
+      .get(`${REPO}/pulls/5`)
+      .reply(
+        403,
+        { message: 'API rate limit exceeded' },
+        {
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+        },
+      );
+    const err = (await host()
+      .get(5)
+      .catch((e: unknown) => e)) as HostError;
     expect(err).toBeInstanceOf(HostError);
     expect(err.transient).toBe(true);
     expect(err.message).toMatch(/rate limited/);
@@ -280,8 +371,13 @@ describe('github transport', () => {
   });
 
   it('fails with a HostError after bounded retries of a persistent 5xx, the token nowhere in the message', async () => {
-    gh().get(`${REPO}/pulls/5`).times(4).reply(500, { message: `internal error for token ${TOKEN}` });
-    const err = (await host().get(5).catch((e: unknown) => e)) as HostError;
+    gh()
+      .get(`${REPO}/pulls/5`)
+      .times(4)
+      .reply(500, { message: `internal error for token ${TOKEN}` });
+    const err = (await host()
+      .get(5)
+      .catch((e: unknown) => e)) as HostError;
     expect(err).toBeInstanceOf(HostError);
     expect(err.transient).toBe(true);
     expect(err.message).toMatch(/^github acme\/clusters: GET \/repos\/acme\/clusters\/pulls\/5: HTTP 500/);
@@ -292,7 +388,9 @@ describe('github transport', () => {
 
   it('does not retry other 4xx answers', async () => {
     gh().get(`${REPO}/pulls/5`).reply(401, { message: 'Bad credentials' });
-    const err = (await host().get(5).catch((e: unknown) => e)) as HostError;
+    const err = (await host()
+      .get(5)
+      .catch((e: unknown) => e)) as HostError;
     expect(err.message).toContain('HTTP 401: Bad credentials');
     expect(err.transient).toBe(false);
     expect(waits).toEqual([]);
@@ -331,11 +429,17 @@ describe('github transport', () => {
 
   it('talks to GitHub Enterprise Server under https://HOST/api/v3', async () => {
     const ghes = nock('https://ghe.corp.example', { reqheaders: { authorization: `Bearer ${TOKEN}` } });
-    ghes.get('/api/v3/repos/platform/dkp/pulls').query({ state: 'open', head: `platform:${HEAD}`, base: 'main' }).reply(200, []);
+    ghes
+      .get('/api/v3/repos/platform/dkp/pulls')
+      .query({ state: 'open', head: `platform:${HEAD}`, base: 'main' })
+      .reply(200, []);
     expect(await host({ repoUrl: 'https://ghe.corp.example/platform/dkp.git' }).findOpen(HEAD, 'main')).toBeNull();
 
     ghes.get('/api/v3/repos/platform/dkp/pulls/3').reply(200, pull(3));
-    const explicit = host({ repoUrl: 'git@ghe.corp.example:platform/dkp.git', apiUrl: 'https://ghe.corp.example/api/v3/' });
+    const explicit = host({
+      repoUrl: 'git@ghe.corp.example:platform/dkp.git',
+      apiUrl: 'https://ghe.corp.example/api/v3/',
+    });
     expect((await explicit.get(3))?.number).toBe(3);
   });
 });
@@ -355,13 +459,21 @@ describe('github open pull requests and their files (plan previews)', () => {
 
   it('marks pull requests from forks (and from deleted forks)', async () => {
     const own = { full_name: 'acme/clusters' };
-    const withRepos = (n: number, headRepo: { full_name: string } | null) => ({ ...pull(n, { head: `f/${n}` }), head: { ...pull(n).head, ref: `f/${n}`, repo: headRepo }, base: { ...pull(n).base, repo: own } });
+    const withRepos = (n: number, headRepo: { full_name: string } | null) => ({
+      ...pull(n, { head: `f/${n}` }),
+      head: { ...pull(n).head, ref: `f/${n}`, repo: headRepo },
+      base: { ...pull(n).base, repo: own },
+    });
     gh()
       .get(`${REPO}/pulls`)
       .query({ state: 'open', base: 'main', per_page: 100, page: 1 })
       .reply(200, [withRepos(3, own), withRepos(2, { full_name: 'mallory/clusters' }), withRepos(1, null)]);
     const list = await host().listOpenPullRequests('main');
-    expect(list.map((p) => [p.number, p.fromFork ?? false])).toEqual([[3, false], [2, true], [1, true]]);
+    expect(list.map((p) => [p.number, p.fromFork ?? false])).toEqual([
+      [3, false],
+      [2, true],
+      [1, true],
+    ]);
   });
 
   it('stops at 50 pull requests without reading further pages', async () => {
@@ -376,12 +488,29 @@ describe('github open pull requests and their files (plan previews)', () => {
   });
 
   it('lists the changed files across pages, both names of a rename', async () => {
-    const files = Array.from({ length: 100 }, (_, i) => ({ sha: 'f00', filename: `docs/page-${i}.md`, status: 'modified', additions: 1, deletions: 0, changes: 1 }));
+    const files = Array.from({ length: 100 }, (_, i) => ({
+      sha: 'f00',
+      filename: `docs/page-${i}.md`,
+      status: 'modified',
+      additions: 1,
+      deletions: 0,
+      changes: 1,
+    }));
     gh().get(`${REPO}/pulls/21/files`).query({ per_page: 100, page: 1 }).reply(200, files);
     gh()
       .get(`${REPO}/pulls/21/files`)
       .query({ per_page: 100, page: 2 })
-      .reply(200, [{ sha: 'f01', filename: 'clusters/demo/modules/one.yaml', previous_filename: 'clusters/old/one.yaml', status: 'renamed', additions: 0, deletions: 0, changes: 0 }]);
+      .reply(200, [
+        {
+          sha: 'f01',
+          filename: 'clusters/demo/modules/one.yaml',
+          previous_filename: 'clusters/old/one.yaml',
+          status: 'renamed',
+          additions: 0,
+          deletions: 0,
+          changes: 0,
+        },
+      ]);
     const paths = await host().changedFiles(21);
     expect(paths).toHaveLength(102);
     expect(paths.slice(-2)).toEqual(['clusters/demo/modules/one.yaml', 'clusters/old/one.yaml']);

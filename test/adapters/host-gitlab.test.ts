@@ -57,7 +57,9 @@ afterEach(() => {
 describe('gitlab ensure', () => {
   it('creates a merge request (subgroup project path encoded) and maps it', async () => {
     gl().get(MRS).query(findQuery).reply(200, []);
-    gl().post(MRS, { source_branch: HEAD, target_branch: 'main', title: DRAFT.title, description: BODY }).reply(201, mr(4));
+    gl()
+      .post(MRS, { source_branch: HEAD, target_branch: 'main', title: DRAFT.title, description: BODY })
+      .reply(201, mr(4));
     const { pr, outcome } = await host().ensure(DRAFT);
     expect(outcome).toBe('created');
     expect(pr).toEqual({
@@ -73,12 +75,18 @@ describe('gitlab ensure', () => {
   });
 
   it('leaves an open merge request with the same content alone (no write request)', async () => {
-    gl().get(MRS).query(findQuery).reply(200, [mr(4, { description: `${BODY}\n` })]);
+    gl()
+      .get(MRS)
+      .query(findQuery)
+      .reply(200, [mr(4, { description: `${BODY}\n` })]);
     expect((await host().ensure(DRAFT)).outcome).toBe('unchanged');
   });
 
   it('updates title and description with PUT when they changed', async () => {
-    gl().get(MRS).query(findQuery).reply(200, [mr(4, { description: null })]);
+    gl()
+      .get(MRS)
+      .query(findQuery)
+      .reply(200, [mr(4, { description: null })]);
     gl().put(`${MRS}/4`, { title: DRAFT.title, description: BODY }).reply(200, mr(4));
     const { pr, outcome } = await host().ensure(DRAFT);
     expect(outcome).toBe('updated');
@@ -87,8 +95,13 @@ describe('gitlab ensure', () => {
 
   it('treats 409 "Another open merge request already exists" as success and looks it up again', async () => {
     gl().get(MRS).query(findQuery).reply(200, []);
-    gl().post(MRS).reply(409, { message: ['Another open merge request already exists for this source branch: !6'] });
-    gl().get(MRS).query(findQuery).reply(200, [mr(6, { title: 'Approve console v1.2.9' })]);
+    gl()
+      .post(MRS)
+      .reply(409, { message: ['Another open merge request already exists for this source branch: !6'] });
+    gl()
+      .get(MRS)
+      .query(findQuery)
+      .reply(200, [mr(6, { title: 'Approve console v1.2.9' })]);
     gl().put(`${MRS}/6`, { title: DRAFT.title, description: BODY }).reply(200, mr(6));
     const { pr, outcome } = await host().ensure(DRAFT);
     expect(outcome).toBe('updated');
@@ -99,14 +112,18 @@ describe('gitlab ensure', () => {
 describe('gitlab merge requests and notes', () => {
   it('notes, then closes with state_event', async () => {
     const order: string[] = [];
-    gl().post(`${MRS}/4/notes`, { body: 'Superseded by console v1.4.0.' }).reply(201, () => {
-      order.push('note');
-      return { id: 77, body: 'x' };
-    });
-    gl().put(`${MRS}/4`, { state_event: 'close' }).reply(200, () => {
-      order.push('close');
-      return mr(4, { state: 'closed' });
-    });
+    gl()
+      .post(`${MRS}/4/notes`, { body: 'Superseded by console v1.4.0.' })
+      .reply(201, () => {
+        order.push('note');
+        return { id: 77, body: 'x' };
+      });
+    gl()
+      .put(`${MRS}/4`, { state_event: 'close' })
+      .reply(200, () => {
+        order.push('close');
+        return mr(4, { state: 'closed' });
+      });
     await host().close({ ...DRAFT, number: 4, url: '', state: 'open' }, 'Superseded by console v1.4.0.');
     expect(order).toEqual(['note', 'close']);
   });
@@ -115,7 +132,10 @@ describe('gitlab merge requests and notes', () => {
     gl()
       .get(MRS)
       .query({ state: 'opened', target_branch: 'main', per_page: 100, page: 1 })
-      .reply(200, [mr(1, { source: 'modsync/approve/a' }), mr(2, { source: 'feature/x' })], { 'x-next-page': '2', 'x-page': '1' });
+      .reply(200, [mr(1, { source: 'modsync/approve/a' }), mr(2, { source: 'feature/x' })], {
+        'x-next-page': '2',
+        'x-page': '1',
+      });
     gl()
       .get(MRS)
       .query({ state: 'opened', target_branch: 'main', per_page: 100, page: 2 })
@@ -125,7 +145,9 @@ describe('gitlab merge requests and notes', () => {
   });
 
   it('maps merged and missing merge requests', async () => {
-    gl().get(`${MRS}/9`).reply(200, mr(9, { state: 'merged' }));
+    gl()
+      .get(`${MRS}/9`)
+      .reply(200, mr(9, { state: 'merged' }));
     gl().get(`${MRS}/10`).reply(404, { message: '404 Not found' });
     expect((await host().get(9))?.state).toBe('merged');
     expect(await host().get(10)).toBeNull();
@@ -134,28 +156,57 @@ describe('gitlab merge requests and notes', () => {
   const MARK = '<!-- modsync:plan -->';
   it('upsertComment creates, updates and leaves the marked note, ignoring system notes', async () => {
     const notes = `${MRS}/4/notes`;
-    gl().get(notes).query(true).reply(200, [{ id: 1, body: `added 1 commit ${MARK}`, system: true }]);
-    gl().post(notes, { body: `${MARK}\nplan: 1 change` }).reply(201, { id: 2 });
+    gl()
+      .get(notes)
+      .query(true)
+      .reply(200, [{ id: 1, body: `added 1 commit ${MARK}`, system: true }]);
+    gl()
+      .post(notes, { body: `${MARK}\nplan: 1 change` })
+      .reply(201, { id: 2 });
     expect(await host().upsertComment(4, MARK, `${MARK}\nplan: 1 change`)).toBe('created');
 
-    gl().get(notes).query(true).reply(200, [{ id: 2, body: `${MARK}\nplan: 1 change`, system: false }]);
-    gl().put(`${notes}/2`, { body: `${MARK}\nplan: 3 changes` }).reply(200, { id: 2 });
+    gl()
+      .get(notes)
+      .query(true)
+      .reply(200, [{ id: 2, body: `${MARK}\nplan: 1 change`, system: false }]);
+    gl()
+      .put(`${notes}/2`, { body: `${MARK}\nplan: 3 changes` })
+      .reply(200, { id: 2 });
     expect(await host().upsertComment(4, MARK, `${MARK}\nplan: 3 changes`)).toBe('updated');
 
-    gl().get(notes).query(true).reply(200, [{ id: 2, body: `${MARK}\nplan: 3 changes`, system: false }]);
+    gl()
+      .get(notes)
+      .query(true)
+      .reply(200, [{ id: 2, body: `${MARK}\nplan: 3 changes`, system: false }]);
     expect(await host().upsertComment(4, MARK, `${MARK}\nplan: 3 changes`)).toBe('unchanged');
   });
 });
 
 describe('gitlab findLatest', () => {
-  const latestQuery = { state: 'all', source_branch: HEAD, target_branch: 'main', order_by: 'created_at', sort: 'desc', per_page: 1 };
+  const latestQuery = {
+    state: 'all',
+    source_branch: HEAD,
+    target_branch: 'main',
+    order_by: 'created_at',
+    sort: 'desc',
+    per_page: 1,
+  };
 
   it('asks for the newest merge request of the branch in any state and maps opened, closed and merged', async () => {
-    gl().get(MRS).query(latestQuery).reply(200, [mr(7)]);
+    gl()
+      .get(MRS)
+      .query(latestQuery)
+      .reply(200, [mr(7)]);
     expect(await host().findLatest(HEAD, 'main')).toMatchObject({ number: 7, state: 'open', body: BODY });
-    gl().get(MRS).query(latestQuery).reply(200, [mr(8, { state: 'closed' })]);
+    gl()
+      .get(MRS)
+      .query(latestQuery)
+      .reply(200, [mr(8, { state: 'closed' })]);
     expect((await host().findLatest(HEAD, 'main'))?.state).toBe('closed');
-    gl().get(MRS).query(latestQuery).reply(200, [mr(9, { state: 'merged' })]);
+    gl()
+      .get(MRS)
+      .query(latestQuery)
+      .reply(200, [mr(9, { state: 'merged' })]);
     expect((await host().findLatest(HEAD, 'main'))?.state).toBe('merged');
   });
 
@@ -165,15 +216,23 @@ describe('gitlab findLatest', () => {
   });
 
   it("ignores a fork's merge request from a branch of the same name", async () => {
-    gl().get(MRS).query(latestQuery).reply(200, [{ ...mr(10, { state: 'closed' }), source_project_id: 77 }]);
+    gl()
+      .get(MRS)
+      .query(latestQuery)
+      .reply(200, [{ ...mr(10, { state: 'closed' }), source_project_id: 77 }]);
     expect(await host().findLatest(HEAD, 'main')).toBeNull();
-    gl().get(MRS).query(latestQuery).reply(200, [{ ...mr(11, { state: 'closed' }), source_project_id: 42 }]);
+    gl()
+      .get(MRS)
+      .query(latestQuery)
+      .reply(200, [{ ...mr(11, { state: 'closed' }), source_project_id: 42 }]);
     expect((await host().findLatest(HEAD, 'main'))?.number).toBe(11);
   });
 
   it('close with a body replaces the description in the same PUT that closes', async () => {
     gl().post(`${MRS}/4/notes`, { body: 'done' }).reply(201, { id: 1, body: 'done' });
-    gl().put(`${MRS}/4`, { state_event: 'close', description: 'marked' }).reply(200, mr(4, { state: 'closed', description: 'marked' }));
+    gl()
+      .put(`${MRS}/4`, { state_event: 'close', description: 'marked' })
+      .reply(200, mr(4, { state: 'closed', description: 'marked' }));
     await host().close({ ...DRAFT, number: 4, url: '', state: 'open' }, 'done', 'marked');
   });
 });
@@ -195,7 +254,9 @@ describe('gitlab transport and addressing', () => {
 
   it('fails with a HostError after a persistent 5xx, the token nowhere in the message', async () => {
     gl().get(`${MRS}/4`).times(4).reply(502, `<html>bad gateway for PRIVATE-TOKEN ${TOKEN}</html>`);
-    const err = (await host().get(4).catch((e: unknown) => e)) as HostError;
+    const err = (await host()
+      .get(4)
+      .catch((e: unknown) => e)) as HostError;
     expect(err).toBeInstanceOf(HostError);
     expect(err.transient).toBe(true);
     expect(err.message).toContain('HTTP 502');
@@ -206,7 +267,10 @@ describe('gitlab transport and addressing', () => {
     nock('https://code.example.org', { reqheaders: { 'private-token': TOKEN } })
       .get('/gitlab/api/v4/projects/infra%2Fk8s%2Fprod%2Fmodules/merge_requests/2')
       .reply(200, mr(2));
-    const h = host({ repoUrl: 'https://ci:pw@code.example.org/gitlab/infra/k8s/prod/modules.git', apiUrl: 'https://code.example.org/gitlab' });
+    const h = host({
+      repoUrl: 'https://ci:pw@code.example.org/gitlab/infra/k8s/prod/modules.git',
+      apiUrl: 'https://code.example.org/gitlab',
+    });
     expect((await h.get(2))?.number).toBe(2);
   });
 });
@@ -228,18 +292,39 @@ describe('gitlab open merge requests and their files (plan previews)', () => {
     gl()
       .get(MRS)
       .query({ state: 'opened', target_branch: 'main', per_page: 100, page: 1 })
-      .reply(200, [{ ...mr(8, { source: 'feature/a' }), source_project_id: 42 }, { ...mr(7, { source: 'feature/b' }), source_project_id: 99 }]);
+      .reply(200, [
+        { ...mr(8, { source: 'feature/a' }), source_project_id: 42 },
+        { ...mr(7, { source: 'feature/b' }), source_project_id: 99 },
+      ]);
     const list = await host().listOpenPullRequests('main');
-    expect(list.map((p) => [p.number, p.fromFork ?? false])).toEqual([[8, false], [7, true]]);
+    expect(list.map((p) => [p.number, p.fromFork ?? false])).toEqual([
+      [8, false],
+      [7, true],
+    ]);
   });
 
   it('reads the changed paths from /diffs across pages, old and new path of a rename', async () => {
-    const diff = (n: number) => ({ old_path: `docs/${n}.md`, new_path: `docs/${n}.md`, new_file: false, renamed_file: false, deleted_file: false, diff: '@@' });
-    gl().get(`${MRS}/8/diffs`).query({ per_page: 100, page: 1 }).reply(200, Array.from({ length: 100 }, (_, i) => diff(i)));
+    const diff = (n: number) => ({
+      old_path: `docs/${n}.md`,
+      new_path: `docs/${n}.md`,
+      new_file: false,
+      renamed_file: false,
+      deleted_file: false,
+      diff: '@@',
+    });
+    gl()
+      .get(`${MRS}/8/diffs`)
+      .query({ per_page: 100, page: 1 })
+      .reply(
+        200,
+        Array.from({ length: 100 }, (_, i) => diff(i)),
+      );
     gl()
       .get(`${MRS}/8/diffs`)
       .query({ per_page: 100, page: 2 })
-      .reply(200, [{ old_path: 'clusters/old/one.yaml', new_path: 'clusters/demo/one.yaml', renamed_file: true, diff: '' }]);
+      .reply(200, [
+        { old_path: 'clusters/old/one.yaml', new_path: 'clusters/demo/one.yaml', renamed_file: true, diff: '' },
+      ]);
     const paths = await host().changedFiles(8);
     expect(paths).toHaveLength(102);
     expect(paths.slice(-2)).toEqual(['clusters/demo/one.yaml', 'clusters/old/one.yaml']);
@@ -247,7 +332,12 @@ describe('gitlab open merge requests and their files (plan previews)', () => {
 
   it('falls back to /changes on a GitLab without /diffs (before 15.7)', async () => {
     gl().get(`${MRS}/8/diffs`).query(true).reply(404, { error: '404 Not Found' });
-    gl().get(`${MRS}/8/changes`).reply(200, { ...mr(8), changes: [{ old_path: 'clusters/demo/a.yaml', new_path: 'clusters/demo/a.yaml', diff: '' }] });
+    gl()
+      .get(`${MRS}/8/changes`)
+      .reply(200, {
+        ...mr(8),
+        changes: [{ old_path: 'clusters/demo/a.yaml', new_path: 'clusters/demo/a.yaml', diff: '' }],
+      });
     expect(await host().changedFiles(8)).toEqual(['clusters/demo/a.yaml']);
   });
 

@@ -33,7 +33,15 @@ function lock(name: string, holder: string, now: () => Date, durationSeconds = 1
 
 function stored(name: string) {
   const lease = sim.control.view.get('leases', name, 'modsync');
-  return lease?.spec as { holderIdentity?: string; renewTime?: string; acquireTime?: string; leaseTransitions?: number; leaseDurationSeconds?: number } | undefined;
+  return lease?.spec as
+    | {
+        holderIdentity?: string;
+        renewTime?: string;
+        acquireTime?: string;
+        leaseTransitions?: number;
+        leaseDurationSeconds?: number;
+      }
+    | undefined;
 }
 
 describe('Lease lock', () => {
@@ -43,7 +51,12 @@ describe('Lease lock', () => {
     const b = lock('sync', 'runner-b', clock.now);
 
     expect(await a.acquire()).toEqual({ acquired: true });
-    expect(stored('sync')).toMatchObject({ holderIdentity: 'runner-a', leaseDurationSeconds: 15, leaseTransitions: 0, renewTime: '2026-11-21T12:00:00.000000Z' });
+    expect(stored('sync')).toMatchObject({
+      holderIdentity: 'runner-a',
+      leaseDurationSeconds: 15,
+      leaseTransitions: 0,
+      renewTime: '2026-11-21T12:00:00.000000Z',
+    });
     expect(await b.acquire()).toEqual({ acquired: false, holder: 'runner-a', expiresAt: '2026-11-21T12:00:15.000Z' });
 
     clock.advance(10);
@@ -54,7 +67,11 @@ describe('Lease lock', () => {
 
     clock.advance(6); // runner-a stopped renewing: its hold ended at 12:00:25
     expect(await b.acquire()).toEqual({ acquired: true });
-    expect(stored('sync')).toMatchObject({ holderIdentity: 'runner-b', leaseTransitions: 1, acquireTime: '2026-11-21T12:00:26.000000Z' });
+    expect(stored('sync')).toMatchObject({
+      holderIdentity: 'runner-b',
+      leaseTransitions: 1,
+      acquireTime: '2026-11-21T12:00:26.000000Z',
+    });
     expect(await a.renew()).toBe(false);
     expect(await a.acquire()).toMatchObject({ acquired: false, holder: 'runner-b' });
   });
@@ -122,7 +139,11 @@ describe('Lease lock', () => {
     expect(await a.acquire()).toEqual({ acquired: true });
     clock.advance(5);
     expect(await a.acquire()).toEqual({ acquired: true });
-    expect(stored('reentrant')).toMatchObject({ renewTime: '2026-11-21T14:00:05.000000Z', acquireTime: '2026-11-21T14:00:00.000000Z', leaseTransitions: 0 });
+    expect(stored('reentrant')).toMatchObject({
+      renewTime: '2026-11-21T14:00:05.000000Z',
+      acquireTime: '2026-11-21T14:00:00.000000Z',
+      leaseTransitions: 0,
+    });
   });
 
   it('gives a race for a new Lease to exactly one holder', async () => {
@@ -148,7 +169,14 @@ describe('Lease lock', () => {
     const { kc } = loadKubeConfig({ kubeconfig: sim.kubeconfigPath, env: {} });
     sim.control.setFaults([{ resource: 'leases', status: 503 }]);
     try {
-      const a = createLeaseLock({ kc, namespace: 'modsync', name: 'down', holder: 'a', durationSeconds: 15, retries: 1 });
+      const a = createLeaseLock({
+        kc,
+        namespace: 'modsync',
+        name: 'down',
+        holder: 'a',
+        durationSeconds: 15,
+        retries: 1,
+      });
       const err = await a.acquire().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ClusterError);
       expect((err as ClusterError).code).toBe(503);

@@ -46,7 +46,13 @@ function policies(req: AdmissionRequest): Verdict | undefined {
 
   if (!system && !excludedKind && heritageMatch && req.operation !== 'DELETE') {
     const setting = label(obj, 'heritage') !== undefined && label(obj, 'heritage') !== label(old, 'heritage');
-    if (setting) return vapDenial(req, 'deny-set-heritage-label.deckhouse.io', 'deny-set-heritage-label.deckhouse.io', SET_HERITAGE_MESSAGE);
+    if (setting)
+      return vapDenial(
+        req,
+        'deny-set-heritage-label.deckhouse.io',
+        'deny-set-heritage-label.deckhouse.io',
+        SET_HERITAGE_MESSAGE,
+      );
   }
   if (!system && !excludedKind && heritageMatch && !heritageExempt(req)) {
     return vapDenial(req, 'label-objects.deckhouse.io', 'heritage-label-objects.deckhouse.io', HERITAGE_MESSAGE);
@@ -63,7 +69,11 @@ function policies(req: AdmissionRequest): Verdict | undefined {
     if (kind === 'ModuleUpdatePolicy' && !windowsValid(dig(obj, ['spec', 'update', 'windows']))) {
       return vapDenial(req, 'mup-update-windows.deckhouse.io', 'mup-update-windows.deckhouse.io', WINDOWS_MESSAGE);
     }
-    if (kind === 'ModuleConfig' && req.name === 'deckhouse' && !windowsValid(dig(obj, ['spec', 'settings', 'update', 'windows']))) {
+    if (
+      kind === 'ModuleConfig' &&
+      req.name === 'deckhouse' &&
+      !windowsValid(dig(obj, ['spec', 'settings', 'update', 'windows']))
+    ) {
       return vapDenial(req, 'mc-update-windows.deckhouse.io', 'mc-update-windows.deckhouse.io', WINDOWS_MESSAGE);
     }
   }
@@ -74,7 +84,8 @@ function policies(req: AdmissionRequest): Verdict | undefined {
 function heritageExempt(req: AdmissionRequest): boolean {
   const maintenance = label(req.object ?? req.oldObject, 'maintenance.deckhouse.io/no-resource-reconciliation');
   if (maintenance === '' || maintenance === 'true') return true;
-  if (req.operation === 'DELETE' && label(req.oldObject, 'security.deckhouse.io/heritage-bypass') === 'delete') return true;
+  if (req.operation === 'DELETE' && label(req.oldObject, 'security.deckhouse.io/heritage-bypass') === 'delete')
+    return true;
   if (req.operation === 'UPDATE' && req.resource.kind === 'ModuleSource' && req.object && req.oldObject) {
     const before = dig(req.oldObject, ['spec', 'scanInterval']);
     const after = dig(req.object, ['spec', 'scanInterval']);
@@ -100,7 +111,8 @@ function windowsValid(windows: Json | undefined): boolean {
 function webhooks(req: AdmissionRequest, view: ClusterView): Verdict {
   switch (req.resource.kind) {
     case 'Module':
-      if (req.user !== CONTROLLER_USER) return webhookDenial('modules.deckhouse-webhook.deckhouse.io', 'manual Module change is forbidden');
+      if (req.user !== CONTROLLER_USER)
+        return webhookDenial('modules.deckhouse-webhook.deckhouse.io', 'manual Module change is forbidden');
       return allow();
     case 'ModuleUpdatePolicy':
       if (req.operation === 'DELETE') {
@@ -132,7 +144,8 @@ function moduleConfigWebhook(req: AdmissionRequest, view: ClusterView): Verdict 
       const reason = disableReason(module);
       if (reason !== undefined) return deny(reason);
     }
-    if (view.get('modulepulloverrides', name)) return deny('delete the ModulePullOverride before deleting the module config');
+    if (view.get('modulepulloverrides', name))
+      return deny('delete the ModulePullOverride before deleting the module config');
     return allow();
   }
 
@@ -169,7 +182,9 @@ function moduleConfigWebhook(req: AdmissionRequest, view: ClusterView): Verdict 
     }
     const available = stringList(dig(module, ['properties', 'availableSources']));
     if (typeof source === 'string' && source !== '' && !available.includes(source)) {
-      return deny(`the '${source}' module source is an unavailable source for the '${name}' module, available sources: [${available.join(' ')}]`);
+      return deny(
+        `the '${source}' module source is an unavailable source for the '${name}' module, available sources: [${available.join(' ')}]`,
+      );
     }
     if (newEnabled && (source === undefined || source === '') && available.length > 1) {
       // Deckhouse's text has a typographic apostrophe ("didn’t"); Warning headers carry it as
@@ -199,7 +214,8 @@ function disableReason(module: Obj | undefined): string | undefined {
 
 function experimentalDenial(name: string, module: Obj | undefined, view: ClusterView): string | undefined {
   if (dig(module, ['properties', 'stage']) !== 'Experimental') return undefined;
-  const allowed = dig(view.get('moduleconfigs', 'deckhouse'), ['spec', 'settings', 'allowExperimentalModules']) === true;
+  const allowed =
+    dig(view.get('moduleconfigs', 'deckhouse'), ['spec', 'settings', 'allowExperimentalModules']) === true;
   if (allowed) return undefined;
   return `the '${name}' module is experimental, set param in 'deckhouse' ModuleConfig - spec.settings.allowExperimentalModules: true to allow it`;
 }
@@ -216,7 +232,13 @@ function allow(warnings: string[] = []): Verdict {
  * the request: <msg>`. The reason is an explicit '' so the API layer does not default one.
  */
 function webhookDenial(webhook: string, message: string): Verdict {
-  return { allowed: false, code: 400, reason: '', message: `admission webhook "${webhook}" denied the request: ${message}`, warnings: [] };
+  return {
+    allowed: false,
+    code: 400,
+    reason: '',
+    message: `admission webhook "${webhook}" denied the request: ${message}`,
+    warnings: [],
+  };
 }
 
 /** kube-apiserver's VAP rejection: admission.NewForbidden with the policy's reason (all of DKP's say Forbidden → 403). */
@@ -224,7 +246,13 @@ function vapDenial(req: AdmissionRequest, policy: string, binding: string, messa
   const resource = req.resource.group ? `${req.resource.plural}.${req.resource.group}` : req.resource.plural;
   const name = req.name || req.object?.metadata.name || '';
   const text = `ValidatingAdmissionPolicy '${policy}' with binding '${binding}' denied request: ${message}`;
-  return { allowed: false, code: 403, reason: 'Forbidden', message: `${resource} "${name}" is forbidden: ${text}`, warnings: [] };
+  return {
+    allowed: false,
+    code: 403,
+    reason: 'Forbidden',
+    message: `${resource} "${name}" is forbidden: ${text}`,
+    warnings: [],
+  };
 }
 
 /** Users the DKP policies treat as the system (Deckhouse's and Kubernetes' service accounts). */

@@ -15,7 +15,8 @@ afterAll(async () => {
   await sim.stop();
 });
 
-const WINDOWS = 'Invalid update windows. Start time (windows.from) should be less than the end time of the update window (windows.to)';
+const WINDOWS =
+  'Invalid update windows. Start time (windows.from) should be less than the end time of the update window (windows.to)';
 
 describe('admission denials over HTTP', () => {
   it('a policy denial is a 403 Forbidden with name, group, kind and the policy message as its cause', async () => {
@@ -41,7 +42,12 @@ describe('admission denials over HTTP', () => {
   });
 
   it('a webhook denial has no reason field and no details', async () => {
-    const mc = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'hello' }, spec: { enabled: true } };
+    const mc = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'hello' },
+      spec: { enabled: true },
+    };
     const r = await call(sim.url, 'POST', '/apis/deckhouse.io/v1alpha1/moduleconfigs', mc);
     expect(r.status).toBe(400);
     expect(r.body).toEqual({

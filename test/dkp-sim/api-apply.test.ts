@@ -24,17 +24,29 @@ describe('server-side apply', () => {
   it('requires a fieldManager', async () => {
     const r = await call(base, 'PATCH', msPath('ssa-a'), moduleSource('ssa-a'), APPLY);
     expect(r.status).toBe(422);
-    expect(r.body.message).toBe('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    expect(r.body.message).toBe(
+      'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+    );
   });
 
   it('creates, re-applies as a no-op, and updates with a YAML body', async () => {
-    const created = await call(base, 'PATCH', `${msPath('ssa-a')}?fieldManager=modsync`, stringify(moduleSource('ssa-a')), APPLY);
+    const created = await call(
+      base,
+      'PATCH',
+      `${msPath('ssa-a')}?fieldManager=modsync`,
+      stringify(moduleSource('ssa-a')),
+      APPLY,
+    );
     expect(created.status).toBe(201);
-    expect(created.body.metadata.managedFields).toEqual([expect.objectContaining({ manager: 'modsync', operation: 'Apply', apiVersion: 'deckhouse.io/v1alpha1' })]);
+    expect(created.body.metadata.managedFields).toEqual([
+      expect.objectContaining({ manager: 'modsync', operation: 'Apply', apiVersion: 'deckhouse.io/v1alpha1' }),
+    ]);
     const again = await call(base, 'PATCH', `${msPath('ssa-a')}?fieldManager=modsync`, moduleSource('ssa-a'), APPLY);
     expect(again.status).toBe(200);
     expect(again.body.metadata.resourceVersion).toBe(created.body.metadata.resourceVersion);
-    const changed = moduleSource('ssa-a', { spec: { registry: { repo: 'registry.example.com/new', dockerCfg: 'e30=' } } });
+    const changed = moduleSource('ssa-a', {
+      spec: { registry: { repo: 'registry.example.com/new', dockerCfg: 'e30=' } },
+    });
     const updated = await call(base, 'PATCH', `${msPath('ssa-a')}?fieldManager=modsync`, changed, APPLY);
     expect(updated.body.spec.registry.repo).toBe('registry.example.com/new');
     expect(updated.body.metadata.generation).toBe(2);
@@ -42,13 +54,23 @@ describe('server-side apply', () => {
 
   it('reports conflicts with another manager as 409 FieldManagerConflict; force takes the field over', async () => {
     await call(base, 'PATCH', `${msPath('ssa-b')}?fieldManager=kubectl`, moduleSource('ssa-b'), APPLY);
-    const theirs = moduleSource('ssa-b', { spec: { registry: { repo: 'registry.example.com/theirs', dockerCfg: 'e30=' } } });
+    const theirs = moduleSource('ssa-b', {
+      spec: { registry: { repo: 'registry.example.com/theirs', dockerCfg: 'e30=' } },
+    });
     const c = await call(base, 'PATCH', `${msPath('ssa-b')}?fieldManager=modsync`, theirs, APPLY);
     expect(c.status).toBe(409);
     expect(c.body.reason).toBe('Conflict');
     expect(c.body.message).toBe('Apply failed with 1 conflict: conflict with "kubectl": .spec.registry.repo');
-    expect(c.body.details.causes).toEqual([{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl"', field: '.spec.registry.repo' }]);
-    const dry = await call(base, 'PATCH', `${msPath('ssa-b')}?fieldManager=modsync&force=true&dryRun=All`, theirs, APPLY);
+    expect(c.body.details.causes).toEqual([
+      { reason: 'FieldManagerConflict', message: 'conflict with "kubectl"', field: '.spec.registry.repo' },
+    ]);
+    const dry = await call(
+      base,
+      'PATCH',
+      `${msPath('ssa-b')}?fieldManager=modsync&force=true&dryRun=All`,
+      theirs,
+      APPLY,
+    );
     expect(dry.body.spec.registry.repo).toBe('registry.example.com/theirs');
     expect((await call(base, 'GET', msPath('ssa-b'))).body.spec.registry.repo).toBe('registry.example.com/ssa-b');
     const forced = await call(base, 'PATCH', `${msPath('ssa-b')}?fieldManager=modsync&force=true`, theirs, APPLY);
@@ -58,21 +80,39 @@ describe('server-side apply', () => {
 
   it('names Update managers with their apiVersion but no time, and groups several conflicts', async () => {
     await call(base, 'POST', `${msPath()}?fieldManager=kubectl-edit`, moduleSource('ssa-g'));
-    const mine = moduleSource('ssa-g', { spec: { registry: { repo: 'registry.example.com/mine', dockerCfg: 'e30=' } } });
+    const mine = moduleSource('ssa-g', {
+      spec: { registry: { repo: 'registry.example.com/mine', dockerCfg: 'e30=' } },
+    });
     const one = await call(base, 'PATCH', `${msPath('ssa-g')}?fieldManager=modsync`, mine, APPLY);
-    expect(one.body.message).toBe('Apply failed with 1 conflict: conflict with "kubectl-edit" using deckhouse.io/v1alpha1: .spec.registry.repo');
-    expect(one.body.details.causes).toEqual([{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl-edit" using deckhouse.io/v1alpha1', field: '.spec.registry.repo' }]);
+    expect(one.body.message).toBe(
+      'Apply failed with 1 conflict: conflict with "kubectl-edit" using deckhouse.io/v1alpha1: .spec.registry.repo',
+    );
+    expect(one.body.details.causes).toEqual([
+      {
+        reason: 'FieldManagerConflict',
+        message: 'conflict with "kubectl-edit" using deckhouse.io/v1alpha1',
+        field: '.spec.registry.repo',
+      },
+    ]);
     (mine.spec as { registry: Record<string, string> }).registry.dockerCfg = 'eyJ9';
     const two = await call(base, 'PATCH', `${msPath('ssa-g')}?fieldManager=modsync`, mine, APPLY);
-    expect(two.body.message).toBe('Apply failed with 2 conflicts: conflicts with "kubectl-edit" using deckhouse.io/v1alpha1:\n- .spec.registry.dockerCfg\n- .spec.registry.repo');
+    expect(two.body.message).toBe(
+      'Apply failed with 2 conflicts: conflicts with "kubectl-edit" using deckhouse.io/v1alpha1:\n- .spec.registry.dockerCfg\n- .spec.registry.repo',
+    );
     expect(two.body.details.causes).toHaveLength(2);
   });
 
   it('lists several managers in the byte order of their identifiers, like the apiserver', async () => {
     await call(base, 'POST', `${msPath()}?fieldManager=kubectl-edit`, moduleSource('ssa-h'));
-    const zeta = moduleSource('ssa-h', { spec: { registry: { repo: 'registry.example.com/zeta', dockerCfg: 'e30=' } } });
-    expect((await call(base, 'PATCH', `${msPath('ssa-h')}?fieldManager=Zeta&force=true`, zeta, APPLY)).status).toBe(200);
-    const mine = moduleSource('ssa-h', { spec: { registry: { repo: 'registry.example.com/mine', dockerCfg: 'eyJ9' } } });
+    const zeta = moduleSource('ssa-h', {
+      spec: { registry: { repo: 'registry.example.com/zeta', dockerCfg: 'e30=' } },
+    });
+    expect((await call(base, 'PATCH', `${msPath('ssa-h')}?fieldManager=Zeta&force=true`, zeta, APPLY)).status).toBe(
+      200,
+    );
+    const mine = moduleSource('ssa-h', {
+      spec: { registry: { repo: 'registry.example.com/mine', dockerCfg: 'eyJ9' } },
+    });
     const r = await call(base, 'PATCH', `${msPath('ssa-h')}?fieldManager=modsync`, mine, APPLY);
     expect(r.status).toBe(409);
     // {"manager":"Zeta",...} sorts before {"manager":"kubectl-edit",...}: 'Z' < 'k' in bytes.
@@ -100,7 +140,9 @@ describe('server-side apply', () => {
     const r = await call(base, 'PATCH', `${msPath('ssa-d')}?fieldManager=modsync&fieldValidation=Strict`, body, APPLY);
     expect(r.status).toBe(500);
     expect(r.body.reason).toBeUndefined();
-    expect(r.body.message).toBe('failed to create typed patch object (/ssa-d; deckhouse.io/v1alpha1, Kind=ModuleSource): .spec.foo: field not declared in schema');
+    expect(r.body.message).toBe(
+      'failed to create typed patch object (/ssa-d; deckhouse.io/v1alpha1, Kind=ModuleSource): .spec.foo: field not declared in schema',
+    );
   });
 
   it('refuses managedFields in an applied configuration', async () => {
@@ -112,10 +154,24 @@ describe('server-side apply', () => {
 
   it('applies the status subresource without touching spec', async () => {
     await call(base, 'PATCH', `${msPath('ssa-e')}?fieldManager=modsync`, moduleSource('ssa-e'), APPLY);
-    const r = await call(base, 'PATCH', `${msPath('ssa-e', 'status')}?fieldManager=ctl`, { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'ssa-e' }, status: { message: 'ok' } }, APPLY);
+    const r = await call(
+      base,
+      'PATCH',
+      `${msPath('ssa-e', 'status')}?fieldManager=ctl`,
+      {
+        apiVersion: 'deckhouse.io/v1alpha1',
+        kind: 'ModuleSource',
+        metadata: { name: 'ssa-e' },
+        status: { message: 'ok' },
+      },
+      APPLY,
+    );
     expect(r.status).toBe(200);
     expect(r.body.status.message).toBe('ok');
     expect(r.body.spec.registry.repo).toBe('registry.example.com/ssa-e');
-    expect(r.body.metadata.managedFields.find((e: { manager: string }) => e.manager === 'ctl')).toMatchObject({ operation: 'Apply', subresource: 'status' });
+    expect(r.body.metadata.managedFields.find((e: { manager: string }) => e.manager === 'ctl')).toMatchObject({
+      operation: 'Apply',
+      subresource: 'status',
+    });
   });
 });

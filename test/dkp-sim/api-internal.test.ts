@@ -44,7 +44,12 @@ describe('admission through HTTP', () => {
   });
 
   it('sends admission warnings as Warning headers on allowed writes', async () => {
-    const mc = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'no-such-module' }, spec: { enabled: false } };
+    const mc = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'no-such-module' },
+      spec: { enabled: false },
+    };
     const r = await call(base, 'POST', '/apis/deckhouse.io/v1alpha1/moduleconfigs', mc);
     expect(r.status).toBe(201);
     expect(r.headers.get('warning')).toBe(`299 - "the 'no-such-module' module not found"`);
@@ -59,10 +64,17 @@ describe('InternalApi', () => {
     api.onChange((e) => events.push(e));
     const created = api.create('modulesources', moduleSource('int-a'));
     expect((created.spec as { registry: { scheme: string } }).registry.scheme).toBe('HTTPS');
-    expect(created.metadata.managedFields).toEqual([expect.objectContaining({ manager: CONTROLLER_MANAGER, operation: 'Update' })]);
-    const withStatus = api.update('modulesources', 'int-a', (o) => {
-      o.status = { message: 'hello' };
-    }, { subresource: 'status' })!;
+    expect(created.metadata.managedFields).toEqual([
+      expect.objectContaining({ manager: CONTROLLER_MANAGER, operation: 'Update' }),
+    ]);
+    const withStatus = api.update(
+      'modulesources',
+      'int-a',
+      (o) => {
+        o.status = { message: 'hello' };
+      },
+      { subresource: 'status' },
+    )!;
     expect(withStatus.status).toEqual({ message: 'hello' });
     expect(Number(withStatus.metadata.resourceVersion)).toBeGreaterThan(Number(created.metadata.resourceVersion));
     const same = api.update('modulesources', 'int-a', () => {}, {});
@@ -83,7 +95,15 @@ describe('InternalApi', () => {
 describe('cli', () => {
   it('prints one ready line, writes the kubeconfig and stops cleanly on SIGTERM', async () => {
     const kubeconfig = join(mkdtempSync(join(tmpdir(), 'dkp-sim-cli-')), 'kc');
-    const child = spawn(process.execPath, [new URL('./cli.ts', import.meta.url).pathname, '--port', '0', '--kubeconfig', kubeconfig, '--tick-ms', '50']);
+    const child = spawn(process.execPath, [
+      new URL('./cli.ts', import.meta.url).pathname,
+      '--port',
+      '0',
+      '--kubeconfig',
+      kubeconfig,
+      '--tick-ms',
+      '50',
+    ]);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     for (let i = 0; i < 100 && !out.includes('\n'); i++) await new Promise((r) => setTimeout(r, 50));

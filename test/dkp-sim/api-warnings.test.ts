@@ -72,12 +72,20 @@ describe('Warning headers over HTTP', () => {
 
   it('kubectl prints the warning text intact', async () => {
     const file = join(dir, 'warn-b.yaml');
-    writeFileSync(file, 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleSource\nmetadata:\n  name: warn-b\nspec:\n  registry:\n    repo: registry.example.com/warn-b\n  ключ: 1\n');
+    writeFileSync(
+      file,
+      'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleSource\nmetadata:\n  name: warn-b\nspec:\n  registry:\n    repo: registry.example.com/warn-b\n  ключ: 1\n',
+    );
     const stderr = await new Promise<string>((resolve, reject) => {
-      execFile('kubectl', ['--kubeconfig', sim.kubeconfigPath, 'create', '--validate=warn', '-f', file], { timeout: 20_000 }, (err, _out, errText) => {
-        if (err) reject(new Error(`kubectl create failed: ${errText}`));
-        else resolve(errText);
-      });
+      execFile(
+        'kubectl',
+        ['--kubeconfig', sim.kubeconfigPath, 'create', '--validate=warn', '-f', file],
+        { timeout: 20_000 },
+        (err, _out, errText) => {
+          if (err) reject(new Error(`kubectl create failed: ${errText}`));
+          else resolve(errText);
+        },
+      );
     });
     expect(stderr).toContain('Warning: unknown field "spec.ключ"');
   });

@@ -21,7 +21,9 @@ afterAll(async () => {
 describe('core namespaces', () => {
   it('serves the seeded namespaces read-only', async () => {
     const ns = await call(base, 'GET', '/api/v1/namespaces');
-    expect(ns.body.items.map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual(expect.arrayContaining(['default', 'kube-system', 'd8-system', 'modsync']));
+    expect(ns.body.items.map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual(
+      expect.arrayContaining(['default', 'kube-system', 'd8-system', 'modsync']),
+    );
     expect((await call(base, 'GET', '/api/v1/namespaces/modsync')).body.status.phase).toBe('Active');
     expect((await call(base, 'DELETE', '/api/v1/namespaces/modsync')).status).toBe(405);
   });
@@ -38,7 +40,11 @@ describe('create, get, update', () => {
     const again = await call(base, 'POST', msPath(), moduleSource('crud-a'));
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({
-      kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'AlreadyExists', code: 409,
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      reason: 'AlreadyExists',
+      code: 409,
       message: 'modulesources.deckhouse.io "crud-a" already exists',
       details: { name: 'crud-a', group: 'deckhouse.io', kind: 'modulesources' },
     });
@@ -47,7 +53,11 @@ describe('create, get, update', () => {
   it('answers NotFound with the apiserver message', async () => {
     const r = await call(base, 'GET', msPath('nope'));
     expect(r.status).toBe(404);
-    expect(r.body).toMatchObject({ reason: 'NotFound', message: 'modulesources.deckhouse.io "nope" not found', details: { name: 'nope', group: 'deckhouse.io', kind: 'modulesources' } });
+    expect(r.body).toMatchObject({
+      reason: 'NotFound',
+      message: 'modulesources.deckhouse.io "nope" not found',
+      details: { name: 'nope', group: 'deckhouse.io', kind: 'modulesources' },
+    });
   });
 
   it('rejects invalid objects with 422 Invalid and causes', async () => {
@@ -56,9 +66,21 @@ describe('create, get, update', () => {
     const r = await call(base, 'POST', msPath(), bad);
     expect(r.status).toBe(422);
     expect(r.body.reason).toBe('Invalid');
-    expect(r.body.message).toMatch(/^ModuleSource\.deckhouse\.io "Bad_Name" is invalid: \[metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
-    expect(r.body.message).toContain('spec.registry.scheme: Unsupported value: "FTP": supported values: "HTTP", "HTTPS"');
-    expect(r.body.details.causes).toEqual(expect.arrayContaining([{ reason: 'FieldValueNotSupported', message: 'Unsupported value: "FTP": supported values: "HTTP", "HTTPS"', field: 'spec.registry.scheme' }]));
+    expect(r.body.message).toMatch(
+      /^ModuleSource\.deckhouse\.io "Bad_Name" is invalid: \[metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/,
+    );
+    expect(r.body.message).toContain(
+      'spec.registry.scheme: Unsupported value: "FTP": supported values: "HTTP", "HTTPS"',
+    );
+    expect(r.body.details.causes).toEqual(
+      expect.arrayContaining([
+        {
+          reason: 'FieldValueNotSupported',
+          message: 'Unsupported value: "FTP": supported values: "HTTP", "HTTPS"',
+          field: 'spec.registry.scheme',
+        },
+      ]),
+    );
     expect((await call(base, 'GET', msPath('Bad_Name'))).status).toBe(404);
   });
 
@@ -80,7 +102,8 @@ describe('create, get, update', () => {
   });
 
   it('keeps status out of main writes and everything but status out of status writes', async () => {
-    const created = (await call(base, 'POST', msPath(), { ...moduleSource('crud-c'), status: { message: 'ignored' } })).body;
+    const created = (await call(base, 'POST', msPath(), { ...moduleSource('crud-c'), status: { message: 'ignored' } }))
+      .body;
     expect(created.status).toBeUndefined();
     const withStatus = { ...created, status: { message: 'synced', modulesCount: 2 } };
     withStatus.spec = { registry: { ...created.spec.registry, repo: 'registry.example.com/changed' } };
@@ -91,22 +114,48 @@ describe('create, get, update', () => {
     expect(s.body.metadata.generation).toBe(1);
     const main = await call(base, 'PUT', msPath('crud-c'), { ...s.body, status: { message: 'client' } });
     expect(main.body.status.message).toBe('synced');
-    expect((await call(base, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/default/leases/x/status', lease('x', 'default'))).status).toBe(404);
+    expect(
+      (
+        await call(
+          base,
+          'PUT',
+          '/apis/coordination.k8s.io/v1/namespaces/default/leases/x/status',
+          lease('x', 'default'),
+        )
+      ).status,
+    ).toBe(404);
   });
 
   it('defaults the field manager of non-apply writes from the User-Agent', async () => {
-    const r = await call(base, 'POST', msPath(), moduleSource('crud-ua'), 'application/json', { 'User-Agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/59526cd' });
+    const r = await call(base, 'POST', msPath(), moduleSource('crud-ua'), 'application/json', {
+      'User-Agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/59526cd',
+    });
     expect(r.body.metadata.managedFields.map((m: { manager: string }) => m.manager)).toEqual(['kubectl']);
-    const named = await call(base, 'PATCH', `${msPath('crud-ua')}?fieldManager=kubectl-annotate`, { metadata: { annotations: { a: 'b' } } }, 'application/merge-patch+json');
-    expect(named.body.metadata.managedFields.map((m: { manager: string }) => m.manager)).toEqual(['kubectl', 'kubectl-annotate']);
+    const named = await call(
+      base,
+      'PATCH',
+      `${msPath('crud-ua')}?fieldManager=kubectl-annotate`,
+      { metadata: { annotations: { a: 'b' } } },
+      'application/merge-patch+json',
+    );
+    expect(named.body.metadata.managedFields.map((m: { manager: string }) => m.manager)).toEqual([
+      'kubectl',
+      'kubectl-annotate',
+    ]);
   });
 
   it('refuses a resourceVersion on create, after validation, like the apiserver storage', async () => {
-    const r = await call(base, 'POST', msPath(), { ...moduleSource('crud-rv'), metadata: { name: 'crud-rv', resourceVersion: '5' } });
+    const r = await call(base, 'POST', msPath(), {
+      ...moduleSource('crud-rv'),
+      metadata: { name: 'crud-rv', resourceVersion: '5' },
+    });
     expect(r.status).toBe(500);
     expect(r.body).toMatchObject({ code: 500, message: 'resourceVersion should not be set on objects to be created' });
     expect(r.body.reason).toBeUndefined();
-    const invalidAndExisting = { ...moduleSource('crud-a'), spec: { registry: { repo: 'r', dockerCfg: 'e30=', scheme: 'FTP' } } };
+    const invalidAndExisting = {
+      ...moduleSource('crud-a'),
+      spec: { registry: { repo: 'r', dockerCfg: 'e30=', scheme: 'FTP' } },
+    };
     expect((await call(base, 'POST', msPath(), invalidAndExisting)).status).toBe(422);
   });
 
@@ -117,12 +166,25 @@ describe('create, get, update', () => {
   });
 
   it('serves namespaced Leases only in existing namespaces', async () => {
-    const ok = await call(base, 'POST', '/apis/coordination.k8s.io/v1/namespaces/modsync/leases', lease('lock', 'modsync'));
+    const ok = await call(
+      base,
+      'POST',
+      '/apis/coordination.k8s.io/v1/namespaces/modsync/leases',
+      lease('lock', 'modsync'),
+    );
     expect(ok.status).toBe(201);
-    const missing = await call(base, 'POST', '/apis/coordination.k8s.io/v1/namespaces/ghost/leases', lease('lock', 'ghost'));
+    const missing = await call(
+      base,
+      'POST',
+      '/apis/coordination.k8s.io/v1/namespaces/ghost/leases',
+      lease('lock', 'ghost'),
+    );
     expect(missing.status).toBe(404);
     expect(missing.body.message).toBe('namespaces "ghost" not found');
-    const zero = await call(base, 'POST', '/apis/coordination.k8s.io/v1/namespaces/modsync/leases', { ...lease('zero', 'modsync'), spec: { leaseDurationSeconds: 0 } });
+    const zero = await call(base, 'POST', '/apis/coordination.k8s.io/v1/namespaces/modsync/leases', {
+      ...lease('zero', 'modsync'),
+      spec: { leaseDurationSeconds: 0 },
+    });
     expect(zero.status).toBe(422);
     expect(zero.body.details.causes[0].field).toBe('spec.leaseDurationSeconds');
     const all = await call(base, 'GET', '/apis/coordination.k8s.io/v1/leases');
@@ -133,13 +195,31 @@ describe('create, get, update', () => {
 describe('patches and field validation', () => {
   it('merge-patches and JSON-patches; strategic merge patch is 415 as for every CR', async () => {
     await call(base, 'POST', msPath(), moduleSource('patch-a'));
-    const m = await call(base, 'PATCH', msPath('patch-a'), { metadata: { annotations: { team: 'a' } } }, 'application/merge-patch+json');
+    const m = await call(
+      base,
+      'PATCH',
+      msPath('patch-a'),
+      { metadata: { annotations: { team: 'a' } } },
+      'application/merge-patch+json',
+    );
     expect(m.body.metadata.annotations).toEqual({ team: 'a' });
     expect(m.body.metadata.generation).toBe(1);
-    const j = await call(base, 'PATCH', msPath('patch-a'), [{ op: 'replace', path: '/spec/registry/repo', value: 'registry.example.com/j' }], 'application/json-patch+json');
+    const j = await call(
+      base,
+      'PATCH',
+      msPath('patch-a'),
+      [{ op: 'replace', path: '/spec/registry/repo', value: 'registry.example.com/j' }],
+      'application/json-patch+json',
+    );
     expect(j.body.spec.registry.repo).toBe('registry.example.com/j');
     expect(j.body.metadata.generation).toBe(2);
-    const s = await call(base, 'PATCH', msPath('patch-a'), { metadata: { labels: { a: 'b' } } }, 'application/strategic-merge-patch+json');
+    const s = await call(
+      base,
+      'PATCH',
+      msPath('patch-a'),
+      { metadata: { labels: { a: 'b' } } },
+      'application/strategic-merge-patch+json',
+    );
     expect(s.status).toBe(415);
     expect(s.body.reason).toBe('UnsupportedMediaType');
     expect((await call(base, 'PATCH', msPath('missing'), {}, 'application/merge-patch+json')).status).toBe(404);
@@ -150,12 +230,17 @@ describe('patches and field validation', () => {
     (body.spec as Record<string, unknown>).foo = 1;
     const strict = await call(base, 'POST', `${msPath()}?fieldValidation=Strict`, body);
     expect(strict.status).toBe(400);
-    expect(strict.body.message).toBe('ModuleSource in version "v1alpha1" cannot be handled as a ModuleSource: strict decoding error: unknown field "spec.foo"');
+    expect(strict.body.message).toBe(
+      'ModuleSource in version "v1alpha1" cannot be handled as a ModuleSource: strict decoding error: unknown field "spec.foo"',
+    );
     const warn = await call(base, 'POST', msPath(), body);
     expect(warn.status).toBe(201);
     expect(warn.headers.get('warning')).toBe('299 - "unknown field \\"spec.foo\\""');
     expect(warn.body.spec.foo).toBeUndefined();
-    const ignore = await call(base, 'POST', `${msPath()}?fieldValidation=Ignore`, { ...body, metadata: { name: 'fv-b' } });
+    const ignore = await call(base, 'POST', `${msPath()}?fieldValidation=Ignore`, {
+      ...body,
+      metadata: { name: 'fv-b' },
+    });
     expect(ignore.headers.get('warning')).toBeNull();
     expect(ignore.body.spec.foo).toBeUndefined();
   });
@@ -163,12 +248,21 @@ describe('patches and field validation', () => {
 
 describe('delete', () => {
   it('keeps objects with finalizers until the last one is removed', async () => {
-    await call(base, 'POST', msPath(), { ...moduleSource('del-a'), metadata: { name: 'del-a', finalizers: ['example.com/hold'] } });
+    await call(base, 'POST', msPath(), {
+      ...moduleSource('del-a'),
+      metadata: { name: 'del-a', finalizers: ['example.com/hold'] },
+    });
     const d = await call(base, 'DELETE', msPath('del-a'));
     expect(d.status).toBe(200);
     expect(d.body.metadata.deletionTimestamp).toMatch(/Z$/);
     expect((await call(base, 'GET', msPath('del-a'))).status).toBe(200);
-    const released = await call(base, 'PATCH', msPath('del-a'), { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    const released = await call(
+      base,
+      'PATCH',
+      msPath('del-a'),
+      { metadata: { finalizers: null } },
+      'application/merge-patch+json',
+    );
     expect(released.status).toBe(200);
     expect((await call(base, 'GET', msPath('del-a'))).status).toBe(404);
   });
@@ -177,16 +271,21 @@ describe('delete', () => {
     const created = (await call(base, 'POST', msPath(), moduleSource('del-b'))).body;
     const uid = await call(base, 'DELETE', msPath('del-b'), { preconditions: { uid: 'other' } });
     expect(uid.status).toBe(409);
-    expect(uid.body.message).toBe(`Operation cannot be fulfilled on modulesources.deckhouse.io "del-b": Precondition failed: UID in precondition: other, UID in object meta: ${created.metadata.uid}`);
+    expect(uid.body.message).toBe(
+      `Operation cannot be fulfilled on modulesources.deckhouse.io "del-b": Precondition failed: UID in precondition: other, UID in object meta: ${created.metadata.uid}`,
+    );
     const rv = await call(base, 'DELETE', msPath('del-b'), { preconditions: { resourceVersion: '1' } });
     expect(rv.status).toBe(409);
     expect(rv.body.message).toContain('Precondition failed: ResourceVersion in precondition: 1');
-    expect((await call(base, 'DELETE', msPath('del-b'), { preconditions: { uid: created.metadata.uid } })).status).toBe(200);
+    expect((await call(base, 'DELETE', msPath('del-b'), { preconditions: { uid: created.metadata.uid } })).status).toBe(
+      200,
+    );
     expect((await call(base, 'GET', msPath('del-b'))).status).toBe(404);
   });
 
   it('deletes a collection by label selector', async () => {
-    for (const name of ['dc-a', 'dc-b']) await call(base, 'POST', msPath(), { ...moduleSource(name), metadata: { name, labels: { batch: 'dc' } } });
+    for (const name of ['dc-a', 'dc-b'])
+      await call(base, 'POST', msPath(), { ...moduleSource(name), metadata: { name, labels: { batch: 'dc' } } });
     await call(base, 'POST', msPath(), moduleSource('dc-keep'));
     const r = await call(base, 'DELETE', `${msPath()}?labelSelector=batch%3Ddc`);
     expect(r.status).toBe(200);
@@ -208,13 +307,19 @@ describe('delete', () => {
 
 describe('list', () => {
   it('filters by label and field selectors', async () => {
-    for (const [name, tier] of [['sel-a', 'gold'], ['sel-b', 'silver'], ['sel-c', '']] as const) {
+    for (const [name, tier] of [
+      ['sel-a', 'gold'],
+      ['sel-b', 'silver'],
+      ['sel-c', ''],
+    ] as const) {
       const labels: Record<string, string> = { suite: 'sel' };
       if (tier) labels.tier = tier;
       await call(base, 'POST', msPath(), { ...moduleSource(name), metadata: { name, labels } });
     }
     const names = async (q: string): Promise<string[]> =>
-      (await call(base, 'GET', `${msPath()}?${q}`)).body.items.map((i: { metadata: { name: string } }) => i.metadata.name);
+      (await call(base, 'GET', `${msPath()}?${q}`)).body.items.map(
+        (i: { metadata: { name: string } }) => i.metadata.name,
+      );
     expect(await names('labelSelector=tier%3Dgold')).toEqual(['sel-a']);
     expect(await names('labelSelector=tier%3D%3Dgold')).toEqual(['sel-a']);
     expect(await names('labelSelector=suite%3Dsel,tier!%3Dgold')).toEqual(['sel-b', 'sel-c']);
@@ -232,7 +337,11 @@ describe('list', () => {
     expect(first.body.metadata.remainingItemCount).toBe(1);
     const token = first.body.metadata.continue as string;
     expect(token).not.toContain('sel-b');
-    const second = await call(base, 'GET', `${msPath()}?labelSelector=suite%3Dsel&limit=2&continue=${encodeURIComponent(token)}`);
+    const second = await call(
+      base,
+      'GET',
+      `${msPath()}?labelSelector=suite%3Dsel&limit=2&continue=${encodeURIComponent(token)}`,
+    );
     expect(second.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['sel-c']);
     expect(second.body.metadata.continue).toBeUndefined();
     expect(second.body.metadata.resourceVersion).toBe(first.body.metadata.resourceVersion);

@@ -47,7 +47,12 @@ export function leaseResource(): ResourceDef {
         schema: LEASE_SCHEMA,
         statusSubresource: false,
         printerColumns: [
-          { name: 'Holder', type: 'string', jsonPath: '.spec.holderIdentity', description: 'holderIdentity contains the identity of the holder of a current lease.' },
+          {
+            name: 'Holder',
+            type: 'string',
+            jsonPath: '.spec.holderIdentity',
+            description: 'holderIdentity contains the identity of the holder of a current lease.',
+          },
           { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
         ],
       },

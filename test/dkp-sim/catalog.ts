@@ -130,7 +130,8 @@ export function loadCatalog(yamlText: string): Catalog {
 
 function checkRegistry(raw: unknown, path: string): CatalogRegistry {
   const reg = raw as Partial<CatalogRegistry> | null;
-  if (!reg || typeof reg.repo !== 'string' || reg.repo === '') throw new Error(`catalog: ${path}.repo must be a non-empty string`);
+  if (!reg || typeof reg.repo !== 'string' || reg.repo === '')
+    throw new Error(`catalog: ${path}.repo must be a non-empty string`);
   const modules = reg.modules ?? [];
   if (!Array.isArray(modules)) throw new Error(`catalog: ${path}.modules must be a list`);
   return {
@@ -145,9 +146,11 @@ function checkModule(raw: unknown, path: string): CatalogModule {
   if (!mod || typeof mod.name !== 'string') throw new Error(`catalog: ${path}.name must be a string`);
   const channels = mod.channels ?? {};
   for (const [channel, versions] of Object.entries(channels)) {
-    if (!(CHANNELS as readonly string[]).includes(channel)) throw new Error(`catalog: ${path}.channels.${channel} is not a release channel`);
+    if (!(CHANNELS as readonly string[]).includes(channel))
+      throw new Error(`catalog: ${path}.channels.${channel} is not a release channel`);
     for (const v of versions ?? []) {
-      if (!parseVersion(String(v))) throw new Error(`catalog: ${path}.channels.${channel}: "${v}" is not a semver version`);
+      if (!parseVersion(String(v)))
+        throw new Error(`catalog: ${path}.channels.${channel}: "${v}" is not a semver version`);
     }
   }
   if (mod.failAt !== undefined && mod.failAt !== 'Downloading' && mod.failAt !== 'Installing') {
@@ -248,7 +251,8 @@ export interface PublishRequest {
 /** Add a version to a channel (creating the module in a known registry if needed). */
 export function publishVersion(catalog: Catalog, req: PublishRequest): { ok: boolean; message: string } {
   const channel = req.channel ?? 'Stable';
-  if (!(CHANNELS as readonly string[]).includes(channel)) return { ok: false, message: `unknown release channel "${channel}"` };
+  if (!(CHANNELS as readonly string[]).includes(channel))
+    return { ok: false, message: `unknown release channel "${channel}"` };
   const version = req.version.replace(/^v/, '');
   if (!parseVersion(version)) return { ok: false, message: `"${req.version}" is not a semver version` };
   const registry = findRegistry(catalog, req.repo);

@@ -7,8 +7,9 @@
 import { parseArgs } from 'node:util';
 import { start, type StartOptions } from './index.ts';
 
-const USAGE = 'usage: dkp-sim [--port N] [--kubeconfig PATH] [--catalog FILE] [--tick-ms N] [--no-controller]'
-  + ' [--deckhouse-version X.Y]';
+const USAGE =
+  'usage: dkp-sim [--port N] [--kubeconfig PATH] [--catalog FILE] [--tick-ms N] [--no-controller]' +
+  ' [--deckhouse-version X.Y]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -34,7 +35,8 @@ async function main(): Promise<void> {
   if (values.catalog) opts.catalogFile = values.catalog;
   if (values['tick-ms']) {
     const tick = Number(values['tick-ms']);
-    if (!Number.isInteger(tick) || tick <= 0) throw new Error(`--tick-ms: not a positive integer: ${values['tick-ms']}`);
+    if (!Number.isInteger(tick) || tick <= 0)
+      throw new Error(`--tick-ms: not a positive integer: ${values['tick-ms']}`);
     opts.tickMs = tick;
   }
   if (values['no-controller']) opts.controller = false;

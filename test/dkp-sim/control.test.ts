@@ -29,7 +29,13 @@ describe('request counters', () => {
     await call(base, 'POST', msPath(), moduleSource('count-a'));
     await call(base, 'POST', `${msPath()}?dryRun=All`, moduleSource('count-b'));
     await call(base, 'PATCH', msPath('count-a'), { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json');
-    await call(base, 'PATCH', `${msPath('count-a')}?fieldManager=t`, moduleSource('count-a'), 'application/apply-patch+yaml');
+    await call(
+      base,
+      'PATCH',
+      `${msPath('count-a')}?fieldManager=t`,
+      moduleSource('count-a'),
+      'application/apply-patch+yaml',
+    );
     await call(base, 'DELETE', msPath('count-a'));
     const r = await call(base, 'GET', '/_sim/requests');
     expect(r.body).toMatchObject({
@@ -62,7 +68,10 @@ describe('faults', () => {
     const e500 = await call(base, 'GET', msPath());
     expect(e500.status).toBe(500);
     expect(e500.body).toMatchObject({ kind: 'Status', reason: 'InternalError', code: 500 });
-    expect((await call(base, 'GET', msPath('deckhouse'))).body).toMatchObject({ reason: 'ServiceUnavailable', code: 503 });
+    expect((await call(base, 'GET', msPath('deckhouse'))).body).toMatchObject({
+      reason: 'ServiceUnavailable',
+      code: 503,
+    });
     expect((await call(base, 'GET', msPath('other'))).status).toBe(404);
     const e429 = await call(base, 'GET', '/apis/deckhouse.io/v1alpha1/moduleconfigs');
     expect(e429.status).toBe(429);
@@ -75,7 +84,10 @@ describe('faults', () => {
   });
 
   it('limits hits with count and rate', async () => {
-    await call(base, 'POST', '/_sim/faults', [{ verb: 'list', status: 503, count: 2 }, { verb: 'get', status: 500, rate: 0 }]);
+    await call(base, 'POST', '/_sim/faults', [
+      { verb: 'list', status: 503, count: 2 },
+      { verb: 'get', status: 500, rate: 0 },
+    ]);
     const codes = [];
     for (let i = 0; i < 3; i++) codes.push((await call(base, 'GET', msPath())).status);
     expect(codes).toEqual([503, 503, 200]);
@@ -90,7 +102,10 @@ describe('faults', () => {
   });
 
   it('never answers under timeout and resets connections under reset', async () => {
-    await call(base, 'POST', '/_sim/faults', [{ verb: 'get', resource: 'modulesources', timeout: true }, { verb: 'list', resource: 'modulesources', reset: true }]);
+    await call(base, 'POST', '/_sim/faults', [
+      { verb: 'get', resource: 'modulesources', timeout: true },
+      { verb: 'list', resource: 'modulesources', reset: true },
+    ]);
     const t0 = Date.now();
     await expect(fetch(`${base}${msPath('deckhouse')}`, { signal: AbortSignal.timeout(400) })).rejects.toThrow();
     expect(Date.now() - t0).toBeGreaterThanOrEqual(390);
@@ -113,18 +128,32 @@ describe('clock, publish, reconcile', () => {
     expect(Date.parse(set.body.now)).toBeLessThan(Date.parse('2030-01-01T00:00:05Z'));
     const adv = await call(base, 'POST', '/_sim/clock', { advanceSeconds: 3600 });
     expect(Date.parse(adv.body.now)).toBeGreaterThanOrEqual(Date.parse('2030-01-01T01:00:00Z'));
-    expect(Date.parse((await call(base, 'GET', '/_sim/clock')).body.now)).toBeGreaterThanOrEqual(Date.parse('2030-01-01T01:00:00Z'));
+    expect(Date.parse((await call(base, 'GET', '/_sim/clock')).body.now)).toBeGreaterThanOrEqual(
+      Date.parse('2030-01-01T01:00:00Z'),
+    );
     const created = await call(base, 'POST', msPath(), moduleSource('clock-a'));
     expect(created.body.metadata.creationTimestamp).toMatch(/^2030-01-01T01:/);
     sim.control.clock.set(new Date());
   });
 
   it('publishes a version the controller picks up on the next reconcile', async () => {
-    await call(base, 'POST', msPath(), moduleSource('pub-src', { spec: { registry: { repo: 'registry.example.com/deckhouse/modules', dockerCfg: 'e30=' } } }));
+    await call(
+      base,
+      'POST',
+      msPath(),
+      moduleSource('pub-src', {
+        spec: { registry: { repo: 'registry.example.com/deckhouse/modules', dockerCfg: 'e30=' } },
+      }),
+    );
     expect((await call(base, 'POST', '/_sim/reconcile')).status).toBe(200);
     const bad = await call(base, 'POST', '/_sim/publish', { module: 'module-two' });
     expect(bad.status).toBe(400);
-    const pub = await call(base, 'POST', '/_sim/publish', { repo: 'registry.example.com/deckhouse/modules', module: 'module-two', version: '1.2.9', channel: 'Stable' });
+    const pub = await call(base, 'POST', '/_sim/publish', {
+      repo: 'registry.example.com/deckhouse/modules',
+      module: 'module-two',
+      version: '1.2.9',
+      channel: 'Stable',
+    });
     expect(pub.status).toBe(200);
     await call(base, 'POST', '/_sim/reconcile');
     const src = sim.control.view.get('modulesources', 'pub-src');

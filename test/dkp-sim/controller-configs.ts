@@ -5,7 +5,15 @@
  * allow-disabling annotation once a module is disabled — as Deckhouse's config controllers do.
  */
 import {
-  annotationsOf, CURRENT_GO_TYPES, deleting, dig, finalizersOf, setMeta, str, updateIfChanged, writeStatus,
+  annotationsOf,
+  CURRENT_GO_TYPES,
+  deleting,
+  dig,
+  finalizersOf,
+  setMeta,
+  str,
+  updateIfChanged,
+  writeStatus,
   type WriteBackRules,
 } from './controller-objects.ts';
 import type { InternalApi, JsonMap } from './types.ts';
@@ -34,17 +42,25 @@ export function reconcileConfigs(api: InternalApi, rules: WriteBackRules = CURRE
     const known = !!module || EMBEDDED_CONFIGS.has(name);
     const enabled = dig(mc, ['spec', 'enabled']) === true;
 
-    updateIfChanged(api, 'moduleconfigs', name, (obj) => {
-      if (known && !EMBEDDED_CONFIGS.has(name) && !finalizersOf(obj).includes(FINALIZER)) {
-        obj.metadata.finalizers = [...finalizersOf(obj), FINALIZER];
-      }
-      if (!enabled && ALLOW_DISABLING in annotationsOf(obj)) setMeta(obj, 'annotations', ALLOW_DISABLING, undefined);
-    }, undefined, rules);
+    updateIfChanged(
+      api,
+      'moduleconfigs',
+      name,
+      (obj) => {
+        if (known && !EMBEDDED_CONFIGS.has(name) && !finalizersOf(obj).includes(FINALIZER)) {
+          obj.metadata.finalizers = [...finalizersOf(obj), FINALIZER];
+        }
+        if (!enabled && ALLOW_DISABLING in annotationsOf(obj)) setMeta(obj, 'annotations', ALLOW_DISABLING, undefined);
+      },
+      undefined,
+      rules,
+    );
 
     let message = '';
     const sources = (dig(module, ['properties', 'availableSources']) ?? []) as string[];
     if (!known) message = 'Ignored: unknown module name';
-    else if (enabled && !str(mc, ['spec', 'source']) && sources.length > 1) message = `several available sources: ${sources.join(', ')}`;
+    else if (enabled && !str(mc, ['spec', 'source']) && sources.length > 1)
+      message = `several available sources: ${sources.join(', ')}`;
     const specVersion = dig(mc, ['spec', 'version']);
     const version = known ? String(typeof specVersion === 'number' ? specVersion : 1) : '';
     const status = (mc.status ?? {}) as JsonMap;

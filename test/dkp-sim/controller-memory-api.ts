@@ -49,7 +49,9 @@ export function createMemoryApi(start = new Date('2026-03-16T10:00:00Z')): Memor
       return obj ? structuredClone(obj) : undefined;
     },
     list(plural) {
-      return [...bucket(plural).values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)).map((o) => structuredClone(o));
+      return [...bucket(plural).values()]
+        .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+        .map((o) => structuredClone(o));
     },
     create(plural, obj) {
       const b = bucket(plural);
@@ -83,7 +85,10 @@ export function createMemoryApi(start = new Date('2026-03-16T10:00:00Z')): Memor
       }
       if (JSON.stringify(next) === JSON.stringify(current)) return structuredClone(current);
       next.metadata.resourceVersion = String(++rv);
-      if (JSON.stringify(next.spec) !== JSON.stringify(current.spec) || JSON.stringify(next.properties) !== JSON.stringify(current.properties)) {
+      if (
+        JSON.stringify(next.spec) !== JSON.stringify(current.spec) ||
+        JSON.stringify(next.properties) !== JSON.stringify(current.properties)
+      ) {
         next.metadata.generation = Number(current.metadata.generation ?? 1) + 1;
       }
       const finalizers = (next.metadata.finalizers ?? []) as string[];

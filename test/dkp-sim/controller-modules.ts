@@ -6,7 +6,16 @@
  */
 import { findRegistry, type Catalog, type CatalogModule } from './catalog.ts';
 import {
-  conditions, deleting, dig, labelsOf, policyForModule, releasesByModule, rfc3339, str, updateIfChanged, type Condition,
+  conditions,
+  deleting,
+  dig,
+  labelsOf,
+  policyForModule,
+  releasesByModule,
+  rfc3339,
+  str,
+  updateIfChanged,
+  type Condition,
 } from './controller-objects.ts';
 import type { InternalApi, JsonMap, Obj } from './types.ts';
 
@@ -23,10 +32,16 @@ export interface PhaseMemory {
 export function reconcileModules(api: InternalApi, catalog: Catalog, memory: Map<string, PhaseMemory>): void {
   const offered = offeredModules(api, catalog);
   const releases = releasesByModule(api);
-  const deployedOf = (name: string): Obj | undefined => releases.get(name)?.find((r) => str(r, ['status', 'phase']) === 'Deployed');
+  const deployedOf = (name: string): Obj | undefined =>
+    releases.get(name)?.find((r) => str(r, ['status', 'phase']) === 'Deployed');
   for (const [name, offer] of offered) {
     if (!api.get('modules', name)) {
-      api.create('modules', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'Module', metadata: { name }, properties: {} });
+      api.create('modules', {
+        apiVersion: 'deckhouse.io/v1alpha1',
+        kind: 'Module',
+        metadata: { name },
+        properties: {},
+      });
     }
     reconcileModule(api, name, offer, deployedOf(name), memory);
   }
@@ -63,7 +78,13 @@ function offeredModules(api: InternalApi, catalog: Catalog): Map<string, Offer> 
   return out;
 }
 
-function reconcileModule(api: InternalApi, name: string, offer: Offer, deployed: Obj | undefined, memory: Map<string, PhaseMemory>): void {
+function reconcileModule(
+  api: InternalApi,
+  name: string,
+  offer: Offer,
+  deployed: Obj | undefined,
+  memory: Map<string, PhaseMemory>,
+): void {
   const mc = api.get('moduleconfigs', name);
   const enabled = !!mc && !deleting(mc) && dig(mc, ['spec', 'enabled']) === true;
   const chosen = str(mc, ['spec', 'source']);
@@ -84,11 +105,14 @@ function reconcileModule(api: InternalApi, name: string, offer: Offer, deployed:
     view = available(false);
   } else if (!chosen && offer.sources.length > 1) {
     memory.delete(name);
-    view = { phase: 'Conflict', conditions: [
-      { type: 'EnabledByModuleConfig', status: 'True' },
-      { type: 'EnabledByModuleManager', status: 'False', reason: 'Conflict', message: 'several available sources' },
-      { type: 'IsReady', status: 'False', reason: 'Conflict', message: 'several available sources' },
-    ] };
+    view = {
+      phase: 'Conflict',
+      conditions: [
+        { type: 'EnabledByModuleConfig', status: 'True' },
+        { type: 'EnabledByModuleManager', status: 'False', reason: 'Conflict', message: 'several available sources' },
+        { type: 'IsReady', status: 'False', reason: 'Conflict', message: 'several available sources' },
+      ],
+    };
   } else if (!deployed) {
     view = available(true);
   } else {
@@ -106,28 +130,42 @@ function reconcileModule(api: InternalApi, name: string, offer: Offer, deployed:
     obj.properties = properties;
   });
   const now = rfc3339(api.now());
-  updateIfChanged(api, 'modules', name, (obj) => {
-    const status = (obj.status ?? {}) as JsonMap;
-    obj.status = {
-      phase: view.phase,
-      hooksState: view.hooksState ?? '',
-      conditions: conditions(status.conditions, view.conditions, now),
-    };
-  }, 'status');
+  updateIfChanged(
+    api,
+    'modules',
+    name,
+    (obj) => {
+      const status = (obj.status ?? {}) as JsonMap;
+      obj.status = {
+        phase: view.phase,
+        hooksState: view.hooksState ?? '',
+        conditions: conditions(status.conditions, view.conditions, now),
+      };
+    },
+    'status',
+  );
 }
 
 function available(enabledByConfig: boolean): { phase: string; conditions: Condition[] } {
-  return { phase: 'Available', conditions: [
-    enabledByConfig
-      ? { type: 'EnabledByModuleConfig', status: 'True' }
-      : { type: 'EnabledByModuleConfig', status: 'False', reason: 'Disabled', message: 'disabled' },
-    { type: 'EnabledByModuleManager', status: 'False' },
-    { type: 'IsReady', status: 'False', reason: 'NotInstalled', message: 'not installed' },
-  ] };
+  return {
+    phase: 'Available',
+    conditions: [
+      enabledByConfig
+        ? { type: 'EnabledByModuleConfig', status: 'True' }
+        : { type: 'EnabledByModuleConfig', status: 'False', reason: 'Disabled', message: 'disabled' },
+      { type: 'EnabledByModuleManager', status: 'False' },
+      { type: 'IsReady', status: 'False', reason: 'NotInstalled', message: 'not installed' },
+    ],
+  };
 }
 
 /** Advance the install sequence of a deployed release by one step and describe where it is. */
-function installing(name: string, key: string, mod: CatalogModule, memory: Map<string, PhaseMemory>): { phase: string; conditions: Condition[]; hooksState?: string } {
+function installing(
+  name: string,
+  key: string,
+  mod: CatalogModule,
+  memory: Map<string, PhaseMemory>,
+): { phase: string; conditions: Condition[]; hooksState?: string } {
   let state = memory.get(name);
   if (!state || state.key !== key) {
     state = { key, step: 0, upgrade: state?.upgrade ?? false };
@@ -138,27 +176,63 @@ function installing(name: string, key: string, mod: CatalogModule, memory: Map<s
   const byConfig: Condition = { type: 'EnabledByModuleConfig', status: 'True' };
   const byManager = (on: boolean): Condition => ({ type: 'EnabledByModuleManager', status: on ? 'True' : 'False' });
   const deployedCond: Condition = { type: 'LastReleaseDeployed', status: 'True' };
-  const notReady = (reason: string, message: string): Condition => ({ type: 'IsReady', status: 'False', reason, message });
+  const notReady = (reason: string, message: string): Condition => ({
+    type: 'IsReady',
+    status: 'False',
+    reason,
+    message,
+  });
 
   if (step === 0) {
     if (mod.failAt === 'Downloading') {
       state.step = 0;
-      return { phase: 'DownloadingError', conditions: [byConfig, byManager(false), notReady('Error', `download the module: failed to fetch image ${mod.name}: MANIFEST_UNKNOWN: manifest unknown`)] };
+      return {
+        phase: 'DownloadingError',
+        conditions: [
+          byConfig,
+          byManager(false),
+          notReady(
+            'Error',
+            `download the module: failed to fetch image ${mod.name}: MANIFEST_UNKNOWN: manifest unknown`,
+          ),
+        ],
+      };
     }
-    return { phase: 'Downloading', conditions: [byConfig, byManager(state.upgrade), notReady('Downloading', 'downloading')] };
+    return {
+      phase: 'Downloading',
+      conditions: [byConfig, byManager(state.upgrade), notReady('Downloading', 'downloading')],
+    };
   }
   if (step === 1) {
     if (mod.failAt === 'Installing') {
       state.step = 1;
-      return { phase: 'Error', conditions: [byConfig, byManager(true), deployedCond, notReady('ModuleError', `install the module: helm upgrade failed: release ${mod.name} failed`)] };
+      return {
+        phase: 'Error',
+        conditions: [
+          byConfig,
+          byManager(true),
+          deployedCond,
+          notReady('ModuleError', `install the module: helm upgrade failed: release ${mod.name} failed`),
+        ],
+      };
     }
     return state.upgrade
-      ? { phase: 'Reconciling', conditions: [byConfig, byManager(true), deployedCond, notReady('Reconciling', 'reconciling')] }
-      : { phase: 'Installing', conditions: [byConfig, byManager(false), deployedCond, notReady('Installing', 'installing')] };
+      ? {
+          phase: 'Reconciling',
+          conditions: [byConfig, byManager(true), deployedCond, notReady('Reconciling', 'reconciling')],
+        }
+      : {
+          phase: 'Installing',
+          conditions: [byConfig, byManager(false), deployedCond, notReady('Installing', 'installing')],
+        };
   }
   if (mod.hookError) {
     const hook = /hook '([^']+)'/.exec(mod.hookError)?.[1] ?? 'hook';
-    return { phase: 'Error', hooksState: `${hook}: failed`, conditions: [byConfig, byManager(true), deployedCond, notReady('HookError', mod.hookError)] };
+    return {
+      phase: 'Error',
+      hooksState: `${hook}: failed`,
+      conditions: [byConfig, byManager(true), deployedCond, notReady('HookError', mod.hookError)],
+    };
   }
   state.upgrade = true;
   return { phase: 'Ready', conditions: [byConfig, byManager(true), deployedCond, { type: 'IsReady', status: 'True' }] };

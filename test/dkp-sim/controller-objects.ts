@@ -111,15 +111,26 @@ export function goRoundTrip(plural: string, obj: Obj, rules: WriteBackRules): vo
   }
   if (plural === 'moduleconfigs' && rules.settingsOmitEmpty) {
     const settings = spec.settings;
-    const empty = settings !== null && typeof settings === 'object' && !Array.isArray(settings)
-      && Object.keys(settings).length === 0;
+    const empty =
+      settings !== null &&
+      typeof settings === 'object' &&
+      !Array.isArray(settings) &&
+      Object.keys(settings).length === 0;
     if (empty) delete spec.settings;
   }
 }
 
 /** Replace `status` wholesale with `next` if it differs (status subresource write). */
 export function writeStatus(api: InternalApi, plural: string, name: string, next: JsonMap): void {
-  updateIfChanged(api, plural, name, (obj) => { obj.status = next; }, 'status');
+  updateIfChanged(
+    api,
+    plural,
+    name,
+    (obj) => {
+      obj.status = next;
+    },
+    'status',
+  );
 }
 
 /** Every ModuleRelease grouped by its `module` label (listed once per stage, not once per module). */
@@ -160,7 +171,8 @@ export function conditions(previous: Json | undefined, wanted: Condition[], now:
     if (c.reason !== undefined) entry.reason = c.reason;
     if (c.message !== undefined) entry.message = c.message;
     entry.lastProbeTime = same ? (before.lastProbeTime ?? now) : now;
-    entry.lastTransitionTime = same || (before && before.status === c.status) ? (before!.lastTransitionTime ?? now) : now;
+    entry.lastTransitionTime =
+      same || (before && before.status === c.status) ? (before!.lastTransitionTime ?? now) : now;
     return entry;
   });
 }
@@ -231,7 +243,9 @@ export function inWindow(windows: UpdateWindow[], now: Date): boolean {
   if (windows.length === 0) return true;
   const day = WEEKDAYS[now.getUTCDay()]!;
   const minute = now.getUTCHours() * 60 + now.getUTCMinutes();
-  return windows.some((w) => (!w.days || w.days.includes(day)) && minute >= minutesOf(w.from) && minute < minutesOf(w.to));
+  return windows.some(
+    (w) => (!w.days || w.days.includes(day)) && minute >= minutesOf(w.from) && minute < minutesOf(w.to),
+  );
 }
 
 /** The start of the next window after `now` (UTC), looking a week ahead. */

@@ -56,8 +56,14 @@ function isPatchRelease(a: Version, b: Version): boolean {
  * `undefined` means the release is the deployed version already (ErrReleaseIsAlreadyDeployed).
  */
 export function calculateTask(releases: readonly Obj[], release: Obj, channel: string): ReleaseTask | undefined {
-  const task = (type: TaskType, message = '', extra: Partial<ReleaseTask> = {}): ReleaseTask =>
-    ({ type, message, isPatch: false, isSingle: false, isFromTo: false, ...extra });
+  const task = (type: TaskType, message = '', extra: Partial<ReleaseTask> = {}): ReleaseTask => ({
+    type,
+    message,
+    isPatch: false,
+    isSingle: false,
+    isFromTo: false,
+    ...extra,
+  });
   if (releases.length === 1) return task('Process', '', { isSingle: true });
   const version = versionOf(release);
   const latestForced = [...releases].reverse().find(forced);

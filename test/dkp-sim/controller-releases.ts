@@ -11,16 +11,30 @@
  */
 import { compareVersions } from './catalog.ts';
 import {
-  annotationsOf, deleting, dig, labelsOf, policyByName, policyForModule, rfc3339, setMeta, str, truthy, updateIfChanged,
+  annotationsOf,
+  deleting,
+  dig,
+  labelsOf,
+  policyByName,
+  policyForModule,
+  rfc3339,
+  setMeta,
+  str,
+  truthy,
+  updateIfChanged,
   type ResolvedPolicy,
 } from './controller-objects.ts';
 import {
-  calculateTask, constraintEndpoint, forced, phaseOf, versionOf, type ReleaseTask,
+  calculateTask,
+  constraintEndpoint,
+  forced,
+  phaseOf,
+  versionOf,
+  type ReleaseTask,
 } from './controller-release-task.ts';
 import { APPROVED_ANNOTATION, deployDelay } from './controller-release-time.ts';
 import { unmetRequirement } from './controller-requirements.ts';
 import type { InternalApi, JsonMap, Obj } from './types.ts';
-
 
 const POLICY_LABEL = 'modules.deckhouse.io/update-policy';
 const APPLY_NOW = 'modules.deckhouse.io/apply-now';
@@ -28,7 +42,12 @@ const IGNORED = `Update disabled by 'Ignore' update policy`;
 
 /** Reconcile the releases of every module. `isReady(module)` tells whether the module's phase is Ready. */
 export function reconcileReleases(api: InternalApi, isReady: (module: string) => boolean): void {
-  for (const module of new Set(api.list('modulereleases').filter((r) => !deleting(r)).map(moduleOf))) {
+  for (const module of new Set(
+    api
+      .list('modulereleases')
+      .filter((r) => !deleting(r))
+      .map(moduleOf),
+  )) {
     reconcileModule(api, module, isReady(module));
   }
 }
@@ -91,7 +110,11 @@ function reconcileModule(api: InternalApi, module: string, moduleReady: boolean)
 
 /** The Process branch of pending.go: readiness, requirements, deploy time; true when it deployed. */
 function processRelease(
-  api: InternalApi, release: Obj, task: ReleaseTask, policy: ResolvedPolicy, moduleReady: boolean,
+  api: InternalApi,
+  release: Obj,
+  task: ReleaseTask,
+  policy: ResolvedPolicy,
+  moduleReady: boolean,
 ): boolean {
   const name = release.metadata.name;
   if (!task.isSingle && !task.isPatch && !moduleReady) {
@@ -128,8 +151,9 @@ function resolvePolicy(api: InternalApi, release: Obj, module: string): Resolved
   const label = labelsOf(release)[POLICY_LABEL];
   if (typeof label === 'string' && label !== '') return policyByName(api, label);
   const policy = policyForModule(api, module);
-  updateIfChanged(api, 'modulereleases', release.metadata.name,
-    (obj) => setMeta(obj, 'labels', POLICY_LABEL, policy.name));
+  updateIfChanged(api, 'modulereleases', release.metadata.name, (obj) =>
+    setMeta(obj, 'labels', POLICY_LABEL, policy.name),
+  );
   return policy;
 }
 
@@ -144,42 +168,70 @@ function deploy(api: InternalApi, name: string, previous: Obj | undefined): void
   });
   const release = api.get('modulereleases', name);
   const [, minor = 0, patch = 0] = (release ? versionOf(release) : '').split('.').map(Number);
-  updateIfChanged(api, 'modulereleases', name, (obj) => {
-    const status = (obj.status ?? {}) as JsonMap;
-    obj.status = {
-      ...status, phase: 'Deployed', message: '', transitionTime: rfc3339(api.now()),
-      size: 40_000_000 + minor * 1_000_000 + patch * 4096, pullDuration: '2.512s',
-      approved: typeof status.approved === 'boolean' ? status.approved : false,
-    };
-  }, 'status');
+  updateIfChanged(
+    api,
+    'modulereleases',
+    name,
+    (obj) => {
+      const status = (obj.status ?? {}) as JsonMap;
+      obj.status = {
+        ...status,
+        phase: 'Deployed',
+        message: '',
+        transitionTime: rfc3339(api.now()),
+        size: 40_000_000 + minor * 1_000_000 + patch * 4096,
+        pullDuration: '2.512s',
+        approved: typeof status.approved === 'boolean' ? status.approved : false,
+      };
+    },
+    'status',
+  );
 }
 
 /** Move a release to a final phase (Superseded, Skipped) with its `status` label. */
 function setFinal(api: InternalApi, name: string, phase: string, message: string): void {
   updateIfChanged(api, 'modulereleases', name, (obj) => setMeta(obj, 'labels', 'status', phase.toLowerCase()));
-  updateIfChanged(api, 'modulereleases', name, (obj) => {
-    const status = (obj.status ?? {}) as JsonMap;
-    const changed = status.phase !== phase;
-    obj.status = { ...status, phase, message, ...(changed ? { transitionTime: rfc3339(api.now()) } : {}) };
-  }, 'status');
+  updateIfChanged(
+    api,
+    'modulereleases',
+    name,
+    (obj) => {
+      const status = (obj.status ?? {}) as JsonMap;
+      const changed = status.phase !== phase;
+      obj.status = { ...status, phase, message, ...(changed ? { transitionTime: rfc3339(api.now()) } : {}) };
+    },
+    'status',
+  );
 }
 
 /** Keep a release Pending with a message. */
 function setPending(api: InternalApi, name: string, message: string): void {
-  updateIfChanged(api, 'modulereleases', name, (obj) => {
-    const status = (obj.status ?? {}) as JsonMap;
-    const next: JsonMap = { ...status, phase: 'Pending', message };
-    if (status.phase !== 'Pending' || !status.transitionTime) next.transitionTime = rfc3339(api.now());
-    next.approved = typeof status.approved === 'boolean' ? status.approved : false;
-    next.size ??= 0;
-    next.pullDuration ??= '0s';
-    obj.status = next;
-  }, 'status');
+  updateIfChanged(
+    api,
+    'modulereleases',
+    name,
+    (obj) => {
+      const status = (obj.status ?? {}) as JsonMap;
+      const next: JsonMap = { ...status, phase: 'Pending', message };
+      if (status.phase !== 'Pending' || !status.transitionTime) next.transitionTime = rfc3339(api.now());
+      next.approved = typeof status.approved === 'boolean' ? status.approved : false;
+      next.size ??= 0;
+      next.pullDuration ??= '0s';
+      obj.status = next;
+    },
+    'status',
+  );
 }
 
 /** patchManualRelease: under Manual, `status.approved` mirrors the approval annotation. */
 function setApproved(api: InternalApi, name: string, approved: boolean): void {
-  updateIfChanged(api, 'modulereleases', name, (obj) => {
-    obj.status = { ...((obj.status ?? {}) as JsonMap), approved };
-  }, 'status');
+  updateIfChanged(
+    api,
+    'modulereleases',
+    name,
+    (obj) => {
+      obj.status = { ...((obj.status ?? {}) as JsonMap), approved };
+    },
+    'status',
+  );
 }

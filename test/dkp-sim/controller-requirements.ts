@@ -45,8 +45,18 @@ function check(constraint: Json | undefined, current: string): string | undefine
     const op = m[1] ?? '';
     const wanted = m[3]!.split('.').concat(['0', '0']).slice(0, 3).join('.');
     const cmp = compareVersions(current, wanted);
-    const holds = op === '>' ? cmp > 0 : op === '>=' || op === '=>' ? cmp >= 0 : op === '<' ? cmp < 0
-      : op === '<=' || op === '=<' ? cmp <= 0 : op === '!=' ? cmp !== 0 : cmp === 0;
+    const holds =
+      op === '>'
+        ? cmp > 0
+        : op === '>=' || op === '=>'
+          ? cmp >= 0
+          : op === '<'
+            ? cmp < 0
+            : op === '<=' || op === '=<'
+              ? cmp <= 0
+              : op === '!='
+                ? cmp !== 0
+                : cmp === 0;
     if (!holds) return FAILURE[op]!.replace('%c', current).replace('%v', `${m[2]}${m[3]}`);
   }
   return undefined;

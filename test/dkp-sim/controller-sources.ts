@@ -6,11 +6,29 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  allVersions, channelHead, compareVersions, findRegistry, imageDigest, parseVersion, pullErrorText, unknownRepoError,
-  type Catalog, type CatalogModule,
+  allVersions,
+  channelHead,
+  compareVersions,
+  findRegistry,
+  imageDigest,
+  parseVersion,
+  pullErrorText,
+  unknownRepoError,
+  type Catalog,
+  type CatalogModule,
 } from './catalog.ts';
 import {
-  deleting, dig, finalizersOf, labelsOf, policyForModule, releasesByModule, rfc3339, setMeta, str, updateIfChanged, writeStatus,
+  deleting,
+  dig,
+  finalizersOf,
+  labelsOf,
+  policyForModule,
+  releasesByModule,
+  rfc3339,
+  setMeta,
+  str,
+  updateIfChanged,
+  writeStatus,
   type ResolvedPolicy,
 } from './controller-objects.ts';
 import type { InternalApi, JsonMap, Obj } from './types.ts';
@@ -71,7 +89,9 @@ function scanDue(api: InternalApi, catalog: Catalog, source: Obj, memory: Map<st
 function scan(api: InternalApi, catalog: Catalog, source: Obj): void {
   const name = source.metadata.name;
   const repo = str(source, ['spec', 'registry', 'repo']) ?? '';
-  const checksum = createHash('md5').update(JSON.stringify(dig(source, ['spec', 'registry']) ?? {})).digest('hex');
+  const checksum = createHash('md5')
+    .update(JSON.stringify(dig(source, ['spec', 'registry']) ?? {}))
+    .digest('hex');
   updateIfChanged(api, 'modulesources', name, (obj) => setMeta(obj, 'annotations', CHECKSUM_ANNOTATION, checksum));
 
   const registry = findRegistry(catalog, repo);
@@ -107,7 +127,8 @@ function scan(api: InternalApi, catalog: Catalog, source: Obj): void {
     } else {
       entry.version = `v${head}`;
       entry.checksum = imageDigest(repo, mod.name, head);
-      if (releasesWanted(api, name, mod.name, offering)) ensureReleases(api, source, repo, mod, head, policy, releases.get(mod.name) ?? []);
+      if (releasesWanted(api, name, mod.name, offering))
+        ensureReleases(api, source, repo, mod, head, policy, releases.get(mod.name) ?? []);
     }
     entries.push(entry);
   }
@@ -127,7 +148,12 @@ function scan(api: InternalApi, catalog: Catalog, source: Obj): void {
  * Releases are fetched only for a module enabled by its ModuleConfig that takes this source:
  * named in `spec.source`, or the only source offering it.
  */
-function releasesWanted(api: InternalApi, sourceName: string, module: string, offering: Map<string, Set<string>>): boolean {
+function releasesWanted(
+  api: InternalApi,
+  sourceName: string,
+  module: string,
+  offering: Map<string, Set<string>>,
+): boolean {
   const mc = api.get('moduleconfigs', module);
   if (!mc || deleting(mc) || dig(mc, ['spec', 'enabled']) !== true) return false;
   const chosen = str(mc, ['spec', 'source']);
@@ -154,7 +180,13 @@ function sourcesOffering(api: InternalApi): Map<string, Set<string>> {
  * version when the module has no release yet (that first one is marked apply-now).
  */
 function ensureReleases(
-  api: InternalApi, source: Obj, repo: string, mod: CatalogModule, target: string, policy: ResolvedPolicy, releases: Obj[],
+  api: InternalApi,
+  source: Obj,
+  repo: string,
+  mod: CatalogModule,
+  target: string,
+  policy: ResolvedPolicy,
+  releases: Obj[],
 ): void {
   const existing = releases.filter((r) => !deleting(r));
   const live = existing.filter((r) => ['Deployed', 'Pending', undefined].includes(str(r, ['status', 'phase'])));
@@ -162,7 +194,10 @@ function ensureReleases(
     createRelease(api, source, repo, mod, target, policy, 'no releases in cluster', true);
     return;
   }
-  const end = live.map((r) => str(r, ['spec', 'version']) ?? '').sort(compareVersions).at(-1);
+  const end = live
+    .map((r) => str(r, ['spec', 'version']) ?? '')
+    .sort(compareVersions)
+    .at(-1);
   if (!end || compareVersions(end, target) >= 0) return;
   const groups = new Map<string, string>();
   for (const v of allVersions(mod)) {
@@ -174,7 +209,14 @@ function ensureReleases(
 }
 
 function createRelease(
-  api: InternalApi, source: Obj, repo: string, mod: CatalogModule, version: string, policy: ResolvedPolicy, cause: string, first: boolean,
+  api: InternalApi,
+  source: Obj,
+  repo: string,
+  mod: CatalogModule,
+  version: string,
+  policy: ResolvedPolicy,
+  cause: string,
+  first: boolean,
 ): void {
   const name = `${mod.name}-v${version}`;
   if (api.get('modulereleases', name)) return;
@@ -198,10 +240,15 @@ function createRelease(
         'release-checksum': createHash('md5').update(digest).digest('hex'),
         'modules.deckhouse.io/update-policy': policy.name,
       },
-      ownerReferences: [{
-        apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', name: source.metadata.name,
-        uid: String(source.metadata.uid ?? ''), controller: true,
-      }],
+      ownerReferences: [
+        {
+          apiVersion: 'deckhouse.io/v1alpha1',
+          kind: 'ModuleSource',
+          name: source.metadata.name,
+          uid: String(source.metadata.uid ?? ''),
+          controller: true,
+        },
+      ],
     },
     spec,
   });
@@ -213,8 +260,10 @@ function handleDelete(api: InternalApi, source: Obj): void {
   const status = (source.status ?? {}) as JsonMap;
   writeStatus(api, 'modulesources', name, { ...status, phase: 'Terminating' });
   const forced = (source.metadata.annotations as JsonMap | undefined)?.['modules.deckhouse.io/force-delete'] === 'true';
-  const blocked = !forced && finalizersOf(source).includes(FINALIZERS[0]!) && api.list('modulereleases').some(
-    (r) => labelsOf(r).source === name && str(r, ['status', 'phase']) === 'Deployed');
+  const blocked =
+    !forced &&
+    finalizersOf(source).includes(FINALIZERS[0]!) &&
+    api.list('modulereleases').some((r) => labelsOf(r).source === name && str(r, ['status', 'phase']) === 'Deployed');
   if (blocked) {
     writeStatus(api, 'modulesources', name, { ...status, phase: 'Terminating', message: DELETE_BLOCKED_MESSAGE });
     return;
@@ -230,7 +279,8 @@ function collectOrphanReleases(api: InternalApi): void {
   for (const release of api.list('modulereleases')) {
     const owners = (release.metadata.ownerReferences ?? []) as JsonMap[];
     const owner = owners.find((o) => o.kind === 'ModuleSource');
-    if (owner && !uids.has(String(owner.uid)) && !deleting(release)) api.remove('modulereleases', release.metadata.name);
+    if (owner && !uids.has(String(owner.uid)) && !deleting(release))
+      api.remove('modulereleases', release.metadata.name);
   }
 }
 

@@ -15,7 +15,13 @@ import type { JsonMap } from './types.ts';
 describe('Go duration round trip', () => {
   it('prints what time.Duration.String() prints', () => {
     expect(['5m', '90s', '1h', '6h30m', '0s', '3m0s', 'soon'].map(goDuration)).toEqual([
-      '5m0s', '1m30s', '1h0m0s', '6h30m0s', '0s', '3m0s', undefined,
+      '5m0s',
+      '1m30s',
+      '1h0m0s',
+      '6h30m0s',
+      '0s',
+      '3m0s',
+      undefined,
     ]);
   });
 });
@@ -25,7 +31,9 @@ describe('controller write-backs', () => {
     const api = createMemoryApi();
     const ctl = createController(api, defaultCatalog(), { tickMs: 10 });
     api.create('modulesources', {
-      apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'example' },
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleSource',
+      metadata: { name: 'example' },
       spec: { scanInterval: '5m', registry: { repo: EXAMPLE_REPO } },
     });
     ctl.reconcileNow();
@@ -38,26 +46,37 @@ describe('controller write-backs', () => {
     const api = createMemoryApi();
     const ctl = createController(api, defaultCatalog(), { tickMs: 10 });
     api.create('modulesources', {
-      apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'example' },
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleSource',
+      metadata: { name: 'example' },
       spec: { registry: { repo: EXAMPLE_REPO } },
     });
     ctl.reconcileNow();
-    api.update('modulesources', 'example', (o) => { (o.spec as JsonMap).scanInterval = '10m'; });
+    api.update('modulesources', 'example', (o) => {
+      (o.spec as JsonMap).scanInterval = '10m';
+    });
     ctl.reconcileNow();
     expect((api.get('modulesources', 'example')!.spec as JsonMap).scanInterval).toBe('10m');
   });
 
   it('settings: {} survives the current types and is dropped by the omitempty map ones', () => {
-    for (const [settingsOmitEmpty, expected] of [[false, {}], [true, undefined]] as const) {
+    for (const [settingsOmitEmpty, expected] of [
+      [false, {}],
+      [true, undefined],
+    ] as const) {
       const api = createMemoryApi();
       const ctl = createController(api, defaultCatalog(), { tickMs: 10, writeBack: { settingsOmitEmpty } });
       api.create('modulesources', {
-        apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'example' },
+        apiVersion: 'deckhouse.io/v1alpha1',
+        kind: 'ModuleSource',
+        metadata: { name: 'example' },
         spec: { registry: { repo: EXAMPLE_REPO } },
       });
       ctl.reconcileNow();
       api.create('moduleconfigs', {
-        apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'module-one' },
+        apiVersion: 'deckhouse.io/v1alpha1',
+        kind: 'ModuleConfig',
+        metadata: { name: 'module-one' },
         spec: { enabled: false, settings: {} },
       });
       ctl.reconcileNow(); // the finalizer is added by a full Update

@@ -18,13 +18,27 @@ function sim(catalog: Catalog = defaultCatalog()): Sim {
 }
 
 function addSource({ api, ctl }: Sim, name: string, repo: string): void {
-  api.create('modulesources', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name }, spec: { registry: { repo, scheme: 'HTTPS' } } });
+  api.create('modulesources', {
+    apiVersion: 'deckhouse.io/v1alpha1',
+    kind: 'ModuleSource',
+    metadata: { name },
+    spec: { registry: { repo, scheme: 'HTTPS' } },
+  });
   ctl.reconcileNow();
 }
 
 function setConfig({ api }: Sim, name: string, spec: JsonMap): void {
-  if (api.get('moduleconfigs', name)) api.update('moduleconfigs', name, (o) => { o.spec = spec; });
-  else api.create('moduleconfigs', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name }, spec });
+  if (api.get('moduleconfigs', name))
+    api.update('moduleconfigs', name, (o) => {
+      o.spec = spec;
+    });
+  else
+    api.create('moduleconfigs', {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name },
+      spec,
+    });
 }
 
 const status = (o: Obj | undefined): JsonMap => (o?.status ?? {}) as JsonMap;
@@ -48,7 +62,9 @@ describe('seed', () => {
     const source = api.get('modulesources', 'deckhouse')!;
     expect(source.metadata.labels).toMatchObject({ heritage: 'deckhouse' });
     expect(status(source)).toEqual({ phase: 'Active', syncTime: '2026-03-16T10:00:00Z' });
-    expect(api.get('moduleconfigs', 'deckhouse')!.spec).toMatchObject({ settings: { releaseChannel: 'Stable', update: { mode: 'Auto' } } });
+    expect(api.get('moduleconfigs', 'deckhouse')!.spec).toMatchObject({
+      settings: { releaseChannel: 'Stable', update: { mode: 'Auto' } },
+    });
     expect(api.get('moduleconfigs', 'global')).toBeDefined();
   });
 });
@@ -59,16 +75,30 @@ describe('ModuleSource scans', () => {
     addSource(s, 'example', EXAMPLE_REPO);
     const source = s.api.get('modulesources', 'example')!;
     const st = status(source);
-    expect(st).toMatchObject({ phase: 'Active', modulesCount: 4, message: 'Some errors occurred. Inspect status for details' });
+    expect(st).toMatchObject({
+      phase: 'Active',
+      modulesCount: 4,
+      message: 'Some errors occurred. Inspect status for details',
+    });
     const modules = st.modules as JsonMap[];
     expect(modules.map((m) => m.name)).toEqual(['module-broken', 'module-faulty', 'module-one', 'module-two']);
-    expect(modules[2]).toMatchObject({ name: 'module-one', version: 'v0.7.24', checksum: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(modules[2]).toMatchObject({
+      name: 'module-one',
+      version: 'v0.7.24',
+      checksum: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    });
     expect(modules[0]).toMatchObject({
       version: 'unknown',
-      pullError: 'fetch image error: GET https://registry.example.com/v2/deckhouse/modules/module-broken/release/manifests/stable: MANIFEST_UNKNOWN: manifest unknown; map[Tag:stable]',
+      pullError:
+        'fetch image error: GET https://registry.example.com/v2/deckhouse/modules/module-broken/release/manifests/stable: MANIFEST_UNKNOWN: manifest unknown; map[Tag:stable]',
     });
-    expect(source.metadata.finalizers).toEqual(['modules.deckhouse.io/release-exists', 'modules.deckhouse.io/module-exists']);
-    expect((source.metadata.annotations as JsonMap)['modules.deckhouse.io/registry-spec-checksum']).toMatch(/^[0-9a-f]{32}$/);
+    expect(source.metadata.finalizers).toEqual([
+      'modules.deckhouse.io/release-exists',
+      'modules.deckhouse.io/module-exists',
+    ]);
+    expect((source.metadata.annotations as JsonMap)['modules.deckhouse.io/registry-spec-checksum']).toMatch(
+      /^[0-9a-f]{32}$/,
+    );
   });
 
   it('reports a registry it cannot list at the source level', () => {
@@ -76,7 +106,8 @@ describe('ModuleSource scans', () => {
     addSource(s, 'typo', 'registry.example.com/deckhouse/modulez');
     expect(status(s.api.get('modulesources', 'typo'))).toMatchObject({
       phase: 'Active',
-      message: 'list tags: GET https://registry.example.com/v2/deckhouse/modulez/tags/list: NAME_UNKNOWN: repository name not known to registry; map[name:deckhouse/modulez]',
+      message:
+        'list tags: GET https://registry.example.com/v2/deckhouse/modulez/tags/list: NAME_UNKNOWN: repository name not known to registry; map[name:deckhouse/modulez]',
     });
   });
 
@@ -105,9 +136,17 @@ describe('Modules', () => {
     const module = s.api.get('modules', 'module-one')!;
     expect(module.properties).toMatchObject({ availableSources: ['example'], weight: 910 });
     expect(status(module).phase).toBe('Available');
-    expect(condition(module, 'EnabledByModuleConfig')).toMatchObject({ status: 'False', reason: 'Disabled', message: 'disabled' });
+    expect(condition(module, 'EnabledByModuleConfig')).toMatchObject({
+      status: 'False',
+      reason: 'Disabled',
+      message: 'disabled',
+    });
     expect(condition(module, 'EnabledByModuleManager')).toMatchObject({ status: 'False' });
-    expect(condition(module, 'IsReady')).toMatchObject({ status: 'False', reason: 'NotInstalled', message: 'not installed' });
+    expect(condition(module, 'IsReady')).toMatchObject({
+      status: 'False',
+      reason: 'NotInstalled',
+      message: 'not installed',
+    });
   });
 
   it('go Downloading → Installing → Ready once enabled, with a deployed release', () => {
@@ -116,16 +155,26 @@ describe('Modules', () => {
     setConfig(s, 'module-one', { enabled: true });
     expect(phases(s, 'module-one', 4)).toEqual(['Available', 'Downloading', 'Installing', 'Ready']);
     const module = s.api.get('modules', 'module-one')!;
-    expect(module.properties).toMatchObject({ source: 'example', version: 'v0.7.24', weight: 910, releaseChannel: 'Stable' });
+    expect(module.properties).toMatchObject({
+      source: 'example',
+      version: 'v0.7.24',
+      weight: 910,
+      releaseChannel: 'Stable',
+    });
     expect(condition(module, 'IsReady')).toEqual(expect.objectContaining({ status: 'True' }));
     expect(condition(module, 'IsReady')!.reason).toBeUndefined();
     const release = s.api.get('modulereleases', 'module-one-v0.7.24')!;
     expect(status(release).phase).toBe('Deployed');
     expect(release.metadata.labels).toMatchObject({
-      module: 'module-one', source: 'example', status: 'deployed', 'modules.deckhouse.io/update-policy': '',
+      module: 'module-one',
+      source: 'example',
+      status: 'deployed',
+      'modules.deckhouse.io/update-policy': '',
       'release-checksum': expect.stringMatching(/^[0-9a-f]{32}$/),
     });
-    expect(release.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ModuleSource', name: 'example', controller: true })]);
+    expect(release.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'ModuleSource', name: 'example', controller: true }),
+    ]);
     expect(release.spec).toMatchObject({ moduleName: 'module-one', version: '0.7.24', weight: 910 });
   });
 
@@ -171,8 +220,14 @@ describe('Modules', () => {
     const module = s.api.get('modules', 'module-one')!;
     expect(module.properties).toMatchObject({ availableSources: ['example', 'mirror'] });
     expect(status(module).phase).toBe('Conflict');
-    expect(condition(module, 'EnabledByModuleManager')).toMatchObject({ status: 'False', reason: 'Conflict', message: 'several available sources' });
-    expect(status(s.api.get('moduleconfigs', 'module-one'))).toMatchObject({ message: 'several available sources: example, mirror' });
+    expect(condition(module, 'EnabledByModuleManager')).toMatchObject({
+      status: 'False',
+      reason: 'Conflict',
+      message: 'several available sources',
+    });
+    expect(status(s.api.get('moduleconfigs', 'module-one'))).toMatchObject({
+      message: 'several available sources: example, mirror',
+    });
     expect(s.api.list('modulereleases')).toEqual([]);
 
     setConfig(s, 'module-one', { enabled: true, source: 'mirror' });
@@ -183,7 +238,12 @@ describe('Modules', () => {
   it('go back to Available when disabled, their Pending releases deleted', () => {
     const s = sim();
     addSource(s, 'example', EXAMPLE_REPO);
-    s.api.create('moduleupdatepolicies', { apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'manual' }, spec: { update: { mode: 'Manual' } } });
+    s.api.create('moduleupdatepolicies', {
+      apiVersion: 'deckhouse.io/v1alpha2',
+      kind: 'ModuleUpdatePolicy',
+      metadata: { name: 'manual' },
+      spec: { update: { mode: 'Manual' } },
+    });
     setConfig(s, 'module-two', { enabled: true, updatePolicy: 'manual' });
     phases(s, 'module-two', 4);
     s.ctl.publish({ repo: EXAMPLE_REPO, module: 'module-two', version: '1.2.6' });
@@ -212,8 +272,10 @@ describe('ModuleConfig status', () => {
     const s = sim();
     addSource(s, 'example', EXAMPLE_REPO);
     s.api.create('moduleconfigs', {
-      apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig',
-      metadata: { name: 'module-two', annotations: { 'modules.deckhouse.io/allow-disabling': 'true' } }, spec: { enabled: false, version: 1 },
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'module-two', annotations: { 'modules.deckhouse.io/allow-disabling': 'true' } },
+      spec: { enabled: false, version: 1 },
     });
     s.ctl.reconcileNow();
     const mc = s.api.get('moduleconfigs', 'module-two')!;
@@ -239,7 +301,8 @@ describe('ModuleSource deletion', () => {
     s.ctl.reconcileNow();
     expect(status(s.api.get('modulesources', 'example'))).toMatchObject({
       phase: 'Terminating',
-      message: 'The source contains at least 1 deployed release and cannot be deleted. Please delete target ModuleReleases manually to continue',
+      message:
+        'The source contains at least 1 deployed release and cannot be deleted. Please delete target ModuleReleases manually to continue',
     });
 
     setConfig(s, 'module-one', { enabled: true, source: 'mirror' });
@@ -257,12 +320,26 @@ describe('the ticking controller', () => {
     const api = createMemoryApi();
     const ctl = createController(api, defaultCatalog(), { tickMs: 5 });
     ctl.seed();
-    api.create('modulesources', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'example' }, spec: { registry: { repo: EXAMPLE_REPO } } });
-    api.create('moduleconfigs', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'module-one' }, spec: { enabled: true } });
+    api.create('modulesources', {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleSource',
+      metadata: { name: 'example' },
+      spec: { registry: { repo: EXAMPLE_REPO } },
+    });
+    api.create('moduleconfigs', {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'module-one' },
+      spec: { enabled: true },
+    });
     ctl.start();
     try {
       const deadline = Date.now() + 5000;
-      while ((api.get('modules', 'module-one')?.status as JsonMap | undefined)?.phase !== 'Ready' && Date.now() < deadline) await sleep(10);
+      while (
+        (api.get('modules', 'module-one')?.status as JsonMap | undefined)?.phase !== 'Ready' &&
+        Date.now() < deadline
+      )
+        await sleep(10);
       expect((api.get('modules', 'module-one')!.status as JsonMap).phase).toBe('Ready');
 
       await sleep(50);

@@ -106,7 +106,9 @@ export function createController(api: InternalApi, catalog: Catalog, opts: Contr
     },
     start() {
       if (timer) return;
-      unsubscribe = api.onChange(() => { dirty = true; });
+      unsubscribe = api.onChange(() => {
+        dirty = true;
+      });
       timer = setInterval(() => {
         const now = api.now().getTime();
         if (!dirty && Math.abs(now - lastPassAt) < IDLE_RECHECK_MS) return;

@@ -29,11 +29,15 @@ describe('catalog', () => {
 
   it('rejects malformed catalogs with the offending path', () => {
     expect(() => loadCatalog('modules: []')).toThrow('catalog: `registries` must be a list');
-    expect(() => loadCatalog('registries: [{modules: []}]')).toThrow('catalog: registries[0].repo must be a non-empty string');
-    expect(() => loadCatalog('registries: [{repo: r, modules: [{name: m, channels: {Nightly: ["1.0.0"]}}]}]'))
-      .toThrow('catalog: registries[0].modules[0].channels.Nightly is not a release channel');
-    expect(() => loadCatalog('registries: [{repo: r, modules: [{name: m, channels: {Stable: ["1.0"]}}]}]'))
-      .toThrow('catalog: registries[0].modules[0].channels.Stable: "1.0" is not a semver version');
+    expect(() => loadCatalog('registries: [{modules: []}]')).toThrow(
+      'catalog: registries[0].repo must be a non-empty string',
+    );
+    expect(() => loadCatalog('registries: [{repo: r, modules: [{name: m, channels: {Nightly: ["1.0.0"]}}]}]')).toThrow(
+      'catalog: registries[0].modules[0].channels.Nightly is not a release channel',
+    );
+    expect(() => loadCatalog('registries: [{repo: r, modules: [{name: m, channels: {Stable: ["1.0"]}}]}]')).toThrow(
+      'catalog: registries[0].modules[0].channels.Stable: "1.0" is not a semver version',
+    );
   });
 
   it('publishes versions into a channel and refuses unknown registries or channels', () => {
@@ -43,8 +47,13 @@ describe('catalog', () => {
     expect(catalog.revision).toBe(before + 1);
     const one = catalog.registries.find((r) => r.repo === EXAMPLE_REPO)!.modules.find((m) => m.name === 'module-one')!;
     expect(channelHead(one, 'Stable')).toBe('0.7.25');
-    expect(publishVersion(catalog, { repo: 'nope', module: 'm', version: '1.0.0' })).toEqual({ ok: false, message: 'unknown registry "nope"' });
-    expect(publishVersion(catalog, { repo: EXAMPLE_REPO, module: 'm', version: '1.0.0', channel: 'Nightly' }).ok).toBe(false);
+    expect(publishVersion(catalog, { repo: 'nope', module: 'm', version: '1.0.0' })).toEqual({
+      ok: false,
+      message: 'unknown registry "nope"',
+    });
+    expect(publishVersion(catalog, { repo: EXAMPLE_REPO, module: 'm', version: '1.0.0', channel: 'Nightly' }).ok).toBe(
+      false,
+    );
     expect(publishVersion(catalog, { repo: EXAMPLE_REPO, module: 'new-one', version: '1.0.0' }).ok).toBe(true);
   });
 
@@ -52,10 +61,28 @@ describe('catalog', () => {
     const api = createMemoryApi();
     const ctl = createController(api, loadCatalog(exampleYaml), { tickMs: 10 });
     ctl.seed();
-    api.create('moduleupdatepolicies', { apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'alpha' }, spec: { releaseChannel: 'Alpha', update: { mode: 'Auto' } } });
-    api.create('moduleconfigs', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'hello-world' }, spec: { enabled: true, updatePolicy: 'alpha' } });
-    for (const [name, repo] of [['acme', 'registry.acme.example/dkp/modules'], ['down', 'registry.down.example/modules']] as const) {
-      api.create('modulesources', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name }, spec: { registry: { repo } } });
+    api.create('moduleupdatepolicies', {
+      apiVersion: 'deckhouse.io/v1alpha2',
+      kind: 'ModuleUpdatePolicy',
+      metadata: { name: 'alpha' },
+      spec: { releaseChannel: 'Alpha', update: { mode: 'Auto' } },
+    });
+    api.create('moduleconfigs', {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'hello-world' },
+      spec: { enabled: true, updatePolicy: 'alpha' },
+    });
+    for (const [name, repo] of [
+      ['acme', 'registry.acme.example/dkp/modules'],
+      ['down', 'registry.down.example/modules'],
+    ] as const) {
+      api.create('modulesources', {
+        apiVersion: 'deckhouse.io/v1alpha1',
+        kind: 'ModuleSource',
+        metadata: { name },
+        spec: { registry: { repo } },
+      });
     }
     ctl.reconcileNow();
     const modules = (api.get('modulesources', 'acme')!.status as JsonMap).modules as JsonMap[];
@@ -63,7 +90,12 @@ describe('catalog', () => {
     expect((api.get('modulesources', 'down')!.status as JsonMap).message).toContain('connection refused');
     expect(api.get('modulereleases', 'hello-world-v1.5.0')).toBeDefined();
 
-    ctl.publish({ repo: 'registry.acme.example/dkp/modules', module: 'hello-world', version: '1.5.1', channel: 'Alpha' });
+    ctl.publish({
+      repo: 'registry.acme.example/dkp/modules',
+      module: 'hello-world',
+      version: '1.5.1',
+      channel: 'Alpha',
+    });
     ctl.reconcileNow();
     expect(api.get('modulereleases', 'hello-world-v1.5.1')).toBeDefined();
   });

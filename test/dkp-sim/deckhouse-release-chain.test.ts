@@ -25,10 +25,15 @@ interface Rel {
 function cluster(update: JsonMap, releases: Rel[]): MemoryApi {
   const api = createMemoryApi();
   api.create('moduleupdatepolicies', {
-    apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'demo' }, spec: { update },
+    apiVersion: 'deckhouse.io/v1alpha2',
+    kind: 'ModuleUpdatePolicy',
+    metadata: { name: 'demo' },
+    spec: { update },
   });
   api.create('moduleconfigs', {
-    apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'demo' },
+    apiVersion: 'deckhouse.io/v1alpha1',
+    kind: 'ModuleConfig',
+    metadata: { name: 'demo' },
     spec: { enabled: true, updatePolicy: 'demo' },
   });
   for (const r of releases) {
@@ -127,7 +132,12 @@ describe('update windows per mode', () => {
   it('a canary delay (spec.applyAfter) and a window add up in the message', () => {
     const now = new Date('2026-03-16T10:00:00Z');
     const message = deployDelay({
-      mode: 'Auto', windows, now, isPatch: true, applyNow: false, approved: false,
+      mode: 'Auto',
+      windows,
+      now,
+      isPatch: true,
+      applyNow: false,
+      approved: false,
       applyAfter: new Date('2026-03-16T14:30:00Z'),
     });
     expect(message).toBe('Release is postponed, waiting for the update window until 17 Mar 2026 13:00 UTC');

@@ -50,21 +50,26 @@ export function deckhouseReleaseResource(): ResourceDef {
     singular: 'deckhouserelease',
     shortNames: [],
     namespaced: false,
-    versions: [{
-      name: 'v1alpha1',
-      served: true,
-      storage: true,
-      schema: DECKHOUSE_RELEASE_SCHEMA,
-      statusSubresource: true,
-      printerColumns: [
-        { name: 'phase', type: 'string', jsonPath: '.status.phase', description: 'Current release status.' },
-        {
-          name: 'transitionTime', type: 'date', format: 'date-time', jsonPath: '.status.transitionTime',
-          description: 'When the release status was changed.',
-        },
-        { name: 'message', type: 'string', jsonPath: '.status.message', description: 'Release status details.' },
-      ],
-    }],
+    versions: [
+      {
+        name: 'v1alpha1',
+        served: true,
+        storage: true,
+        schema: DECKHOUSE_RELEASE_SCHEMA,
+        statusSubresource: true,
+        printerColumns: [
+          { name: 'phase', type: 'string', jsonPath: '.status.phase', description: 'Current release status.' },
+          {
+            name: 'transitionTime',
+            type: 'date',
+            format: 'date-time',
+            jsonPath: '.status.transitionTime',
+            description: 'When the release status was changed.',
+          },
+          { name: 'message', type: 'string', jsonPath: '.status.message', description: 'Release status details.' },
+        ],
+      },
+    ],
   };
 }
 

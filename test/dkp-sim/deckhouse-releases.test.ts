@@ -21,14 +21,29 @@ function enabledModuleTwo(policy?: JsonMap, start?: Date): Sim {
   const api = createMemoryApi(start);
   const ctl = createController(api, defaultCatalog(), { tickMs: 10 });
   ctl.seed();
-  api.create('modulesources', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'example' }, spec: { registry: { repo: EXAMPLE_REPO } } });
+  api.create('modulesources', {
+    apiVersion: 'deckhouse.io/v1alpha1',
+    kind: 'ModuleSource',
+    metadata: { name: 'example' },
+    spec: { registry: { repo: EXAMPLE_REPO } },
+  });
   const spec: JsonMap = { enabled: true };
   if (policy) {
-    api.create('moduleupdatepolicies', { apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'policy' }, spec: policy });
+    api.create('moduleupdatepolicies', {
+      apiVersion: 'deckhouse.io/v1alpha2',
+      kind: 'ModuleUpdatePolicy',
+      metadata: { name: 'policy' },
+      spec: policy,
+    });
     spec.updatePolicy = 'policy';
   }
   ctl.reconcileNow();
-  api.create('moduleconfigs', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'module-two' }, spec });
+  api.create('moduleconfigs', {
+    apiVersion: 'deckhouse.io/v1alpha1',
+    kind: 'ModuleConfig',
+    metadata: { name: 'module-two' },
+    spec,
+  });
   const sim: Sim = {
     api,
     ctl,
@@ -39,7 +54,10 @@ function enabledModuleTwo(policy?: JsonMap, start?: Date): Sim {
     releaseStatus: (name) => (api.get('modulereleases', name)?.status ?? {}) as JsonMap,
     approve(name) {
       api.update('modulereleases', name, (o) => {
-        o.metadata.annotations = { ...((o.metadata.annotations ?? {}) as JsonMap), 'modules.deckhouse.io/approved': 'true' };
+        o.metadata.annotations = {
+          ...((o.metadata.annotations ?? {}) as JsonMap),
+          'modules.deckhouse.io/approved': 'true',
+        };
       });
     },
     publish(...versions) {
@@ -55,8 +73,13 @@ function enabledModuleTwo(policy?: JsonMap, start?: Date): Sim {
 describe('first release', () => {
   it('deploys the channel version at once whatever the policy says', () => {
     const sim = enabledModuleTwo({ update: { mode: 'Manual' } });
-    expect(sim.release('module-two-v1.2.3')!.metadata.labels).toMatchObject({ 'modules.deckhouse.io/update-policy': 'policy', status: 'deployed' });
-    expect(sim.release('module-two-v1.2.3')!.metadata.annotations).toEqual({ 'modules.deckhouse.io/change-cause': 'check release (no releases in cluster)' });
+    expect(sim.release('module-two-v1.2.3')!.metadata.labels).toMatchObject({
+      'modules.deckhouse.io/update-policy': 'policy',
+      status: 'deployed',
+    });
+    expect(sim.release('module-two-v1.2.3')!.metadata.annotations).toEqual({
+      'modules.deckhouse.io/change-cause': 'check release (no releases in cluster)',
+    });
   });
 });
 
@@ -73,7 +96,10 @@ describe('Auto', () => {
   });
 
   it('waits for the update window, then deploys inside it', () => {
-    const sim = enabledModuleTwo({ releaseChannel: 'Stable', update: { mode: 'Auto', windows: [{ days: ['Mon', 'Wed'], from: '13:30', to: '14:00' }] } });
+    const sim = enabledModuleTwo({
+      releaseChannel: 'Stable',
+      update: { mode: 'Auto', windows: [{ days: ['Mon', 'Wed'], from: '13:30', to: '14:00' }] },
+    });
     sim.publish('1.2.6');
     sim.run();
     // 2026-03-16 is a Monday, 10:00 UTC
@@ -90,16 +116,27 @@ describe('Auto', () => {
     sim.run();
     // 1.2.5 is in the registry (on Alpha): the chain to Stable's 1.4.0 passes through it
     expect(sim.api.list('modulereleases').map((r) => r.metadata.name)).toEqual([
-      'module-two-v1.2.3', 'module-two-v1.2.5', 'module-two-v1.3.0', 'module-two-v1.4.0',
+      'module-two-v1.2.3',
+      'module-two-v1.2.5',
+      'module-two-v1.3.0',
+      'module-two-v1.4.0',
     ]);
     expect(sim.releaseStatus('module-two-v1.2.5').phase).toBe('Deployed');
-    expect(sim.releaseStatus('module-two-v1.3.0')).toMatchObject({ phase: 'Pending', message: 'awaiting for module v1.2.5 to be ready' });
+    expect(sim.releaseStatus('module-two-v1.3.0')).toMatchObject({
+      phase: 'Pending',
+      message: 'awaiting for module v1.2.5 to be ready',
+    });
     // task_calculator.go: a queued release repeats the message of the one before it when that one is awaiting
-    expect(sim.releaseStatus('module-two-v1.4.0'))
-      .toMatchObject({ phase: 'Pending', message: 'awaiting for module v1.2.5 to be ready' });
+    expect(sim.releaseStatus('module-two-v1.4.0')).toMatchObject({
+      phase: 'Pending',
+      message: 'awaiting for module v1.2.5 to be ready',
+    });
     sim.run(3);
     expect(sim.releaseStatus('module-two-v1.3.0').phase).toBe('Deployed');
-    expect(sim.releaseStatus('module-two-v1.4.0')).toMatchObject({ phase: 'Pending', message: 'awaiting for module v1.3.0 to be ready' });
+    expect(sim.releaseStatus('module-two-v1.4.0')).toMatchObject({
+      phase: 'Pending',
+      message: 'awaiting for module v1.3.0 to be ready',
+    });
     sim.run(3);
     expect(sim.releaseStatus('module-two-v1.4.0').phase).toBe('Deployed');
     expect(sim.releaseStatus('module-two-v1.3.0').phase).toBe('Superseded');
@@ -125,8 +162,10 @@ describe('force', () => {
     sim.publish('1.3.0');
     sim.run();
     // the chain to 1.3.0 passes through 1.2.5, the newest patch of the deployed minor
-    expect(sim.releaseStatus('module-two-v1.3.0'))
-      .toMatchObject({ phase: 'Pending', message: 'awaiting for v1.2.5 release to be deployed' });
+    expect(sim.releaseStatus('module-two-v1.3.0')).toMatchObject({
+      phase: 'Pending',
+      message: 'awaiting for v1.2.5 release to be deployed',
+    });
     sim.api.update('modulereleases', 'module-two-v1.3.0', (o) => {
       o.metadata.annotations = { ...((o.metadata.annotations ?? {}) as JsonMap), 'modules.deckhouse.io/force': 'true' };
     });
@@ -145,21 +184,47 @@ describe('switching the source', () => {
     const api = createMemoryApi();
     const ctl = createController(api, defaultCatalog(), { tickMs: 10 });
     ctl.seed();
-    for (const [name, repo] of [['example', EXAMPLE_REPO], ['mirror', MIRROR_REPO]] as const) {
-      api.create('modulesources', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name }, spec: { registry: { repo } } });
+    for (const [name, repo] of [
+      ['example', EXAMPLE_REPO],
+      ['mirror', MIRROR_REPO],
+    ] as const) {
+      api.create('modulesources', {
+        apiVersion: 'deckhouse.io/v1alpha1',
+        kind: 'ModuleSource',
+        metadata: { name },
+        spec: { registry: { repo } },
+      });
     }
-    api.create('moduleupdatepolicies', { apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'manual' }, spec: { update: { mode: 'Manual' } } });
+    api.create('moduleupdatepolicies', {
+      apiVersion: 'deckhouse.io/v1alpha2',
+      kind: 'ModuleUpdatePolicy',
+      metadata: { name: 'manual' },
+      spec: { update: { mode: 'Manual' } },
+    });
     ctl.reconcileNow();
-    api.create('moduleconfigs', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'module-one' }, spec: { enabled: true, source: 'example', updatePolicy: 'manual' } });
+    api.create('moduleconfigs', {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'module-one' },
+      spec: { enabled: true, source: 'example', updatePolicy: 'manual' },
+    });
     for (let i = 0; i < 4; i++) ctl.reconcileNow();
-    api.update('moduleconfigs', 'module-one', (o) => { (o.spec as JsonMap).source = 'mirror'; });
+    api.update('moduleconfigs', 'module-one', (o) => {
+      (o.spec as JsonMap).source = 'mirror';
+    });
     ctl.reconcileNow();
 
     const release = api.get('modulereleases', 'module-one-v0.8.0')!;
     expect(release.metadata.labels).toMatchObject({ source: 'mirror', 'modules.deckhouse.io/update-policy': 'manual' });
-    expect(release.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ModuleSource', name: 'mirror' })]);
+    expect(release.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'ModuleSource', name: 'mirror' }),
+    ]);
     expect(release.status).toMatchObject({ phase: 'Pending', message: APPROVAL });
-    expect(api.get('modules', 'module-one')!.properties).toMatchObject({ source: 'example', updatePolicy: 'manual', availableSources: ['example', 'mirror'] });
+    expect(api.get('modules', 'module-one')!.properties).toMatchObject({
+      source: 'example',
+      updatePolicy: 'manual',
+      availableSources: ['example', 'mirror'],
+    });
   });
 });
 
@@ -168,8 +233,16 @@ describe('Manual', () => {
     const sim = enabledModuleTwo({ update: { mode: 'Manual' } });
     sim.publish('1.2.4');
     sim.run(2);
-    expect(sim.releaseStatus('module-two-v1.2.4')).toMatchObject({ phase: 'Pending', approved: false, message: APPROVAL });
-    expect(sim.release('module-two-v1.2.4')!.metadata.labels).toMatchObject({ module: 'module-two', source: 'example', 'modules.deckhouse.io/update-policy': 'policy' });
+    expect(sim.releaseStatus('module-two-v1.2.4')).toMatchObject({
+      phase: 'Pending',
+      approved: false,
+      message: APPROVAL,
+    });
+    expect(sim.release('module-two-v1.2.4')!.metadata.labels).toMatchObject({
+      module: 'module-two',
+      source: 'example',
+      'modules.deckhouse.io/update-policy': 'policy',
+    });
 
     sim.approve('module-two-v1.2.4');
     sim.run();
@@ -187,23 +260,30 @@ describe('Manual', () => {
     // task_calculator.go: the next release is the same minor, so this one is Skip (no message)
     expect(sim.releaseStatus('module-two-v1.2.4')).toMatchObject({ phase: 'Skipped', message: '' });
     expect(sim.release('module-two-v1.2.4')!.metadata.labels).toMatchObject({ status: 'skipped' });
-    expect(sim.releaseStatus('module-two-v1.2.5'))
-      .toMatchObject({ phase: 'Pending', approved: false, message: APPROVAL });
+    expect(sim.releaseStatus('module-two-v1.2.5')).toMatchObject({
+      phase: 'Pending',
+      approved: false,
+      message: APPROVAL,
+    });
     sim.approve('module-two-v1.2.5');
     sim.run();
     expect(sim.releaseStatus('module-two-v1.2.5')).toMatchObject({ phase: 'Deployed', approved: true });
     expect(sim.releaseStatus('module-two-v1.2.3').phase).toBe('Superseded');
   });
 
-  it('holds a minor behind the Pending one before it, with that one\'s message when it is awaiting', () => {
+  it("holds a minor behind the Pending one before it, with that one's message when it is awaiting", () => {
     const sim = enabledModuleTwo({ update: { mode: 'Manual' } });
     sim.publish('1.3.0', '1.4.0');
     sim.run();
     expect(sim.releaseStatus('module-two-v1.2.5')).toMatchObject({ phase: 'Pending', message: APPROVAL });
-    expect(sim.releaseStatus('module-two-v1.3.0'))
-      .toMatchObject({ phase: 'Pending', message: 'awaiting for v1.2.5 release to be deployed' });
-    expect(sim.releaseStatus('module-two-v1.4.0'))
-      .toMatchObject({ phase: 'Pending', message: 'awaiting for v1.2.5 release to be deployed' });
+    expect(sim.releaseStatus('module-two-v1.3.0')).toMatchObject({
+      phase: 'Pending',
+      message: 'awaiting for v1.2.5 release to be deployed',
+    });
+    expect(sim.releaseStatus('module-two-v1.4.0')).toMatchObject({
+      phase: 'Pending',
+      message: 'awaiting for v1.2.5 release to be deployed',
+    });
   });
 
   it('ignores update windows: the approval is the only gate (deploy_time_checker.go)', () => {
@@ -238,22 +318,39 @@ describe('requirements', () => {
   it('keep a release Pending while the platform version does not satisfy them', () => {
     const catalog = defaultCatalog();
     const example = catalog.registries.find((r) => r.repo === EXAMPLE_REPO)!;
-    example.modules.push({ name: 'future', channels: { Stable: ['2.0.0'] }, requirements: { deckhouse: '>= v1.80.0', kubernetes: '> 1.25' } });
+    example.modules.push({
+      name: 'future',
+      channels: { Stable: ['2.0.0'] },
+      requirements: { deckhouse: '>= v1.80.0', kubernetes: '> 1.25' },
+    });
     example.modules.push({ name: 'old-k8s', channels: { Stable: ['1.0.0'] }, requirements: { kubernetes: '< 1.30' } });
     const api = createMemoryApi();
     const ctl = createController(api, catalog, { tickMs: 10 });
     ctl.seed();
-    api.create('modulesources', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'example' }, spec: { registry: { repo: EXAMPLE_REPO } } });
+    api.create('modulesources', {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleSource',
+      metadata: { name: 'example' },
+      spec: { registry: { repo: EXAMPLE_REPO } },
+    });
     ctl.reconcileNow();
     for (const name of ['future', 'old-k8s']) {
-      api.create('moduleconfigs', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name }, spec: { enabled: true } });
+      api.create('moduleconfigs', {
+        apiVersion: 'deckhouse.io/v1alpha1',
+        kind: 'ModuleConfig',
+        metadata: { name },
+        spec: { enabled: true },
+      });
     }
     ctl.reconcileNow();
     expect(api.get('modulereleases', 'future-v2.0.0')!.status).toMatchObject({
-      phase: 'Pending', message: 'requirements are not satisfied: current deckhouse version is not suitable: 1.75.0 is less than v1.80.0',
+      phase: 'Pending',
+      message: 'requirements are not satisfied: current deckhouse version is not suitable: 1.75.0 is less than v1.80.0',
     });
     expect(api.get('modulereleases', 'old-k8s-v1.0.0')!.status).toMatchObject({
-      phase: 'Pending', message: 'requirements are not satisfied: current kubernetes version is not suitable: 1.32.4 is greater than or equal to 1.30',
+      phase: 'Pending',
+      message:
+        'requirements are not satisfied: current kubernetes version is not suitable: 1.32.4 is greater than or equal to 1.30',
     });
   });
 });
@@ -263,10 +360,15 @@ describe('policy lookup', () => {
     const sim = enabledModuleTwo({ update: { mode: 'Manual' } });
     sim.publish('1.2.4');
     sim.run();
-    sim.api.update('moduleconfigs', 'module-two', (o) => { delete (o.spec as JsonMap).updatePolicy; });
+    sim.api.update('moduleconfigs', 'module-two', (o) => {
+      delete (o.spec as JsonMap).updatePolicy;
+    });
     sim.api.remove('moduleupdatepolicies', 'policy');
     sim.run();
-    expect(sim.releaseStatus('module-two-v1.2.4')).toMatchObject({ phase: 'Pending', message: 'Update policy policy not found' });
+    expect(sim.releaseStatus('module-two-v1.2.4')).toMatchObject({
+      phase: 'Pending',
+      message: 'Update policy policy not found',
+    });
   });
 
   it('re-resolves and writes the policy label when a user removed it', () => {
@@ -277,6 +379,8 @@ describe('policy lookup', () => {
       delete (o.metadata.labels as JsonMap)['modules.deckhouse.io/update-policy'];
     });
     sim.run();
-    expect(sim.release('module-two-v1.2.4')!.metadata.labels).toMatchObject({ 'modules.deckhouse.io/update-policy': 'policy' });
+    expect(sim.release('module-two-v1.2.4')!.metadata.labels).toMatchObject({
+      'modules.deckhouse.io/update-policy': 'policy',
+    });
   });
 });

@@ -36,10 +36,14 @@ export function checkRules(rules: unknown): string | undefined {
   for (const r of rules) {
     if (r === null || typeof r !== 'object') return 'each fault rule must be an object';
     const rule = r as FaultRule;
-    if (rule.status !== undefined && !STATUSES.has(rule.status)) return `status must be one of 500, 503, 429, 409 (got ${String(rule.status)})`;
-    if (rule.rate !== undefined && (typeof rule.rate !== 'number' || rule.rate < 0 || rule.rate > 1)) return 'rate must be a number between 0 and 1';
-    if (rule.count !== undefined && (!Number.isInteger(rule.count) || rule.count < 0)) return 'count must be a non-negative integer';
-    if (rule.latencyMs !== undefined && (typeof rule.latencyMs !== 'number' || rule.latencyMs < 0)) return 'latencyMs must be a non-negative number';
+    if (rule.status !== undefined && !STATUSES.has(rule.status))
+      return `status must be one of 500, 503, 429, 409 (got ${String(rule.status)})`;
+    if (rule.rate !== undefined && (typeof rule.rate !== 'number' || rule.rate < 0 || rule.rate > 1))
+      return 'rate must be a number between 0 and 1';
+    if (rule.count !== undefined && (!Number.isInteger(rule.count) || rule.count < 0))
+      return 'count must be a non-negative integer';
+    if (rule.latencyMs !== undefined && (typeof rule.latencyMs !== 'number' || rule.latencyMs < 0))
+      return 'latencyMs must be a non-negative number';
   }
   return undefined;
 }
@@ -65,7 +69,9 @@ export class Faults {
 
   /** The current rules (with `count` showing what is left). */
   list(): FaultRule[] {
-    return this.rules.map(({ rule, remaining }) => (Number.isFinite(remaining) ? { ...rule, count: remaining } : { ...rule }));
+    return this.rules.map(({ rule, remaining }) =>
+      Number.isFinite(remaining) ? { ...rule, count: remaining } : { ...rule },
+    );
   }
 
   /** The first rule that hits this request (consuming one of its `count`), if any. */

@@ -25,7 +25,11 @@ function isMap(v: Json | undefined): v is JsonMap {
 /** JSON as Go's encoding/json writes it: map keys sorted, `<`, `>`, `&`, U+2028/2029 escaped. */
 export function goJson(v: Json): string {
   if (Array.isArray(v)) return `[${v.map(goJson).join(',')}]`;
-  if (isMap(v)) return `{${Object.keys(v).sort().map((k) => `${goString(k)}:${goJson(v[k]!)}`).join(',')}}`;
+  if (isMap(v))
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${goString(k)}:${goJson(v[k]!)}`)
+      .join(',')}}`;
   return typeof v === 'string' ? goString(v) : JSON.stringify(v);
 }
 
@@ -153,7 +157,8 @@ function combine(a: FieldSet, b: FieldSet, op: 'union' | 'difference' | 'interse
     const c = other ? combine(child, other, op) : op === 'intersection' ? emptySet() : cloneSet(child);
     if (!isEmptySet(c)) out.children.set(pe, c);
   }
-  if (op === 'union') for (const [pe, child] of b.children) if (!a.children.has(pe)) out.children.set(pe, cloneSet(child));
+  if (op === 'union')
+    for (const [pe, child] of b.children) if (!a.children.has(pe)) out.children.set(pe, cloneSet(child));
   return out;
 }
 
@@ -232,13 +237,17 @@ export function decodeFieldsV1(fields: JsonMap): FieldSet {
 
 function elementString(pe: string): string {
   const body = pe.slice(2);
-  const show = (v: Json): string => (typeof v === 'string' ? JSON.stringify(v) : isMap(v) || Array.isArray(v) ? goJson(v) : String(v));
+  const show = (v: Json): string =>
+    typeof v === 'string' ? JSON.stringify(v) : isMap(v) || Array.isArray(v) ? goJson(v) : String(v);
   switch (pe.slice(0, 2)) {
     case 'f:':
       return `.${body}`;
     case 'k:': {
       const keys = JSON.parse(body) as JsonMap;
-      return `[${Object.keys(keys).sort().map((k) => `${k}=${show(keys[k]!)}`).join(',')}]`;
+      return `[${Object.keys(keys)
+        .sort()
+        .map((k) => `${k}=${show(keys[k]!)}`)
+        .join(',')}]`;
     }
     case 'v:':
       return `[=${show(JSON.parse(body) as Json)}]`;

@@ -15,7 +15,18 @@ const DEDUCED: Schema = { 'x-dkp-deduced': true };
 const OBJECT_META: Schema = {
   type: 'object',
   properties: {
-    ...Object.fromEntries(['name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp'].map((k) => [k, { type: 'string' } as Schema])),
+    ...Object.fromEntries(
+      [
+        'name',
+        'generateName',
+        'namespace',
+        'selfLink',
+        'uid',
+        'resourceVersion',
+        'creationTimestamp',
+        'deletionTimestamp',
+      ].map((k) => [k, { type: 'string' } as Schema]),
+    ),
     generation: { type: 'integer' },
     deletionGracePeriodSeconds: { type: 'integer' },
     labels: { type: 'object', additionalProperties: { type: 'string' } },
@@ -28,8 +39,12 @@ const OBJECT_META: Schema = {
       items: {
         type: 'object',
         properties: {
-          apiVersion: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' }, uid: { type: 'string' },
-          controller: { type: 'boolean' }, blockOwnerDeletion: { type: 'boolean' },
+          apiVersion: { type: 'string' },
+          kind: { type: 'string' },
+          name: { type: 'string' },
+          uid: { type: 'string' },
+          controller: { type: 'boolean' },
+          blockOwnerDeletion: { type: 'boolean' },
         },
       },
     },
@@ -39,7 +54,16 @@ const OBJECT_META: Schema = {
 
 /** The type of a whole resource: the CRD schema plus the implicit apiVersion, kind and ObjectMeta. */
 export function resourceShape(schema: Schema): Schema {
-  return { ...schema, type: 'object', properties: { ...schema.properties, apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: OBJECT_META } };
+  return {
+    ...schema,
+    type: 'object',
+    properties: {
+      ...schema.properties,
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: OBJECT_META,
+    },
+  };
 }
 
 /** One node of the derived type: a scalar, a list (atomic/set/map) or a map (atomic or granular). */
@@ -59,9 +83,20 @@ export function schemaAtom(s: Schema | undefined): Atom | undefined {
   if (s['x-kubernetes-int-or-string']) return { kind: 'scalar' };
   if (s.type === 'array' || (!s.type && s.items)) {
     const listType = s['x-kubernetes-list-type'] ?? 'atomic';
-    return { kind: 'list', atomic: listType === 'atomic', listType, keys: s['x-kubernetes-list-map-keys'] ?? [], elem: s.items ?? DEDUCED };
+    return {
+      kind: 'list',
+      atomic: listType === 'atomic',
+      listType,
+      keys: s['x-kubernetes-list-map-keys'] ?? [],
+      elem: s.items ?? DEDUCED,
+    };
   }
-  if (s.type === 'object' || s.properties || s.additionalProperties !== undefined || s['x-kubernetes-preserve-unknown-fields']) {
+  if (
+    s.type === 'object' ||
+    s.properties ||
+    s.additionalProperties !== undefined ||
+    s['x-kubernetes-preserve-unknown-fields']
+  ) {
     const ap = s.additionalProperties;
     let elem: Schema | undefined;
     if (s['x-kubernetes-preserve-unknown-fields'] || ap === true) elem = DEDUCED;

@@ -43,7 +43,8 @@ function walkSet(v: Json, s: Schema | undefined, path: string[], out: FieldSet):
     if (child === undefined) continue;
     const p = [...path, fieldElement(k)];
     walkSet(child, fieldShape(a, k), p, out);
-    if (child === null || (isMap(child) && Object.keys(child).length === 0) || !Object.hasOwn(a.fields, k)) insertPath(out, p);
+    if (child === null || (isMap(child) && Object.keys(child).length === 0) || !Object.hasOwn(a.fields, k))
+      insertPath(out, p);
   }
 }
 
@@ -57,7 +58,12 @@ export interface Comparison {
 function canonical(v: Json | undefined): string {
   if (v === undefined) return 'undefined';
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (isMap(v)) return `{${Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  if (isMap(v))
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => v[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v);
 }
 
@@ -67,31 +73,42 @@ export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
 }
 
 function isEmptyish(v: Json | undefined): boolean {
-  return v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isMap(v) && Object.keys(v).length === 0);
+  return (
+    v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isMap(v) && Object.keys(v).length === 0)
+  );
 }
 
 /** Is this node merged/compared as one leaf (scalar, atomic, both sides empty, kinds differ)? */
 function isLeaf(a: Atom, l: Json | undefined, r: Json | undefined): boolean {
   if (a.kind === 'scalar' || a.atomic) return true;
   if (isEmptyish(l) && isEmptyish(r)) return true;
-  const kind = (v: Json | undefined): string => (v === undefined || v === null ? 'none' : isMap(v) ? 'map' : Array.isArray(v) ? 'list' : 'scalar');
+  const kind = (v: Json | undefined): string =>
+    v === undefined || v === null ? 'none' : isMap(v) ? 'map' : Array.isArray(v) ? 'list' : 'scalar';
   const kl = kind(l);
   const kr = kind(r);
   return kl !== 'none' && kr !== 'none' && kl !== kr;
 }
 
 /** Children of a granular node, in merge order: left items first, then right-only ones. */
-function pairs(a: Atom, l: Json | undefined, r: Json | undefined): Array<{ pe: string; l: Json | undefined; r: Json | undefined; shape: Schema | undefined }> {
+function pairs(
+  a: Atom,
+  l: Json | undefined,
+  r: Json | undefined,
+): Array<{ pe: string; l: Json | undefined; r: Json | undefined; shape: Schema | undefined }> {
   const out: Array<{ pe: string; l: Json | undefined; r: Json | undefined; shape: Schema | undefined }> = [];
   if (a.kind === 'map') {
     const lm = isMap(l) ? l : {};
     const rm = isMap(r) ? r : {};
-    for (const k of Object.keys(lm)) if (lm[k] !== undefined) out.push({ pe: fieldElement(k), l: lm[k], r: rm[k], shape: fieldShape(a, k) });
-    for (const k of Object.keys(rm)) if (rm[k] !== undefined && lm[k] === undefined) out.push({ pe: fieldElement(k), l: undefined, r: rm[k], shape: fieldShape(a, k) });
+    for (const k of Object.keys(lm))
+      if (lm[k] !== undefined) out.push({ pe: fieldElement(k), l: lm[k], r: rm[k], shape: fieldShape(a, k) });
+    for (const k of Object.keys(rm))
+      if (rm[k] !== undefined && lm[k] === undefined)
+        out.push({ pe: fieldElement(k), l: undefined, r: rm[k], shape: fieldShape(a, k) });
   } else if (a.kind === 'list') {
     const left = indexItems(a, l);
     const right = indexItems(a, r);
-    for (const pe of mergedOrder([...left.keys()], [...right.keys()])) out.push({ pe, l: left.get(pe), r: right.get(pe), shape: a.elem });
+    for (const pe of mergedOrder([...left.keys()], [...right.keys()]))
+      out.push({ pe, l: left.get(pe), r: right.get(pe), shape: a.elem });
   }
   return out;
 }
@@ -99,10 +116,11 @@ function pairs(a: Atom, l: Json | undefined, r: Json | undefined): Array<{ pe: s
 /** List items by path element, first occurrence wins (duplicates are a validation matter). */
 function indexItems(a: Atom & { kind: 'list' }, v: Json | undefined): Map<string, Json> {
   const out = new Map<string, Json>();
-  if (Array.isArray(v)) v.forEach((item, i) => {
-    const pe = itemElement(a, item, i);
-    if (!out.has(pe)) out.set(pe, item);
-  });
+  if (Array.isArray(v))
+    v.forEach((item, i) => {
+      const pe = itemElement(a, item, i);
+      if (!out.has(pe)) out.set(pe, item);
+    });
   return out;
 }
 
@@ -163,7 +181,13 @@ function valueKind(v: Json | undefined): string {
   return v === undefined || v === null ? 'none' : isMap(v) ? 'map' : Array.isArray(v) ? 'list' : 'scalar';
 }
 
-function walkCompare(l: Json | undefined, r: Json | undefined, s: Schema | undefined, path: string[], c: Comparison): void {
+function walkCompare(
+  l: Json | undefined,
+  r: Json | undefined,
+  s: Schema | undefined,
+  path: string[],
+  c: Comparison,
+): void {
   const kl = valueKind(l);
   const kr = valueKind(r);
   if (kl !== 'none' && kr !== 'none' && kl !== kr) {

@@ -11,12 +11,23 @@ import { decodeBody, mediaType, readBody, sendJson } from './request.ts';
 import { ApiError, badRequest, failure, methodNotAllowed, notFound, unsupportedMediaType } from './status.ts';
 import type { Json, JsonMap, Obj } from './types.ts';
 import {
-  applyObject, createObject, deleteObject, updateObject,
-  type FieldValidation, type Preconditions, type Target, type WriteEnv, type WriteOptions,
+  applyObject,
+  createObject,
+  deleteObject,
+  updateObject,
+  type FieldValidation,
+  type Preconditions,
+  type Target,
+  type WriteEnv,
+  type WriteOptions,
 } from './write-path.ts';
 
 /** Media types PATCH accepts for custom resources (strategic merge is not among them). */
-export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'];
+export const PATCH_TYPES = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/apply-patch+yaml',
+];
 
 /** True when the query asks for a dry run. */
 export function isDryRun(q: URLSearchParams): boolean {
@@ -37,7 +48,11 @@ function writeOptions(req: IncomingMessage, q: URLSearchParams, subresource: str
   for (const d of q.getAll('dryRun')) {
     if (d !== 'All') throw badRequest(`Invalid dryRun value: ${JSON.stringify(d)}: supported values: "All"`);
   }
-  const opts: WriteOptions = { dryRun: isDryRun(q), fieldValidation: fv as FieldValidation, manager: q.get('fieldManager') || managerFromUserAgent(req.headers['user-agent']) };
+  const opts: WriteOptions = {
+    dryRun: isDryRun(q),
+    fieldValidation: fv as FieldValidation,
+    manager: q.get('fieldManager') || managerFromUserAgent(req.headers['user-agent']),
+  };
   if (subresource === 'status') opts.subresource = 'status';
   return opts;
 }
@@ -47,11 +62,14 @@ function env(ctx: SimContext): WriteEnv {
 }
 
 function asObject(t: Target, body: unknown): Obj {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('Object \'Kind\' is missing in the request body');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw badRequest("Object 'Kind' is missing in the request body");
   const o = body as Obj;
   const expected = t.def.group ? `${t.def.group}/${t.version.name}` : t.version.name;
   if (o.apiVersion !== undefined && o.apiVersion !== expected) {
-    throw badRequest(`the API version in the data (${String(o.apiVersion)}) does not match the expected API version (${expected})`);
+    throw badRequest(
+      `the API version in the data (${String(o.apiVersion)}) does not match the expected API version (${expected})`,
+    );
   }
   if (o.kind !== undefined && o.kind !== t.def.kind) {
     throw badRequest(`the kind in the data (${String(o.kind)}) does not match the expected kind (${t.def.kind})`);
@@ -71,7 +89,9 @@ function checkNamespace(ctx: SimContext, t: Target, obj: Obj, namespace: string 
   }
   obj.metadata.namespace = namespace!;
   if (!ctx.store.get('namespaces', namespace!)) {
-    throw new ApiError(failure(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace!, kind: 'namespaces' }));
+    throw new ApiError(
+      failure(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace!, kind: 'namespaces' }),
+    );
   }
 }
 
@@ -87,11 +107,19 @@ function readOnly(t: Target): void {
 }
 
 function subresourceTarget(t: Target, subresource: string | undefined): void {
-  if (subresource !== undefined && (subresource !== 'status' || !t.version.statusSubresource)) throw notFound(t.def, '');
+  if (subresource !== undefined && (subresource !== 'status' || !t.version.statusSubresource))
+    throw notFound(t.def, '');
 }
 
 /** POST to a collection. */
-export async function handleCreate(ctx: SimContext, req: IncomingMessage, res: ServerResponse, t: Target, namespace: string | undefined, q: URLSearchParams): Promise<void> {
+export async function handleCreate(
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t: Target,
+  namespace: string | undefined,
+  q: URLSearchParams,
+): Promise<void> {
   readOnly(t);
   const opts = writeOptions(req, q, undefined);
   const obj = asObject(t, decodeBody(await readBody(req)));
@@ -105,7 +133,16 @@ export async function handleCreate(ctx: SimContext, req: IncomingMessage, res: S
 }
 
 /** PUT of an object or its status. */
-export async function handleUpdate(ctx: SimContext, req: IncomingMessage, res: ServerResponse, t: Target, name: string, namespace: string | undefined, subresource: string | undefined, q: URLSearchParams): Promise<void> {
+export async function handleUpdate(
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t: Target,
+  name: string,
+  namespace: string | undefined,
+  subresource: string | undefined,
+  q: URLSearchParams,
+): Promise<void> {
   readOnly(t);
   subresourceTarget(t, subresource);
   const opts = writeOptions(req, q, subresource);
@@ -119,28 +156,68 @@ export async function handleUpdate(ctx: SimContext, req: IncomingMessage, res: S
 }
 
 /** PATCH: server-side apply, JSON merge patch or JSON patch; strategic merge is refused with 415. */
-export async function handlePatch(ctx: SimContext, req: IncomingMessage, res: ServerResponse, t: Target, name: string, namespace: string | undefined, subresource: string | undefined, q: URLSearchParams): Promise<void> {
+export async function handlePatch(
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t: Target,
+  name: string,
+  namespace: string | undefined,
+  subresource: string | undefined,
+  q: URLSearchParams,
+): Promise<void> {
   readOnly(t);
   subresourceTarget(t, subresource);
   const type = mediaType(req);
   if (!PATCH_TYPES.includes(type)) throw unsupportedMediaType(type, PATCH_TYPES);
   const apply = type === 'application/apply-patch+yaml';
   if (apply && !q.get('fieldManager')) {
-    throw new ApiError(failure(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch', {
-      group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }],
-    }));
+    throw new ApiError(
+      failure(
+        422,
+        'Invalid',
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+        {
+          group: 'meta.k8s.io',
+          kind: 'PatchOptions',
+          causes: [
+            {
+              reason: 'FieldValueRequired',
+              message: 'Required value: is required for apply patch',
+              field: 'fieldManager',
+            },
+          ],
+        },
+      ),
+    );
   }
   if (!apply && q.has('force')) {
-    throw new ApiError(failure(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch', {
-      group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' }],
-    }));
+    throw new ApiError(
+      failure(
+        422,
+        'Invalid',
+        'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch',
+        {
+          group: 'meta.k8s.io',
+          kind: 'PatchOptions',
+          causes: [
+            {
+              reason: 'FieldValueForbidden',
+              message: 'Forbidden: may not be specified for non-apply patch',
+              field: 'force',
+            },
+          ],
+        },
+      ),
+    );
   }
   const opts = writeOptions(req, q, subresource);
   const body = decodeBody(await readBody(req), apply);
   const old = ctx.store.get(t.def.plural, name, namespace);
   if (apply) {
     const applied = asObject(t, body);
-    if (applied.metadata.managedFields !== undefined && applied.metadata.managedFields !== null) throw badRequest('metadata.managedFields must be nil');
+    if (applied.metadata.managedFields !== undefined && applied.metadata.managedFields !== null)
+      throw badRequest('metadata.managedFields must be nil');
     checkName(applied, name);
     checkNamespace(ctx, t, applied, namespace);
     if (!old && subresource === 'status') throw notFound(t.def, name);
@@ -152,7 +229,10 @@ export async function handlePatch(ctx: SimContext, req: IncomingMessage, res: Se
   if (!old) throw notFound(t.def, name);
   let patched: Json;
   try {
-    patched = type === 'application/merge-patch+json' ? applyMergePatch(structuredClone(old) as unknown as Json, body as Json) : applyJsonPatch(structuredClone(old) as unknown as Json, body as Json);
+    patched =
+      type === 'application/merge-patch+json'
+        ? applyMergePatch(structuredClone(old) as unknown as Json, body as Json)
+        : applyJsonPatch(structuredClone(old) as unknown as Json, body as Json);
   } catch (e) {
     if (e instanceof PatchError) throw new ApiError(failure(422, 'Invalid', e.message));
     throw e;
@@ -191,7 +271,14 @@ export async function readDeleteOptions(req: IncomingMessage, q: URLSearchParams
 }
 
 /** DELETE of one object. */
-export function handleDelete(ctx: SimContext, res: ServerResponse, t: Target, name: string, namespace: string | undefined, opts: DeleteOptions): void {
+export function handleDelete(
+  ctx: SimContext,
+  res: ServerResponse,
+  t: Target,
+  name: string,
+  namespace: string | undefined,
+  opts: DeleteOptions,
+): void {
   readOnly(t);
   const old = ctx.store.get(t.def.plural, name, namespace);
   if (!old) throw notFound(t.def, name);
@@ -200,7 +287,14 @@ export function handleDelete(ctx: SimContext, res: ServerResponse, t: Target, na
 }
 
 /** DELETE of a collection (selectors apply): deletes each match, answers the list of them. */
-export function handleDeleteCollection(ctx: SimContext, res: ServerResponse, t: Target, namespace: string | undefined, q: URLSearchParams, opts: { dryRun: boolean }): void {
+export function handleDeleteCollection(
+  ctx: SimContext,
+  res: ServerResponse,
+  t: Target,
+  namespace: string | undefined,
+  q: URLSearchParams,
+  opts: { dryRun: boolean },
+): void {
   readOnly(t);
   const all = new URLSearchParams(q);
   all.delete('limit');

@@ -87,7 +87,8 @@ export async function start(opts: StartOptions = {}): Promise<SimInstance> {
   // Where a real cluster shows its Deckhouse version: the Deployed DeckhouseRelease.
   store.put('deckhousereleases', deployedRelease(deckhouseVersion, newUid(), rfc3339(clock.now())));
 
-  const catalog = opts.catalog ?? (opts.catalogFile ? loadCatalog(readFileSync(opts.catalogFile, 'utf8')) : defaultCatalog());
+  const catalog =
+    opts.catalog ?? (opts.catalogFile ? loadCatalog(readFileSync(opts.catalogFile, 'utf8')) : defaultCatalog());
   const api = createInternalApi(registry, store, clock);
   let controller: SimController | undefined;
   if (opts.controller !== false) {
@@ -113,7 +114,8 @@ export async function start(opts: StartOptions = {}): Promise<SimInstance> {
     faults,
     clock,
     view,
-    publish: (req) => (controller ? controller.publish(req) : { ok: false, message: 'dkp-sim runs without its controller' }),
+    publish: (req) =>
+      controller ? controller.publish(req) : { ok: false, message: 'dkp-sim runs without its controller' },
     reconcileNow: () => controller?.reconcileNow(),
   };
   const server = createSimServer(ctx, createControlHandler(deps));

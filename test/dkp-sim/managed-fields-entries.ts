@@ -19,7 +19,19 @@ const UNTRACKED: FieldSet = (() => {
   insertPath(s, ['f:kind']);
   insertPath(s, ['f:metadata']);
   // The apiserver's stripMeta list, plus the deletion fields only DELETE sets (it records no ownership either).
-  for (const f of ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds']) {
+  for (const f of [
+    'name',
+    'namespace',
+    'creationTimestamp',
+    'selfLink',
+    'uid',
+    'clusterName',
+    'generation',
+    'managedFields',
+    'resourceVersion',
+    'deletionTimestamp',
+    'deletionGracePeriodSeconds',
+  ]) {
     insertPath(s, ['f:metadata', `f:${f}`]);
   }
   return s;
@@ -55,7 +67,12 @@ function cmp(a: string, b: string): number {
 
 /** The apiserver's entry order: Apply before Update, then by time (seconds), manager, apiVersion, subresource. */
 export function sortEntries(entries: ManagedFieldsEntry[]): ManagedFieldsEntry[] {
-  return [...entries].sort((p, q) =>
-    cmp(p.operation, q.operation) || seconds(p.time) - seconds(q.time) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource ?? '', q.subresource ?? ''),
+  return [...entries].sort(
+    (p, q) =>
+      cmp(p.operation, q.operation) ||
+      seconds(p.time) - seconds(q.time) ||
+      cmp(p.manager, q.manager) ||
+      cmp(p.apiVersion, q.apiVersion) ||
+      cmp(p.subresource ?? '', q.subresource ?? ''),
   );
 }

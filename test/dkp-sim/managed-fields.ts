@@ -4,8 +4,28 @@
  * k8s.io/apiserver's field manager chain (stripMeta, managedFieldsUpdater, entry encoding and
  * ordering). Pure functions: inputs are never mutated.
  */
-import { decodeFieldsV1, encodeFieldsV1, emptySet, intersection, isEmptySet, listPaths, pathString, setsEqual, union, difference, type FieldSet } from './fieldset-path.ts';
-import { compareObjects, ensureNamedFieldsAreMembers, jsonEqual, mergeObjects, removeItems, resourceShape, toFieldSet } from './fieldset-typed.ts';
+import {
+  decodeFieldsV1,
+  encodeFieldsV1,
+  emptySet,
+  intersection,
+  isEmptySet,
+  listPaths,
+  pathString,
+  setsEqual,
+  union,
+  difference,
+  type FieldSet,
+} from './fieldset-path.ts';
+import {
+  compareObjects,
+  ensureNamedFieldsAreMembers,
+  jsonEqual,
+  mergeObjects,
+  removeItems,
+  resourceShape,
+  toFieldSet,
+} from './fieldset-typed.ts';
 import { stripMeta, restrictToSubresource, sortEntries, type Owner } from './managed-fields-entries.ts';
 import type { ApplyConflict, Json, JsonMap, ManagedFieldsEntry, Obj, Schema } from './types.ts';
 
@@ -98,8 +118,19 @@ function withoutManagedFields(o: Obj | undefined): JsonMap {
   return c;
 }
 
-function sameOwner(o: Owner, manager: string, operation: 'Apply' | 'Update', apiVersion: string, subresource: string | undefined): boolean {
-  return o.entry.manager === manager && o.entry.operation === operation && (o.entry.subresource ?? '') === (subresource ?? '') && (operation === 'Apply' || o.entry.apiVersion === apiVersion);
+function sameOwner(
+  o: Owner,
+  manager: string,
+  operation: 'Apply' | 'Update',
+  apiVersion: string,
+  subresource: string | undefined,
+): boolean {
+  return (
+    o.entry.manager === manager &&
+    o.entry.operation === operation &&
+    (o.entry.subresource ?? '') === (subresource ?? '') &&
+    (operation === 'Apply' || o.entry.apiVersion === apiVersion)
+  );
 }
 
 /** Builds the final entries: unchanged owners keep their entry (and time), changed ones are re-encoded. */
@@ -111,7 +142,14 @@ function encodeOwners(owners: Owner[]): ManagedFieldsEntry[] {
       entries.push(structuredClone(o.original));
       continue;
     }
-    const e: ManagedFieldsEntry = { manager: o.entry.manager, operation: o.entry.operation, apiVersion: o.entry.apiVersion, time: o.entry.time, fieldsType: 'FieldsV1', fieldsV1: encodeFieldsV1(o.set) };
+    const e: ManagedFieldsEntry = {
+      manager: o.entry.manager,
+      operation: o.entry.operation,
+      apiVersion: o.entry.apiVersion,
+      time: o.entry.time,
+      fieldsType: 'FieldsV1',
+      fieldsV1: encodeFieldsV1(o.set),
+    };
     if (o.entry.time === undefined) delete (e as Partial<ManagedFieldsEntry>).time;
     if (o.entry.subresource) e.subresource = o.entry.subresource;
     entries.push(e);
@@ -124,7 +162,11 @@ function appliedPart(applied: Obj, subresource: 'status' | undefined): JsonMap {
   const c = withoutManagedFields(applied);
   if (subresource === 'status') {
     const meta = isMap(c.metadata) ? c.metadata : {};
-    const out: JsonMap = { apiVersion: c.apiVersion ?? null, kind: c.kind ?? null, metadata: { name: meta.name ?? null } };
+    const out: JsonMap = {
+      apiVersion: c.apiVersion ?? null,
+      kind: c.kind ?? null,
+      metadata: { name: meta.name ?? null },
+    };
     if (meta.namespace !== undefined) (out.metadata as JsonMap).namespace = meta.namespace;
     if (c.status !== undefined) out.status = c.status;
     return out;
@@ -145,7 +187,9 @@ function pruneDropped(merged: JsonMap, owners: FieldSet[], lastSet: FieldSet | u
   const mergedSet = ensure(toFieldSet(merged, shape));
   const managed = ensure(owners.reduce(union, emptySet()));
   const firstCut = asMap(removeItems(merged, last, shape));
-  const ownedBack = asMap(removeItems(merged, difference(mergedSet, union(ensure(toFieldSet(firstCut, shape)), managed)), shape));
+  const ownedBack = asMap(
+    removeItems(merged, difference(mergedSet, union(ensure(toFieldSet(firstCut, shape)), managed)), shape),
+  );
   const dangling = intersection(difference(mergedSet, ensure(toFieldSet(ownedBack, shape))), last);
   return asMap(removeItems(merged, dangling, shape));
 }
@@ -180,7 +224,12 @@ export function serverSideApply(args: ServerSideApplyArgs): ServerSideApplyResul
     if (isEmptySet(taken)) continue;
     if (!args.force) {
       for (const p of listPaths(taken)) {
-        const c: ManagedFieldsConflict = { manager: o.entry.manager, apiVersion: o.entry.apiVersion, field: pathString(p), operation: o.entry.operation };
+        const c: ManagedFieldsConflict = {
+          manager: o.entry.manager,
+          apiVersion: o.entry.apiVersion,
+          field: pathString(p),
+          operation: o.entry.operation,
+        };
         if (o.entry.subresource) c.subresource = o.entry.subresource;
         conflicts.push(c);
       }
@@ -203,7 +252,11 @@ export function serverSideApply(args: ServerSideApplyArgs): ServerSideApplyResul
   const entry = fields as ManagedFieldsEntry;
   if (time === undefined) delete (entry as Partial<ManagedFieldsEntry>).time;
   if (args.subresource) entry.subresource = args.subresource;
-  const applier: Owner = { entry, set: stored, original: mine && !setChanged && mine.entry.apiVersion === args.apiVersion ? mine.original : undefined };
+  const applier: Owner = {
+    entry,
+    set: stored,
+    original: mine && !setChanged && mine.entry.apiVersion === args.apiVersion ? mine.original : undefined,
+  };
   const object = (objectChanged ? next : live) as unknown as Obj;
   const managedFields = encodeOwners([applier, ...others]);
   object.metadata = { ...object.metadata, managedFields: managedFields as unknown as Json } as Obj['metadata'];
@@ -239,7 +292,14 @@ export function recordUpdate(args: RecordUpdateArgs): ManagedFieldsEntry[] {
   const taken = stripMeta(restrictToSubresource(changed, args.subresource));
   if (!isEmptySet(taken)) {
     const prev = owners.find((o) => sameOwner(o, args.manager, 'Update', args.apiVersion, args.subresource));
-    const entry: ManagedFieldsEntry = { manager: args.manager, operation: 'Update', apiVersion: args.apiVersion, time: args.now, fieldsType: 'FieldsV1', fieldsV1: {} };
+    const entry: ManagedFieldsEntry = {
+      manager: args.manager,
+      operation: 'Update',
+      apiVersion: args.apiVersion,
+      time: args.now,
+      fieldsType: 'FieldsV1',
+      fieldsV1: {},
+    };
     if (args.subresource) entry.subresource = args.subresource;
     if (prev) {
       prev.set = union(prev.set, taken);

@@ -6,13 +6,32 @@ import { randomUUID } from 'node:crypto';
 import type { FieldError, JsonMap, Obj } from './types.ts';
 
 const KNOWN_META = new Set([
-  'name', 'generateName', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
-  'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences',
-  'finalizers', 'managedFields', 'selfLink',
+  'name',
+  'generateName',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+  'selfLink',
 ]);
 
 /** Fields the server owns: clients cannot set them (they are taken from the stored object). */
-export const SYSTEM_META = ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink'] as const;
+export const SYSTEM_META = [
+  'uid',
+  'creationTimestamp',
+  'generation',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'selfLink',
+] as const;
 
 /** Drops metadata fields ObjectMeta does not have; returns their paths for the unknown-field report. */
 export function dropUnknownMeta(obj: Obj): string[] {
@@ -55,8 +74,13 @@ function validateQualifiedKey(key: string, field: string): FieldError[] {
     errs.push(invalidValue(field, key, `prefix part ${SUBDOMAIN_MSG}`));
   }
   if (name.length === 0 || name.length > 63 || !QUALIFIED_NAME.test(name)) {
-    errs.push(invalidValue(field, key,
-      "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"));
+    errs.push(
+      invalidValue(
+        field,
+        key,
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+      ),
+    );
   }
   return errs;
 }
@@ -66,17 +90,28 @@ export function validateMeta(obj: Obj): FieldError[] {
   const errs: FieldError[] = [];
   const { name } = obj.metadata;
   if (!name) {
-    errs.push({ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
+    errs.push({
+      reason: 'FieldValueRequired',
+      field: 'metadata.name',
+      message: 'Required value: name or generateName is required',
+    });
   } else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    errs.push(invalidValue('metadata.name', name, name.length > 253 ? 'must be no more than 253 characters' : SUBDOMAIN_MSG));
+    errs.push(
+      invalidValue('metadata.name', name, name.length > 253 ? 'must be no more than 253 characters' : SUBDOMAIN_MSG),
+    );
   }
   const labels = (obj.metadata.labels ?? {}) as JsonMap;
   for (const [k, v] of Object.entries(labels)) {
     errs.push(...validateQualifiedKey(k, 'metadata.labels'));
     const value = String(v);
     if (value.length > 63 || !LABEL_VALUE.test(value)) {
-      errs.push(invalidValue('metadata.labels', value,
-        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"));
+      errs.push(
+        invalidValue(
+          'metadata.labels',
+          value,
+          "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+        ),
+      );
     }
   }
   const annotations = (obj.metadata.annotations ?? {}) as JsonMap;

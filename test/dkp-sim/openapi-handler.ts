@@ -25,7 +25,10 @@ function rfc1123(d: Date): string {
 function acceptsJson(accept: string | undefined): boolean {
   if (!accept || accept.trim() === '') return true;
   return accept.split(',').some((clause) => {
-    const [range = '', ...params] = clause.trim().split(';').map((x) => x.trim());
+    const [range = '', ...params] = clause
+      .trim()
+      .split(';')
+      .map((x) => x.trim());
     const q = params.find((p) => p.startsWith('q='));
     if (q !== undefined && Number(q.slice(2)) === 0) return false;
     return range === '*/*' || range === 'application/*' || range === 'application/json';

@@ -23,12 +23,49 @@ function schemaName(def: ResourceDef, version: string): string {
 
 /** The JSON fields of apiextensions/v1 JSONSchemaProps: a CRD schema keeps nothing else. */
 const SCHEMA_KEYS = new Set([
-  'id', '$schema', '$ref', 'description', 'type', 'format', 'title', 'default', 'maximum', 'exclusiveMaximum',
-  'minimum', 'exclusiveMinimum', 'maxLength', 'minLength', 'pattern', 'maxItems', 'minItems', 'uniqueItems',
-  'multipleOf', 'enum', 'maxProperties', 'minProperties', 'required', 'items', 'allOf', 'oneOf', 'anyOf', 'not',
-  'properties', 'additionalProperties', 'patternProperties', 'dependencies', 'additionalItems', 'definitions',
-  'externalDocs', 'example', 'nullable', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource',
-  'x-kubernetes-int-or-string', 'x-kubernetes-list-map-keys', 'x-kubernetes-list-type', 'x-kubernetes-map-type',
+  'id',
+  '$schema',
+  '$ref',
+  'description',
+  'type',
+  'format',
+  'title',
+  'default',
+  'maximum',
+  'exclusiveMaximum',
+  'minimum',
+  'exclusiveMinimum',
+  'maxLength',
+  'minLength',
+  'pattern',
+  'maxItems',
+  'minItems',
+  'uniqueItems',
+  'multipleOf',
+  'enum',
+  'maxProperties',
+  'minProperties',
+  'required',
+  'items',
+  'allOf',
+  'oneOf',
+  'anyOf',
+  'not',
+  'properties',
+  'additionalProperties',
+  'patternProperties',
+  'dependencies',
+  'additionalItems',
+  'definitions',
+  'externalDocs',
+  'example',
+  'nullable',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-embedded-resource',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-list-type',
+  'x-kubernetes-map-type',
   'x-kubernetes-validations',
 ]);
 const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions', 'dependencies']);
@@ -60,12 +97,21 @@ function objectSchema(def: ResourceDef, v: VersionDef): JsonMap {
   const s = storedSchema(v.schema) as Schema;
   s.type = 'object';
   s.properties = {
-    apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
-    kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+    apiVersion: {
+      type: 'string',
+      description: 'APIVersion defines the versioned schema of this representation of an object.',
+    },
+    kind: {
+      type: 'string',
+      description: 'Kind is a string value representing the REST resource this object represents.',
+    },
     metadata: { type: 'object', description: "Standard object's metadata." },
     ...(s.properties ?? {}),
   };
-  return { ...(s as unknown as JsonMap), 'x-kubernetes-group-version-kind': [{ group: def.group, kind: def.kind, version: v.name }] };
+  return {
+    ...(s as unknown as JsonMap),
+    'x-kubernetes-group-version-kind': [{ group: def.group, kind: def.kind, version: v.name }],
+  };
 }
 
 function operation(def: ResourceDef, v: VersionDef, action: string, ref: string, patch: boolean): JsonMap {
@@ -102,7 +148,11 @@ export function openApiV3Document(registry: ResourceRegistry, group: string, ver
     const get = { ...operation(def, v, 'get', ref, false) };
     delete get.requestBody;
     paths[base] = { post: operation(def, v, 'post', ref, false) };
-    paths[`${base}/{name}`] = { get, put: operation(def, v, 'put', ref, false), patch: operation(def, v, 'patch', ref, true) };
+    paths[`${base}/{name}`] = {
+      get,
+      put: operation(def, v, 'put', ref, false),
+      patch: operation(def, v, 'patch', ref, true),
+    };
     if (v.statusSubresource) paths[`${base}/{name}/status`] = { patch: operation(def, v, 'patch', ref, true) };
   }
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.4' }, paths, components: { schemas } };
@@ -134,8 +184,12 @@ export function openApiV3Bytes(registry: ResourceRegistry, gv: string): OpenApiB
   built.set(registry, docs);
   if (!docs.has(gv)) {
     const parts = gv.split('/');
-    const doc = parts[0] === 'api' && parts.length === 2 ? openApiV3Document(registry, '', parts[1]!)
-      : parts[0] === 'apis' && parts.length === 3 ? openApiV3Document(registry, parts[1]!, parts[2]!) : undefined;
+    const doc =
+      parts[0] === 'api' && parts.length === 2
+        ? openApiV3Document(registry, '', parts[1]!)
+        : parts[0] === 'apis' && parts.length === 3
+          ? openApiV3Document(registry, parts[1]!, parts[2]!)
+          : undefined;
     const bytes = doc ? Buffer.from(JSON.stringify(doc), 'utf8') : undefined;
     docs.set(gv, bytes ? { bytes, hash: openApiHash(bytes), lastModified: new Date() } : null);
   }

@@ -35,15 +35,20 @@ export function applyMergePatch(target: Json, patch: Json): Json {
 function parsePointer(pointer: string): string[] {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) throw new PatchError(`JSON pointer must be empty or start with a "/": ${pointer}`);
-  return pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 type Container = JsonMap | Json[];
 
 function arrayIndex(token: string, length: number, forInsert: boolean): number {
-  if (!/^(0|[1-9]\d*)$/.test(token)) throw new PatchError(`Unable to access invalid index: ${token}: invalid index referenced`);
+  if (!/^(0|[1-9]\d*)$/.test(token))
+    throw new PatchError(`Unable to access invalid index: ${token}: invalid index referenced`);
   const idx = Number(token);
-  if (idx > length || (!forInsert && idx === length)) throw new PatchError(`Unable to access invalid index: ${idx}: invalid index referenced`);
+  if (idx > length || (!forInsert && idx === length))
+    throw new PatchError(`Unable to access invalid index: ${idx}: invalid index referenced`);
   return idx;
 }
 
@@ -114,7 +119,10 @@ function remove(doc: Doc, path: string, op = 'remove'): Json {
     const idx = arrayIndex(last, parent.length, false);
     return parent.splice(idx, 1)[0]!;
   }
-  if (!Object.hasOwn(parent, last)) throw new PatchError(`error in ${op} for path: "${path}": Unable to remove nonexistent key: ${last}: missing value`);
+  if (!Object.hasOwn(parent, last))
+    throw new PatchError(
+      `error in ${op} for path: "${path}": Unable to remove nonexistent key: ${last}: missing value`,
+    );
   const old = parent[last]!;
   delete parent[last];
   return old;
@@ -149,7 +157,8 @@ function applyOne(doc: Doc, op: JsonMap): void {
         doc.root = structuredClone(value);
         return;
       }
-      if (getAt(doc.root, tokens) === undefined) throw new PatchError(`replace operation does not apply: doc is missing key: ${path}: missing value`);
+      if (getAt(doc.root, tokens) === undefined)
+        throw new PatchError(`replace operation does not apply: doc is missing key: ${path}: missing value`);
       remove(doc, path, 'replace');
       add(doc, path, value);
       return;
@@ -157,15 +166,18 @@ function applyOne(doc: Doc, op: JsonMap): void {
     case 'move': {
       const from = pointerField(op, 'from', 'move');
       const path = pointerField(op, 'path', 'move');
-      if (getAt(doc.root, parsePointer(from)) === undefined) throw new PatchError(`move operation does not apply: doc is missing from path: ${from}: missing value`);
-      if (path !== from && path.startsWith(`${from}/`)) throw new PatchError(`move operation cannot move a value into one of its own children: ${from} -> ${path}`);
+      if (getAt(doc.root, parsePointer(from)) === undefined)
+        throw new PatchError(`move operation does not apply: doc is missing from path: ${from}: missing value`);
+      if (path !== from && path.startsWith(`${from}/`))
+        throw new PatchError(`move operation cannot move a value into one of its own children: ${from} -> ${path}`);
       add(doc, path, remove(doc, from, 'move'));
       return;
     }
     case 'copy': {
       const from = pointerField(op, 'from', 'copy');
       const value = getAt(doc.root, parsePointer(from));
-      if (value === undefined) throw new PatchError(`copy operation does not apply: doc is missing from path: ${from}: missing value`);
+      if (value === undefined)
+        throw new PatchError(`copy operation does not apply: doc is missing from path: ${from}: missing value`);
       add(doc, pointerField(op, 'path', 'copy'), value);
       return;
     }
@@ -178,16 +190,20 @@ function applyOne(doc: Doc, op: JsonMap): void {
       return;
     }
     default:
-      throw new PatchError(`Unexpected kind: ${typeof kind === 'string' ? kind : JSON.stringify(kind ?? null)}: unknown object type`);
+      throw new PatchError(
+        `Unexpected kind: ${typeof kind === 'string' ? kind : JSON.stringify(kind ?? null)}: unknown object type`,
+      );
   }
 }
 
 /** RFC 6902 JSON patch: applies the operations in order, all or nothing. */
 export function applyJsonPatch(target: Json, ops: Json): Json {
-  if (!Array.isArray(ops)) throw new PatchError('json: cannot unmarshal object into Go value of type jsonpatch.Patch', true);
+  if (!Array.isArray(ops))
+    throw new PatchError('json: cannot unmarshal object into Go value of type jsonpatch.Patch', true);
   const doc: Doc = { root: structuredClone(target) };
   for (const op of ops) {
-    if (!isMap(op)) throw new PatchError('json: cannot unmarshal non-object into Go value of type jsonpatch.Operation', true);
+    if (!isMap(op))
+      throw new PatchError('json: cannot unmarshal non-object into Go value of type jsonpatch.Operation', true);
     applyOne(doc, op);
   }
   return doc.root;

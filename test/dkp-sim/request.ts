@@ -9,14 +9,31 @@ import { ApiError, badRequest, type StatusBody } from './status.ts';
 /** A parsed API path. */
 export type ApiPath =
   | { type: 'discovery'; path: string }
-  | { type: 'resource'; group: string; version: string; plural: string; namespace?: string; name?: string; subresource?: string }
+  | {
+      type: 'resource';
+      group: string;
+      version: string;
+      plural: string;
+      namespace?: string;
+      name?: string;
+      subresource?: string;
+    }
   | { type: 'unknown' };
 
 /** Splits `/apis/g/v/namespaces/ns/plural/name/status` (and the core `/api/v1/...` forms) into parts. */
 export function parseApiPath(pathname: string): ApiPath {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
   if (parts.length === 0) return { type: 'unknown' };
-  if (parts[0] === 'version' || parts[0] === 'openapi' || parts[0] === 'healthz' || parts[0] === 'readyz' || parts[0] === 'livez') {
+  if (
+    parts[0] === 'version' ||
+    parts[0] === 'openapi' ||
+    parts[0] === 'healthz' ||
+    parts[0] === 'readyz' ||
+    parts[0] === 'livez'
+  ) {
     return { type: 'discovery', path: pathname };
   }
   let group: string;
@@ -45,7 +62,12 @@ export function parseApiPath(pathname: string): ApiPath {
 }
 
 function clean(p: Extract<ApiPath, { type: 'resource' }>): ApiPath {
-  const out: Extract<ApiPath, { type: 'resource' }> = { type: 'resource', group: p.group, version: p.version, plural: p.plural };
+  const out: Extract<ApiPath, { type: 'resource' }> = {
+    type: 'resource',
+    group: p.group,
+    version: p.version,
+    plural: p.plural,
+  };
   if (p.namespace !== undefined) out.namespace = p.namespace;
   if (p.name !== undefined) out.name = p.name;
   if (p.subresource !== undefined) out.subresource = p.subresource;
@@ -77,7 +99,10 @@ export function mediaType(req: IncomingMessage): string {
 /** Sends a JSON object with Warning headers (`299 - "text"`, as the apiserver formats them). */
 export function sendJson(res: ServerResponse, code: number, body: unknown, warnings: string[] = []): void {
   const bytes = Buffer.from(JSON.stringify(body), 'utf8');
-  const headers: Record<string, string | string[]> = { 'Content-Type': 'application/json', 'Content-Length': String(bytes.length) };
+  const headers: Record<string, string | string[]> = {
+    'Content-Type': 'application/json',
+    'Content-Length': String(bytes.length),
+  };
   const values = warningHeaders(warnings);
   if (values.length > 0) headers.Warning = values;
   res.writeHead(code, headers);
@@ -145,12 +170,24 @@ export function sendError(res: ServerResponse, err: unknown): void {
   const apiErr = err instanceof ApiError ? err : null;
   const status: StatusBody = apiErr
     ? apiErr.status
-    : { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`, reason: 'InternalError', code: 500 };
+    : {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`,
+        reason: 'InternalError',
+        code: 500,
+      };
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const text = JSON.stringify(status);
-  res.writeHead(status.code, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)), ...(apiErr?.headers ?? {}) });
+  res.writeHead(status.code, {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(text)),
+    ...(apiErr?.headers ?? {}),
+  });
   res.end(text);
 }

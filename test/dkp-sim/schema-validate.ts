@@ -18,12 +18,39 @@ function typeOf(v: Json): { type: string; format: string } {
   if (v === null) return { type: 'null', format: '' };
   if (typeof v === 'boolean') return { type: 'boolean', format: '' };
   if (typeof v === 'string') return { type: 'string', format: '' };
-  if (typeof v === 'number') return Number.isInteger(v) ? { type: 'integer', format: 'int64' } : { type: 'number', format: 'float64' };
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? { type: 'integer', format: 'int64' } : { type: 'number', format: 'float64' };
   return Array.isArray(v) ? { type: 'array', format: '' } : { type: 'object', format: '' };
 }
 
 /** Formats CRDs may use (others are stripped by the apiserver and not checked). */
-const STRING_FORMATS = new Set(['bsonobjectid', 'uri', 'email', 'hostname', 'ipv4', 'ipv6', 'cidr', 'mac', 'uuid', 'uuid3', 'uuid4', 'uuid5', 'isbn', 'isbn10', 'isbn13', 'creditcard', 'ssn', 'hexcolor', 'rgbcolor', 'byte', 'password', 'date', 'duration', 'datetime', 'quantity']);
+const STRING_FORMATS = new Set([
+  'bsonobjectid',
+  'uri',
+  'email',
+  'hostname',
+  'ipv4',
+  'ipv6',
+  'cidr',
+  'mac',
+  'uuid',
+  'uuid3',
+  'uuid4',
+  'uuid5',
+  'isbn',
+  'isbn10',
+  'isbn13',
+  'creditcard',
+  'ssn',
+  'hexcolor',
+  'rgbcolor',
+  'byte',
+  'password',
+  'date',
+  'duration',
+  'datetime',
+  'quantity',
+]);
 
 function effectiveFormat(s: Schema): string {
   const f = s.format ?? '';
@@ -57,7 +84,12 @@ interface RawError {
 const IN = 'body';
 
 function typeError(name: string, expected: string, actual: string): RawError {
-  return { code: 'type', name, value: actual, message: `${name} in ${IN} must be of type ${expected}: ${JSON.stringify(actual)}` };
+  return {
+    code: 'type',
+    name,
+    value: actual,
+    message: `${name} in ${IN} must be of type ${expected}: ${JSON.stringify(actual)}`,
+  };
 }
 
 function schemaTypes(s: Schema): string[] {
@@ -74,7 +106,17 @@ function validateType(s: Schema, v: Json, path: string): RawError[] {
   const isFloatInt = got.type === 'number' && Number.isInteger(v) && types.includes('integer');
   const isIntFloat = got.type === 'integer' && types.includes('number');
   const scalarish = got.type !== 'string' && got.type !== 'array';
-  if (scalarish && format && !(types.includes(got.type) || got.format === format || isFloatInt || isIntFloat || (format === 'int64' && got.format === 'int32'))) {
+  if (
+    scalarish &&
+    format &&
+    !(
+      types.includes(got.type) ||
+      got.format === format ||
+      isFloatInt ||
+      isIntFloat ||
+      (format === 'int64' && got.format === 'int32')
+    )
+  ) {
     return [typeError(path, format, got.format)];
   }
   if (!(types.includes('number') || types.includes('integer')) && format && !scalarish) return [];
@@ -97,7 +139,11 @@ function validateComposition(s: Schema, v: Json, path: string): RawError[] {
     const valid = results.filter((r) => r.length === 0).length;
     if (valid !== 1) {
       const more = valid === 0 ? 'Found none valid' : `Found ${valid} valid alternatives`;
-      out.push({ code: 'composite', name: path, message: `${quoted} must validate one and only one schema (oneOf). ${more}` });
+      out.push({
+        code: 'composite',
+        name: path,
+        message: `${quoted} must validate one and only one schema (oneOf). ${more}`,
+      });
       if (valid === 0) out.push(...fewest(results));
     }
   }
@@ -106,7 +152,11 @@ function validateComposition(s: Schema, v: Json, path: string): RawError[] {
     for (const r of results) out.push(...r);
     const valid = results.filter((r) => r.length === 0).length;
     if (valid !== results.length) {
-      out.push({ code: 'composite', name: path, message: `${quoted} must validate all the schemas (allOf)${valid === 0 ? '. None validated' : ''}` });
+      out.push({
+        code: 'composite',
+        name: path,
+        message: `${quoted} must validate all the schemas (allOf)${valid === 0 ? '. None validated' : ''}`,
+      });
     }
   }
   if (s.not && validateNode(s.not, v, path).length === 0) {
@@ -122,14 +172,34 @@ function validateComposition(s: Schema, v: Json, path: string): RawError[] {
  */
 function fewest(results: RawError[][]): RawError[] {
   const onlyMissing = (r: RawError[]): boolean => r.every((e) => e.code === 'required');
-  return results.reduce((best, r) => (r.length < best.length || (r.length === best.length && onlyMissing(r) && !onlyMissing(best)) ? r : best));
+  return results.reduce((best, r) =>
+    r.length < best.length || (r.length === best.length && onlyMissing(r) && !onlyMissing(best)) ? r : best,
+  );
 }
 
 function validateString(s: Schema, v: string, path: string): RawError[] {
   const len = [...v].length;
-  if (s.maxLength !== undefined && len > s.maxLength) return [{ code: 'tooLong', name: path, value: v, max: s.maxLength, message: `${path} in ${IN} should be at most ${s.maxLength} chars long` }];
-  if (s.minLength !== undefined && len < s.minLength) return [{ code: 'invalid', name: path, value: v, message: `${path} in ${IN} should be at least ${s.minLength} chars long` }];
-  if (s.pattern !== undefined && !new RegExp(s.pattern).test(v)) return [{ code: 'invalid', name: path, value: v, message: `${path} in ${IN} should match '${s.pattern}'` }];
+  if (s.maxLength !== undefined && len > s.maxLength)
+    return [
+      {
+        code: 'tooLong',
+        name: path,
+        value: v,
+        max: s.maxLength,
+        message: `${path} in ${IN} should be at most ${s.maxLength} chars long`,
+      },
+    ];
+  if (s.minLength !== undefined && len < s.minLength)
+    return [
+      {
+        code: 'invalid',
+        name: path,
+        value: v,
+        message: `${path} in ${IN} should be at least ${s.minLength} chars long`,
+      },
+    ];
+  if (s.pattern !== undefined && !new RegExp(s.pattern).test(v))
+    return [{ code: 'invalid', name: path, value: v, message: `${path} in ${IN} should match '${s.pattern}'` }];
   return [];
 }
 
@@ -137,7 +207,9 @@ function validateFormat(s: Schema, v: string, path: string): RawError[] {
   const format = effectiveFormat(s);
   const check = FORMAT_CHECKS[format.replace(/-/g, '')];
   if (!check || check(v)) return [];
-  return [{ code: 'type', name: path, value: v, message: `${path} in ${IN} must be of type ${format}: ${JSON.stringify(v)}` }];
+  return [
+    { code: 'type', name: path, value: v, message: `${path} in ${IN} must be of type ${format}: ${JSON.stringify(v)}` },
+  ];
 }
 
 function validateNumber(s: Schema, v: number, path: string): RawError[] {
@@ -145,10 +217,20 @@ function validateNumber(s: Schema, v: number, path: string): RawError[] {
   const exMax = s.exclusiveMaximum === true;
   const exMin = s.exclusiveMinimum === true;
   if (s.maximum !== undefined && (exMax ? v >= s.maximum : v > s.maximum)) {
-    out.push({ code: 'invalid', name: path, value: v, message: `${path} in ${IN} should be less than ${exMax ? '' : 'or equal to '}${s.maximum}` });
+    out.push({
+      code: 'invalid',
+      name: path,
+      value: v,
+      message: `${path} in ${IN} should be less than ${exMax ? '' : 'or equal to '}${s.maximum}`,
+    });
   }
   if (s.minimum !== undefined && (exMin ? v <= s.minimum : v < s.minimum)) {
-    out.push({ code: 'invalid', name: path, value: v, message: `${path} in ${IN} should be greater than ${exMin ? '' : 'or equal to '}${s.minimum}` });
+    out.push({
+      code: 'invalid',
+      name: path,
+      value: v,
+      message: `${path} in ${IN} should be greater than ${exMin ? '' : 'or equal to '}${s.minimum}`,
+    });
   }
   return out;
 }
@@ -156,35 +238,84 @@ function validateNumber(s: Schema, v: number, path: string): RawError[] {
 function validateArray(s: Schema, v: Json[], path: string): RawError[] {
   const out: RawError[] = [];
   if (s.items) for (const [i, item] of v.entries()) out.push(...validateNode(s.items, item, `${path}[${i}]`));
-  if (s.minItems !== undefined && v.length < s.minItems) out.push({ code: 'invalid', name: path, value: v.length, message: `${path} in ${IN} should have at least ${s.minItems} items` });
-  if (s.maxItems !== undefined && v.length > s.maxItems) out.push({ code: 'maxItems', name: path, actual: v.length, max: s.maxItems, message: `${path} in ${IN} should have at most ${s.maxItems} items` });
+  if (s.minItems !== undefined && v.length < s.minItems)
+    out.push({
+      code: 'invalid',
+      name: path,
+      value: v.length,
+      message: `${path} in ${IN} should have at least ${s.minItems} items`,
+    });
+  if (s.maxItems !== undefined && v.length > s.maxItems)
+    out.push({
+      code: 'maxItems',
+      name: path,
+      actual: v.length,
+      max: s.maxItems,
+      message: `${path} in ${IN} should have at most ${s.maxItems} items`,
+    });
   return out;
 }
 
 function sameJson(a: Json, b: Json): boolean {
-  return JSON.stringify(a) === JSON.stringify(b) || (isMap(a) && isMap(b) && Object.keys(a).length === Object.keys(b).length && Object.keys(a).every((k) => k in b && sameJson(a[k]!, b[k]!)));
+  return (
+    JSON.stringify(a) === JSON.stringify(b) ||
+    (isMap(a) &&
+      isMap(b) &&
+      Object.keys(a).length === Object.keys(b).length &&
+      Object.keys(a).every((k) => k in b && sameJson(a[k]!, b[k]!)))
+  );
 }
 
 function validateEnum(s: Schema, v: Json, path: string): RawError[] {
   if (!s.enum?.length || s.enum.some((e) => sameJson(e, v))) return [];
-  return [{ code: 'enum', name: path, value: v, values: s.enum, message: `${path} in ${IN} should be one of ${JSON.stringify(s.enum)}` }];
+  return [
+    {
+      code: 'enum',
+      name: path,
+      value: v,
+      values: s.enum,
+      message: `${path} in ${IN} should be one of ${JSON.stringify(s.enum)}`,
+    },
+  ];
 }
 
 function validateObjectNode(s: Schema, v: JsonMap, path: string): RawError[] {
   const size = Object.keys(v).length;
-  if (s.minProperties !== undefined && size < s.minProperties) return [{ code: 'invalid', name: path, value: size, message: `${path} in ${IN} should have at least ${s.minProperties} properties` }];
-  if (s.maxProperties !== undefined && size > s.maxProperties) return [{ code: 'tooManyProps', name: path, actual: size, max: s.maxProperties, message: `${path} in ${IN} should have at most ${s.maxProperties} properties` }];
+  if (s.minProperties !== undefined && size < s.minProperties)
+    return [
+      {
+        code: 'invalid',
+        name: path,
+        value: size,
+        message: `${path} in ${IN} should have at least ${s.minProperties} properties`,
+      },
+    ];
+  if (s.maxProperties !== undefined && size > s.maxProperties)
+    return [
+      {
+        code: 'tooManyProps',
+        name: path,
+        actual: size,
+        max: s.maxProperties,
+        message: `${path} in ${IN} should have at most ${s.maxProperties} properties`,
+      },
+    ];
   const out: RawError[] = [];
   const ap = s.additionalProperties;
   if (ap === false) {
-    for (const k of Object.keys(v)) if (!s.properties?.[k]) out.push({ code: 'invalid', name: path, value: k, message: `${path}.${k} in ${IN} is a forbidden property` });
+    for (const k of Object.keys(v))
+      if (!s.properties?.[k])
+        out.push({ code: 'invalid', name: path, value: k, message: `${path}.${k} in ${IN} is a forbidden property` });
   } else if (ap && ap !== true) {
-    for (const [k, item] of Object.entries(v)) if (!s.properties?.[k]) out.push(...validateNode(ap, item, `${path}.${k}`));
+    for (const [k, item] of Object.entries(v))
+      if (!s.properties?.[k]) out.push(...validateNode(ap, item, `${path}.${k}`));
   }
   for (const [k, prop] of Object.entries(s.properties ?? {})) {
     if (k in v && v[k] !== undefined) out.push(...validateNode(prop, v[k]!, path === '' ? k : `${path}.${k}`));
   }
-  for (const k of s.required ?? []) if (!(k in v) || v[k] === undefined) out.push({ code: 'required', name: `${path}.${k}`, message: `${path}.${k} in ${IN} is required` });
+  for (const k of s.required ?? [])
+    if (!(k in v) || v[k] === undefined)
+      out.push({ code: 'required', name: `${path}.${k}`, message: `${path}.${k} in ${IN} is required` });
   return out;
 }
 
@@ -215,7 +346,11 @@ function toFieldError(e: RawError): FieldError {
     case 'enum': {
       const values = (e.values ?? []).map((x) => JSON.stringify(typeof x === 'string' ? x : JSON.stringify(x)));
       const supported = values.length > 0 ? `: supported values: ${values.join(', ')}` : '';
-      return { reason: 'FieldValueNotSupported', field, message: `Unsupported value: ${formatGoValue(e.value ?? null)}${supported}` };
+      return {
+        reason: 'FieldValueNotSupported',
+        field,
+        message: `Unsupported value: ${formatGoValue(e.value ?? null)}${supported}`,
+      };
     }
     case 'tooLong':
       return { reason: 'FieldValueTooLong', field, message: `Too long: may not be more than ${e.max} bytes` };

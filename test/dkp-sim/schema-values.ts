@@ -13,7 +13,11 @@ function isMap(v: Json | undefined): v is JsonMap {
 function goSyntax(v: Json): string {
   if (v === null) return 'interface {}(nil)';
   if (Array.isArray(v)) return `[]interface {}{${v.map(goSyntax).join(', ')}}`;
-  if (isMap(v)) return `map[string]interface {}{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${goSyntax(v[k]!)}`).join(', ')}}`;
+  if (isMap(v))
+    return `map[string]interface {}{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${goSyntax(v[k]!)}`)
+      .join(', ')}}`;
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
@@ -51,7 +55,11 @@ export function listTypeDuplicates(s: Schema | undefined, v: Json, path: string)
       } else if (listType === 'map' && isMap(item)) {
         const keyMap: JsonMap = {};
         for (const k of s['x-kubernetes-list-map-keys'] ?? []) if (item[k] !== undefined) keyMap[k] = item[k]!;
-        const key = JSON.stringify(Object.keys(keyMap).sort().map((k) => [k, keyMap[k]]));
+        const key = JSON.stringify(
+          Object.keys(keyMap)
+            .sort()
+            .map((k) => [k, keyMap[k]]),
+        );
         if (seen.has(key)) out.push(duplicate(`${path}[${i}]`, keyMap));
         seen.add(key);
       }

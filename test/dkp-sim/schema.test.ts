@@ -8,7 +8,9 @@ import type { FieldError, Obj, Schema } from './types.ts';
 /** The openAPIV3Schema of one version of a real Deckhouse CRD. */
 function crdSchema(file: string, version: string): Schema {
   const path = fileURLToPath(new URL(`../../crds/deckhouse/${file}.yaml`, import.meta.url));
-  const crd = parse(readFileSync(path, 'utf8')) as { spec: { versions: Array<{ name: string; schema: { openAPIV3Schema: Schema } }> } };
+  const crd = parse(readFileSync(path, 'utf8')) as {
+    spec: { versions: Array<{ name: string; schema: { openAPIV3Schema: Schema } }> };
+  };
   const v = crd.spec.versions.find((x) => x.name === version);
   if (!v) throw new Error(`${file} has no version ${version}`);
   return v.schema.openAPIV3Schema;
@@ -26,13 +28,26 @@ function obj(kind: string, rest: Record<string, unknown>, metadata: Record<strin
 
 describe('pruneUnknownFields', () => {
   it('drops undeclared fields and reports them as the apiserver names them', () => {
-    const o = obj('ModuleSource', { spec: { registry: { repo: 'r', color: 'red' }, bogus: 1 }, extra: true }, { foo: 'bar' });
+    const o = obj(
+      'ModuleSource',
+      { spec: { registry: { repo: 'r', color: 'red' }, bogus: 1 }, extra: true },
+      { foo: 'bar' },
+    );
     expect(pruneUnknownFields(MS, o)).toEqual(['metadata.foo', 'extra', 'spec.bogus', 'spec.registry.color']);
     expect(o).toEqual(obj('ModuleSource', { spec: { registry: { repo: 'r' } } }));
   });
 
   it('names list items by index', () => {
-    const o = obj('ModuleUpdatePolicy', { spec: { update: { windows: [{ from: '1:00', to: '2:00' }, { from: '3:00', to: '4:00', tz: 'UTC' }] } } });
+    const o = obj('ModuleUpdatePolicy', {
+      spec: {
+        update: {
+          windows: [
+            { from: '1:00', to: '2:00' },
+            { from: '3:00', to: '4:00', tz: 'UTC' },
+          ],
+        },
+      },
+    });
     expect(pruneUnknownFields(MUP2, o)).toEqual(['spec.update.windows[1].tz']);
   });
 
@@ -40,13 +55,25 @@ describe('pruneUnknownFields', () => {
     const mc = obj('ModuleConfig', { spec: { enabled: true, settings: { any: { deep: [1, { x: null }] } } } });
     expect(pruneUnknownFields(MC, mc)).toEqual([]);
     expect((mc.spec as any).settings).toEqual({ any: { deep: [1, { x: null }] } });
-    const mup = obj('ModuleUpdatePolicy', { spec: { update: {}, moduleReleaseSelector: { labelSelector: { matchLabels: { source: 'example', 'any/key': 'v' } } } } });
+    const mup = obj('ModuleUpdatePolicy', {
+      spec: {
+        update: {},
+        moduleReleaseSelector: { labelSelector: { matchLabels: { source: 'example', 'any/key': 'v' } } },
+      },
+    });
     expect(pruneUnknownFields(MUP1, mup)).toEqual([]);
-    expect((mup.spec as any).moduleReleaseSelector.labelSelector.matchLabels).toEqual({ source: 'example', 'any/key': 'v' });
+    expect((mup.spec as any).moduleReleaseSelector.labelSelector.matchLabels).toEqual({
+      source: 'example',
+      'any/key': 'v',
+    });
   });
 
   it('never prunes apiVersion, kind or standard metadata', () => {
-    const o = obj('ModuleSource', { spec: { registry: { repo: 'r' } } }, { labels: { a: 'b' }, annotations: { c: 'd' }, finalizers: ['f'], uid: 'u' });
+    const o = obj(
+      'ModuleSource',
+      { spec: { registry: { repo: 'r' } } },
+      { labels: { a: 'b' }, annotations: { c: 'd' }, finalizers: ['f'], uid: 'u' },
+    );
     const before = structuredClone(o);
     expect(pruneUnknownFields(MS, o)).toEqual([]);
     expect(o).toEqual(before);
@@ -87,14 +114,21 @@ describe('applyDefaults', () => {
   });
 
   it('defaults MUP v1alpha1 update to {} and then its mode to AutoPatch', () => {
-    const o = obj('ModuleUpdatePolicy', { spec: { moduleReleaseSelector: { labelSelector: { matchLabels: { a: 'b' } } } } });
+    const o = obj('ModuleUpdatePolicy', {
+      spec: { moduleReleaseSelector: { labelSelector: { matchLabels: { a: 'b' } } } },
+    });
     applyDefaults(MUP1, o);
     expect((o.spec as any).update).toEqual({ mode: 'AutoPatch' });
     expect((o.spec as any).releaseChannel).toBe('Stable');
   });
 
   it('deep-copies default values', () => {
-    const schema: Schema = { type: 'object', properties: { spec: { type: 'object', properties: { list: { type: 'array', items: { type: 'string' }, default: ['a'] } } } } };
+    const schema: Schema = {
+      type: 'object',
+      properties: {
+        spec: { type: 'object', properties: { list: { type: 'array', items: { type: 'string' }, default: ['a'] } } },
+      },
+    };
     const a = obj('X', { spec: {} });
     const b = obj('X', { spec: {} });
     applyDefaults(schema, a);
@@ -111,15 +145,29 @@ describe('validateObject: the apiserver field errors the Deckhouse CRDs can prod
       name: 'type: string where a boolean is declared',
       schema: MC,
       o: obj('ModuleConfig', { spec: { enabled: 'yes' } }),
-      want: [{ reason: 'FieldValueTypeInvalid', field: 'spec.enabled', message: 'Invalid value: "string": spec.enabled in body must be of type boolean: "string"' }],
+      want: [
+        {
+          reason: 'FieldValueTypeInvalid',
+          field: 'spec.enabled',
+          message: 'Invalid value: "string": spec.enabled in body must be of type boolean: "string"',
+        },
+      ],
     },
     {
       name: 'type: number field given a string, object field given an integer',
       schema: MC,
       o: obj('ModuleConfig', { spec: { version: '1', settings: 3 } }),
       want: [
-        { reason: 'FieldValueTypeInvalid', field: 'spec.version', message: 'Invalid value: "string": spec.version in body must be of type number: "string"' },
-        { reason: 'FieldValueTypeInvalid', field: 'spec.settings', message: 'Invalid value: "integer": spec.settings in body must be of type object: "integer"' },
+        {
+          reason: 'FieldValueTypeInvalid',
+          field: 'spec.version',
+          message: 'Invalid value: "string": spec.version in body must be of type number: "string"',
+        },
+        {
+          reason: 'FieldValueTypeInvalid',
+          field: 'spec.settings',
+          message: 'Invalid value: "integer": spec.settings in body must be of type object: "integer"',
+        },
       ],
     },
     {
@@ -133,17 +181,32 @@ describe('validateObject: the apiserver field errors the Deckhouse CRDs can prod
       schema: MS,
       o: obj('ModuleSource', { spec: { registry: { scheme: 'FTP' } } }),
       want: [
-        { reason: 'FieldValueNotSupported', field: 'spec.registry.scheme', message: 'Unsupported value: "FTP": supported values: "HTTP", "HTTPS"' },
+        {
+          reason: 'FieldValueNotSupported',
+          field: 'spec.registry.scheme',
+          message: 'Unsupported value: "FTP": supported values: "HTTP", "HTTPS"',
+        },
         { reason: 'FieldValueRequired', field: 'spec.registry.repo', message: 'Required value' },
       ],
     },
     {
       name: 'pattern inside a list item, enum in a nested list',
       schema: MUP2,
-      o: obj('ModuleUpdatePolicy', { spec: { update: { windows: [{ from: '25:00', to: '10:00', days: ['Mon', 'Funday'] }] } } }),
+      o: obj('ModuleUpdatePolicy', {
+        spec: { update: { windows: [{ from: '25:00', to: '10:00', days: ['Mon', 'Funday'] }] } },
+      }),
       want: [
-        { reason: 'FieldValueInvalid', field: 'spec.update.windows[0].from', message: "Invalid value: \"25:00\": spec.update.windows[0].from in body should match '^(?:\\d|[01]\\d|2[0-3]):[0-5]\\d$'" },
-        { reason: 'FieldValueNotSupported', field: 'spec.update.windows[0].days[1]', message: 'Unsupported value: "Funday": supported values: "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"' },
+        {
+          reason: 'FieldValueInvalid',
+          field: 'spec.update.windows[0].from',
+          message:
+            'Invalid value: "25:00": spec.update.windows[0].from in body should match \'^(?:\\d|[01]\\d|2[0-3]):[0-5]\\d$\'',
+        },
+        {
+          reason: 'FieldValueNotSupported',
+          field: 'spec.update.windows[0].days[1]',
+          message: 'Unsupported value: "Funday": supported values: "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"',
+        },
       ],
     },
     {
@@ -156,59 +219,172 @@ describe('validateObject: the apiserver field errors the Deckhouse CRDs can prod
       name: 'scanInterval pattern of a ModuleSource',
       schema: MS,
       o: obj('ModuleSource', { spec: { registry: { repo: 'r' }, scanInterval: '5 minutes' } }),
-      want: [{ reason: 'FieldValueInvalid', field: 'spec.scanInterval', message: "Invalid value: \"5 minutes\": spec.scanInterval in body should match '^(\\d+h)?(\\d+m)?(\\d+s)?$'" }],
+      want: [
+        {
+          reason: 'FieldValueInvalid',
+          field: 'spec.scanInterval',
+          message: 'Invalid value: "5 minutes": spec.scanInterval in body should match \'^(\\d+h)?(\\d+m)?(\\d+s)?$\'',
+        },
+      ],
     },
     {
       name: 'minProperties of the v1alpha1 label selector',
       schema: MUP1,
       o: obj('ModuleUpdatePolicy', { spec: { update: {}, moduleReleaseSelector: { labelSelector: {} } } }),
-      want: [{ reason: 'FieldValueInvalid', field: 'spec.moduleReleaseSelector.labelSelector', message: 'Invalid value: 0: spec.moduleReleaseSelector.labelSelector in body should have at least 1 properties' }],
+      want: [
+        {
+          reason: 'FieldValueInvalid',
+          field: 'spec.moduleReleaseSelector.labelSelector',
+          message:
+            'Invalid value: 0: spec.moduleReleaseSelector.labelSelector in body should have at least 1 properties',
+        },
+      ],
     },
     {
       name: 'additionalProperties values are validated under their key',
       schema: MUP1,
-      o: obj('ModuleUpdatePolicy', { spec: { update: {}, moduleReleaseSelector: { labelSelector: { matchLabels: { module: 7 } } } } }),
-      want: [{ reason: 'FieldValueTypeInvalid', field: 'spec.moduleReleaseSelector.labelSelector.matchLabels.module', message: 'Invalid value: "integer": spec.moduleReleaseSelector.labelSelector.matchLabels.module in body must be of type string: "integer"' }],
+      o: obj('ModuleUpdatePolicy', {
+        spec: { update: {}, moduleReleaseSelector: { labelSelector: { matchLabels: { module: 7 } } } },
+      }),
+      want: [
+        {
+          reason: 'FieldValueTypeInvalid',
+          field: 'spec.moduleReleaseSelector.labelSelector.matchLabels.module',
+          message:
+            'Invalid value: "integer": spec.moduleReleaseSelector.labelSelector.matchLabels.module in body must be of type string: "integer"',
+        },
+      ],
     },
     {
       name: 'oneOf/not of the v1alpha1 matchExpressions (Exists with values)',
       schema: MUP1,
-      o: obj('ModuleUpdatePolicy', { spec: { update: {}, moduleReleaseSelector: { labelSelector: { matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] } } } }),
+      o: obj('ModuleUpdatePolicy', {
+        spec: {
+          update: {},
+          moduleReleaseSelector: {
+            labelSelector: { matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] },
+          },
+        },
+      }),
       want: [
-        { reason: 'FieldValueInvalid', field: '<nil>', message: 'Invalid value: "": "spec.moduleReleaseSelector.labelSelector.matchExpressions[0]" must validate one and only one schema (oneOf). Found none valid' },
-        { reason: 'FieldValueInvalid', field: '<nil>', message: 'Invalid value: "": "spec.moduleReleaseSelector.labelSelector.matchExpressions[0]" must not validate the schema (not)' },
+        {
+          reason: 'FieldValueInvalid',
+          field: '<nil>',
+          message:
+            'Invalid value: "": "spec.moduleReleaseSelector.labelSelector.matchExpressions[0]" must validate one and only one schema (oneOf). Found none valid',
+        },
+        {
+          reason: 'FieldValueInvalid',
+          field: '<nil>',
+          message:
+            'Invalid value: "": "spec.moduleReleaseSelector.labelSelector.matchExpressions[0]" must not validate the schema (not)',
+        },
       ],
     },
     {
       name: 'oneOf of the v1alpha1 matchExpressions (In without values)',
       schema: MUP1,
-      o: obj('ModuleUpdatePolicy', { spec: { update: {}, moduleReleaseSelector: { labelSelector: { matchExpressions: [{ key: 'a', operator: 'In' }] } } } }),
+      o: obj('ModuleUpdatePolicy', {
+        spec: {
+          update: {},
+          moduleReleaseSelector: { labelSelector: { matchExpressions: [{ key: 'a', operator: 'In' }] } },
+        },
+      }),
       want: [
-        { reason: 'FieldValueInvalid', field: '<nil>', message: 'Invalid value: "": "spec.moduleReleaseSelector.labelSelector.matchExpressions[0]" must validate one and only one schema (oneOf). Found none valid' },
-        { reason: 'FieldValueRequired', field: 'spec.moduleReleaseSelector.labelSelector.matchExpressions[0].values', message: 'Required value' },
+        {
+          reason: 'FieldValueInvalid',
+          field: '<nil>',
+          message:
+            'Invalid value: "": "spec.moduleReleaseSelector.labelSelector.matchExpressions[0]" must validate one and only one schema (oneOf). Found none valid',
+        },
+        {
+          reason: 'FieldValueRequired',
+          field: 'spec.moduleReleaseSelector.labelSelector.matchExpressions[0].values',
+          message: 'Required value',
+        },
       ],
     },
     {
       name: 'date-time format, minLength, int64 format and minimum of conditions',
       schema: MODULE2,
-      o: obj('Module', { spec: { packageVersion: 'v1.0.0' }, status: { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: 'yesterday', reason: '', message: 'm', observedGeneration: 1.5 }, { type: 'Installed', status: 'True', lastTransitionTime: '2026-01-02T03:04:05Z', reason: 'R', message: 'm', observedGeneration: -1 }] } }),
+      o: obj('Module', {
+        spec: { packageVersion: 'v1.0.0' },
+        status: {
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'True',
+              lastTransitionTime: 'yesterday',
+              reason: '',
+              message: 'm',
+              observedGeneration: 1.5,
+            },
+            {
+              type: 'Installed',
+              status: 'True',
+              lastTransitionTime: '2026-01-02T03:04:05Z',
+              reason: 'R',
+              message: 'm',
+              observedGeneration: -1,
+            },
+          ],
+        },
+      }),
       want: [
-        { reason: 'FieldValueTypeInvalid', field: 'status.conditions[0].lastTransitionTime', message: 'Invalid value: "yesterday": status.conditions[0].lastTransitionTime in body must be of type date-time: "yesterday"' },
-        { reason: 'FieldValueTypeInvalid', field: 'status.conditions[0].observedGeneration', message: 'Invalid value: "float64": status.conditions[0].observedGeneration in body must be of type int64: "float64"' },
-        { reason: 'FieldValueInvalid', field: 'status.conditions[0].reason', message: 'Invalid value: "": status.conditions[0].reason in body should be at least 1 chars long' },
-        { reason: 'FieldValueInvalid', field: 'status.conditions[1].observedGeneration', message: 'Invalid value: -1: status.conditions[1].observedGeneration in body should be greater than or equal to 0' },
+        {
+          reason: 'FieldValueTypeInvalid',
+          field: 'status.conditions[0].lastTransitionTime',
+          message:
+            'Invalid value: "yesterday": status.conditions[0].lastTransitionTime in body must be of type date-time: "yesterday"',
+        },
+        {
+          reason: 'FieldValueTypeInvalid',
+          field: 'status.conditions[0].observedGeneration',
+          message:
+            'Invalid value: "float64": status.conditions[0].observedGeneration in body must be of type int64: "float64"',
+        },
+        {
+          reason: 'FieldValueInvalid',
+          field: 'status.conditions[0].reason',
+          message: 'Invalid value: "": status.conditions[0].reason in body should be at least 1 chars long',
+        },
+        {
+          reason: 'FieldValueInvalid',
+          field: 'status.conditions[1].observedGeneration',
+          message:
+            'Invalid value: -1: status.conditions[1].observedGeneration in body should be greater than or equal to 0',
+        },
       ],
     },
     {
       name: 'duplicate keys of a map-type list',
       schema: MODULE2,
-      o: obj('Module', { spec: { packageVersion: 'v1.0.0' }, status: { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-02T03:04:05Z', reason: 'R', message: 'm' }, { type: 'Ready', status: 'False', lastTransitionTime: '2026-01-02T03:04:05Z', reason: 'R', message: 'm' }] } }),
-      want: [{ reason: 'FieldValueDuplicate', field: 'status.conditions[1]', message: 'Duplicate value: map[string]interface {}{"type":"Ready"}' }],
+      o: obj('Module', {
+        spec: { packageVersion: 'v1.0.0' },
+        status: {
+          conditions: [
+            { type: 'Ready', status: 'True', lastTransitionTime: '2026-01-02T03:04:05Z', reason: 'R', message: 'm' },
+            { type: 'Ready', status: 'False', lastTransitionTime: '2026-01-02T03:04:05Z', reason: 'R', message: 'm' },
+          ],
+        },
+      }),
+      want: [
+        {
+          reason: 'FieldValueDuplicate',
+          field: 'status.conditions[1]',
+          message: 'Duplicate value: map[string]interface {}{"type":"Ready"}',
+        },
+      ],
     },
     {
       name: 'a valid object has no errors',
       schema: MUP2,
-      o: obj('ModuleUpdatePolicy', { spec: { releaseChannel: 'Alpha', update: { mode: 'Manual', windows: [{ from: '13:30', to: '14:00', days: ['Mon'] }] } } }),
+      o: obj('ModuleUpdatePolicy', {
+        spec: {
+          releaseChannel: 'Alpha',
+          update: { mode: 'Manual', windows: [{ from: '13:30', to: '14:00', days: ['Mon'] }] },
+        },
+      }),
       want: [],
     },
   ];
@@ -236,13 +412,51 @@ describe('validateObject: the apiserver field errors the Deckhouse CRDs can prod
   };
   const customCases: Array<{ name: string; spec: Record<string, unknown>; want: FieldError[] }> = [
     { name: 'int-or-string accepts both', spec: { port: 'http' }, want: [] },
-    { name: 'int-or-string rejects others', spec: { port: true }, want: [{ reason: 'FieldValueTypeInvalid', field: 'spec.port', message: 'Invalid value: "boolean": spec.port in body must be of type integer,string: "boolean"' }] },
-    { name: 'integer rejects a fraction', spec: { count: 1.5 }, want: [{ reason: 'FieldValueTypeInvalid', field: 'spec.count', message: 'Invalid value: "number": spec.count in body must be of type integer: "number"' }] },
+    {
+      name: 'int-or-string rejects others',
+      spec: { port: true },
+      want: [
+        {
+          reason: 'FieldValueTypeInvalid',
+          field: 'spec.port',
+          message: 'Invalid value: "boolean": spec.port in body must be of type integer,string: "boolean"',
+        },
+      ],
+    },
+    {
+      name: 'integer rejects a fraction',
+      spec: { count: 1.5 },
+      want: [
+        {
+          reason: 'FieldValueTypeInvalid',
+          field: 'spec.count',
+          message: 'Invalid value: "number": spec.count in body must be of type integer: "number"',
+        },
+      ],
+    },
     { name: 'number accepts an integer', spec: { ratio: 2 }, want: [] },
     { name: 'nullable accepts null', spec: { note: null }, want: [] },
-    { name: 'non-nullable rejects null', spec: { name: null }, want: [{ reason: 'FieldValueTypeInvalid', field: 'spec.name', message: 'Invalid value: "null": spec.name in body must be of type string: "null"' }] },
-    { name: 'maxLength', spec: { name: 'long' }, want: [{ reason: 'FieldValueTooLong', field: 'spec.name', message: 'Too long: may not be more than 3 bytes' }] },
-    { name: 'maxItems', spec: { tags: ['a', 'b'] }, want: [{ reason: 'FieldValueTooMany', field: 'spec.tags', message: 'Too many: 2: must have at most 1 items' }] },
+    {
+      name: 'non-nullable rejects null',
+      spec: { name: null },
+      want: [
+        {
+          reason: 'FieldValueTypeInvalid',
+          field: 'spec.name',
+          message: 'Invalid value: "null": spec.name in body must be of type string: "null"',
+        },
+      ],
+    },
+    {
+      name: 'maxLength',
+      spec: { name: 'long' },
+      want: [{ reason: 'FieldValueTooLong', field: 'spec.name', message: 'Too long: may not be more than 3 bytes' }],
+    },
+    {
+      name: 'maxItems',
+      spec: { tags: ['a', 'b'] },
+      want: [{ reason: 'FieldValueTooMany', field: 'spec.tags', message: 'Too many: 2: must have at most 1 items' }],
+    },
   ];
   for (const c of customCases) {
     it(`schema keyword: ${c.name}`, () => {

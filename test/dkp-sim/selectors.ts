@@ -60,7 +60,8 @@ export function fieldSelector(expr: string | null): Matcher {
     const m = /^([A-Za-z0-9_.]+)\s*(==|=|!=)\s*(.*)$/.exec(raw);
     if (!m) throw badRequest(`invalid selector: '${expr}'; can't understand '${raw}'`);
     const [, field, op, value] = m as unknown as [string, string, string, string];
-    if (field !== 'metadata.name' && field !== 'metadata.namespace') throw badRequest(`field label not supported: ${field}`);
+    if (field !== 'metadata.name' && field !== 'metadata.namespace')
+      throw badRequest(`field label not supported: ${field}`);
     const get = (o: Obj): string => (field === 'metadata.name' ? o.metadata.name : (o.metadata.namespace ?? ''));
     return op === '!=' ? (o: Obj) => get(o) !== value : (o: Obj) => get(o) === value;
   });

@@ -60,12 +60,21 @@ export function notFound(def: ResourceDef, name: string): ApiError {
 
 /** 409 `modulesources.deckhouse.io "x" already exists`. */
 export function alreadyExists(def: ResourceDef, name: string): ApiError {
-  return new ApiError(failure(409, 'AlreadyExists', `${qualified(def)} "${name}" already exists`, resourceDetails(def, name)));
+  return new ApiError(
+    failure(409, 'AlreadyExists', `${qualified(def)} "${name}" already exists`, resourceDetails(def, name)),
+  );
 }
 
 /** 409 `Operation cannot be fulfilled on <res> "x": <why>`. */
 export function conflict(def: ResourceDef, name: string, why: string): ApiError {
-  return new ApiError(failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(def)} "${name}": ${why}`, resourceDetails(def, name)));
+  return new ApiError(
+    failure(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${qualified(def)} "${name}": ${why}`,
+      resourceDetails(def, name),
+    ),
+  );
 }
 
 /** The optimistic-concurrency message of a stale resourceVersion. */
@@ -126,21 +135,31 @@ export function admissionDenied(def: ResourceDef, name: string, denial: Admissio
 
 /** 405 for verbs a resource does not serve. */
 export function methodNotAllowed(): ApiError {
-  return new ApiError(failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
+  return new ApiError(
+    failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'),
+  );
 }
 
 /** 415 for patch types the resource does not accept (strategic merge on custom resources). */
 export function unsupportedMediaType(contentType: string, accepted: string[]): ApiError {
   return new ApiError(
-    failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`, { causes: [{ message: contentType }] }),
+    failure(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
+      { causes: [{ message: contentType }] },
+    ),
   );
 }
 
 /** 429 with Retry-After, as the apiserver's max-in-flight filter answers. */
 export function tooManyRequests(retryAfterSeconds = 1): ApiError {
-  return new ApiError(failure(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds }), {
-    'Retry-After': String(retryAfterSeconds),
-  });
+  return new ApiError(
+    failure(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds }),
+    {
+      'Retry-After': String(retryAfterSeconds),
+    },
+  );
 }
 
 /** 500 InternalError. */

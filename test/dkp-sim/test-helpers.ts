@@ -12,7 +12,14 @@ export interface HttpAnswer {
 }
 
 /** Sends one request; JSON bodies are encoded unless `contentType` says otherwise and `raw` is a string. */
-export async function call(base: string, method: string, path: string, body?: unknown, contentType = 'application/json', headers: Record<string, string> = {}): Promise<HttpAnswer> {
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
     (init.headers as Record<string, string>)['Content-Type'] = contentType;
@@ -56,7 +63,13 @@ export function lease(name: string, namespace: string, holder = 'a'): Obj {
 }
 
 /** Reads a watch stream until `count` events arrived or `timeoutMs` passed. */
-export async function readWatch(base: string, path: string, count: number, timeoutMs = 3000, onOpen?: () => Promise<void>): Promise<{ type: string; object: Obj }[]> {
+export async function readWatch(
+  base: string,
+  path: string,
+  count: number,
+  timeoutMs = 3000,
+  onOpen?: () => Promise<void>,
+): Promise<{ type: string; object: Obj }[]> {
   const ctrl = new AbortController();
   const timer = setTimeout(() => ctrl.abort(), timeoutMs);
   const events: { type: string; object: Obj }[] = [];

@@ -154,7 +154,12 @@ export interface StoreEvent {
 export interface InternalApi extends ClusterView {
   create(plural: string, obj: Obj): Obj;
   /** Read-modify-write of the main resource or its status subresource. Returns undefined if the object is gone. */
-  update(plural: string, name: string, mutate: (obj: Obj) => void, opts?: { subresource?: 'status'; namespace?: string }): Obj | undefined;
+  update(
+    plural: string,
+    name: string,
+    mutate: (obj: Obj) => void,
+    opts?: { subresource?: 'status'; namespace?: string },
+  ): Obj | undefined;
   /** Delete honouring finalizers (sets deletionTimestamp when finalizers remain). */
   remove(plural: string, name: string, namespace?: string): void;
   /** Subscribe to every stored change; returns an unsubscribe function. */

@@ -54,7 +54,10 @@ describe('OpenAPI v3 index', () => {
   it('lists every served group/version with a URL carrying the SHA-512 of its document', async () => {
     const index = json(await get(newest, '/openapi/v3'));
     expect(Object.keys(index.paths)).toEqual([
-      'api/v1', 'apis/coordination.k8s.io/v1', 'apis/deckhouse.io/v1alpha1', 'apis/deckhouse.io/v1alpha2',
+      'api/v1',
+      'apis/coordination.k8s.io/v1',
+      'apis/deckhouse.io/v1alpha1',
+      'apis/deckhouse.io/v1alpha2',
     ]);
     for (const [gv, entry] of Object.entries(index.paths) as [string, { serverRelativeURL: string }][]) {
       const url = entry.serverRelativeURL;
@@ -76,7 +79,7 @@ describe('OpenAPI v3 index', () => {
 });
 
 describe('OpenAPI v3 group/version documents', () => {
-  it('serve the release\'s schema: ModuleSource.spec.scanInterval on the newest only', async () => {
+  it("serve the release's schema: ModuleSource.spec.scanInterval on the newest only", async () => {
     const schemaOf = async (sim: SimInstance): Promise<any> => {
       const doc = json(await get(sim, await urlOf(sim, 'apis/deckhouse.io/v1alpha1')));
       return doc.components.schemas['io.deckhouse.v1alpha1.ModuleSource'];
@@ -91,14 +94,18 @@ describe('OpenAPI v3 group/version documents', () => {
     expect(text).not.toContain('x-doc-');
     const spec = doc.components.schemas['io.deckhouse.v1alpha1.ModuleSource'].properties.spec;
     expect(spec.properties.scanInterval).toEqual({
-      type: 'string', pattern: '^(\\d+h)?(\\d+m)?(\\d+s)?$', description: expect.stringContaining('Interval for registry scan.'),
+      type: 'string',
+      pattern: '^(\\d+h)?(\\d+m)?(\\d+s)?$',
+      description: expect.stringContaining('Interval for registry scan.'),
     });
     expect(spec.properties.registry.properties.scheme).toMatchObject({ default: 'HTTPS', enum: ['HTTP', 'HTTPS'] });
   });
 
   it('change their hash when the schema changes and keep it when it does not', async () => {
-    const hashes = async (gv: string): Promise<string[]> =>
-      [hashOf(await urlOf(old, gv)), hashOf(await urlOf(newest, gv))];
+    const hashes = async (gv: string): Promise<string[]> => [
+      hashOf(await urlOf(old, gv)),
+      hashOf(await urlOf(newest, gv)),
+    ];
     const [oldV1, newV1] = await hashes('apis/deckhouse.io/v1alpha1');
     expect(oldV1).not.toBe(newV1);
     const [oldV2, newV2] = await hashes('apis/deckhouse.io/v1alpha2');
@@ -143,9 +150,11 @@ describe('kubectl reads the served schema', () => {
   function explain(sim: SimInstance, field: string): Promise<{ code: number; stdout: string }> {
     const cache = join(dir, `cache-${sim.deckhouseVersion}`);
     const args = ['--kubeconfig', sim.kubeconfigPath, '--cache-dir', cache, 'explain', field];
-    return new Promise((resolve) => execFile('kubectl', args, { timeout: 20_000 }, (err, stdout) => {
-      resolve({ code: err ? 1 : 0, stdout });
-    }));
+    return new Promise((resolve) =>
+      execFile('kubectl', args, { timeout: 20_000 }, (err, stdout) => {
+        resolve({ code: err ? 1 : 0, stdout });
+      }),
+    );
   }
 
   it('kubectl explain knows ms.spec.scanInterval on the newest and not on 1.70', async () => {

@@ -49,8 +49,8 @@ function withScanInterval(name: string): Obj {
 }
 
 const typedPatchError = (name: string): string =>
-  `failed to create typed patch object (/${name}; deckhouse.io/v1alpha1, Kind=ModuleSource): `
-  + '.spec.scanInterval: field not declared in schema';
+  `failed to create typed patch object (/${name}; deckhouse.io/v1alpha1, Kind=ModuleSource): ` +
+  '.spec.scanInterval: field not declared in schema';
 const APPLY = 'application/apply-patch+yaml';
 const CLI = new URL('./cli.ts', import.meta.url).pathname;
 
@@ -75,7 +75,10 @@ describe('choosing the Deckhouse version', () => {
   });
 
   it('shows the version where a real cluster does: the Deployed DeckhouseRelease', async () => {
-    for (const [sim, name] of [[old, 'v1.70.0'], [newest, 'v1.75.0']] as const) {
+    for (const [sim, name] of [
+      [old, 'v1.70.0'],
+      [newest, 'v1.75.0'],
+    ] as const) {
       const r = await kubectl(sim, 'get', 'deckhousereleases');
       expect(r.stdout.split('\n')[0]).toMatch(/^NAME\s+PHASE\s+TRANSITIONTIME\s+MESSAGE$/);
       expect(r.stdout.split('\n')[1]).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')}\\s+Deployed\\s+\\d+s\\s*$`));
@@ -85,8 +88,9 @@ describe('choosing the Deckhouse version', () => {
   });
 
   it('refuses a release it has no CRDs for, naming the known ones', async () => {
-    await expect(start({ deckhouseVersion: '1.69' }))
-      .rejects.toThrow('unknown Deckhouse version "1.69"; known: 1.75, 1.70');
+    await expect(start({ deckhouseVersion: '1.69' })).rejects.toThrow(
+      'unknown Deckhouse version "1.69"; known: 1.75, 1.70',
+    );
   });
 
   it('--deckhouse-version of npm run dkp-sim serves that release', async () => {
@@ -148,17 +152,27 @@ describe('server-side apply of a field the served CRD does not declare', () => {
     const body = withScanInterval('two');
     (body.spec as Record<string, Record<string, unknown>>).registry!.mirror = 'x';
     const r = await call(old.url, 'PATCH', `${msPath('two')}?fieldManager=t`, body, APPLY);
-    expect(r.body.message).toBe('failed to create typed patch object (/two; deckhouse.io/v1alpha1, Kind=ModuleSource): '
-      + 'errors:\n'
-      + '  .spec.registry.mirror: field not declared in schema\n  .spec.scanInterval: field not declared in schema');
+    expect(r.body.message).toBe(
+      'failed to create typed patch object (/two; deckhouse.io/v1alpha1, Kind=ModuleSource): ' +
+        'errors:\n' +
+        '  .spec.registry.mirror: field not declared in schema\n  .spec.scanInterval: field not declared in schema',
+    );
   });
 
   it('keeps accepting any field under x-kubernetes-preserve-unknown-fields (ModuleConfig settings)', async () => {
     const mc = {
-      apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'module-one' },
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'module-one' },
       spec: { enabled: false, version: 1, settings: { anything: { nested: true } } },
     };
-    const r = await call(old.url, 'PATCH', '/apis/deckhouse.io/v1alpha1/moduleconfigs/module-one?fieldManager=t', mc, APPLY);
+    const r = await call(
+      old.url,
+      'PATCH',
+      '/apis/deckhouse.io/v1alpha1/moduleconfigs/module-one?fieldManager=t',
+      mc,
+      APPLY,
+    );
     expect(r.status).toBe(201);
     expect(r.body.spec.settings).toEqual({ anything: { nested: true } });
   });

@@ -9,7 +9,16 @@ import { applyConflictError } from './apply-conflict.ts';
 import { recordUpdate, serverSideApply } from './managed-fields.ts';
 import { carrySystemMeta, dropUnknownMeta, newUid, validateMeta } from './metadata.ts';
 import { applyDefaults, pruneUnknownFields, validateObject } from './schema.ts';
-import { admissionDenied, alreadyExists, ApiError, badRequest, conflict, failure, invalid, MODIFIED } from './status.ts';
+import {
+  admissionDenied,
+  alreadyExists,
+  ApiError,
+  badRequest,
+  conflict,
+  failure,
+  invalid,
+  MODIFIED,
+} from './status.ts';
 import type { Store } from './store.ts';
 import type { AdmissionRequest, AdmissionResult, Json, Obj, ResourceDef, VersionDef } from './types.ts';
 
@@ -80,7 +89,9 @@ function unknownFields(t: Target, paths: string[], mode: FieldValidation): strin
   if (paths.length === 0 || mode === 'Ignore') return [];
   if (mode === 'Strict') {
     const list = paths.map((p) => `unknown field "${p.slice(1)}"`).join(', ');
-    throw badRequest(`${t.def.kind} in version "${t.version.name}" cannot be handled as a ${t.def.kind}: strict decoding error: ${list}`);
+    throw badRequest(
+      `${t.def.kind} in version "${t.version.name}" cannot be handled as a ${t.def.kind}: strict decoding error: ${list}`,
+    );
   }
   return paths.map((p) => `unknown field "${p.slice(1)}"`);
 }
@@ -124,10 +135,23 @@ function defaultAndValidate(t: Target, obj: Obj): void {
   if (errors.length > 0) throw invalid(t.def.kind, t.def.group, obj.metadata.name, errors);
 }
 
-function admit(env: WriteEnv, t: Target, operation: AdmissionRequest['operation'], next: Obj | undefined, old: Obj | undefined, opts: { dryRun: boolean; subresource?: 'status' }): string[] {
+function admit(
+  env: WriteEnv,
+  t: Target,
+  operation: AdmissionRequest['operation'],
+  next: Obj | undefined,
+  old: Obj | undefined,
+  opts: { dryRun: boolean; subresource?: 'status' },
+): string[] {
   if (!env.admission) return [];
   const subject = (next ?? old)!;
-  const req: AdmissionRequest = { operation, resource: t.def, name: subject.metadata.name, user: env.user, dryRun: opts.dryRun };
+  const req: AdmissionRequest = {
+    operation,
+    resource: t.def,
+    name: subject.metadata.name,
+    user: env.user,
+    dryRun: opts.dryRun,
+  };
   if (subject.metadata.namespace) req.namespace = subject.metadata.namespace;
   if (next) req.object = structuredClone(next);
   if (old) req.oldObject = structuredClone(old);
@@ -139,12 +163,21 @@ function admit(env: WriteEnv, t: Target, operation: AdmissionRequest['operation'
 }
 
 /** Admission → no-op check → dryRun stop → persist, shared by create, update and apply. */
-function commit(env: WriteEnv, t: Target, old: Obj | undefined, next: Obj, opts: WriteOptions, warnings: string[], sentRv?: Json): WriteResult {
+function commit(
+  env: WriteEnv,
+  t: Target,
+  old: Obj | undefined,
+  next: Obj,
+  opts: WriteOptions,
+  warnings: string[],
+  sentRv?: Json,
+): WriteResult {
   warnings.push(...admit(env, t, old ? 'UPDATE' : 'CREATE', next, old, opts));
   if (!old) {
     // Storage-level checks come after validation and admission, as in the apiserver's etcd store.
     if (sentRv) throw plainError('resourceVersion should not be set on objects to be created');
-    if (env.store.get(t.def.plural, next.metadata.name, next.metadata.namespace)) throw alreadyExists(t.def, next.metadata.name);
+    if (env.store.get(t.def.plural, next.metadata.name, next.metadata.namespace))
+      throw alreadyExists(t.def, next.metadata.name);
   }
   if (old && sameObject(old, next)) return { object: old, created: false, changed: false, warnings };
   const now = rfc3339(env.clock.now());
@@ -187,7 +220,14 @@ export function createObject(env: WriteEnv, t: Target, body: Obj, opts: WriteOpt
   const warnings = unknownFields(t, pruneBody(t, next), opts.fieldValidation);
   const reset = resetOtherSubresource(t, next, undefined, undefined);
   defaultAndValidate(t, reset);
-  reset.metadata.managedFields = recordUpdate({ old: undefined, updated: reset, manager: opts.manager, schema: t.version.schema, apiVersion: apiVersionOf(t), now: rfc3339(env.clock.now()) }) as unknown as Json;
+  reset.metadata.managedFields = recordUpdate({
+    old: undefined,
+    updated: reset,
+    manager: opts.manager,
+    schema: t.version.schema,
+    apiVersion: apiVersionOf(t),
+    now: rfc3339(env.clock.now()),
+  }) as unknown as Json;
   return commit(env, t, undefined, reset, opts, warnings, sentRv);
 }
 
@@ -199,13 +239,23 @@ export function updateObject(env: WriteEnv, t: Target, old: Obj, candidate: Obj,
   next.kind = t.def.kind;
   next.metadata.resourceVersion = old.metadata.resourceVersion!;
   carrySystemMeta(next, old);
-  if (!Array.isArray(candidate.metadata.managedFields)) next.metadata.managedFields = structuredClone(old.metadata.managedFields ?? []);
+  if (!Array.isArray(candidate.metadata.managedFields))
+    next.metadata.managedFields = structuredClone(old.metadata.managedFields ?? []);
   const warnings = unknownFields(t, pruneBody(t, next), opts.fieldValidation);
   const reset = resetOtherSubresource(t, next, old, opts.subresource);
   if (old.metadata.deletionTimestamp) keepFinalizersShrinking(t, old, reset);
   defaultAndValidate(t, reset);
-  const mfArgs = { old, updated: reset, manager: opts.manager, schema: t.version.schema, apiVersion: apiVersionOf(t), now: rfc3339(env.clock.now()) };
-  reset.metadata.managedFields = recordUpdate(opts.subresource ? { ...mfArgs, subresource: opts.subresource } : mfArgs) as unknown as Json;
+  const mfArgs = {
+    old,
+    updated: reset,
+    manager: opts.manager,
+    schema: t.version.schema,
+    apiVersion: apiVersionOf(t),
+    now: rfc3339(env.clock.now()),
+  };
+  reset.metadata.managedFields = recordUpdate(
+    opts.subresource ? { ...mfArgs, subresource: opts.subresource } : mfArgs,
+  ) as unknown as Json;
   return commit(env, t, old, reset, opts, warnings);
 }
 
@@ -215,20 +265,41 @@ function keepFinalizersShrinking(t: Target, old: Obj, next: Obj): void {
   const added = ((next.metadata.finalizers as string[] | undefined) ?? []).filter((f) => !before.has(f));
   if (added.length > 0) {
     throw invalid(t.def.kind, t.def.group, old.metadata.name, [
-      { reason: 'FieldValueForbidden', field: 'metadata.finalizers', message: 'Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{' + added.map((f) => JSON.stringify(f)).join(', ') + '}' },
+      {
+        reason: 'FieldValueForbidden',
+        field: 'metadata.finalizers',
+        message:
+          'Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{' +
+          added.map((f) => JSON.stringify(f)).join(', ') +
+          '}',
+      },
     ]);
   }
 }
 
 /** Server-side apply of `applied` onto `live` (creates when live is undefined). */
-export function applyObject(env: WriteEnv, t: Target, live: Obj | undefined, applied: Obj, opts: WriteOptions & { force: boolean }): WriteResult {
+export function applyObject(
+  env: WriteEnv,
+  t: Target,
+  live: Obj | undefined,
+  applied: Obj,
+  opts: WriteOptions & { force: boolean },
+): WriteResult {
   const cfg = structuredClone(applied);
   undeclaredApplyFields(t, pruneBody(t, cfg), applied);
   const warnings: string[] = [];
   if (live) checkResourceVersion(t, live, cfg.metadata.resourceVersion);
   delete cfg.metadata.resourceVersion;
   for (const k of ['uid', 'creationTimestamp', 'generation', 'managedFields']) delete cfg.metadata[k];
-  const base = { live, applied: cfg, manager: opts.manager, force: opts.force, schema: t.version.schema, apiVersion: apiVersionOf(t), now: rfc3339(env.clock.now()) };
+  const base = {
+    live,
+    applied: cfg,
+    manager: opts.manager,
+    force: opts.force,
+    schema: t.version.schema,
+    apiVersion: apiVersionOf(t),
+    now: rfc3339(env.clock.now()),
+  };
   const res = serverSideApply(opts.subresource ? { ...base, subresource: opts.subresource } : base);
   if (!res.ok) throw applyConflictError(t, applied.metadata.name, res.conflicts);
   const next = res.object;
@@ -249,13 +320,26 @@ export interface Preconditions {
 }
 
 /** DELETE: finalizers keep the object (deletionTimestamp set); otherwise it is removed. */
-export function deleteObject(env: WriteEnv, t: Target, old: Obj, opts: { dryRun: boolean; preconditions?: Preconditions }): WriteResult {
+export function deleteObject(
+  env: WriteEnv,
+  t: Target,
+  old: Obj,
+  opts: { dryRun: boolean; preconditions?: Preconditions },
+): WriteResult {
   const pre = opts.preconditions;
   if (pre?.uid && pre.uid !== old.metadata.uid) {
-    throw conflict(t.def, old.metadata.name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(old.metadata.uid ?? '')}`);
+    throw conflict(
+      t.def,
+      old.metadata.name,
+      `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(old.metadata.uid ?? '')}`,
+    );
   }
   if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
-    throw conflict(t.def, old.metadata.name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(old.metadata.resourceVersion ?? '')}`);
+    throw conflict(
+      t.def,
+      old.metadata.name,
+      `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(old.metadata.resourceVersion ?? '')}`,
+    );
   }
   const warnings = admit(env, t, 'DELETE', undefined, old, opts);
   const finalizers = (old.metadata.finalizers as Json[] | undefined) ?? [];
@@ -269,5 +353,10 @@ export function deleteObject(env: WriteEnv, t: Target, old: Obj, opts: { dryRun:
     return { object: env.store.put(t.def.plural, next), created: false, changed: true, warnings };
   }
   if (opts.dryRun) return { object: old, created: false, changed: true, warnings };
-  return { object: env.store.delete(t.def.plural, old.metadata.name, old.metadata.namespace)!, created: false, changed: true, warnings };
+  return {
+    object: env.store.delete(t.def.plural, old.metadata.name, old.metadata.namespace)!,
+    created: false,
+    changed: true,
+    warnings,
+  };
 }

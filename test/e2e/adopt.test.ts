@@ -106,7 +106,7 @@ describe('adopting objects made by kubectl apply, create, patch and edit', () =>
   });
   afterAll(async () => env?.stop());
 
-  it('the first sync adopts them: same values, kubectl\'s claims and last-applied annotation gone', async () => {
+  it("the first sync adopts them: same values, kubectl's claims and last-applied annotation gone", async () => {
     const before = await specs(env);
     const r = await env.modsync(['sync'], { env: SECRET_ENV });
     expect(r.code, r.stdout + r.stderr).toBe(0);

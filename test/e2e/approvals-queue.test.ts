@@ -17,7 +17,10 @@ const BEHIND_126 = /^awaiting for v1\.2\.6 release to be deployed$/;
 const approvalFile = (version: string): string => `clusters/demo/approvals/module-two-v${version}.yaml`;
 
 async function phaseOf(env: ForgeEnv, release: string, phase: string): Promise<void> {
-  await waitFor(`${release} ${phase}`, async () => (await getObject(env, 'ModuleRelease', release))?.status?.phase === phase);
+  await waitFor(
+    `${release} ${phase}`,
+    async () => (await getObject(env, 'ModuleRelease', release))?.status?.phase === phase,
+  );
 }
 
 describe('three versions queued for one module', () => {
@@ -50,12 +53,19 @@ describe('three versions queued for one module', () => {
       expect(pr.body).toContain(`| Proposed | ${step.title.replace('Approve module-two ', '')} |`);
       for (const v of queued) {
         const file = await readBranchFile(env.bareDir, BRANCH, approvalFile(v));
-        expect(file && parse(file).spec, `approval file of v${v} on the branch`).toEqual({ module: 'module-two', version: v });
+        expect(file && parse(file).spec, `approval file of v${v} on the branch`).toEqual({
+          module: 'module-two',
+          version: v,
+        });
       }
     }
     // Updated in place: one create, then edits of the same pull request.
     const writes = env.forge.writes().map((w) => `${w.method} ${w.path}`);
-    expect(writes).toEqual(['POST /repos/acme/fleet/pulls', 'PATCH /repos/acme/fleet/pulls/1', 'PATCH /repos/acme/fleet/pulls/1']);
+    expect(writes).toEqual([
+      'POST /repos/acme/fleet/pulls',
+      'PATCH /repos/acme/fleet/pulls/1',
+      'PATCH /repos/acme/fleet/pulls/1',
+    ]);
   });
 });
 
@@ -72,7 +82,9 @@ describe('a release dealt with outside git', () => {
     expect(env.forge.open().map((p) => p.title)).toEqual(['Approve module-two v1.2.6']);
 
     // What `kubectl annotate mr module-two-v1.2.6 modules.deckhouse.io/approved="true"` sends.
-    await mergePatchAs(env, 'kubectl-annotate', 'ModuleRelease', 'module-two-v1.2.6', { metadata: { annotations: { [APPROVED]: 'true' } } });
+    await mergePatchAs(env, 'kubectl-annotate', 'ModuleRelease', 'module-two-v1.2.6', {
+      metadata: { annotations: { [APPROVED]: 'true' } },
+    });
     await phaseOf(env, 'module-two-v1.2.6', 'Deployed');
     const result = await env.sync();
     expect(result.ok, JSON.stringify(result.stages)).toBe(true);
@@ -80,8 +92,12 @@ describe('a release dealt with outside git', () => {
     const pr = env.forge.pulls[0]!;
     expect(pr.state).toBe('closed');
     expect(pr.merged).toBe(false);
-    expect(pr.comments.map((c) => c.body)).toEqual(['Closed by modsync: this approval is no longer needed. module-two-v1.2.6 is deployed.']);
-    expect(result.requests).toEqual([expect.objectContaining({ branch: BRANCH, outcome: 'closed', url: 'https://github.test/acme/fleet/pull/1' })]);
+    expect(pr.comments.map((c) => c.body)).toEqual([
+      'Closed by modsync: this approval is no longer needed. module-two-v1.2.6 is deployed.',
+    ]);
+    expect(result.requests).toEqual([
+      expect.objectContaining({ branch: BRANCH, outcome: 'closed', url: 'https://github.test/acme/fleet/pull/1' }),
+    ]);
     expect(await listBranches(env.bareDir)).toEqual(['main']);
     // The person's annotation stays: modsync never withdraws an approval it did not give.
     expect((await getObject(env, 'ModuleRelease', 'module-two-v1.2.6'))?.metadata.annotations?.[APPROVED]).toBe('true');
@@ -107,7 +123,9 @@ describe('a release dealt with outside git', () => {
 
     const closed = env.forge.pulls.find((p) => p.number === pr[0]!.number)!;
     expect(closed.state).toBe('closed');
-    expect(closed.comments.map((c) => c.body)).toEqual(['Closed by modsync: this approval is no longer needed. module-two-v1.2.7 was skipped.']);
+    expect(closed.comments.map((c) => c.body)).toEqual([
+      'Closed by modsync: this approval is no longer needed. module-two-v1.2.7 was skipped.',
+    ]);
     expect(env.forge.open()).toEqual([]);
     expect(await listBranches(env.bareDir)).toEqual(['main']);
   });
@@ -128,7 +146,9 @@ describe('a pull request closed by a person', () => {
     env.forge.decline(1);
     await env.sync();
     expect(env.forge.pulls.map((p) => `#${p.number} ${p.state}`)).toEqual(['#1 closed']);
-    expect((await getObject(env, 'ModuleRelease', 'module-two-v1.2.6'))?.metadata.annotations?.[APPROVED]).toBeUndefined();
+    expect(
+      (await getObject(env, 'ModuleRelease', 'module-two-v1.2.6'))?.metadata.annotations?.[APPROVED],
+    ).toBeUndefined();
   });
 });
 
@@ -150,7 +170,9 @@ describe('a pull request merged on GitHub', () => {
     expect(result.ok, JSON.stringify(result.stages)).toBe(true);
     expect((await getObject(env, 'ModuleRelease', 'module-two-v1.2.6'))?.metadata.annotations?.[APPROVED]).toBe('true');
     expect(env.forge.writes()).toHaveLength(writes);
-    expect(env.forge.pulls.map((p) => ({ state: p.state, merged: p.merged, comments: p.comments.length }))).toEqual([{ state: 'closed', merged: true, comments: 0 }]);
+    expect(env.forge.pulls.map((p) => ({ state: p.state, merged: p.merged, comments: p.comments.length }))).toEqual([
+      { state: 'closed', merged: true, comments: 0 },
+    ]);
     expect(await listBranches(env.bareDir)).toEqual(['main']);
   });
 });

@@ -15,8 +15,8 @@ import { getObject, waitFor } from './helpers.ts';
 const BRANCH = 'modsync/approve/module-two';
 const APPROVED = 'modules.deckhouse.io/approved';
 const file = (version: string): string => `clusters/demo/approvals/module-two-v${version}.yaml`;
-const DROPPED = '> `module-two-v1.2.6` is no longer proposed: '
-  + 'Deckhouse skipped it: v1.2.7 is a newer patch of the same minor.';
+const DROPPED =
+  '> `module-two-v1.2.6` is no longer proposed: ' + 'Deckhouse skipped it: v1.2.7 is a newer patch of the same minor.';
 
 describe('deployed 1.2.3 under Manual: 1.2.6 waits, then 1.2.7 makes it Skipped', () => {
   let env: ForgeEnv;
@@ -47,7 +47,8 @@ describe('deployed 1.2.3 under Manual: 1.2.6 waits, then 1.2.7 makes it Skipped'
     expect(pr.body).toContain('| Proposed | v1.2.7 |');
     expect(pr.body).toContain(DROPPED);
     expect(readMarker(pr.body)).toMatchObject({
-      releases: ['module-two-v1.2.7'], dropped: [{ release: 'module-two-v1.2.6' }],
+      releases: ['module-two-v1.2.7'],
+      dropped: [{ release: 'module-two-v1.2.6' }],
     });
     // The branch is main plus the approval of 1.2.7 only.
     const changed = await git(['diff', '--name-only', `refs/heads/main...refs/heads/${BRANCH}`], env.bareDir);
@@ -57,10 +58,14 @@ describe('deployed 1.2.3 under Manual: 1.2.6 waits, then 1.2.7 makes it Skipped'
     // Edited in place: one create, one edit of the same pull request.
     const writes = env.forge.writes().map((w) => `${w.method} ${w.path}`);
     expect(writes).toEqual(['POST /repos/acme/fleet/pulls', 'PATCH /repos/acme/fleet/pulls/1']);
-    expect(result.requests).toEqual([expect.objectContaining({
-      branch: BRANCH, releases: ['module-two-v1.2.7'], outcome: 'updated',
-      dropped: [expect.objectContaining({ release: 'module-two-v1.2.6' })],
-    })]);
+    expect(result.requests).toEqual([
+      expect.objectContaining({
+        branch: BRANCH,
+        releases: ['module-two-v1.2.7'],
+        outcome: 'updated',
+        dropped: [expect.objectContaining({ release: 'module-two-v1.2.6' })],
+      }),
+    ]);
   });
 
   it('a further run writes nothing: the note is kept from the marker', async () => {

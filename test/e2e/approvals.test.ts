@@ -20,7 +20,9 @@ const APPROVED = 'modules.deckhouse.io/approved';
 /** The built-in catalog, with release notes for the version the tests publish. */
 function catalogWithNotes() {
   const catalog = defaultCatalog();
-  const moduleTwo = catalog.registries.find((r) => r.repo === EXAMPLE_REPO)!.modules.find((m) => m.name === 'module-two')!;
+  const moduleTwo = catalog.registries
+    .find((r) => r.repo === EXAMPLE_REPO)!
+    .modules.find((m) => m.name === 'module-two')!;
   moduleTwo.changelog = { ...moduleTwo.changelog, '1.2.6': { features: ['Add a readiness probe.'] } };
   return catalog;
 }
@@ -65,12 +67,20 @@ describe('approval pull request: from a published version to its deployment', ()
 
     // The status report on main lists the pending approval with its pull request.
     const readme = await readBranchFile(env.bareDir, 'main', 'clusters/demo/status/README.md');
-    expect(readme).toContain('| module-two-v1.2.6 | module-two | [modsync/approve/module-two](https://github.test/acme/fleet/pull/1) | waiting for merge |');
+    expect(readme).toContain(
+      '| module-two-v1.2.6 | module-two | [modsync/approve/module-two](https://github.test/acme/fleet/pull/1) | waiting for merge |',
+    );
     // The run says what it did, and the forge token shows up nowhere but the Authorization header.
-    expect(result.logs.find((l) => l.msg === 'approval request ensured')).toMatchObject({ module: 'module-two', outcome: 'created', url: 'https://github.test/acme/fleet/pull/1' });
+    expect(result.logs.find((l) => l.msg === 'approval request ensured')).toMatchObject({
+      module: 'module-two',
+      outcome: 'created',
+      url: 'https://github.test/acme/fleet/pull/1',
+    });
     expect(JSON.stringify([result.logs, env.forge.requests, result.requests])).not.toContain(FORGE_TOKEN);
     // Nothing was approved by opening the request.
-    expect((await getObject(env, 'ModuleRelease', 'module-two-v1.2.6'))?.metadata.annotations?.[APPROVED]).toBeUndefined();
+    expect(
+      (await getObject(env, 'ModuleRelease', 'module-two-v1.2.6'))?.metadata.annotations?.[APPROVED],
+    ).toBeUndefined();
   });
 
   it('a second run changes nothing: no forge write, no push, no cluster write', async () => {
@@ -80,11 +90,19 @@ describe('approval pull request: from a published version to its deployment', ()
     env.sim.control.resetRequests();
     const result = await env.sync();
     expect(result.ok, JSON.stringify(result.stages)).toBe(true);
-    expect(result.requests).toEqual([expect.objectContaining({ module: 'module-two', outcome: 'unchanged', url: 'https://github.test/acme/fleet/pull/1' })]);
+    expect(result.requests).toEqual([
+      expect.objectContaining({
+        module: 'module-two',
+        outcome: 'unchanged',
+        url: 'https://github.test/acme/fleet/pull/1',
+      }),
+    ]);
     expect(env.forge.writes()).toHaveLength(forgeWrites);
     expect(pushes(env)).toBe(pushed);
     expect(env.sim.control.requests().writes).toBe(0);
-    expect({ main: await branchHead(env.bareDir, 'main'), branch: await branchHead(env.bareDir, BRANCH) }).toEqual(heads);
+    expect({ main: await branchHead(env.bareDir, 'main'), branch: await branchHead(env.bareDir, BRANCH) }).toEqual(
+      heads,
+    );
     expect(env.forge.open()).toHaveLength(1);
   });
 
@@ -99,7 +117,11 @@ describe('approval pull request: from a published version to its deployment', ()
     expect(counts.writes).toBe(1);
     expect(counts.byResource.modulereleases).toEqual({ list: 1, patch: 1 });
     expect(result.changes.filter((c) => c.action === 'approve')).toEqual([
-      expect.objectContaining({ subject: 'ModuleRelease/module-two-v1.2.6', outcome: 'applied', origin: `${APPROVAL_FILE}:3` }),
+      expect.objectContaining({
+        subject: 'ModuleRelease/module-two-v1.2.6',
+        outcome: 'applied',
+        origin: `${APPROVAL_FILE}:3`,
+      }),
     ]);
 
     // The release got the annotation and nothing else (dkp-sim may deploy it meanwhile, so
@@ -107,22 +129,38 @@ describe('approval pull request: from a published version to its deployment', ()
     const after = (await getObject(env, 'ModuleRelease', 'module-two-v1.2.6'))!;
     expect(after.metadata.annotations?.[APPROVED]).toBe('true');
     expect(after.spec).toEqual(before.spec);
-    const mine = (after.metadata.managedFields as { manager: string; operation: string; fieldsV1: unknown }[]).filter((m) => m.manager === 'modsync');
-    expect(mine).toEqual([expect.objectContaining({ operation: 'Update', fieldsV1: { 'f:metadata': { 'f:annotations': { [`f:${APPROVED}`]: {} } } } })]);
+    const mine = (after.metadata.managedFields as { manager: string; operation: string; fieldsV1: unknown }[]).filter(
+      (m) => m.manager === 'modsync',
+    );
+    expect(mine).toEqual([
+      expect.objectContaining({
+        operation: 'Update',
+        fieldsV1: { 'f:metadata': { 'f:annotations': { [`f:${APPROVED}`]: {} } } },
+      }),
+    ]);
 
     const pr = env.forge.pulls[0]!;
     expect(pr.state).toBe('closed');
     expect(pr.comments).toHaveLength(1);
-    expect(pr.comments[0]!.body).toMatch(/^Closed by modsync: this approval is no longer needed\. module-two-v1\.2\.6 is approved by clusters\/demo\/approvals\/module-two-v1\.2\.6\.yaml/);
+    expect(pr.comments[0]!.body).toMatch(
+      /^Closed by modsync: this approval is no longer needed\. module-two-v1\.2\.6 is approved by clusters\/demo\/approvals\/module-two-v1\.2\.6\.yaml/,
+    );
     expect(await listBranches(env.bareDir)).toEqual(['main']);
   });
 
   it('dkp-sim deploys the approved release; the status report on main shows it Deployed and nothing pending', async () => {
-    await waitFor('v1.2.6 deployed', async () => (await getObject(env, 'ModuleRelease', 'module-two-v1.2.6'))?.status?.phase === 'Deployed');
+    await waitFor(
+      'v1.2.6 deployed',
+      async () => (await getObject(env, 'ModuleRelease', 'module-two-v1.2.6'))?.status?.phase === 'Deployed',
+    );
     await waitFor('module-two Ready', async () => (await modulePhase(env, 'module-two')) === 'Ready');
     const result = await env.sync();
     expect(result.ok, JSON.stringify(result.stages)).toBe(true);
-    const status = parse((await readBranchFile(env.bareDir, 'main', 'clusters/demo/status/status.yaml'))!) as { approvals: unknown[]; releases: { name: string; phase: string }[]; modules: { name: string; version: string }[] };
+    const status = parse((await readBranchFile(env.bareDir, 'main', 'clusters/demo/status/status.yaml'))!) as {
+      approvals: unknown[];
+      releases: { name: string; phase: string }[];
+      modules: { name: string; version: string }[];
+    };
     expect(status.approvals).toEqual([]);
     expect(status.releases.find((r) => r.name === 'module-two-v1.2.6')?.phase).toBe('Deployed');
     expect(status.releases.find((r) => r.name === 'module-two-v1.2.3')?.phase).toBe('Superseded');
@@ -149,7 +187,9 @@ describe('plan and sync --dry-run preview approvals and requests without writing
     const main = await branchHead(env.bareDir, 'main');
     env.sim.control.resetRequests();
     const result = await env.sync('dry-run');
-    expect(result.requests).toEqual([{ module: 'module-two', branch: BRANCH, releases: ['module-two-v1.2.6'], outcome: 'planned' }]);
+    expect(result.requests).toEqual([
+      { module: 'module-two', branch: BRANCH, releases: ['module-two-v1.2.6'], outcome: 'planned' },
+    ]);
     expect(env.forge.writes()).toEqual([]);
     expect(pushes(env)).toBe(pushed);
     expect(await branchHead(env.bareDir, 'main')).toBe(main);
@@ -158,13 +198,23 @@ describe('plan and sync --dry-run preview approvals and requests without writing
   });
 
   it('plan and sync --dry-run show the approval an approval file on main would make, without making it', async () => {
-    await pushFiles(env.bareDir, 'main', { [APPROVAL_FILE]: 'apiVersion: modsync.io/v1alpha1\nkind: ModuleReleaseApproval\nmetadata:\n  name: module-two-v1.2.6\nspec:\n  module: module-two\n  version: 1.2.6\n' }, 'Approve module-two v1.2.6');
+    await pushFiles(
+      env.bareDir,
+      'main',
+      {
+        [APPROVAL_FILE]:
+          'apiVersion: modsync.io/v1alpha1\nkind: ModuleReleaseApproval\nmetadata:\n  name: module-two-v1.2.6\nspec:\n  module: module-two\n  version: 1.2.6\n',
+      },
+      'Approve module-two v1.2.6',
+    );
     const pushed = pushes(env);
     const main = await branchHead(env.bareDir, 'main');
     env.sim.control.resetRequests();
 
     const dry = await env.sync('dry-run');
-    expect(dry.changes.filter((c) => c.action === 'approve')).toEqual([expect.objectContaining({ subject: 'ModuleRelease/module-two-v1.2.6', outcome: 'planned' })]);
+    expect(dry.changes.filter((c) => c.action === 'approve')).toEqual([
+      expect.objectContaining({ subject: 'ModuleRelease/module-two-v1.2.6', outcome: 'planned' }),
+    ]);
     expect(dry.requests).toEqual([]);
     const plan = await env.modsync(['plan']);
     expect(plan.code, plan.stderr).toBe(2);
@@ -175,7 +225,9 @@ describe('plan and sync --dry-run preview approvals and requests without writing
     expect(cli.stdout).toMatch(/✓ ModuleRelease\/module-two-v1\.2\.6/);
 
     expect(env.sim.control.requests().writes).toBe(0);
-    expect((await getObject(env, 'ModuleRelease', 'module-two-v1.2.6'))?.metadata.annotations?.[APPROVED]).toBeUndefined();
+    expect(
+      (await getObject(env, 'ModuleRelease', 'module-two-v1.2.6'))?.metadata.annotations?.[APPROVED],
+    ).toBeUndefined();
     expect(env.forge.writes()).toEqual([]);
     expect(pushes(env)).toBe(pushed);
     expect(await branchHead(env.bareDir, 'main')).toBe(main);

@@ -30,19 +30,48 @@ interface Daemon {
 async function startDaemon(env: DemoEnv, extra: string[]): Promise<Daemon> {
   const secretFile = join(env.workDir, 'webhook-secret');
   writeFileSync(secretFile, SECRET + '\n');
-  const args = [MAIN, 'run', '--listen', '127.0.0.1:0', '--jitter', '0', '--webhook-secret-file', secretFile, '--path', env.root, '--kubeconfig', env.sim.kubeconfigPath, '--cache-dir', join(env.workDir, 'cache'), '--module-wait', '20', ...extra];
+  const args = [
+    MAIN,
+    'run',
+    '--listen',
+    '127.0.0.1:0',
+    '--jitter',
+    '0',
+    '--webhook-secret-file',
+    secretFile,
+    '--path',
+    env.root,
+    '--kubeconfig',
+    env.sim.kubeconfigPath,
+    '--cache-dir',
+    join(env.workDir, 'cache'),
+    '--module-wait',
+    '20',
+    ...extra,
+  ];
   if (!extra.includes('--repo')) args.push('--repo', env.repoUrl);
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MODSYNC_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MODSYNC_LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout!.resume();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   const logs = (): Record<string, unknown>[] =>
     stderr
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-  const listening = await waitFor('the daemon to listen', async () => logs().find((l) => l.msg === 'modsync daemon listening') ?? (child.exitCode !== null ? Promise.reject(new Error(stderr)) : null), 15_000);
+  const listening = await waitFor(
+    'the daemon to listen',
+    async () =>
+      logs().find((l) => l.msg === 'modsync daemon listening') ??
+      (child.exitCode !== null ? Promise.reject(new Error(stderr)) : null),
+    15_000,
+  );
   return { url: String(listening.url), child, logs, exited };
 }
 
@@ -63,7 +92,8 @@ function sample(text: string, prefix: string): number | undefined {
   return line === undefined ? undefined : Number(line.split(' ').pop());
 }
 
-const MODULE_ONE_SCALED = 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n  version: 1\n  settings:\n    replicas: 4\n';
+const MODULE_ONE_SCALED =
+  'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n  version: 1\n  settings:\n    replicas: 4\n';
 
 describe('daemon readiness and metrics', () => {
   let env: DemoEnv;
@@ -88,13 +118,19 @@ describe('daemon readiness and metrics', () => {
     await createBareRepo(join(env.workDir, 'git'), 'late.git', exampleFiles(), { message: 'Desired state' });
     await waitFor('/readyz 200', async () => (await fetch(daemon!.url + '/readyz')).status === 200, 15_000);
     expect(daemon.logs().filter((l) => l.msg === 'git checkout done')).not.toHaveLength(0);
-    expect(daemon.logs().filter((l) => l.msg === 'sync finished'), 'ready once fetched, not only after the whole run').toHaveLength(0);
+    expect(
+      daemon.logs().filter((l) => l.msg === 'sync finished'),
+      'ready once fetched, not only after the whole run',
+    ).toHaveLength(0);
   });
 
   it('syncs the repository into the cluster on its schedule', async () => {
     await waitFor('ModuleConfig/module-two', async () => getObject(env, 'ModuleConfig', 'module-two'));
     await waitFor('a successful sync', async () => daemon!.logs().some((l) => l.msg === 'sync finished'), 30_000);
-    const triggers = daemon!.logs().filter((l) => l.msg === 'sync starting').map((l) => l.trigger);
+    const triggers = daemon!
+      .logs()
+      .filter((l) => l.msg === 'sync starting')
+      .map((l) => l.trigger);
     expect(triggers[0]).toBe('start');
     expect(triggers.slice(1)).toContain('schedule');
   });
@@ -149,36 +185,86 @@ describe('daemon webhooks and shutdown', () => {
     const commit = await pushFiles(
       env.bareDir,
       'main',
-      { [`${env.root}/modules/module-one.yaml`]: 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n  version: 1\n  settings:\n    replicas: 5\n' },
+      {
+        [`${env.root}/modules/module-one.yaml`]:
+          'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n  version: 1\n  settings:\n    replicas: 5\n',
+      },
       'Scale module-one to 5',
     );
-    const body = JSON.stringify({ ref: 'refs/heads/main', after: commit, commits: [{ id: commit, author: { email: 'dev@example.invalid' } }] });
-    const headers = { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'delivery-1', 'x-hub-signature-256': 'sha256=' + createHmac('sha256', SECRET).update(body).digest('hex') };
-    const bad = await fetch(daemon!.url + '/webhook/github', { method: 'POST', headers: { ...headers, 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) }, body });
+    const body = JSON.stringify({
+      ref: 'refs/heads/main',
+      after: commit,
+      commits: [{ id: commit, author: { email: 'dev@example.invalid' } }],
+    });
+    const headers = {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': 'delivery-1',
+      'x-hub-signature-256': 'sha256=' + createHmac('sha256', SECRET).update(body).digest('hex'),
+    };
+    const bad = await fetch(daemon!.url + '/webhook/github', {
+      method: 'POST',
+      headers: { ...headers, 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) },
+      body,
+    });
     expect(bad.status).toBe(401);
     const started = Date.now();
     const res = await fetch(daemon!.url + '/webhook/github', { method: 'POST', headers, body });
     expect([res.status, await res.text()]).toEqual([202, 'sync requested\n']);
-    await waitFor('replicas 5 in the cluster', async () => (await getObject(env, 'ModuleConfig', 'module-one'))?.spec?.settings?.['replicas' as never] === 5, 20_000);
+    await waitFor(
+      'replicas 5 in the cluster',
+      async () => (await getObject(env, 'ModuleConfig', 'module-one'))?.spec?.settings?.['replicas' as never] === 5,
+      20_000,
+    );
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect(daemon!.logs().filter((l) => l.msg === 'sync starting').map((l) => l.trigger)).toEqual(['start', 'webhook:github']);
+    expect(
+      daemon!
+        .logs()
+        .filter((l) => l.msg === 'sync starting')
+        .map((l) => l.trigger),
+    ).toEqual(['start', 'webhook:github']);
     const replay = await fetch(daemon!.url + '/webhook/github', { method: 'POST', headers, body });
     expect(await replay.text()).toBe('ignored: delivery delivery-1 was already handled\n');
   });
 
   it('a sync that finds the Lease held does nothing and is counted as locked', async () => {
-    await waitFor('the webhook sync to end', async () => daemon!.logs().filter((l) => l.msg === 'sync finished').length >= 2, 20_000);
+    await waitFor(
+      'the webhook sync to end',
+      async () => daemon!.logs().filter((l) => l.msg === 'sync finished').length >= 2,
+      20_000,
+    );
     const { kc } = loadKubeConfig({ kubeconfig: env.sim.kubeconfigPath, env: {} });
-    const other = createLeaseLock({ kc, namespace: 'default', name: 'modsync', holder: 'cronjob-pod-1', durationSeconds: 60 });
+    const other = createLeaseLock({
+      kc,
+      namespace: 'default',
+      name: 'modsync',
+      holder: 'cronjob-pod-1',
+      durationSeconds: 60,
+    });
     expect(await other.acquire()).toEqual({ acquired: true });
     // The lock is taken only before a write, so give the run something to write.
-    await pushFiles(env.bareDir, 'main', { 'clusters/demo/modules/module-one.yaml': MODULE_ONE_SCALED }, 'Scale module-one');
+    await pushFiles(
+      env.bareDir,
+      'main',
+      { 'clusters/demo/modules/module-one.yaml': MODULE_ONE_SCALED },
+      'Scale module-one',
+    );
     try {
-      const res = await fetch(daemon!.url + '/sync', { method: 'POST', headers: { authorization: `Bearer ${SECRET}` } });
+      const res = await fetch(daemon!.url + '/sync', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${SECRET}` },
+      });
       expect(res.status).toBe(202);
-      await waitFor('the locked run', async () => daemon!.logs().find((l) => l.msg === 'another sync holds the lease; nothing done'));
-      expect(daemon!.logs().filter((l) => l.msg === 'another sync holds the lease; nothing done')[0]).toMatchObject({ holder: 'cronjob-pod-1' });
-      await waitFor('a locked run in /metrics', async () => sample(await metricsText(daemon!), 'modsync_sync_runs_total{mode="sync",result="locked"}') === 1);
+      await waitFor('the locked run', async () =>
+        daemon!.logs().find((l) => l.msg === 'another sync holds the lease; nothing done'),
+      );
+      expect(daemon!.logs().filter((l) => l.msg === 'another sync holds the lease; nothing done')[0]).toMatchObject({
+        holder: 'cronjob-pod-1',
+      });
+      await waitFor(
+        'a locked run in /metrics',
+        async () => sample(await metricsText(daemon!), 'modsync_sync_runs_total{mode="sync",result="locked"}') === 1,
+      );
       expect((await fetch(daemon!.url + '/readyz')).status).toBe(200);
     } finally {
       await other.release();
@@ -190,8 +276,13 @@ describe('daemon webhooks and shutdown', () => {
     env.sim.control.setFaults([{ verb: 'list', latencyMs: 800 }]);
     const res = await fetch(daemon!.url + '/sync', { method: 'POST', headers: { authorization: `Bearer ${SECRET}` } });
     expect(res.status).toBe(202);
-    await waitFor('the on-demand sync to start', async () => daemon!.logs().some((l) => l.msg === 'sync starting' && l.trigger === 'on-demand'));
-    await waitFor('the sync to be reading the cluster', async () => env.sim.control.requests().byResource.moduleconfigs?.list);
+    await waitFor('the on-demand sync to start', async () =>
+      daemon!.logs().some((l) => l.msg === 'sync starting' && l.trigger === 'on-demand'),
+    );
+    await waitFor(
+      'the sync to be reading the cluster',
+      async () => env.sim.control.requests().byResource.moduleconfigs?.list,
+    );
     const termAt = Date.now();
     daemon!.child.kill('SIGTERM');
     const exit = await daemon!.exited;

@@ -45,7 +45,9 @@ describe('the demo (npm start)', () => {
     expect(out).toMatch(/module-one\s+910\s+example\s+v0\.7\.24\s+Ready\s+True\s+True/);
     expect(out).toMatch(/module-two\s+900\s+example\s+v1\.2\.3\s+Ready\s+True\s+True/);
     // 5-6: the release waits, the approval branch carries the approval file
-    expect(out).toMatch(/module-two-v1\.2\.6\s+Pending\s+false\s+Release is waiting for the 'modules\.deckhouse\.io\/approved: "true"' annotation/);
+    expect(out).toMatch(
+      /module-two-v1\.2\.6\s+Pending\s+false\s+Release is waiting for the 'modules\.deckhouse\.io\/approved: "true"' annotation/,
+    );
     expect(out).toContain('Branches in the repo now: main, modsync/approve/module-two');
     expect(out).toMatch(/kind: ModuleReleaseApproval\n\s+metadata:\n\s+name: module-two-v1\.2\.6/);
     // 7-8: merged, approved, deployed, branch gone
@@ -69,13 +71,17 @@ describe('the demo (npm start)', () => {
     const closed = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
     try {
       const deadline = Date.now() + 150_000;
-      while (!out.includes('Press Ctrl-C') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+      while (!out.includes('Press Ctrl-C') && Date.now() < deadline && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 200));
       expect(out).toContain('== 10. modsync run');
       const base = /(http:\/\/127\.0\.0\.1:\d+)\/healthz/.exec(out)?.[1];
       expect(base, out).toBeDefined();
       let ready = 0;
       while (ready !== 200 && Date.now() < deadline) {
-        ready = await fetch(`${base}/readyz`).then((r) => r.status, () => 0);
+        ready = await fetch(`${base}/readyz`).then(
+          (r) => r.status,
+          () => 0,
+        );
         if (ready !== 200) await new Promise((r) => setTimeout(r, 200));
       }
       expect(ready).toBe(200);
@@ -86,7 +92,12 @@ describe('the demo (npm start)', () => {
       expect(await closed, out).toBe(0);
       expect(out).toContain('stopped, temp files removed.');
       expect(existsSync(workDir)).toBe(false);
-      expect(await fetch(`${base}/healthz`).then(() => 'up', () => 'down')).toBe('down');
+      expect(
+        await fetch(`${base}/healthz`).then(
+          () => 'up',
+          () => 'down',
+        ),
+      ).toBe('down');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

@@ -7,7 +7,13 @@ import type { DemoEnv } from '../support/demo-env.ts';
 export interface SimObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown };
+  metadata: {
+    name: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [k: string]: unknown;
+  };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
   [k: string]: unknown;
@@ -45,7 +51,13 @@ export async function applyAs(env: DemoEnv, manager: string, obj: SimObject): Pr
   return (await res.json()) as SimObject;
 }
 
-export async function mergePatchAs(env: DemoEnv, manager: string, kind: string, name: string, patch: unknown): Promise<SimObject> {
+export async function mergePatchAs(
+  env: DemoEnv,
+  manager: string,
+  kind: string,
+  name: string,
+  patch: unknown,
+): Promise<SimObject> {
   const res = await fetch(`${env.sim.url}${PATHS[kind]}/${name}?fieldManager=${manager}`, {
     method: 'PATCH',
     headers: { 'content-type': 'application/merge-patch+json' },
@@ -63,7 +75,11 @@ export function logLines(stderr: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

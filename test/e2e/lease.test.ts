@@ -42,8 +42,12 @@ describe('the Lease keeps syncs apart', () => {
     env.sim.control.resetRequests();
     const r = await env.modsync(['sync']);
     expect(r.code, r.stderr).toBe(3);
-    expect(r.stdout).toMatch(/^another modsync sync is running \(lease held by cronjob-pod-7f9c until \d{4}-\d\d-\d\dT[\d:.]+Z\); nothing was done\n$/);
-    expect(logLines(r.stderr).find((l) => l.msg === 'another sync holds the lease; nothing done')).toMatchObject({ holder: 'cronjob-pod-7f9c' });
+    expect(r.stdout).toMatch(
+      /^another modsync sync is running \(lease held by cronjob-pod-7f9c until \d{4}-\d\d-\d\dT[\d:.]+Z\); nothing was done\n$/,
+    );
+    expect(logLines(r.stderr).find((l) => l.msg === 'another sync holds the lease; nothing done')).toMatchObject({
+      holder: 'cronjob-pod-7f9c',
+    });
     // It read and planned, found the Lease taken before its first write, and wrote nothing.
     expect(env.sim.control.requests().writes).toBe(0);
     expect(await getObject(env, 'ModuleSource', 'example')).toBeNull();
@@ -57,7 +61,10 @@ describe('the Lease keeps syncs apart', () => {
     try {
       const [a, b] = await Promise.all([env.modsync(['sync']), env.modsync(['sync'])]);
       const byCode = [a, b].sort((x, y) => x.code - y.code);
-      expect(byCode.map((r) => r.code), a.stderr + b.stderr).toEqual([0, 3]);
+      expect(
+        byCode.map((r) => r.code),
+        a.stderr + b.stderr,
+      ).toEqual([0, 3]);
       const winner = logLines(byCode[0]!.stderr).find((l) => l.msg === 'sync finished');
       expect(winner).toMatchObject({ created: 5 });
       expect(byCode[1]!.stdout).toMatch(/lease held by \S+-\d+ until/);
@@ -76,7 +83,15 @@ describe('the Lease keeps syncs apart', () => {
     const before = await readLease(env);
     expect(before?.holderIdentity).toBe('dead-pod-1234');
     // The lock is taken only before a write, so give the run something to write.
-    await pushFiles(env.bareDir, 'main', { 'clusters/demo/modules/module-one.yaml': 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n  settings:\n    replicas: 4\n' }, 'Scale module-one');
+    await pushFiles(
+      env.bareDir,
+      'main',
+      {
+        'clusters/demo/modules/module-one.yaml':
+          'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n  settings:\n    replicas: 4\n',
+      },
+      'Scale module-one',
+    );
     const r = await env.modsync(['sync']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toContain('lease held by');

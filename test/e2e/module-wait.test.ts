@@ -11,7 +11,8 @@ const GHOSTS = 12;
 function ghostConfigs(): Record<string, string> {
   const files: Record<string, string> = {};
   for (let i = 0; i < GHOSTS; i++) {
-    files[`clusters/demo/ghosts/ghost-${i}.yaml`] = `apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: ghost-${i}\nspec:\n  enabled: true\n`;
+    files[`clusters/demo/ghosts/ghost-${i}.yaml`] =
+      `apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: ghost-${i}\nspec:\n  enabled: true\n`;
   }
   return files;
 }

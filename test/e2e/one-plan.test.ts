@@ -19,7 +19,11 @@ interface JsonChange {
   diff?: unknown[];
 }
 
-async function changesOf(env: DemoEnv, cmd: 'plan' | 'sync', extra: string[] = []): Promise<{ code: number; changes: JsonChange[]; stderr: string }> {
+async function changesOf(
+  env: DemoEnv,
+  cmd: 'plan' | 'sync',
+  extra: string[] = [],
+): Promise<{ code: number; changes: JsonChange[]; stderr: string }> {
   const r = await env.modsync([cmd, '--output', 'json', ...extra]);
   const parsed = JSON.parse(r.stdout) as { changes: JsonChange[] };
   return { code: r.code, changes: parsed.changes, stderr: r.stderr };
@@ -45,7 +49,8 @@ describe('one plan, from plan to sync to report', () => {
 
   it('the status report of a sync that wrote already shows what it wrote', async () => {
     const file = `${ROOT}/sources/second.yaml`;
-    const source = 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleSource\nmetadata:\n  name: second\nspec:\n  registry:\n    repo: registry.example.com/deckhouse/modules\n';
+    const source =
+      'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleSource\nmetadata:\n  name: second\nspec:\n  registry:\n    repo: registry.example.com/deckhouse/modules\n';
     await pushFiles(env.bareDir, 'main', { [file]: source }, 'Add a second source');
     const r = await env.modsync(['sync']);
     expect(r.code, r.stderr).toBe(0);
@@ -59,10 +64,24 @@ describe('one plan, from plan to sync to report', () => {
     const live = await getObject(env, 'ModuleConfig', 'deckhouse');
     expect(live).not.toBeNull();
     expect(live?.spec?.enabled).toBeUndefined();
-    await pushFiles(env.bareDir, 'main', { [`${ROOT}/modules/deckhouse.yaml`]: 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: deckhouse\nspec:\n  enabled: false\n' }, 'Disable deckhouse');
+    await pushFiles(
+      env.bareDir,
+      'main',
+      {
+        [`${ROOT}/modules/deckhouse.yaml`]:
+          'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: deckhouse\nspec:\n  enabled: false\n',
+      },
+      'Disable deckhouse',
+    );
     const r = await env.modsync(['sync', '--output', 'json']);
-    const entry = (JSON.parse(r.stdout) as { changes: JsonChange[] & { message?: string }[] }).changes.find((c) => c.subject === 'ModuleConfig/deckhouse');
-    expect(entry).toMatchObject({ outcome: 'held', destructive: 'disable', message: expect.stringContaining('protected') });
+    const entry = (JSON.parse(r.stdout) as { changes: JsonChange[] & { message?: string }[] }).changes.find(
+      (c) => c.subject === 'ModuleConfig/deckhouse',
+    );
+    expect(entry).toMatchObject({
+      outcome: 'held',
+      destructive: 'disable',
+      message: expect.stringContaining('protected'),
+    });
     expect((await getObject(env, 'ModuleConfig', 'deckhouse'))?.spec?.enabled).toBeUndefined();
     await pushFiles(env.bareDir, 'main', { [`${ROOT}/modules/deckhouse.yaml`]: null }, 'Keep deckhouse as it is');
   });
@@ -78,9 +97,19 @@ describe('one plan, from plan to sync to report', () => {
     expect(r.stdout).toMatch(/ModuleUpdatePolicy\/stable-auto \(update, held\)/);
     expect(r.stdout).toContain('owned by modsync instance "modsync"');
     // Named for takeover, it is taken over.
-    const taken = await env.modsync(['sync', '--instance', 'other', '--no-prune', '--take-over-instances', 'modsync', '--no-status']);
+    const taken = await env.modsync([
+      'sync',
+      '--instance',
+      'other',
+      '--no-prune',
+      '--take-over-instances',
+      'modsync',
+      '--no-status',
+    ]);
     expect(taken.code, taken.stderr).toBe(0);
-    expect((await getObject(env, 'ModuleUpdatePolicy', 'stable-auto'))?.metadata.labels?.['modsync.io/instance']).toBe('other');
+    expect((await getObject(env, 'ModuleUpdatePolicy', 'stable-auto'))?.metadata.labels?.['modsync.io/instance']).toBe(
+      'other',
+    );
     const back = await env.modsync(['sync', '--take-over-instances', 'other', '--no-status']);
     expect(back.code, back.stderr).toBe(0);
     expect(logLines(back.stderr).some((l) => l.msg === 'sync finished')).toBe(true);

@@ -68,13 +68,25 @@ function fakeGitHub(bare: string): Forge {
     .persist()
     .get(`${REPO}/pulls`)
     .query({ state: 'open', base: 'main', per_page: 100, page: 1 })
-    .reply(async () => (state.failList ? [401, { message: 'Bad credentials' }] : [200, await Promise.all([9, 8, 7].map(pull))]))
+    .reply(async () =>
+      state.failList ? [401, { message: 'Bad credentials' }] : [200, await Promise.all([9, 8, 7].map(pull))],
+    )
     .get(/\/repos\/acme\/demo\/pulls\/\d+\/files/)
     .query(true)
     .reply((req: Request) => {
       const n = numberIn(req, 5);
       state.fileLists.push(n);
-      return [200, PULLS[n]!.files.map((filename) => ({ sha: 'f00', filename, status: 'modified', additions: 1, deletions: 1, changes: 2 }))];
+      return [
+        200,
+        PULLS[n]!.files.map((filename) => ({
+          sha: 'f00',
+          filename,
+          status: 'modified',
+          additions: 1,
+          deletions: 1,
+          changes: 2,
+        })),
+      ];
     })
     .get(/\/repos\/acme\/demo\/pulls\/\d+$/)
     .reply(async (req: Request) => [200, await pull(numberIn(req, 5))])
@@ -116,25 +128,49 @@ describe('daemon: plan previews of open pull requests', () => {
   beforeAll(async () => {
     env = await startDemoEnv();
     // GitHub needs OWNER/REPO in the remote URL: serve the same content as acme/demo.git.
-    bare = await createBareRepo(join(env.workDir, 'git'), 'acme/demo.git', exampleFiles(), { message: 'Desired state' });
+    bare = await createBareRepo(join(env.workDir, 'git'), 'acme/demo.git', exampleFiles(), {
+      message: 'Desired state',
+    });
     const repoUrl = env.git.repoUrl('acme/demo.git');
     const synced = await env.modsync(['sync', '--repo', repoUrl, '--no-status']);
     expect(synced.code, synced.stderr).toBe(0);
     await pushFiles(bare, PULLS[7]!.head, { [MC_ONE]: moduleOne(3) }, 'Scale module-one');
     await pushFiles(bare, PULLS[8]!.head, { 'README.md': '# Fleet\n' }, 'Docs');
-    await pushFiles(bare, PULLS[9]!.head, { 'clusters/demo/approvals/module-two-v1.2.6.yaml': 'approve: yes\n' }, 'Approve module-two');
+    await pushFiles(
+      bare,
+      PULLS[9]!.head,
+      { 'clusters/demo/approvals/module-two-v1.2.6.yaml': 'approve: yes\n' },
+      'Approve module-two',
+    );
     nock.disableNetConnect();
     nock.enableNetConnect('127.0.0.1');
     forge = fakeGitHub(bare);
 
     // The daemon's wiring, from a configuration as `modsync run` loads it.
-    const flags = { repo: repoUrl, path: 'clusters/demo', 'cache-dir': join(env.workDir, 'daemon-cache'), kubeconfig: env.sim.kubeconfigPath, 'git-host': 'github', 'git-host-url': API, 'git-host-token-env': 'GH_TOKEN' };
+    const flags = {
+      repo: repoUrl,
+      path: 'clusters/demo',
+      'cache-dir': join(env.workDir, 'daemon-cache'),
+      kubeconfig: env.sim.kubeconfigPath,
+      'git-host': 'github',
+      'git-host-url': API,
+      'git-host-token-env': 'GH_TOKEN',
+    };
     const runEnv = { GH_TOKEN: TOKEN };
     const { config, problems } = loadConfig({ flags, env: {} });
     expect(problems).toEqual([]);
     const redactor = new Redactor();
     const logger = createLogger({ format: 'json', level: 'info', redactor, write: (line) => void logLines.push(line) });
-    const ctx: CommandContext = { config, args: [], flags: {}, env: runEnv, out: () => {}, redactor, logger, tty: false };
+    const ctx: CommandContext = {
+      config,
+      args: [],
+      flags: {},
+      env: runEnv,
+      out: () => {},
+      redactor,
+      logger,
+      tty: false,
+    };
     const host = createHostPort(config, runEnv, redactor, logger);
     const { cluster } = createClusterWiring(config, runEnv, logger);
     refresh = previewRefresher(ctx, host, cluster, syncOptionsOf(config, 'sync', runEnv));
@@ -200,7 +236,9 @@ describe('daemon: plan previews of open pull requests', () => {
       forge.failList = false;
     }
     expect(forge.writes).toEqual(['POST #7', 'PATCH #7/100']);
-    const warning = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'plan previews not refreshed');
+    const warning = logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'plan previews not refreshed');
     expect(String(warning?.err)).toContain('HTTP 401');
     expect(logLines.join('\n')).not.toContain(TOKEN);
   });

@@ -17,7 +17,9 @@ const PR = 7;
 const HEAD = 'feature/scale-module-one';
 const TOKEN = 'ghp_fake_preview_token_0123';
 // The registry credential the PR adds through a placeholder, resolved from the env.
-const DOCKER_CFG = Buffer.from(JSON.stringify({ auths: { 'registry.example.com': { auth: Buffer.from('robot:s3cr3t-pass').toString('base64') } } })).toString('base64');
+const DOCKER_CFG = Buffer.from(
+  JSON.stringify({ auths: { 'registry.example.com': { auth: Buffer.from('robot:s3cr3t-pass').toString('base64') } } }),
+).toString('base64');
 
 const MC_ONE = 'clusters/demo/modules/module-one.yaml';
 const SOURCE = 'clusters/demo/sources/example.yaml';
@@ -86,9 +88,26 @@ describe('plan preview on a pull request', () => {
   const preview = (extra: string[] = []) =>
     main(
       [
-        'plan', '--pull-request', String(PR), '--repo', repoUrl, '--path', 'clusters/demo', '--kubeconfig', env.sim.kubeconfigPath,
-        '--cache-dir', join(env.workDir, 'preview-cache'), '--git-host', 'github', '--git-host-url', API, '--git-host-token-env', 'GH_TOKEN',
-        '--log-level', 'warn', ...extra,
+        'plan',
+        '--pull-request',
+        String(PR),
+        '--repo',
+        repoUrl,
+        '--path',
+        'clusters/demo',
+        '--kubeconfig',
+        env.sim.kubeconfigPath,
+        '--cache-dir',
+        join(env.workDir, 'preview-cache'),
+        '--git-host',
+        'github',
+        '--git-host-url',
+        API,
+        '--git-host-token-env',
+        'GH_TOKEN',
+        '--log-level',
+        'warn',
+        ...extra,
       ],
       { GH_TOKEN: TOKEN, MODSYNC_SECRET_EXAMPLE_REGISTRY: DOCKER_CFG },
     );
@@ -96,11 +115,18 @@ describe('plan preview on a pull request', () => {
   beforeAll(async () => {
     env = await startDemoEnv();
     // GitHub needs OWNER/REPO in the remote URL: serve the same content as acme/demo.git.
-    bare = await createBareRepo(join(env.workDir, 'git'), 'acme/demo.git', exampleFiles(), { message: 'Desired state' });
+    bare = await createBareRepo(join(env.workDir, 'git'), 'acme/demo.git', exampleFiles(), {
+      message: 'Desired state',
+    });
     repoUrl = env.git.repoUrl('acme/demo.git');
     const synced = await env.modsync(['sync', '--repo', repoUrl, '--no-status']);
     expect(synced.code, synced.stderr).toBe(0);
-    sha = await pushFiles(bare, HEAD, { [MC_ONE]: moduleOne(3), [SOURCE]: SOURCE_WITH_SECRET }, 'Scale module-one, registry credentials');
+    sha = await pushFiles(
+      bare,
+      HEAD,
+      { [MC_ONE]: moduleOne(3), [SOURCE]: SOURCE_WITH_SECRET },
+      'Scale module-one, registry credentials',
+    );
     nock.disableNetConnect();
     nock.enableNetConnect('127.0.0.1');
     github = fakeGitHub(() => sha);
@@ -159,7 +185,12 @@ describe('plan preview on a pull request', () => {
   });
 
   it('shows validation errors in the comment and exits 1 when the head is invalid', async () => {
-    sha = await pushFiles(bare, HEAD, { [MC_ONE]: moduleOne(4).replace('enabled: true', 'enabled: maybe') }, 'Break module-one');
+    sha = await pushFiles(
+      bare,
+      HEAD,
+      { [MC_ONE]: moduleOne(4).replace('enabled: true', 'enabled: maybe') },
+      'Break module-one',
+    );
     const code = await preview();
     expect(code).toBe(1);
     expect(github.writes).toEqual(['POST 100', 'PATCH 100', 'PATCH 100']);
@@ -170,16 +201,56 @@ describe('plan preview on a pull request', () => {
   });
 
   it('leaves a merged pull request alone and fails on a missing one, writing no comment', async () => {
-    nock(API).get(`${REPO}/pulls/8`).reply(200, { number: 8, html_url: 'https://github.test/acme/demo/pull/8', title: 'Old', body: '', state: 'closed', merged_at: '2026-11-20T10:00:00Z', head: { ref: 'old', sha: sha }, base: { ref: 'main' } });
+    nock(API)
+      .get(`${REPO}/pulls/8`)
+      .reply(200, {
+        number: 8,
+        html_url: 'https://github.test/acme/demo/pull/8',
+        title: 'Old',
+        body: '',
+        state: 'closed',
+        merged_at: '2026-11-20T10:00:00Z',
+        head: { ref: 'old', sha: sha },
+        base: { ref: 'main' },
+      });
     nock(API).get(`${REPO}/pulls/9`).reply(404, { message: 'Not Found' });
-    const args = (n: number) => ['plan', '--pull-request', String(n), '--repo', repoUrl, '--kubeconfig', env.sim.kubeconfigPath, '--cache-dir', join(env.workDir, 'preview-cache'), '--git-host', 'github', '--git-host-url', API, '--git-host-token-env', 'GH_TOKEN'];
+    const args = (n: number) => [
+      'plan',
+      '--pull-request',
+      String(n),
+      '--repo',
+      repoUrl,
+      '--kubeconfig',
+      env.sim.kubeconfigPath,
+      '--cache-dir',
+      join(env.workDir, 'preview-cache'),
+      '--git-host',
+      'github',
+      '--git-host-url',
+      API,
+      '--git-host-token-env',
+      'GH_TOKEN',
+    ];
     expect(await main(args(8), { GH_TOKEN: TOKEN })).toBe(0);
     expect(await main(args(9), { GH_TOKEN: TOKEN })).toBe(1);
     expect(github.writes).toHaveLength(3);
   });
 
   it('refuses to run without a git host (usage error), writing nothing', async () => {
-    const code = await main(['plan', '--pull-request', String(PR), '--repo', repoUrl, '--kubeconfig', env.sim.kubeconfigPath, '--cache-dir', join(env.workDir, 'preview-cache')], {});
+    const code = await main(
+      [
+        'plan',
+        '--pull-request',
+        String(PR),
+        '--repo',
+        repoUrl,
+        '--kubeconfig',
+        env.sim.kubeconfigPath,
+        '--cache-dir',
+        join(env.workDir, 'preview-cache'),
+      ],
+      {},
+    );
     expect(code).toBe(64);
     expect(github.writes).toHaveLength(3);
   });

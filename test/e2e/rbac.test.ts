@@ -44,7 +44,16 @@ function owned(o: { metadata: unknown }): boolean {
 const AFTER_A_REFUSED_WRITE = new Set(MANAGED_PLURALS.map((p) => `deckhouse.io/${p} get`));
 
 /** The RBAC verb a counted request needs (server-side apply is a PATCH). */
-const RBAC_VERB: Record<string, string> = { list: 'list', get: 'get', watch: 'watch', apply: 'patch', patch: 'patch', create: 'create', update: 'update', delete: 'delete' };
+const RBAC_VERB: Record<string, string> = {
+  list: 'list',
+  get: 'get',
+  watch: 'watch',
+  apply: 'patch',
+  patch: 'patch',
+  create: 'create',
+  update: 'update',
+  delete: 'delete',
+};
 
 /** `group/resource verb` grants of the chart's RBAC templates (the rules are plain YAML; template actions are blanked). */
 function chartGrants(): Set<string> {
@@ -54,7 +63,8 @@ function chartGrants(): Set<string> {
       .replace(/^\s*\{\{[^}]*\}\}\s*$/gm, '')
       .replace(/\{\{[^}]*\}\}/g, 'TEMPLATE');
     const doc = parse(text) as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
-    for (const r of doc.rules) for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) out.add(`${g}/${res} ${v}`);
+    for (const r of doc.rules)
+      for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) out.add(`${g}/${res} ${v}`);
   }
   return out;
 }
@@ -68,11 +78,29 @@ describe('RBAC of the chart against the requests modsync makes', () => {
 
   /** Runs `modsync <args>` in-process and records the permissions its requests needed. */
   async function modsync(args: string[]): Promise<number> {
-    const before = new Map(MANAGED_PLURALS.map((p) => [p, new Set(sim.control.view.list(p).map((o) => o.metadata.name))]));
+    const before = new Map(
+      MANAGED_PLURALS.map((p) => [p, new Set(sim.control.view.list(p).map((o) => o.metadata.name))]),
+    );
     sim.control.resetRequests();
     const common = ['--kubeconfig', sim.kubeconfigPath];
-    const syncFlags = ['--repo', git.repoUrl('demo.git'), '--path', 'clusters/demo', '--cache-dir', join(work, 'cache'), '--lease-namespace', LEASE_NAMESPACE, '--module-wait', '20', '--max-destructive', '10'];
-    const code = await main([...args, ...common, ...(args[0] === 'sync' || args[0] === 'plan' ? syncFlags : [])], { HOME: work, MODSYNC_LOG_LEVEL: 'error' });
+    const syncFlags = [
+      '--repo',
+      git.repoUrl('demo.git'),
+      '--path',
+      'clusters/demo',
+      '--cache-dir',
+      join(work, 'cache'),
+      '--lease-namespace',
+      LEASE_NAMESPACE,
+      '--module-wait',
+      '20',
+      '--max-destructive',
+      '10',
+    ];
+    const code = await main([...args, ...common, ...(args[0] === 'sync' || args[0] === 'plan' ? syncFlags : [])], {
+      HOME: work,
+      MODSYNC_LOG_LEVEL: 'error',
+    });
     // Discovery requests carry no resource (every authenticated user may make them).
     const counts: RequestCounts = sim.control.requests();
     for (const [resource, verbs] of Object.entries(counts.byResource)) {
@@ -83,7 +111,9 @@ describe('RBAC of the chart against the requests modsync makes', () => {
     }
     // An apply that creates the object is authorized as "create" as well as "patch".
     for (const plural of MANAGED_PLURALS) {
-      const created = sim.control.view.list(plural).filter((o) => !before.get(plural)!.has(o.metadata.name) && owned(o));
+      const created = sim.control.view
+        .list(plural)
+        .filter((o) => !before.get(plural)!.has(o.metadata.name) && owned(o));
       if (created.length && counts.byResource[plural]?.apply) observed.add(`deckhouse.io/${plural} create`);
     }
     return code;
@@ -115,32 +145,59 @@ describe('RBAC of the chart against the requests modsync makes', () => {
   it('needs exactly what the ClusterRole and the Lease Role grant', async () => {
     // 1. First sync: every desired object is created with server-side apply; the Lease is created.
     expect(await modsync(['sync'])).toBe(0);
-    for (const p of MANAGED_PLURALS) expect(sim.control.view.list(p).some((o) => owned(o)), p).toBe(true);
+    for (const p of MANAGED_PLURALS)
+      expect(
+        sim.control.view.list(p).some((o) => owned(o)),
+        p,
+      ).toBe(true);
     expect(sim.control.view.get('leases', INSTANCE, LEASE_NAMESPACE)).toBeDefined();
 
     // 2. An edit: planned (server-side dry run), then applied to the existing object; the
     //    Lease is taken again.
-    await pushFiles(bare, 'main', { 'clusters/demo/modules/module-one.yaml': readFileSync(join(ROOT, 'examples/clusters/demo/modules/module-one.yaml'), 'utf8').replace('replicas: 2', 'replicas: 3') }, 'module-one: 3 replicas');
+    await pushFiles(
+      bare,
+      'main',
+      {
+        'clusters/demo/modules/module-one.yaml': readFileSync(
+          join(ROOT, 'examples/clusters/demo/modules/module-one.yaml'),
+          'utf8',
+        ).replace('replicas: 2', 'replicas: 3'),
+      },
+      'module-one: 3 replicas',
+    );
     expect(await modsync(['plan']), 'plan: server-side dry run of the change').toBe(2);
     expect(await modsync(['sync'])).toBe(0);
     expect((sim.control.view.get('moduleconfigs', 'module-one') as any).spec.settings.replicas).toBe(3);
 
     // 3. An approval: module-two follows a Manual policy (its first release landed at once); a
     //    new version is published, and an approval file approves its Pending release.
-    const published = sim.control.publish({ repo: 'registry.example.com/deckhouse/modules', module: 'module-two', version: '1.2.6', channel: 'Stable' });
+    const published = sim.control.publish({
+      repo: 'registry.example.com/deckhouse/modules',
+      module: 'module-two',
+      version: '1.2.6',
+      channel: 'Stable',
+    });
     expect(published.ok, published.message).toBe(true);
     const pending = await until('a Pending module-two release', () =>
-      sim.control.view.list('modulereleases').find((r: any) => r.spec?.moduleName === 'module-two' && r.status?.phase === 'Pending'),
+      sim.control.view
+        .list('modulereleases')
+        .find((r: any) => r.spec?.moduleName === 'module-two' && r.status?.phase === 'Pending'),
     );
     const version = String((pending as any).spec.version).replace(/^v/, '');
     await pushFiles(
       bare,
       'main',
-      { [`clusters/demo/approvals/${pending.metadata.name}.yaml`]: `apiVersion: modsync.io/v1alpha1\nkind: ModuleReleaseApproval\nmetadata:\n  name: ${pending.metadata.name}\nspec:\n  module: module-two\n  version: ${version}\n` },
+      {
+        [`clusters/demo/approvals/${pending.metadata.name}.yaml`]: `apiVersion: modsync.io/v1alpha1\nkind: ModuleReleaseApproval\nmetadata:\n  name: ${pending.metadata.name}\nspec:\n  module: module-two\n  version: ${version}\n`,
+      },
       `Approve module-two ${version}`,
     );
     expect(await modsync(['sync'])).toBe(0);
-    expect((sim.control.view.get('modulereleases', pending.metadata.name) as any).metadata.annotations?.['modules.deckhouse.io/approved']).toBe('true');
+    expect(
+      (sim.control.view.get('modulereleases', pending.metadata.name) as any).metadata.annotations?.[
+        'modules.deckhouse.io/approved'
+      ],
+    ).toBe('true');
 
     // 4. A removal of every kind in one commit: prune deletes the configs, waits for them to be
     //    gone (GET), deletes the policies, waits, deletes the source. One run should converge;
@@ -160,7 +217,12 @@ describe('RBAC of the chart against the requests modsync makes', () => {
     );
     // Deleted, or Terminating (the source keeps its finalizer while its modules are still installed).
     const leftOver = (): string[] =>
-      MANAGED_PLURALS.flatMap((p) => sim.control.view.list(p).filter((o) => owned(o) && !o.metadata.deletionTimestamp).map((o) => `${p}/${o.metadata.name}`));
+      MANAGED_PLURALS.flatMap((p) =>
+        sim.control.view
+          .list(p)
+          .filter((o) => owned(o) && !o.metadata.deletionTimestamp)
+          .map((o) => `${p}/${o.metadata.name}`),
+      );
     expect.soft(await modsync(['sync']), 'one sync prunes every kind').toBe(0);
     expect.soft(leftOver(), 'left after one sync').toEqual([]);
     if (leftOver().length) expect(await modsync(['sync'])).toBe(0);
@@ -172,6 +234,9 @@ describe('RBAC of the chart against the requests modsync makes', () => {
     const granted = chartGrants();
     const missing = [...observed].filter((g) => !granted.has(g)).sort();
     const unused = [...granted].filter((g) => !observed.has(g) && !AFTER_A_REFUSED_WRITE.has(g)).sort();
-    expect({ 'used but not granted': missing, 'granted but never used': unused }).toEqual({ 'used but not granted': [], 'granted but never used': [] });
+    expect({ 'used but not granted': missing, 'granted but never used': unused }).toEqual({
+      'used but not granted': [],
+      'granted but never used': [],
+    });
   }, 180_000);
 });

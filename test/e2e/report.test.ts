@@ -27,7 +27,8 @@ async function normalised(env: ForgeEnv, text: string): Promise<string> {
     for (const form of [sha, sha.slice(0, 12), sha.slice(0, 7)]) out = out.replaceAll(form, `commit-${i}`);
   });
   return out
-    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>').replace(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/g, '<time> UTC');
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
+    .replace(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/g, '<time> UTC');
 }
 
 async function statusFiles(env: ForgeEnv): Promise<{ readme: string; yaml: string }> {
@@ -54,7 +55,10 @@ describe('status report content', () => {
     expect(result.ok, JSON.stringify(result.stages)).toBe(true);
     expect(result.reportCommit).toMatch(/^[0-9a-f]{40}$/);
     const log = await commitLog(env.bareDir, 'main');
-    expect(log.map((c) => `${c.author} ${c.message}`)).toEqual(['modsync <modsync@users.noreply.local> modsync: status report (success)', 'Test Human <human@example.com> Desired state']);
+    expect(log.map((c) => `${c.author} ${c.message}`)).toEqual([
+      'modsync <modsync@users.noreply.local> modsync: status report (success)',
+      'Test Human <human@example.com> Desired state',
+    ]);
     const files = await statusFiles(env);
     await expect(files.readme).toMatchFileSnapshot('../fixtures/report/converged/README.md');
     await expect(files.yaml).toMatchFileSnapshot('../fixtures/report/converged/status.yaml');
@@ -76,18 +80,33 @@ describe('status report content', () => {
   });
 
   it('a module going to Error shows with its hook message; only the changed entries move', async () => {
-    await pushFiles(env.bareDir, 'main', { [FAULTY]: 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-faulty\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n' }, 'Enable module-faulty');
+    await pushFiles(
+      env.bareDir,
+      'main',
+      {
+        [FAULTY]:
+          'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-faulty\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n',
+      },
+      'Enable module-faulty',
+    );
     const applied = await env.sync('sync', { ...NONE, status: false });
-    expect(applied.changes.find((c) => c.subject === 'ModuleConfig/module-faulty')).toMatchObject({ action: 'create', outcome: 'applied' });
+    expect(applied.changes.find((c) => c.subject === 'ModuleConfig/module-faulty')).toMatchObject({
+      action: 'create',
+      outcome: 'applied',
+    });
     await waitFor('module-faulty Error', async () => (await modulePhase(env, 'module-faulty')) === 'Error');
     const result = await env.sync('sync', NONE);
     expect(result.ok, JSON.stringify(result.stages)).toBe(true);
     const files = await statusFiles(env);
-    const report = parse(files.yaml) as { modules: { name: string; phase: string; message: string; observedAt: string }[] };
+    const report = parse(files.yaml) as {
+      modules: { name: string; phase: string; message: string; observedAt: string }[];
+    };
     const faulty = report.modules.find((m) => m.name === 'module-faulty')!;
     expect(faulty.phase).toBe('Error');
     expect(faulty.message).toContain(`hook 'check_storage' failed: StorageClass "fast-ssd" not found`);
-    expect(files.readme).toMatch(/\| module-faulty \| example \| v0\.3\.1 \| Error \| True \| False \| .*StorageClass "fast-ssd" not found/);
+    expect(files.readme).toMatch(
+      /\| module-faulty \| example \| v0\.3\.1 \| Error \| True \| False \| .*StorageClass "fast-ssd" not found/,
+    );
     await expect(files.readme).toMatchFileSnapshot('../fixtures/report/module-error/README.md');
     await expect(files.yaml).toMatchFileSnapshot('../fixtures/report/module-error/status.yaml');
   });
@@ -97,13 +116,19 @@ describe('status report content', () => {
     const result = await env.sync('sync', NONE);
     expect(result.ok, JSON.stringify(result.stages)).toBe(true);
     const { readme } = await statusFiles(env);
-    expect(readme).toContain('| module-two-v1.2.6 | module-two | branch `modsync/approve/module-two` | waiting for merge |');
-    expect(readme).toContain(`| module-two-v1.2.6 | Pending | manual-approval | Release is waiting for the 'modules.deckhouse.io/approved: "true"' annotation |`);
-    expect(await readBranchFile(env.bareDir, 'modsync/approve/module-two', 'clusters/demo/approvals/module-two-v1.2.6.yaml')).toContain('version: 1.2.6');
+    expect(readme).toContain(
+      '| module-two-v1.2.6 | module-two | branch `modsync/approve/module-two` | waiting for merge |',
+    );
+    expect(readme).toContain(
+      `| module-two-v1.2.6 | Pending | manual-approval | Release is waiting for the 'modules.deckhouse.io/approved: "true"' annotation |`,
+    );
+    expect(
+      await readBranchFile(env.bareDir, 'modsync/approve/module-two', 'clusters/demo/approvals/module-two-v1.2.6.yaml'),
+    ).toContain('version: 1.2.6');
   });
 });
 
-describe('a human commit pushed between modsync\'s fetch and its status push', () => {
+describe("a human commit pushed between modsync's fetch and its status push", () => {
   let env: ForgeEnv;
   beforeAll(async () => {
     env = await startForgeEnv();
@@ -115,8 +140,14 @@ describe('a human commit pushed between modsync\'s fetch and its status push', (
     let human: string | undefined;
     env.onGitRequest = async (info) => {
       if (info.service !== 'git-receive-pack' || human) return;
-      const edit = 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n  version: 1\n  settings:\n    replicas: 3\n';
-      human = await pushFiles(env.bareDir, 'main', { 'clusters/demo/modules/module-one.yaml': edit }, 'Scale module-one to 3');
+      const edit =
+        'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n  version: 1\n  settings:\n    replicas: 3\n';
+      human = await pushFiles(
+        env.bareDir,
+        'main',
+        { 'clusters/demo/modules/module-one.yaml': edit },
+        'Scale module-one to 3',
+      );
     };
     const result = await env.sync('sync', NONE);
     env.onGitRequest = undefined;
@@ -124,7 +155,11 @@ describe('a human commit pushed between modsync\'s fetch and its status push', (
     expect(human).toBeDefined();
 
     const log = await commitLog(env.bareDir, 'main');
-    expect(log.map((c) => c.message)).toEqual(['modsync: status report (success)', 'Scale module-one to 3', 'Desired state']);
+    expect(log.map((c) => c.message)).toEqual([
+      'modsync: status report (success)',
+      'Scale module-one to 3',
+      'Desired state',
+    ]);
     expect(log.map((c) => c.sha).slice(1)).toEqual([human, seed]);
     expect(result.reportCommit).toBe(log[0]!.sha);
     expect(await readBranchFile(env.bareDir, 'main', 'clusters/demo/modules/module-one.yaml')).toContain('replicas: 3');
@@ -139,7 +174,15 @@ describe('a human commit pushed between modsync\'s fetch and its status push', (
   });
 
   it('a sync refused for an invalid manifest is recorded in the report with file:line, then cleared', async () => {
-    await pushFiles(env.bareDir, 'main', { 'clusters/demo/modules/bad.yaml': 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: maybe\n' }, 'Add a broken config');
+    await pushFiles(
+      env.bareDir,
+      'main',
+      {
+        'clusters/demo/modules/bad.yaml':
+          'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: maybe\n',
+      },
+      'Add a broken config',
+    );
     env.sim.control.resetRequests();
     const failed = await env.sync('sync', NONE);
     expect(failed.ok).toBe(false);
@@ -170,7 +213,9 @@ describe('where the report goes', () => {
     expect(await branchHead(env.bareDir, 'main')).toBe(main);
     const log = await commitLog(env.bareDir, 'modsync-status');
     expect(log.map((c) => c.message)).toEqual(['modsync: status report (success)', 'Desired state']);
-    expect(await readBranchFile(env.bareDir, 'modsync-status', 'clusters/demo/report/status.yaml')).toContain('kind: StatusReport');
+    expect(await readBranchFile(env.bareDir, 'modsync-status', 'clusters/demo/report/status.yaml')).toContain(
+      'kind: StatusReport',
+    );
     expect(await readBranchFile(env.bareDir, 'modsync-status', `${STATUS}/status.yaml`)).toBeNull();
   });
 });

@@ -15,7 +15,9 @@ const STATUS = 'clusters/demo/status';
 const NONE = { 'git-host': 'none' };
 
 function bytesReadSoFar(): number {
-  const line = readFileSync('/proc/self/io', 'utf8').split('\n').find((l) => l.startsWith('rchar:'));
+  const line = readFileSync('/proc/self/io', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('rchar:'));
   return Number(line?.split(/\s+/)[1]);
 }
 

@@ -18,10 +18,13 @@ describe('invalid manifests', () => {
     env = await startDemoEnv({
       files: {
         ...exampleFiles(),
-        'clusters/demo/broken.yaml': 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: x\n  spec: [\n',
+        'clusters/demo/broken.yaml':
+          'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: x\n  spec: [\n',
         'clusters/demo/wrong-kind.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n',
-        'clusters/demo/bad-scheme.yaml': 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleSource\nmetadata:\n  name: other\nspec:\n  registry:\n    repo: r.example/x\n    scheme: FTP\n',
-        'clusters/demo/dangling.yaml': 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-broken\nspec:\n  enabled: false\n  updatePolicy: no-such-policy\n',
+        'clusters/demo/bad-scheme.yaml':
+          'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleSource\nmetadata:\n  name: other\nspec:\n  registry:\n    repo: r.example/x\n    scheme: FTP\n',
+        'clusters/demo/dangling.yaml':
+          'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-broken\nspec:\n  enabled: false\n  updatePolicy: no-such-policy\n',
       },
     });
     env.sim.control.resetRequests();
@@ -44,7 +47,12 @@ describe('invalid manifests', () => {
 describe('API faults', () => {
   it('are retried within a run, and a run that still fails converges on the next', async () => {
     env = await startDemoEnv();
-    const foreign = await applyAs(env, 'kubectl', { apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'hand-made' }, spec: { update: { mode: 'Manual' } } });
+    const foreign = await applyAs(env, 'kubectl', {
+      apiVersion: 'deckhouse.io/v1alpha2',
+      kind: 'ModuleUpdatePolicy',
+      metadata: { name: 'hand-made' },
+      spec: { update: { mode: 'Manual' } },
+    });
     env.sim.control.setFaults([
       { verb: 'list', resource: 'modulereleases', status: 503, count: 1 },
       { verb: 'list', resource: 'modules', status: 429, count: 1 },
@@ -74,11 +82,18 @@ describe('API faults', () => {
 
   it('leave objects it does not own untouched', async () => {
     env = await startDemoEnv();
-    const foreign = await applyAs(env, 'kubectl', { apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'hand-made' }, spec: { update: { mode: 'Manual' } } });
+    const foreign = await applyAs(env, 'kubectl', {
+      apiVersion: 'deckhouse.io/v1alpha2',
+      kind: 'ModuleUpdatePolicy',
+      metadata: { name: 'hand-made' },
+      spec: { update: { mode: 'Manual' } },
+    });
     env.sim.control.setFaults([{ verb: 'apply', status: 409, count: 2 }]);
     const r = await env.modsync(['sync']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect((await getObject(env, 'ModuleUpdatePolicy', 'hand-made'))?.metadata.resourceVersion).toBe(foreign.metadata.resourceVersion);
+    expect((await getObject(env, 'ModuleUpdatePolicy', 'hand-made'))?.metadata.resourceVersion).toBe(
+      foreign.metadata.resourceVersion,
+    );
   });
 });
 
@@ -93,17 +108,32 @@ describe('secrets', () => {
       'repo: registry.example.com/deckhouse/modules\n    dockerCfg: ${secret:registry-example}',
     );
     env = await startDemoEnv({ files, gitAuth: { username: 'x-access-token', password: token } });
-    const secretEnv = { MODSYNC_GIT_TOKEN: token, MODSYNC_SECRET_REGISTRY_EXAMPLE: dockerCfg, MODSYNC_LOG_LEVEL: 'debug' };
+    const secretEnv = {
+      MODSYNC_GIT_TOKEN: token,
+      MODSYNC_SECRET_REGISTRY_EXAMPLE: dockerCfg,
+      MODSYNC_LOG_LEVEL: 'debug',
+    };
     const outputs: string[] = [];
-    for (const args of [['plan'], ['plan', '--output', 'json'], ['sync'], ['sync', '--output', 'json'], ['status'], ['status', '--output', 'json']]) {
+    for (const args of [
+      ['plan'],
+      ['plan', '--output', 'json'],
+      ['sync'],
+      ['sync', '--output', 'json'],
+      ['status'],
+      ['status', '--output', 'json'],
+    ]) {
       const r = await env.modsync(args, { env: secretEnv });
       expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBeLessThan(3);
       outputs.push(r.stdout, r.stderr);
     }
     // A registry change makes the server answer with the object, including the secret.
-    const bad = await env.modsync(['sync'], { env: { ...secretEnv, MODSYNC_SECRET_REGISTRY_EXAMPLE: 'not base64 json' } });
+    const bad = await env.modsync(['sync'], {
+      env: { ...secretEnv, MODSYNC_SECRET_REGISTRY_EXAMPLE: 'not base64 json' },
+    });
     outputs.push(bad.stdout, bad.stderr);
-    const wrongToken = await env.modsync(['sync', '--cache-dir', `${env.workDir}/other-cache`], { env: { ...secretEnv, MODSYNC_GIT_TOKEN: token + 'x' } });
+    const wrongToken = await env.modsync(['sync', '--cache-dir', `${env.workDir}/other-cache`], {
+      env: { ...secretEnv, MODSYNC_GIT_TOKEN: token + 'x' },
+    });
     expect(wrongToken.code).toBe(1);
     outputs.push(wrongToken.stdout, wrongToken.stderr);
     const report = (await readBranchFile(env.bareDir, 'main', 'clusters/demo/status/README.md')) ?? '';

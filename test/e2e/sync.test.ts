@@ -31,7 +31,9 @@ describe('sync against a fresh cluster', () => {
   it('creates everything in order, and the modules reach Ready', async () => {
     const r = await env.modsync(['sync']);
     expect(r.code, r.stderr).toBe(0);
-    const created = logLines(r.stderr).filter((l) => l.msg === 'created').map((l) => l.subject);
+    const created = logLines(r.stderr)
+      .filter((l) => l.msg === 'created')
+      .map((l) => l.subject);
     expect(created).toEqual([
       'ModuleSource/example',
       'ModuleUpdatePolicy/stable-auto',
@@ -69,7 +71,15 @@ describe('sync against a fresh cluster', () => {
   });
 
   it('an edit to one ModuleConfig is exactly one write, shown as a field diff', async () => {
-    await pushFiles(env.bareDir, 'main', { [MC_ONE]: 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n  version: 1\n  settings:\n    replicas: 3\n' }, 'Scale module-one');
+    await pushFiles(
+      env.bareDir,
+      'main',
+      {
+        [MC_ONE]:
+          'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: true\n  source: example\n  updatePolicy: stable-auto\n  version: 1\n  settings:\n    replicas: 3\n',
+      },
+      'Scale module-one',
+    );
     const plan = await env.modsync(['plan']);
     expect(plan.code).toBe(2);
     expect(plan.stdout).toContain('~ ModuleConfig/module-one');
@@ -83,15 +93,31 @@ describe('sync against a fresh cluster', () => {
   });
 
   it('never touches an unowned object of the same kind; prunes an owned one removed from git', async () => {
-    const foreign = await applyAs(env, 'kubectl', { apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'hand-made' }, spec: { update: { mode: 'Auto' } } });
-    await pushFiles(env.bareDir, 'main', { 'clusters/demo/policies/stable-auto.yaml': 'apiVersion: deckhouse.io/v1alpha2\nkind: ModuleUpdatePolicy\nmetadata:\n  name: manual-approval\nspec:\n  releaseChannel: Stable\n  update:\n    mode: Manual\n', [MC_ONE]: null }, 'Drop module-one and its policy');
+    const foreign = await applyAs(env, 'kubectl', {
+      apiVersion: 'deckhouse.io/v1alpha2',
+      kind: 'ModuleUpdatePolicy',
+      metadata: { name: 'hand-made' },
+      spec: { update: { mode: 'Auto' } },
+    });
+    await pushFiles(
+      env.bareDir,
+      'main',
+      {
+        'clusters/demo/policies/stable-auto.yaml':
+          'apiVersion: deckhouse.io/v1alpha2\nkind: ModuleUpdatePolicy\nmetadata:\n  name: manual-approval\nspec:\n  releaseChannel: Stable\n  update:\n    mode: Manual\n',
+        [MC_ONE]: null,
+      },
+      'Drop module-one and its policy',
+    );
     const r = await env.modsync(['sync']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(await getObject(env, 'ModuleConfig', 'module-one')).toBeNull();
     expect(await getObject(env, 'ModuleUpdatePolicy', 'stable-auto')).toBeNull();
     const after = await getObject(env, 'ModuleUpdatePolicy', 'hand-made');
     expect(after?.metadata.resourceVersion).toBe(foreign.metadata.resourceVersion);
-    const deleted = logLines(r.stderr).filter((l) => l.msg === 'deleted').map((l) => l.subject);
+    const deleted = logLines(r.stderr)
+      .filter((l) => l.msg === 'deleted')
+      .map((l) => l.subject);
     expect(deleted).toEqual(['ModuleConfig/module-one', 'ModuleUpdatePolicy/stable-auto']);
   });
 });
@@ -107,10 +133,31 @@ describe('guards', () => {
 
   it('keeps protected and opted-out objects, and holds a deletion wave over budget', async () => {
     // The built-in `global` config gets modsync's label by hand: it is still protected.
-    await applyAs(env, 'admin', { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'global', labels: { 'modsync.io/instance': 'modsync' } }, spec: {} });
-    await applyAs(env, 'admin', { apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'stable-auto', annotations: { 'modsync.io/prune': 'disabled' } }, spec: { update: { mode: 'Auto' } } });
+    await applyAs(env, 'admin', {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'global', labels: { 'modsync.io/instance': 'modsync' } },
+      spec: {},
+    });
+    await applyAs(env, 'admin', {
+      apiVersion: 'deckhouse.io/v1alpha2',
+      kind: 'ModuleUpdatePolicy',
+      metadata: { name: 'stable-auto', annotations: { 'modsync.io/prune': 'disabled' } },
+      spec: { update: { mode: 'Auto' } },
+    });
     // Remove everything else from git: 1 source + 1 policy + 2 configs = 4 deletes > budget 3.
-    await pushFiles(env.bareDir, 'main', { 'clusters/demo/sources/example.yaml': null, 'clusters/demo/policies/stable-auto.yaml': null, 'clusters/demo/modules/module-one.yaml': null, 'clusters/demo/modules/module-two.yaml': null, 'clusters/demo/keep.yaml': '# nothing\n' }, 'Remove all');
+    await pushFiles(
+      env.bareDir,
+      'main',
+      {
+        'clusters/demo/sources/example.yaml': null,
+        'clusters/demo/policies/stable-auto.yaml': null,
+        'clusters/demo/modules/module-one.yaml': null,
+        'clusters/demo/modules/module-two.yaml': null,
+        'clusters/demo/keep.yaml': '# nothing\n',
+      },
+      'Remove all',
+    );
     env.sim.control.resetRequests();
     const r = await env.modsync(['sync', '--max-destructive', '3', '--no-lease']);
     expect(r.code, r.stderr).toBe(0);
@@ -123,7 +170,11 @@ describe('guards', () => {
     // A deliberate wave within the budget goes through, protected and opted-out objects stay.
     const wave = await env.modsync(['sync', '--max-destructive', '10']);
     expect(wave.code, wave.stdout + wave.stderr).toBe(0);
-    for (const [kind, name] of [['ModuleConfig', 'module-one'], ['ModuleConfig', 'module-two'], ['ModuleUpdatePolicy', 'manual-approval']] as const) {
+    for (const [kind, name] of [
+      ['ModuleConfig', 'module-one'],
+      ['ModuleConfig', 'module-two'],
+      ['ModuleUpdatePolicy', 'manual-approval'],
+    ] as const) {
       expect(await getObject(env, kind, name), `${kind}/${name}`).toBeNull();
     }
     expect(await getObject(env, 'ModuleConfig', 'global')).not.toBeNull();

@@ -16,7 +16,10 @@ const withScanInterval = (interval: string): string =>
 describe('a repository newer than the cluster (Deckhouse 1.70)', () => {
   let env: DemoEnv;
   beforeAll(async () => {
-    env = await startDemoEnv({ files: { ...exampleFiles(), [SOURCE]: withScanInterval('10m') }, sim: { deckhouseVersion: '1.70' } });
+    env = await startDemoEnv({
+      files: { ...exampleFiles(), [SOURCE]: withScanInterval('10m') },
+      sim: { deckhouseVersion: '1.70' },
+    });
   });
   afterAll(async () => env?.stop());
 

@@ -47,17 +47,25 @@ const HAND_PICKED: Array<{ kind: Kind; object: JsonMap }> = [
   { kind: MC, object: objectOf(MC, { spec: { enabled: true, settings: {} } }) },
   {
     kind: MC,
-    object: objectOf(MC, { spec: { settings: { a: { b: [1, { c: 2 }], d: {} }, e: null }, version: 2 } }, {
-      labels: { 'modsync.io/instance': 'x' },
-      annotations: { 'modules.deckhouse.io/allow-disabling': 'true' },
-    }),
+    object: objectOf(
+      MC,
+      { spec: { settings: { a: { b: [1, { c: 2 }], d: {} }, e: null }, version: 2 } },
+      {
+        labels: { 'modsync.io/instance': 'x' },
+        annotations: { 'modules.deckhouse.io/allow-disabling': 'true' },
+      },
+    ),
   },
   {
     kind: MUP,
-    object: objectOf(MUP, { spec: { update: { windows: [{ from: '1:00', to: '2:00' }] } } }, {
-      finalizers: ['a', 'b<c>'],
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: 's', uid: 'u&1' }],
-    }),
+    object: objectOf(
+      MUP,
+      { spec: { update: { windows: [{ from: '1:00', to: '2:00' }] } } },
+      {
+        finalizers: ['a', 'b<c>'],
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: 's', uid: 'u&1' }],
+      },
+    ),
   },
   { kind: MUP, object: objectOf(MUP, { spec: { update: {} } }) },
   { kind: MS, object: objectOf(MS, { spec: { registry: { repo: 'r' } }, status: { phase: 'x' } }) },
@@ -80,7 +88,8 @@ describe.skipIf(!!reason)("modsync's client-side field sets against structured-m
       }
       const expected = oracleSets(kind, objects);
       expect(objects.length).toBeGreaterThan(150);
-      for (const [i, object] of objects.entries()) expect(modsyncSet(kind, object), JSON.stringify(object)).toEqual(expected[i]);
+      for (const [i, object] of objects.entries())
+        expect(modsyncSet(kind, object), JSON.stringify(object)).toEqual(expected[i]);
     });
   }
 });

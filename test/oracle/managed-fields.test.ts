@@ -89,6 +89,9 @@ describe.skipIf(!!reason)('the v4.1.2 differences the comparison normalises real
     const v4 = run(ops, true)[1]!.object?.metadata as { ownerReferences: Array<{ uid: string }> };
     expect(v4.ownerReferences.map((r) => r.uid)).toEqual(['b', 'a']);
     const steps = runBoth(MS, ops);
-    expect((steps[1]!.sim.object?.metadata as typeof v4 | undefined)?.ownerReferences.map((r) => r.uid)).toEqual(['a', 'b']);
+    expect((steps[1]!.sim.object?.metadata as typeof v4 | undefined)?.ownerReferences.map((r) => r.uid)).toEqual([
+      'a',
+      'b',
+    ]);
   });
 });

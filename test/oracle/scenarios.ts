@@ -104,10 +104,15 @@ export const SCENARIOS: Scenario[] = [
     ops: [
       create('kubectl-create', MC, { spec: { enabled: false } }, { labels: { team: 'a' }, annotations: { note: 'x' } }),
       patch('kubectl-client-side-apply', { metadata: { annotations: LAST, labels: { team: 'b' } } }),
-      apply('modsync', MC, { spec: { enabled: true } }, {
-        labels: { team: 'b', ...INSTANCE },
-        annotations: { [ALLOW]: 'true' },
-      }),
+      apply(
+        'modsync',
+        MC,
+        { spec: { enabled: true } },
+        {
+          labels: { team: 'b', ...INSTANCE },
+          annotations: { [ALLOW]: 'true' },
+        },
+      ),
       apply('modsync', MC, { spec: { enabled: false } }, { labels: { team: 'b', ...INSTANCE } }, true),
       patch('deckhouse-controller', { metadata: { annotations: { [ALLOW]: null } } }),
       apply('modsync', MC, { spec: { enabled: false } }, { labels: INSTANCE }, true),
@@ -139,10 +144,15 @@ export const SCENARIOS: Scenario[] = [
     name: 'finalizers (a set) and ownerReferences (a map list) are owned item by item',
     kind: MS,
     ops: [
-      apply('modsync', MS, { spec: { registry: { repo: 'r' } } }, {
-        finalizers: ['a', 'b'],
-        ownerReferences: [ref('1')],
-      }),
+      apply(
+        'modsync',
+        MS,
+        { spec: { registry: { repo: 'r' } } },
+        {
+          finalizers: ['a', 'b'],
+          ownerReferences: [ref('1')],
+        },
+      ),
       apply('other', MS, {}, { finalizers: ['b', 'c'], ownerReferences: [ref('2')] }),
       apply('modsync', MS, { spec: { registry: { repo: 'r' } } }, { finalizers: ['a'] }),
       apply('other', MS, {}, {}),

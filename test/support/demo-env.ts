@@ -62,7 +62,10 @@ export interface DemoEnvOptions {
 }
 
 /** Runs the modsync CLI as a child process and collects its output. */
-export function runModsync(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
+export function runModsync(
+  args: string[],
+  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], {
       cwd: opts.cwd ?? PROJECT,
@@ -85,7 +88,9 @@ export function runModsync(args: string[], opts: { env?: Record<string, string>;
 export async function startDemoEnv(opts: DemoEnvOptions = {}): Promise<DemoEnv> {
   const workDir = mkdtempSync(join(tmpdir(), 'modsync-e2e-'));
   const sim = await start({ port: 0, tickMs: 50, kubeconfigPath: join(workDir, 'kubeconfig'), ...opts.sim });
-  const bareDir = await createBareRepo(join(workDir, 'git'), 'demo.git', opts.files ?? exampleFiles(), { message: 'Desired state' });
+  const bareDir = await createBareRepo(join(workDir, 'git'), 'demo.git', opts.files ?? exampleFiles(), {
+    message: 'Desired state',
+  });
   const git = await startGitServer({ root: join(workDir, 'git'), auth: opts.gitAuth });
   const repoUrl = git.repoUrl('demo.git');
   const root = opts.root ?? 'clusters/demo';
@@ -106,7 +111,8 @@ export async function startDemoEnv(opts: DemoEnvOptions = {}): Promise<DemoEnv> 
         if (!has(args, '--cache-dir')) extra.push('--cache-dir', join(workDir, 'cache'));
         if (!has(args, '--module-wait')) extra.push('--module-wait', '20');
       }
-      if ((cmd === 'plan' || cmd === 'sync' || cmd === 'run' || cmd === 'status') && !has(args, '--kubeconfig')) extra.push('--kubeconfig', sim.kubeconfigPath);
+      if ((cmd === 'plan' || cmd === 'sync' || cmd === 'run' || cmd === 'status') && !has(args, '--kubeconfig'))
+        extra.push('--kubeconfig', sim.kubeconfigPath);
       return runModsync([...args, ...extra], runOpts);
     },
     async stop() {

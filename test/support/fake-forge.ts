@@ -100,17 +100,22 @@ export function startFakeForge(opts: FakeForgeOptions): FakeForge {
     base: { label: `${opts.owner}:${p.base}`, ref: p.base, sha: 'c0ffee00' },
   });
   const notFound: Reply = [404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }];
-  const invalid = (message: string): Reply => [422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', message }] }];
+  const invalid = (message: string): Reply => [
+    422,
+    { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', message }] },
+  ];
 
   const route = async (method: string, url: URL, body: Record<string, unknown>): Promise<Reply> => {
     const path = url.pathname;
     const q = url.searchParams;
     if (method === 'GET' && path === `${repoPath}/pulls`) {
       const head = q.get('head');
-      const list = pulls.filter((p) =>
-        (q.get('state') === 'all' || p.state === (q.get('state') ?? 'open')) &&
-        (!head || `${opts.owner}:${p.head}` === head) &&
-        (!q.get('base') || p.base === q.get('base')));
+      const list = pulls.filter(
+        (p) =>
+          (q.get('state') === 'all' || p.state === (q.get('state') ?? 'open')) &&
+          (!head || `${opts.owner}:${p.head}` === head) &&
+          (!q.get('base') || p.base === q.get('base')),
+      );
       // GitHub's default order is newest first (sort=created, direction=desc), 30 to a page.
       if (q.get('direction') !== 'asc') list.reverse();
       const perPage = Number(q.get('per_page') ?? 30);
@@ -118,14 +123,32 @@ export function startFakeForge(opts: FakeForgeOptions): FakeForge {
       const more = list.length > page * perPage;
       const next = new URL(url);
       next.searchParams.set('page', String(page + 1));
-      return [200, list.slice((page - 1) * perPage, page * perPage).map(pullJson), more ? { link: `<${next.toString()}>; rel="next"` } : {}];
+      return [
+        200,
+        list.slice((page - 1) * perPage, page * perPage).map(pullJson),
+        more ? { link: `<${next.toString()}>; rel="next"` } : {},
+      ];
     }
     if (method === 'POST' && path === `${repoPath}/pulls`) {
       const head = String(body.head ?? '');
       const base = String(body.base ?? '');
-      if (pulls.some((p) => p.state === 'open' && p.head === head && p.base === base)) return invalid(`A pull request already exists for ${opts.owner}:${head}.`);
-      if (opts.hasBranch && !(await opts.hasBranch(head))) return [422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }] }];
-      const pull: FakePull = { number: pulls.length + 1, title: String(body.title ?? ''), body: String(body.body ?? ''), head, base, state: 'open', merged: false, comments: [] };
+      if (pulls.some((p) => p.state === 'open' && p.head === head && p.base === base))
+        return invalid(`A pull request already exists for ${opts.owner}:${head}.`);
+      if (opts.hasBranch && !(await opts.hasBranch(head)))
+        return [
+          422,
+          { message: 'Validation Failed', errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }] },
+        ];
+      const pull: FakePull = {
+        number: pulls.length + 1,
+        title: String(body.title ?? ''),
+        body: String(body.body ?? ''),
+        head,
+        base,
+        state: 'open',
+        merged: false,
+        comments: [],
+      };
       pulls.push(pull);
       return [201, pullJson(pull)];
     }
@@ -172,7 +195,9 @@ export function startFakeForge(opts: FakeForgeOptions): FakeForge {
       const text = await req.text();
       const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
       const authorized = req.headers.get('authorization') === `Bearer ${opts.token}`;
-      const [status, data, headers] = authorized ? await route(req.method, url, body) : ([401, { message: 'Bad credentials' }] as Reply);
+      const [status, data, headers] = authorized
+        ? await route(req.method, url, body)
+        : ([401, { message: 'Bad credentials' }] as Reply);
       requests.push({ method: req.method, path: url.pathname, status, ...(req.method === 'GET' ? {} : { body }) });
       return [status, data, { 'content-type': 'application/json; charset=utf-8', ...headers }];
     });
@@ -204,7 +229,10 @@ export interface ForgeEnv extends DemoEnv {
    * git server, the Kubernetes client against dkp-sim, the GitHub adapter against the fake
    * forge). `flags` are CLI flags by name, as `--<flag>`. Returns the result and its log lines.
    */
-  sync(mode?: RunMode, flags?: Record<string, string | boolean>): Promise<SyncResult & { logs: Record<string, unknown>[] }>;
+  sync(
+    mode?: RunMode,
+    flags?: Record<string, string | boolean>,
+  ): Promise<SyncResult & { logs: Record<string, unknown>[] }>;
   /** Awaited before the git server hands a request to git (to land a concurrent push). */
   onGitRequest: ((info: GitRequestInfo) => void | Promise<void>) | undefined;
 }
@@ -217,10 +245,14 @@ export const FORGE_TOKEN = 'ghp_fake_forge_token_0123';
  * `acme`, repo `fleet`) seeded with `files` (default: examples/), and the fake forge. Real
  * network is disabled except 127.0.0.1 until `stop()`.
  */
-export async function startForgeEnv(opts: { files?: Record<string, string>; sim?: StartOptions } = {}): Promise<ForgeEnv> {
+export async function startForgeEnv(
+  opts: { files?: Record<string, string>; sim?: StartOptions } = {},
+): Promise<ForgeEnv> {
   const workDir = mkdtempSync(join(tmpdir(), 'modsync-forge-'));
   const sim = await start({ port: 0, tickMs: 50, kubeconfigPath: join(workDir, 'kubeconfig'), ...opts.sim });
-  const bareDir = await createBareRepo(join(workDir, 'git'), 'acme/fleet.git', opts.files ?? exampleFiles(), { message: 'Desired state' });
+  const bareDir = await createBareRepo(join(workDir, 'git'), 'acme/fleet.git', opts.files ?? exampleFiles(), {
+    message: 'Desired state',
+  });
   const env = {} as ForgeEnv;
   const git = await startGitServer({ root: join(workDir, 'git'), beforeRequest: (info) => env.onGitRequest?.(info) });
   const repoUrl = git.repoUrl('acme/fleet.git');
@@ -234,7 +266,13 @@ export async function startForgeEnv(opts: { files?: Record<string, string>; sim?
     hasBranch: async (branch) => (await branchHead(bareDir, branch)) !== null,
   });
   const root = 'clusters/demo';
-  const common = { repo: repoUrl, path: root, 'cache-dir': join(workDir, 'cache'), kubeconfig: sim.kubeconfigPath, 'module-wait': '20' };
+  const common = {
+    repo: repoUrl,
+    path: root,
+    'cache-dir': join(workDir, 'cache'),
+    kubeconfig: sim.kubeconfigPath,
+    'module-wait': '20',
+  };
   Object.assign(env, {
     sim,
     git,
@@ -250,7 +288,10 @@ export async function startForgeEnv(opts: { files?: Record<string, string>; sim?
       return runModsync([...args, ...extra], runOpts);
     },
     async sync(mode: RunMode = 'sync', flags: Record<string, string | boolean> = {}) {
-      const { config, problems } = loadConfig({ flags: { ...common, 'git-host': 'github', 'git-host-url': forge.apiUrl, ...flags }, env: {} });
+      const { config, problems } = loadConfig({
+        flags: { ...common, 'git-host': 'github', 'git-host-url': forge.apiUrl, ...flags },
+        env: {},
+      });
       if (problems.length) throw new Error(`config: ${problems.join('; ')}`);
       const runEnv = { MODSYNC_GIT_HOST_TOKEN: FORGE_TOKEN };
       const redactor = new Redactor();
@@ -281,13 +322,19 @@ export const WAITS_FOR_APPROVAL = /^Release is waiting for the 'modules\.deckhou
  * Publishes a version of a module in the demo registry (Stable) and waits until dkp-sim has
  * its ModuleRelease Pending with a message matching `message`.
  */
-export async function publishAndWait(env: DemoEnv, version: string, opts: { module?: string; message?: RegExp } = {}): Promise<SimObject> {
+export async function publishAndWait(
+  env: DemoEnv,
+  version: string,
+  opts: { module?: string; message?: RegExp } = {},
+): Promise<SimObject> {
   const module = opts.module ?? 'module-two';
   const published = env.sim.control.publish({ repo: EXAMPLE_REPO, module, version, channel: 'Stable' });
   if (!published.ok) throw new Error(published.message);
   return waitFor(`${module}-v${version} Pending`, async () => {
     const r = await getObject(env, 'ModuleRelease', `${module}-v${version}`);
-    return r?.status?.phase === 'Pending' && (opts.message ?? WAITS_FOR_APPROVAL).test(String(r.status.message)) ? r : null;
+    return r?.status?.phase === 'Pending' && (opts.message ?? WAITS_FOR_APPROVAL).test(String(r.status.message))
+      ? r
+      : null;
   });
 }
 
@@ -300,12 +347,17 @@ export function pushes(env: DemoEnv): number {
  * `startForgeEnv`, then one sync, waiting until the demo's modules are Ready (module-two on
  * v1.2.3) and a second sync has recorded that in the status report: later runs start clean.
  */
-export async function startSyncedForgeEnv(opts: { files?: Record<string, string>; sim?: StartOptions } = {}): Promise<ForgeEnv> {
+export async function startSyncedForgeEnv(
+  opts: { files?: Record<string, string>; sim?: StartOptions } = {},
+): Promise<ForgeEnv> {
   const env = await startForgeEnv(opts);
   const first = await env.sync();
   if (!first.ok) throw new Error(`first sync failed: ${JSON.stringify(first.stages.filter((s) => !s.ok))}`);
   await waitFor('module-two Ready', async () => (await modulePhase(env, 'module-two')) === 'Ready');
-  await waitFor('module-two v1.2.3 deployed', async () => (await getObject(env, 'ModuleRelease', 'module-two-v1.2.3'))?.status?.phase === 'Deployed');
+  await waitFor(
+    'module-two v1.2.3 deployed',
+    async () => (await getObject(env, 'ModuleRelease', 'module-two-v1.2.3'))?.status?.phase === 'Deployed',
+  );
   await env.sync();
   return env;
 }

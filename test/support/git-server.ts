@@ -94,7 +94,14 @@ function authorized(req: IncomingMessage, auth: { username: string; password: st
 }
 
 /** Runs one CGI request: request body to stdin, CGI headers + body from stdout. */
-function runBackend(backend: string, opts: GitServerOptions, req: IncomingMessage, res: ServerResponse, url: URL, user: string | undefined): Promise<void> {
+function runBackend(
+  backend: string,
+  opts: GitServerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  user: string | undefined,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,

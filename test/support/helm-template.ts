@@ -10,12 +10,18 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 
 /** One node of a parsed template: text, an action that prints, an if chain or a range. */
-export type TemplateNode = { t: 'text'; s: string } | { t: 'out'; e: string } | { t: 'if'; arms: { cond: string | null; body: TemplateNode[] }[] } | { t: 'range'; e: string; body: TemplateNode[] };
+export type TemplateNode =
+  | { t: 'text'; s: string }
+  | { t: 'out'; e: string }
+  | { t: 'if'; arms: { cond: string | null; body: TemplateNode[] }[] }
+  | { t: 'range'; e: string; body: TemplateNode[] };
 
 /** Parses `src` into nodes; `define` blocks go into `defines` (shared by include). */
 export function parseTemplate(src: string, defines: Map<string, TemplateNode[]>): TemplateNode[] {
   const root: TemplateNode[] = [];
-  const stack: { kind: 'if' | 'range' | 'define'; node?: TemplateNode; name?: string; body: TemplateNode[] }[] = [{ kind: 'define', body: root }];
+  const stack: { kind: 'if' | 'range' | 'define'; node?: TemplateNode; name?: string; body: TemplateNode[] }[] = [
+    { kind: 'define', body: root },
+  ];
   const re = /\{\{(-?)\s*([\s\S]*?)\s*(-?)\}\}/g;
   let last = 0;
   let trimNext = false;
@@ -72,7 +78,12 @@ function lex(expr: string): string[] {
 }
 
 /** Renders `nodes` with `.` = `dot` and `$` = `root`; include looks names up in `defines`. */
-export function renderNodes(nodes: TemplateNode[], dot: unknown, root: unknown, defines: Map<string, TemplateNode[]>): string {
+export function renderNodes(
+  nodes: TemplateNode[],
+  dot: unknown,
+  root: unknown,
+  defines: Map<string, TemplateNode[]>,
+): string {
   const fns: Record<string, (...a: any[]) => unknown> = {
     include: (name: string, ctx: unknown) => {
       const body = defines.get(name);
@@ -115,7 +126,11 @@ export function renderNodes(nodes: TemplateNode[], dot: unknown, root: unknown, 
       if (tok === '.') return dot;
       if (tok.startsWith('.') || tok.startsWith('$.')) {
         const start = tok.startsWith('$') ? root : dot;
-        return tok.replace(/^\$/, '').slice(1).split('.').reduce<any>((o, k) => (o == null ? undefined : o[k]), start);
+        return tok
+          .replace(/^\$/, '')
+          .slice(1)
+          .split('.')
+          .reduce<any>((o, k) => (o == null ? undefined : o[k]), start);
       }
       if (tok === '$') return root;
       throw new Error(`template: unsupported token ${tok} in ${expr}`);
@@ -168,10 +183,14 @@ export function renderNodes(nodes: TemplateNode[], dot: unknown, root: unknown, 
 export function renderChartTemplates(templatesDir: string, root: object): Map<string, string> {
   const defines = new Map<string, TemplateNode[]>();
   const files = readdirSync(templatesDir).sort();
-  for (const file of files.filter((f) => f.startsWith('_'))) parseTemplate(readFileSync(join(templatesDir, file), 'utf8'), defines);
+  for (const file of files.filter((f) => f.startsWith('_')))
+    parseTemplate(readFileSync(join(templatesDir, file), 'utf8'), defines);
   const out = new Map<string, string>();
   for (const file of files.filter((f) => !f.startsWith('_'))) {
-    out.set(file, renderNodes(parseTemplate(readFileSync(join(templatesDir, file), 'utf8'), defines), root, root, defines));
+    out.set(
+      file,
+      renderNodes(parseTemplate(readFileSync(join(templatesDir, file), 'utf8'), defines), root, root, defines),
+    );
   }
   return out;
 }

@@ -64,7 +64,9 @@ export class MemoryCluster implements ClusterPort {
     const schema = schemas.schemaFor(obj.kind, obj.apiVersion)!;
     const fieldsV1 = encodeFieldsV1(fieldSetOf(obj, schema));
     const stored: KubeObject = structuredClone(obj);
-    stored.metadata.managedFields = [{ manager: 'modsync', operation: 'Apply', apiVersion: obj.apiVersion, fieldsType: 'FieldsV1', fieldsV1 }];
+    stored.metadata.managedFields = [
+      { manager: 'modsync', operation: 'Apply', apiVersion: obj.apiVersion, fieldsType: 'FieldsV1', fieldsV1 },
+    ];
     if (!opts.dryRun) this.put(stored);
     return structuredClone(this.objects.get(`${obj.kind}/${obj.metadata.name}`) ?? stored);
   }
@@ -154,7 +156,8 @@ export class MemoryGit implements GitPort {
 
 /** A logger that keeps what was logged. */
 export function memoryLogger(lines: LogLine[] = []): Logger {
-  const at = (level: string) => (data: unknown, msg?: string) => void lines.push({ level, msg: msg ?? String(data), data });
+  const at = (level: string) => (data: unknown, msg?: string) =>
+    void lines.push({ level, msg: msg ?? String(data), data });
   const logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
   return logger as unknown as Logger;
 }

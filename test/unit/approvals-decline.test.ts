@@ -20,7 +20,10 @@ function release(version: string, phase = 'Pending'): KubeObject {
   return {
     apiVersion: 'deckhouse.io/v1alpha1',
     kind: 'ModuleRelease',
-    metadata: { name: `module-two-v${version}`, labels: { module: 'module-two', source: 'example', 'modules.deckhouse.io/update-policy': 'manual-approval' } },
+    metadata: {
+      name: `module-two-v${version}`,
+      labels: { module: 'module-two', source: 'example', 'modules.deckhouse.io/update-policy': 'manual-approval' },
+    },
     spec: { moduleName: 'module-two', version },
     status: { phase, message: phase === 'Pending' ? WAITING : '' },
   };
@@ -120,9 +123,17 @@ function setup() {
   const host = new FakeForge();
   const git = fakeGit();
   const logs: Record<string, unknown>[] = [];
-  const logger = createLogger({ format: 'json', level: 'info', redactor: new Redactor(), write: (line) => logs.push(JSON.parse(line)) });
+  const logger = createLogger({
+    format: 'json',
+    level: 'info',
+    redactor: new Redactor(),
+    write: (line) => logs.push(JSON.parse(line)),
+  });
   const sync = (releases: KubeObject[]): Promise<RequestResult[]> =>
-    requestStage({ releases, approvals: [], root: 'clusters/demo', baseBranch: 'main', dryRun: false }, { git, host, logger });
+    requestStage(
+      { releases, approvals: [], root: 'clusters/demo', baseBranch: 'main', dryRun: false },
+      { git, host, logger },
+    );
   return { host, git, logs, sync };
 }
 
@@ -137,13 +148,21 @@ describe('a pull request closed without merging', () => {
 
     const results = await sync([release('1.2.5', 'Deployed'), release('1.2.6')]);
     expect(results).toEqual([
-      expect.objectContaining({ branch: BRANCH, releases: ['module-two-v1.2.6'], outcome: 'declined', url: 'https://github.test/acme/fleet/pull/1' }),
+      expect.objectContaining({
+        branch: BRANCH,
+        releases: ['module-two-v1.2.6'],
+        outcome: 'declined',
+        url: 'https://github.test/acme/fleet/pull/1',
+      }),
     ]);
     expect(results[0]!.message).toContain('#1 was closed without merging');
     expect(host.writes.slice(writes)).toEqual([]);
     expect(git.pushes.slice(pushes)).toEqual([`delete ${BRANCH}`]);
     expect(git.branches.has(BRANCH)).toBe(false);
-    expect(logs.find((l) => l.msg === 'approval request declined')).toMatchObject({ module: 'module-two', url: 'https://github.test/acme/fleet/pull/1' });
+    expect(logs.find((l) => l.msg === 'approval request declined')).toMatchObject({
+      module: 'module-two',
+      url: 'https://github.test/acme/fleet/pull/1',
+    });
 
     // Every later sync stays quiet while the same release waits.
     const again = await sync([release('1.2.5', 'Deployed'), release('1.2.6')]);
@@ -163,9 +182,14 @@ describe('a pull request closed without merging', () => {
     expect(results.map((r) => [r.outcome, r.url])).toEqual([['created', 'https://github.test/acme/fleet/pull/2']]);
     const pr = host.pulls[1]!;
     expect(pr.title).toBe('Approve module-two v1.2.6 and v1.2.7');
-    expect(pr.body).toContain('[#1](https://github.test/acme/fleet/pull/1), was closed without merging, which declined `module-two-v1.2.6`. modsync opened this one because another release has arrived since.');
+    expect(pr.body).toContain(
+      '[#1](https://github.test/acme/fleet/pull/1), was closed without merging, which declined `module-two-v1.2.6`. modsync opened this one because another release has arrived since.',
+    );
     expect(readMarker(pr.body)?.releases).toEqual(['module-two-v1.2.6', 'module-two-v1.2.7']);
-    expect(Object.keys(git.branches.get(BRANCH) ?? {})).toEqual(['clusters/demo/approvals/module-two-v1.2.6.yaml', 'clusters/demo/approvals/module-two-v1.2.7.yaml']);
+    expect(Object.keys(git.branches.get(BRANCH) ?? {})).toEqual([
+      'clusters/demo/approvals/module-two-v1.2.6.yaml',
+      'clusters/demo/approvals/module-two-v1.2.7.yaml',
+    ]);
 
     const writes = host.writes.length;
     expect((await sync([release('1.2.6'), release('1.2.7')])).map((r) => r.outcome)).toEqual(['unchanged']);
@@ -201,7 +225,9 @@ describe('a pull request closed without merging', () => {
     host.decline(1);
     await sync([release('1.2.6'), release('1.2.7')]);
     host.decline(2);
-    expect((await sync([release('1.2.6'), release('1.2.7')])).map((r) => [r.outcome, r.url])).toEqual([['declined', 'https://github.test/acme/fleet/pull/2']]);
+    expect((await sync([release('1.2.6'), release('1.2.7')])).map((r) => [r.outcome, r.url])).toEqual([
+      ['declined', 'https://github.test/acme/fleet/pull/2'],
+    ]);
     await sync([release('1.2.6'), release('1.2.7'), release('1.2.8')]);
     expect(host.pulls.map((p) => `#${p.number} ${p.state}`)).toEqual(['#1 closed', '#2 closed', '#3 open']);
     expect(host.pulls[2]!.body).toContain('[#2](https://github.test/acme/fleet/pull/2)');
@@ -232,9 +258,17 @@ describe('closed pull requests that are not a decline', () => {
     expect(host.pulls.map((p) => `#${p.number} ${p.state}`)).toEqual(['#1 closed', '#2 open']);
   });
 
-  it('a closed pull request without modsync\'s marker (someone else\'s, same branch name) is not a decline', async () => {
+  it("a closed pull request without modsync's marker (someone else's, same branch name) is not a decline", async () => {
     const { host, sync } = setup();
-    host.pulls.push({ number: 1, url: 'https://github.test/acme/fleet/pull/1', title: 'mine', body: 'hand-written', head: BRANCH, base: 'main', state: 'closed' });
+    host.pulls.push({
+      number: 1,
+      url: 'https://github.test/acme/fleet/pull/1',
+      title: 'mine',
+      body: 'hand-written',
+      head: BRANCH,
+      base: 'main',
+      state: 'closed',
+    });
     expect((await sync([release('1.2.6')])).map((r) => r.outcome)).toEqual(['created']);
   });
 });
@@ -255,10 +289,25 @@ describe('the status report', () => {
     await sync([release('1.2.6')]);
     host.decline(1);
     const requests = await sync([release('1.2.6')]);
-    const report = buildReport({ instance: 'modsync', commit: 'c1', now: '2026-11-21T10:00:00.000Z', live: new Map(), changes: [], ok: true, errors: [], requests });
+    const report = buildReport({
+      instance: 'modsync',
+      commit: 'c1',
+      now: '2026-11-21T10:00:00.000Z',
+      live: new Map(),
+      changes: [],
+      ok: true,
+      errors: [],
+      requests,
+    });
     expect(report.approvals).toEqual([
-      expect.objectContaining({ release: 'module-two-v1.2.6', url: 'https://github.test/acme/fleet/pull/1', state: 'declined (pull request closed without merging)' }),
+      expect.objectContaining({
+        release: 'module-two-v1.2.6',
+        url: 'https://github.test/acme/fleet/pull/1',
+        state: 'declined (pull request closed without merging)',
+      }),
     ]);
-    expect(renderMarkdown(report)).toContain(`[${BRANCH}](https://github.test/acme/fleet/pull/1) | declined (pull request closed without merging)`);
+    expect(renderMarkdown(report)).toContain(
+      `[${BRANCH}](https://github.test/acme/fleet/pull/1) | declined (pull request closed without merging)`,
+    );
   });
 });

@@ -71,24 +71,39 @@ describe('skipped approvals in the status report', () => {
       { name: 'module-two-1.2', module: 'module-two', versions: '>=1.2.0 <1.3.0' },
       { name: 'module-two-v1.2.7', module: 'module-two', version: '1.2.7' },
     ];
-    expect(skippedApprovals({ releases, approvals })).toEqual([{
-      module: 'module-two', branch: file, releases: ['module-two-v1.2.6'], outcome: 'skipped',
-      message: NEWER_PATCH,
-    }]);
+    expect(skippedApprovals({ releases, approvals })).toEqual([
+      {
+        module: 'module-two',
+        branch: file,
+        releases: ['module-two-v1.2.6'],
+        outcome: 'skipped',
+        message: NEWER_PATCH,
+      },
+    ]);
   });
 
   it('shows skipped entries as skipped and the waiting one as waiting for merge', () => {
     const url = 'https://github.test/acme/fleet/pull/1';
     const requests: RequestResult[] = [
       {
-        module: 'module-two', branch: 'modsync/approve/module-two', releases: ['module-two-v1.2.7'],
-        outcome: 'updated', url,
+        module: 'module-two',
+        branch: 'modsync/approve/module-two',
+        releases: ['module-two-v1.2.7'],
+        outcome: 'updated',
+        url,
         dropped: [{ release: 'module-two-v1.2.6', reason: NEWER_PATCH }],
       },
       ...skippedApprovals({ releases, approvals: [{ name: 'x', module: 'module-two', version: '1.2.6', file }] }),
     ];
     const report = buildReport({
-      instance: 'demo', commit: 'c', now: 'n', live: new Map(), changes: [], ok: true, errors: [], requests,
+      instance: 'demo',
+      commit: 'c',
+      now: 'n',
+      live: new Map(),
+      changes: [],
+      ok: true,
+      errors: [],
+      requests,
     });
     expect(report.approvals.map((a) => [a.release, a.state])).toEqual([
       ['module-two-v1.2.6', `skipped: ${NEWER_PATCH}`],

@@ -8,7 +8,12 @@ import { parse } from 'yaml';
 
 const WAITING = `Release is waiting for the 'modules.deckhouse.io/approved: "true"' annotation`;
 
-function release(module: string, version: string, phase: string, opts: { message?: string; annotation?: string; byModsync?: boolean; changelog?: JsonObject } = {}): KubeObject {
+function release(
+  module: string,
+  version: string,
+  phase: string,
+  opts: { message?: string; annotation?: string; byModsync?: boolean; changelog?: JsonObject } = {},
+): KubeObject {
   const annotations = opts.annotation ? { 'modules.deckhouse.io/approved': opts.annotation } : undefined;
   return {
     apiVersion: 'deckhouse.io/v1alpha1',
@@ -18,7 +23,15 @@ function release(module: string, version: string, phase: string, opts: { message
       labels: { module, source: 'example', 'modules.deckhouse.io/update-policy': 'manual-approval' },
       ...(annotations ? { annotations } : {}),
       managedFields: opts.byModsync
-        ? [{ manager: 'modsync', operation: 'Update', apiVersion: 'deckhouse.io/v1alpha1', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:annotations': { '.': {}, 'f:modules.deckhouse.io/approved': {} } } } }]
+        ? [
+            {
+              manager: 'modsync',
+              operation: 'Update',
+              apiVersion: 'deckhouse.io/v1alpha1',
+              fieldsType: 'FieldsV1',
+              fieldsV1: { 'f:metadata': { 'f:annotations': { '.': {}, 'f:modules.deckhouse.io/approved': {} } } },
+            },
+          ]
         : [],
     },
     spec: { moduleName: module, version, ...(opts.changelog ? { changelog: opts.changelog } : {}) },
@@ -29,7 +42,13 @@ function release(module: string, version: string, phase: string, opts: { message
 describe('waitsForApproval', () => {
   it('is true only for Pending releases whose message asks for the annotation', () => {
     expect(waitsForApproval(release('m', '1.0.0', 'Pending'))).toBe(true);
-    expect(waitsForApproval(release('m', '1.0.0', 'Pending', { message: 'Release is waiting for the update window until 15 Mar 26 13:00 UTC' }))).toBe(false);
+    expect(
+      waitsForApproval(
+        release('m', '1.0.0', 'Pending', {
+          message: 'Release is waiting for the update window until 15 Mar 26 13:00 UTC',
+        }),
+      ),
+    ).toBe(false);
     expect(waitsForApproval(release('m', '1.0.0', 'Deployed', { message: WAITING }))).toBe(false);
     expect(waitsForApproval(release('m', '1.0.0', 'Pending', { annotation: 'true' }))).toBe(false);
   });
@@ -37,7 +56,12 @@ describe('waitsForApproval', () => {
 
 describe('decideApprovals', () => {
   it('approves exact and range approvals, never other phases', () => {
-    const releases = [release('a', '1.2.5', 'Pending'), release('b', '2.1.0', 'Pending'), release('b', '3.0.0', 'Pending'), release('c', '1.0.0', 'Superseded', { message: WAITING })];
+    const releases = [
+      release('a', '1.2.5', 'Pending'),
+      release('b', '2.1.0', 'Pending'),
+      release('b', '3.0.0', 'Pending'),
+      release('c', '1.0.0', 'Superseded', { message: WAITING }),
+    ];
     const approvals = [
       { name: 'a-v1.2.5', module: 'a', version: '1.2.5' },
       { name: 'b-2.x', module: 'b', versions: '>=2.0.0 <3.0.0' },
@@ -51,8 +75,13 @@ describe('decideApprovals', () => {
   });
 
   it("withdraws modsync's own approval when the file left git, but never a human's", () => {
-    const releases = [release('a', '1.0.0', 'Pending', { annotation: 'true', byModsync: true, message: '' }), release('b', '1.0.0', 'Pending', { annotation: 'true', message: '' })];
-    expect(decideApprovals(releases, []).map((d) => [d.release.metadata.name, d.action])).toEqual([['a-v1.0.0', 'unapprove']]);
+    const releases = [
+      release('a', '1.0.0', 'Pending', { annotation: 'true', byModsync: true, message: '' }),
+      release('b', '1.0.0', 'Pending', { annotation: 'true', message: '' }),
+    ];
+    expect(decideApprovals(releases, []).map((d) => [d.release.metadata.name, d.action])).toEqual([
+      ['a-v1.0.0', 'unapprove'],
+    ]);
   });
 
   it('does nothing on a release already approved', () => {
@@ -63,15 +92,32 @@ describe('decideApprovals', () => {
 
 describe('approval requests', () => {
   it('makes one request per module with every waiting version, oldest first', () => {
-    const releases = [release('two', '1.2.6', 'Pending', { changelog: { features: ['Faster'] } }), release('two', '1.2.5', 'Pending'), release('two', '1.2.4', 'Deployed'), release('one', '0.7.25', 'Pending')];
-    const wanted = wantedRequests({ releases, approvals: [{ name: 'one-v0.7.25', module: 'one', version: '0.7.25' }], root: 'clusters/demo' });
+    const releases = [
+      release('two', '1.2.6', 'Pending', { changelog: { features: ['Faster'] } }),
+      release('two', '1.2.5', 'Pending'),
+      release('two', '1.2.4', 'Deployed'),
+      release('one', '0.7.25', 'Pending'),
+    ];
+    const wanted = wantedRequests({
+      releases,
+      approvals: [{ name: 'one-v0.7.25', module: 'one', version: '0.7.25' }],
+      root: 'clusters/demo',
+    });
     expect(wanted).toHaveLength(1);
     const req = wanted[0]!;
     expect(req.branch).toBe('modsync/approve/two');
     expect(req.title).toBe('Approve two v1.2.5 and v1.2.6');
-    expect(Object.keys(req.files)).toEqual(['clusters/demo/approvals/two-v1.2.5.yaml', 'clusters/demo/approvals/two-v1.2.6.yaml']);
+    expect(Object.keys(req.files)).toEqual([
+      'clusters/demo/approvals/two-v1.2.5.yaml',
+      'clusters/demo/approvals/two-v1.2.6.yaml',
+    ]);
     const file = parse(req.files['clusters/demo/approvals/two-v1.2.6.yaml']!);
-    expect(file).toEqual({ apiVersion: 'modsync.io/v1alpha1', kind: 'ModuleReleaseApproval', metadata: { name: 'two-v1.2.6' }, spec: { module: 'two', version: '1.2.6' } });
+    expect(file).toEqual({
+      apiVersion: 'modsync.io/v1alpha1',
+      kind: 'ModuleReleaseApproval',
+      metadata: { name: 'two-v1.2.6' },
+      spec: { module: 'two', version: '1.2.6' },
+    });
     expect(req.body).toContain('| Deployed | v1.2.4 |');
     expect(req.body).toContain('- Faster');
     expect(req.body).toContain(WAITING);
@@ -79,8 +125,15 @@ describe('approval requests', () => {
   });
 
   it('adds the releases queued behind a waiting one to the same request', () => {
-    const queued = (v: string): KubeObject => release('two', v, 'Pending', { message: 'awaiting for v1.2.6 release to be deployed' });
-    const releases = [release('two', '1.2.6', 'Pending'), queued('1.2.7'), queued('1.2.8'), release('two', '1.2.5', 'Deployed'), release('one', '0.8.0', 'Pending', { message: 'awaiting for v0.7.25 release to be deployed' })];
+    const queued = (v: string): KubeObject =>
+      release('two', v, 'Pending', { message: 'awaiting for v1.2.6 release to be deployed' });
+    const releases = [
+      release('two', '1.2.6', 'Pending'),
+      queued('1.2.7'),
+      queued('1.2.8'),
+      release('two', '1.2.5', 'Deployed'),
+      release('one', '0.8.0', 'Pending', { message: 'awaiting for v0.7.25 release to be deployed' }),
+    ];
     const wanted = wantedRequests({ releases, approvals: [], root: '.' });
     expect(wanted.map((w) => w.title)).toEqual(['Approve two v1.2.6, v1.2.7 and v1.2.8']);
     expect(readMarker(wanted[0]!.body)?.releases).toEqual(['two-v1.2.6', 'two-v1.2.7', 'two-v1.2.8']);
@@ -93,8 +146,20 @@ describe('approval requests', () => {
   });
 
   it('explains why a request is closed', () => {
-    const body = renderApprovalRequest('two', [release('two', '1.2.5', 'Pending'), release('two', '1.2.6', 'Pending')], { root: '.' }).body;
-    const pr = { number: 3, url: 'u', title: 't', body, head: 'modsync/approve/two', base: 'main', state: 'open' as const };
+    const body = renderApprovalRequest(
+      'two',
+      [release('two', '1.2.5', 'Pending'), release('two', '1.2.6', 'Pending')],
+      { root: '.' },
+    ).body;
+    const pr = {
+      number: 3,
+      url: 'u',
+      title: 't',
+      body,
+      head: 'modsync/approve/two',
+      base: 'main',
+      state: 'open' as const,
+    };
     expect(closeReason(pr, [release('two', '1.2.5', 'Superseded'), release('two', '1.2.6', 'Deployed')], [])).toBe(
       'Closed by modsync: this approval is no longer needed. two-v1.2.5 was superseded by a newer release; two-v1.2.6 is deployed.',
     );

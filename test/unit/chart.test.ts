@@ -22,14 +22,22 @@ const defaults = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as Valu
 const schema = JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8')) as Record<string, unknown>;
 
 type Values = Record<string, unknown>;
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [k: string]: any };
+type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  [k: string]: any;
+};
 
 /** Values overlaid like `helm -f`/`--set`: objects merge key by key, anything else replaces. */
 function merge(base: Values, over: Values): Values {
   const out: Values = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = base[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b) ? merge(b as Values, v as Values) : v;
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
+        ? merge(b as Values, v as Values)
+        : v;
   }
   return out;
 }
@@ -39,16 +47,21 @@ const RELEASE = { Name: 'gitops', Namespace: 'd8-modsync', Service: 'Helm' };
 /** `helm template gitops charts/modsync -n d8-modsync --set ...`: the manifests, and NOTES.txt. */
 function render(over: Values = {}): { manifests: Manifest[]; notes: string } {
   const values = merge(defaults, over);
-  const root = { Values: values, Release: RELEASE, Chart: { Name: chartYaml.name, Version: chartYaml.version, AppVersion: chartYaml.appVersion } };
+  const root = {
+    Values: values,
+    Release: RELEASE,
+    Chart: { Name: chartYaml.name, Version: chartYaml.version, AppVersion: chartYaml.appVersion },
+  };
   const manifests: Manifest[] = [];
   let notes = '';
   for (const [file, text] of renderChartTemplates(join(CHART, 'templates'), root)) {
     if (file === 'NOTES.txt') notes = text;
-    else for (const doc of parseAllDocuments(text)) {
-      if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0]!.message}\n${text}`);
-      const js = doc.toJS() as Manifest | null;
-      if (js) manifests.push(js);
-    }
+    else
+      for (const doc of parseAllDocuments(text)) {
+        if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0]!.message}\n${text}`);
+        const js = doc.toJS() as Manifest | null;
+        if (js) manifests.push(js);
+      }
   }
   return { manifests, notes };
 }
@@ -72,7 +85,12 @@ describe('Chart.yaml and values', () => {
 
   it('describes a v2 application chart whose appVersion is the package version', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-    expect(chartYaml).toMatchObject({ apiVersion: 'v2', name: 'modsync', type: 'application', appVersion: pkg.version });
+    expect(chartYaml).toMatchObject({
+      apiVersion: 'v2',
+      name: 'modsync',
+      type: 'application',
+      appVersion: pkg.version,
+    });
     expect(chartYaml.version).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
@@ -104,7 +122,15 @@ describe('rendering', () => {
 
   it('cronjob mode: a CronJob running `modsync sync` that never overlaps itself, and no daemon objects', () => {
     const { manifests } = render(REPO);
-    expect(manifests.map((m) => m.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'CronJob', 'Role', 'RoleBinding', 'ServiceAccount']);
+    expect(manifests.map((m) => m.kind).sort()).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'ConfigMap',
+      'CronJob',
+      'Role',
+      'RoleBinding',
+      'ServiceAccount',
+    ]);
     const cron = one(manifests, 'CronJob');
     expect(cron.spec).toMatchObject({ schedule: '*/3 * * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid' });
     const pod = podSpecOf(manifests);
@@ -116,7 +142,16 @@ describe('rendering', () => {
 
   it('deployment mode: the daemon with health probes, a Service for webhooks and metrics, an optional ServiceMonitor', () => {
     const { manifests } = render(merge(REPO, { mode: 'deployment' }));
-    expect(manifests.map((m) => m.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    expect(manifests.map((m) => m.kind).sort()).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'ConfigMap',
+      'Deployment',
+      'Role',
+      'RoleBinding',
+      'Service',
+      'ServiceAccount',
+    ]);
     const deploy = one(manifests, 'Deployment');
     expect(deploy.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
     const c = podSpecOf(manifests).containers[0];
@@ -129,33 +164,51 @@ describe('rendering', () => {
     expect(deploy.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
     expect(deploy.spec.selector.matchLabels).toEqual(svc.spec.selector);
 
-    const monitored = render(merge(REPO, { mode: 'deployment', serviceMonitor: { enabled: true, labels: { release: 'prom' } } })).manifests;
+    const monitored = render(
+      merge(REPO, { mode: 'deployment', serviceMonitor: { enabled: true, labels: { release: 'prom' } } }),
+    ).manifests;
     const sm = one(monitored, 'ServiceMonitor');
     expect(sm.spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
     expect(sm.metadata.labels).toMatchObject({ release: 'prom' });
     expect(sm.spec.selector.matchLabels).toEqual(svc.spec.selector);
-    expect(render(merge(REPO, { serviceMonitor: { enabled: true } })).manifests.some((m) => m.kind === 'ServiceMonitor')).toBe(false);
+    expect(
+      render(merge(REPO, { serviceMonitor: { enabled: true } })).manifests.some((m) => m.kind === 'ServiceMonitor'),
+    ).toBe(false);
   });
 
   it('a changed setting changes the pod template (the daemon restarts with the new config)', () => {
-    const a = one(render(merge(REPO, { mode: 'deployment' })).manifests, 'Deployment').spec.template.metadata.annotations['checksum/config'];
-    const b = one(render(merge(REPO, { mode: 'deployment', sync: { maxDestructive: 5 } })).manifests, 'Deployment').spec.template.metadata.annotations['checksum/config'];
+    const a = one(render(merge(REPO, { mode: 'deployment' })).manifests, 'Deployment').spec.template.metadata
+      .annotations['checksum/config'];
+    const b = one(render(merge(REPO, { mode: 'deployment', sync: { maxDestructive: 5 } })).manifests, 'Deployment').spec
+      .template.metadata.annotations['checksum/config'];
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     expect(b).not.toBe(a);
   });
 
-  it.each(['cronjob', 'deployment'])('%s mode: non-root, read-only root filesystem, no privilege escalation, no capabilities', (mode) => {
-    const pod = podSpecOf(render(merge(REPO, { mode })).manifests);
-    const uid = /^USER\s+(\d+)/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))![1];
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: Number(uid), seccompProfile: { type: 'RuntimeDefault' } });
-    expect(pod.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
-    expect(pod.containers[0].resources.requests).toBeDefined();
-    // With a read-only root, the git cache and /tmp are emptyDirs.
-    const mounts = Object.fromEntries(pod.containers[0].volumeMounts.map((m: any) => [m.mountPath, m.name]));
-    const volumes = Object.fromEntries(pod.volumes.map((v: any) => [v.name, v]));
-    expect(volumes[mounts['/var/cache/modsync']].emptyDir).toBeDefined();
-    expect(volumes[mounts['/tmp']].emptyDir).toBeDefined();
-  });
+  it.each(['cronjob', 'deployment'])(
+    '%s mode: non-root, read-only root filesystem, no privilege escalation, no capabilities',
+    (mode) => {
+      const pod = podSpecOf(render(merge(REPO, { mode })).manifests);
+      const uid = /^USER\s+(\d+)/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))![1];
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: Number(uid),
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(pod.containers[0].securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(pod.containers[0].resources.requests).toBeDefined();
+      // With a read-only root, the git cache and /tmp are emptyDirs.
+      const mounts = Object.fromEntries(pod.containers[0].volumeMounts.map((m: any) => [m.mountPath, m.name]));
+      const volumes = Object.fromEntries(pod.volumes.map((v: any) => [v.name, v]));
+      expect(volumes[mounts['/var/cache/modsync']].emptyDir).toBeDefined();
+      expect(volumes[mounts['/tmp']].emptyDir).toBeDefined();
+    },
+  );
 
   it('keeps the clone cache on a PersistentVolumeClaim when asked, created or existing', () => {
     const cacheVolume = (ms: Manifest[]): any => {
@@ -203,7 +256,13 @@ describe('the config file', () => {
   }
 
   it('is accepted by modsync and carries the values, the mounted cache and the release namespace for the Lease', () => {
-    const ms = render(merge(REPO, { instance: 'prod', sync: { maxDestructive: 7, protected: ['ModuleConfig/global'] }, status: { enabled: false } })).manifests;
+    const ms = render(
+      merge(REPO, {
+        instance: 'prod',
+        sync: { maxDestructive: 7, protected: ['ModuleConfig/global'] },
+        status: { enabled: false },
+      }),
+    ).manifests;
     const { file, mountDir } = configOf(ms);
     const args = podSpecOf(ms).containers[0].args;
     expect(args.slice(1)).toEqual(['--config', join(mountDir, 'modsync.yaml')]);
@@ -211,7 +270,14 @@ describe('the config file', () => {
     expect(loaded.problems).toEqual([]);
     expect(loaded.config).toMatchObject({
       instance: 'prod',
-      git: { repo: REPO.git.repo, path: 'clusters/prod', branch: 'main', cacheDir: '/var/cache/modsync', tokenFile: '', tokenEnv: '' },
+      git: {
+        repo: REPO.git.repo,
+        path: 'clusters/prod',
+        branch: 'main',
+        cacheDir: '/var/cache/modsync',
+        tokenFile: '',
+        tokenEnv: '',
+      },
       sync: { prune: true, maxDestructive: 7, protected: ['ModuleConfig/global'] },
       status: { enabled: false },
       daemon: { lease: true, leaseNamespace: RELEASE.Namespace, listen: '0.0.0.0:8080' },
@@ -262,9 +328,15 @@ describe('the config file', () => {
 describe('RBAC', () => {
   /** `group/resource verb` for every grant, with the resourceNames a grant is limited to. */
   function grants(m: Manifest): string[] {
-    return m.rules.flatMap((r: any) =>
-      r.apiGroups.flatMap((g: string) => r.resources.flatMap((res: string) => r.verbs.map((v: string) => `${g}/${res} ${v}${r.resourceNames ? ` [${r.resourceNames.join(',')}]` : ''}`))),
-    ).sort();
+    return m.rules
+      .flatMap((r: any) =>
+        r.apiGroups.flatMap((g: string) =>
+          r.resources.flatMap((res: string) =>
+            r.verbs.map((v: string) => `${g}/${res} ${v}${r.resourceNames ? ` [${r.resourceNames.join(',')}]` : ''}`),
+          ),
+        ),
+      )
+      .sort();
   }
 
   it('grants cluster-wide exactly the deckhouse.io requests modsync makes', () => {
@@ -287,22 +359,35 @@ describe('RBAC', () => {
     const ms = render(merge(REPO, { instance: 'prod' })).manifests;
     const role = one(ms, 'Role');
     expect(role.metadata.namespace).toBe(RELEASE.Namespace);
-    expect(grants(role)).toEqual(['coordination.k8s.io/leases create', 'coordination.k8s.io/leases get [prod]', 'coordination.k8s.io/leases update [prod]']);
+    expect(grants(role)).toEqual([
+      'coordination.k8s.io/leases create',
+      'coordination.k8s.io/leases get [prod]',
+      'coordination.k8s.io/leases update [prod]',
+    ]);
   });
 
   it('binds both roles to the pod service account', () => {
     const ms = render(REPO).manifests;
     const sa = one(ms, 'ServiceAccount');
     expect(podSpecOf(ms).serviceAccountName).toBe(sa.metadata.name);
-    for (const [binding, role] of [['ClusterRoleBinding', 'ClusterRole'], ['RoleBinding', 'Role']] as const) {
+    for (const [binding, role] of [
+      ['ClusterRoleBinding', 'ClusterRole'],
+      ['RoleBinding', 'Role'],
+    ] as const) {
       const b = one(ms, binding);
-      expect(b.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: role, name: one(ms, role).metadata.name });
+      expect(b.roleRef).toEqual({
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: role,
+        name: one(ms, role).metadata.name,
+      });
       expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: RELEASE.Namespace }]);
     }
   });
 
   it('leaves RBAC out when asked, and the Lease role out when the Lease is off', () => {
-    const none = render(merge(REPO, { rbac: { create: false }, serviceAccount: { create: false, name: 'existing' } })).manifests;
+    const none = render(
+      merge(REPO, { rbac: { create: false }, serviceAccount: { create: false, name: 'existing' } }),
+    ).manifests;
     expect(none.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'CronJob']);
     expect(podSpecOf(none).serviceAccountName).toBe('existing');
     const noLease = render(merge(REPO, { lease: { enabled: false } })).manifests;
@@ -317,6 +402,8 @@ describe('NOTES.txt', () => {
     const daemon = render(merge(REPO, { mode: 'deployment' })).notes;
     expect(daemon).toContain('logs deploy/gitops-modsync');
     expect(daemon).toMatch(/no daemon\.webhookSecret is set/);
-    expect(render(merge(REPO, { mode: 'deployment', daemon: { webhookSecret: { name: 'hooks', key: 'k' } } })).notes).not.toMatch(/webhookSecret is set/);
+    expect(
+      render(merge(REPO, { mode: 'deployment', daemon: { webhookSecret: { name: 'hooks', key: 'k' } } })).notes,
+    ).not.toMatch(/webhookSecret is set/);
   });
 });

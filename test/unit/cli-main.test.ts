@@ -15,7 +15,11 @@ function modulesLoadedBy(args: string[]): string[] {
     'registerHooks({ resolve(s, c, next) { const r = next(s, c); seen.add(r.url); return r; } });',
     "process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify([...seen]) + '\\n'));",
   ].join('\n');
-  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(hook)}`, MAIN, ...args], { cwd: PROJECT, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', `data:text/javascript,${encodeURIComponent(hook)}`, MAIN, ...args],
+    { cwd: PROJECT, encoding: 'utf8' },
+  );
   const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
   if (!line) throw new Error(`no module list; stderr: ${r.stderr}`);
   const root = new URL('../..', import.meta.url).href;
@@ -26,7 +30,8 @@ describe('the modsync command line', () => {
   it('lists its commands with --help', async () => {
     const r = await runModsync(['--help']);
     expect(r.code).toBe(0);
-    for (const cmd of ['validate', 'plan', 'sync', 'run', 'status', 'approve']) expect(r.stdout).toMatch(new RegExp(`^  ${cmd} `, 'm'));
+    for (const cmd of ['validate', 'plan', 'sync', 'run', 'status', 'approve'])
+      expect(r.stdout).toMatch(new RegExp(`^  ${cmd} `, 'm'));
   });
 
   it('shows a command help with its flags, env vars and config keys', async () => {
@@ -43,11 +48,15 @@ describe('the modsync command line', () => {
     expect(unknown.stderr).toContain('Run "modsync plan --help" for the flags.');
     const noRepo = await runModsync(['sync']);
     expect(noRepo.code).toBe(64);
-    expect(noRepo.stderr).toContain('no repository given: set --repo (or MODSYNC_REPO, or git.repo in the config file)');
+    expect(noRepo.stderr).toContain(
+      'no repository given: set --repo (or MODSYNC_REPO, or git.repo in the config file)',
+    );
   });
 
   it('lists every configuration problem at once, before doing anything', async () => {
-    const r = await runModsync(['sync', '--repo', '/tmp/x', '--git-host', 'bitbucket'], { env: { MODSYNC_MAX_DESTRUCTIVE: 'lots' } });
+    const r = await runModsync(['sync', '--repo', '/tmp/x', '--git-host', 'bitbucket'], {
+      env: { MODSYNC_MAX_DESTRUCTIVE: 'lots' },
+    });
     expect(r.code).toBe(64);
     expect(r.stderr).toContain('invalid configuration');
     expect(r.stderr).toContain('MODSYNC_MAX_DESTRUCTIVE must be a whole number');
@@ -62,7 +71,8 @@ describe('the modsync command line', () => {
   });
 
   it('loads nothing but itself for --version, and no command for --help', () => {
-    const heavy = /node_modules\/(@kubernetes|isomorphic-git|yaml|pino|prom-client|cron)\/|^src\/(config\/load|log|pipeline|cluster|git|host)/;
+    const heavy =
+      /node_modules\/(@kubernetes|isomorphic-git|yaml|pino|prom-client|cron)\/|^src\/(config\/load|log|pipeline|cluster|git|host)/;
     const version = modulesLoadedBy(['--version']);
     expect(version).toContain('src/cli/main.ts');
     expect(version.filter((m) => m.includes('node_modules/') || heavy.test(m))).toEqual([]);
@@ -74,6 +84,10 @@ describe('the modsync command line', () => {
   it('validates without loading the cluster client, git or forge adapters', () => {
     const loaded = modulesLoadedBy(['validate', 'examples', '--path', 'clusters/demo']);
     expect(loaded).toContain('src/cli/validate.ts');
-    expect(loaded.filter((m) => /^src\/(cluster|git|host|server)\/|node_modules\/(isomorphic-git|@kubernetes|prom-client|cron)\//.test(m))).toEqual([]);
+    expect(
+      loaded.filter((m) =>
+        /^src\/(cluster|git|host|server)\/|node_modules\/(isomorphic-git|@kubernetes|prom-client|cron)\//.test(m),
+      ),
+    ).toEqual([]);
   });
 });

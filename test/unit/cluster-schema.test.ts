@@ -66,8 +66,8 @@ describe('checkAgainstCluster', () => {
     const spec = { releaseChannel: 'Stable', update: { mode: 'Auto', windows } };
     const problems = checkAgainstCluster(policy(spec), docOf('v1alpha2'));
     expect(problems.map((p) => p.message)).toEqual([
-      "spec.update.windows[0].dayz: field not declared in the cluster's ModuleUpdatePolicy schema "
-        + '(its Deckhouse version)',
+      "spec.update.windows[0].dayz: field not declared in the cluster's ModuleUpdatePolicy schema " +
+        '(its Deckhouse version)',
     ]);
   });
 
@@ -78,8 +78,9 @@ describe('checkAgainstCluster', () => {
       {
         reason: 'UnsupportedValue',
         field: 'spec.releaseChannel',
-        message: 'spec.releaseChannel: "Lts" is not accepted by the cluster (Deckhouse 1.70); '
-          + 'supported values: Alpha, Beta, EarlyAccess, Stable, RockSolid',
+        message:
+          'spec.releaseChannel: "Lts" is not accepted by the cluster (Deckhouse 1.70); ' +
+          'supported values: Alpha, Beta, EarlyAccess, Stable, RockSolid',
       },
     ]);
     const newer = structuredClone(docOf('v1alpha2'));

@@ -43,7 +43,11 @@ describe('loadConfig', () => {
 
   it('lists every problem at once, naming where each bad value came from', () => {
     const file = tempFile('git:\n  brnch: typo\nhost:\n  kind: bitbucket\n');
-    const { problems } = loadConfig({ file, env: { MODSYNC_MAX_DESTRUCTIVE: 'many' }, flags: { 'log-level': 'loud', instance: 'Bad_Name' } });
+    const { problems } = loadConfig({
+      file,
+      env: { MODSYNC_MAX_DESTRUCTIVE: 'many' },
+      flags: { 'log-level': 'loud', instance: 'Bad_Name' },
+    });
     expect(problems).toEqual(
       expect.arrayContaining([
         'git.brnch: unknown setting (see config/modsync.yaml for the list)',
@@ -67,8 +71,15 @@ describe('settings', () => {
     const settings = settingsOf(loadConfigSchema());
     const flags = settings.map((s) => s.flag);
     expect(new Set(flags).size).toBe(flags.length);
-    expect(settings.find((s) => s.key === 'host.tokenFile')).toMatchObject({ flag: 'git-host-token-file', env: 'MODSYNC_GIT_HOST_TOKEN_FILE' });
-    expect(settings.find((s) => s.key === 'git.repo')).toMatchObject({ flag: 'repo', env: 'MODSYNC_REPO', type: 'string' });
+    expect(settings.find((s) => s.key === 'host.tokenFile')).toMatchObject({
+      flag: 'git-host-token-file',
+      env: 'MODSYNC_GIT_HOST_TOKEN_FILE',
+    });
+    expect(settings.find((s) => s.key === 'git.repo')).toMatchObject({
+      flag: 'repo',
+      env: 'MODSYNC_REPO',
+      type: 'string',
+    });
   });
 
   it('documents every setting in config/modsync.yaml with its flag and env var', async () => {

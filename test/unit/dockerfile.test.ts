@@ -5,7 +5,17 @@
  * Dockerfile describes is assembled in a temp folder and run through the `modsync` symlink.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, statSync, mkdirSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  statSync,
+  mkdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,7 +150,8 @@ const stageNamed = (name: string): Stage => stages.find((s) => s.name === name)!
 describe('Dockerfile stages', () => {
   it('builds in separate stages on the official Node 24 image', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const s of stages) expect(s.image, `stage ${s.name}`).toMatch(/^node:24-(bookworm-slim|alpine)(@sha256:[0-9a-f]{64})?$/);
+    for (const s of stages)
+      expect(s.image, `stage ${s.name}`).toMatch(/^node:24-(bookworm-slim|alpine)(@sha256:[0-9a-f]{64})?$/);
   });
 
   it('compiles the TypeScript in a build stage with the project build config', () => {
@@ -148,7 +159,9 @@ describe('Dockerfile stages', () => {
     expect(compiled, 'the runtime stage must not compile').toBe(false);
     const builder = copiesOf(runtime).find((c) => c.sources.some((p) => /dist\/?$/.test(p)))?.from;
     expect(builder).toBeDefined();
-    expect(stageNamed(builder!).steps.some((s) => s.op === 'RUN' && /tsc(\s|$).*-p tsconfig\.build\.json/.test(s.args))).toBe(true);
+    expect(
+      stageNamed(builder!).steps.some((s) => s.op === 'RUN' && /tsc(\s|$).*-p tsconfig\.build\.json/.test(s.args)),
+    ).toBe(true);
   });
 
   it('installs production dependencies only for the runtime', () => {
@@ -181,32 +194,49 @@ describe('Dockerfile runtime stage', () => {
     expect(link, 'a modsync symlink in /usr/local/bin').toBeTruthy();
     expect(link![1]).toBe(posix.join('/app', pkg.bin.modsync!));
     const builder = stages.find((s) => s.steps.some((x) => x.op === 'RUN' && /tsc/.test(x.args)))!;
-    expect(builder.steps.some((s) => s.op === 'RUN' && s.args.includes(`chmod 0755 ${pkg.bin.modsync}`)), 'the binary must be executable').toBe(true);
+    expect(
+      builder.steps.some((s) => s.op === 'RUN' && s.args.includes(`chmod 0755 ${pkg.bin.modsync}`)),
+      'the binary must be executable',
+    ).toBe(true);
   });
 
   it('keeps the git cache on a volume owned by the runtime user', () => {
-    const env = runtimeOps('ENV').map((e) => e.args).join(' ');
+    const env = runtimeOps('ENV')
+      .map((e) => e.args)
+      .join(' ');
     expect(env).toMatch(/MODSYNC_CACHE_DIR=\/var\/cache\/modsync\b/);
-    expect(runtimeOps('VOLUME').map((v) => v.args).join(' ')).toContain('/var/cache/modsync');
+    expect(
+      runtimeOps('VOLUME')
+        .map((v) => v.args)
+        .join(' '),
+    ).toContain('/var/cache/modsync');
     const uid = runtimeOps('USER').at(-1)!.args.split(':')[0];
-    expect(runtimeOps('RUN').some((r) => new RegExp(`chown ${uid}(:\\d+)? /var/cache/modsync`).test(r.args))).toBe(true);
+    expect(runtimeOps('RUN').some((r) => new RegExp(`chown ${uid}(:\\d+)? /var/cache/modsync`).test(r.args))).toBe(
+      true,
+    );
   });
 
   it('ships a filled Node compile cache, so a CronJob run does not compile modsync again', () => {
-    const env = runtimeOps('ENV').map((e) => e.args).join(' ');
+    const env = runtimeOps('ENV')
+      .map((e) => e.args)
+      .join(' ');
     const dir = /NODE_COMPILE_CACHE=(\S+)/.exec(env)?.[1];
     expect(dir, 'NODE_COMPILE_CACHE in the runtime environment').toBeDefined();
     const runs = runtimeOps('RUN').map((r) => r.args);
     const fill = runs.findIndex((r) => /\bmodsync validate\b/.test(r) && r.includes('/app/dist/src'));
-    expect(fill, 'a RUN that runs modsync and imports every module').toBeGreaterThan(runs.findIndex((r) => /ln -s/.test(r)));
+    expect(fill, 'a RUN that runs modsync and imports every module').toBeGreaterThan(
+      runs.findIndex((r) => /ln -s/.test(r)),
+    );
     expect(dir!.startsWith('/app/') || dir === '/app').toBe(true);
   });
 
   it('copies every file the code reads at run time next to dist/', () => {
     const copied = copiesOf(runtime).flatMap((c) => c.sources.map((s) => destinationOf(c, s).replace(/\/$/, '')));
-    for (const needed of ['/app/dist', '/app/config', '/app/crds', '/app/package.json', '/app/node_modules']) expect(copied).toContain(needed);
+    for (const needed of ['/app/dist', '/app/config', '/app/crds', '/app/package.json', '/app/node_modules'])
+      expect(copied).toContain(needed);
     // The files behind src/core/paths.ts: the default config, its schema and the CRDs.
-    for (const f of ['config/modsync.yaml', 'config/modsync.schema.json', 'crds/deckhouse/moduleconfig.yaml']) expect(existsSync(join(ROOT, f)), f).toBe(true);
+    for (const f of ['config/modsync.yaml', 'config/modsync.schema.json', 'crds/deckhouse/moduleconfig.yaml'])
+      expect(existsSync(join(ROOT, f)), f).toBe(true);
   });
 
   it('copies nothing else from the build context: no sources, tests, dev tooling or secrets', () => {
@@ -220,16 +250,33 @@ describe('Dockerfile runtime stage', () => {
 
 describe('.dockerignore', () => {
   it('keeps node_modules, .git, tests, caches and local secrets out of the build context', () => {
-    for (const p of ['node_modules/yaml/package.json', '.git/HEAD', 'test/unit/a.test.ts', '.cache/modsync/x', 'dist/src/cli/main.js', '.env', 'src/.cache/x', 'src/node_modules/x', 'examples/clusters/demo/sources/example.yaml', 'admin.kubeconfig']) {
+    for (const p of [
+      'node_modules/yaml/package.json',
+      '.git/HEAD',
+      'test/unit/a.test.ts',
+      '.cache/modsync/x',
+      'dist/src/cli/main.js',
+      '.env',
+      'src/.cache/x',
+      'src/node_modules/x',
+      'examples/clusters/demo/sources/example.yaml',
+      'admin.kubeconfig',
+    ]) {
       expect(dockerignored(ignore, p), p).toBe(true);
     }
   });
 
   it('sends every file the Dockerfile copies from the context', () => {
-    const sources = stages.flatMap((s) => copiesOf(s).filter((c) => !c.from).flatMap((c) => c.sources));
+    const sources = stages.flatMap((s) =>
+      copiesOf(s)
+        .filter((c) => !c.from)
+        .flatMap((c) => c.sources),
+    );
     for (const source of sources) {
       expect(existsSync(join(ROOT, source)), source).toBe(true);
-      const files = statSync(join(ROOT, source)).isDirectory() ? readdirSync(join(ROOT, source), { recursive: true }).map((f) => posix.join(source, String(f))) : [source];
+      const files = statSync(join(ROOT, source)).isDirectory()
+        ? readdirSync(join(ROOT, source), { recursive: true }).map((f) => posix.join(source, String(f)))
+        : [source];
       for (const f of files) expect(dockerignored(ignore, f), f).toBe(false);
     }
   });
@@ -237,8 +284,12 @@ describe('.dockerignore', () => {
 
 describe('dependencies', () => {
   it('no production dependency needs an install script (the image installs them with --ignore-scripts)', () => {
-    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; hasInstallScript?: boolean }> };
-    const scripted = Object.entries(lock.packages).filter(([path, p]) => path && p.hasInstallScript && !p.dev).map(([path]) => path);
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean; hasInstallScript?: boolean }>;
+    };
+    const scripted = Object.entries(lock.packages)
+      .filter(([path, p]) => path && p.hasInstallScript && !p.dev)
+      .map(([path]) => path);
     expect(scripted).toEqual([]);
   });
 
@@ -247,10 +298,13 @@ describe('dependencies', () => {
     for (const f of readdirSync(join(ROOT, 'src'), { recursive: true }).map(String)) {
       if (!f.endsWith('.ts')) continue;
       const text = readFileSync(join(ROOT, 'src', f), 'utf8');
-      for (const m of text.matchAll(/^\s*(?:(?:import|export)\b[^;]*?\bfrom|import)\s*['"]([^'"]+)['"]/gm)) specifiers.add(m[1]!);
+      for (const m of text.matchAll(/^\s*(?:(?:import|export)\b[^;]*?\bfrom|import)\s*['"]([^'"]+)['"]/gm))
+        specifiers.add(m[1]!);
       for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) specifiers.add(m[1]!);
     }
-    const packages = [...specifiers].filter((s) => !s.startsWith('node:') && !s.startsWith('.')).map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!));
+    const packages = [...specifiers]
+      .filter((s) => !s.startsWith('node:') && !s.startsWith('.'))
+      .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!));
     expect(packages).toContain('@kubernetes/client-node');
     for (const p of packages) expect(Object.keys(pkg.dependencies), p).toContain(p);
   });
@@ -265,8 +319,19 @@ describe('the runtime layout', () => {
     // node_modules is linked (the import check above covers production-only).
     const app = join(dir, 'app');
     mkdirSync(app);
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(app, 'dist')], { cwd: ROOT, stdio: 'pipe' });
-    for (const c of copiesOf(runtime).filter((x) => !x.from)) for (const s of c.sources) cpSync(join(ROOT, s), join(app, s), { recursive: true });
+    execFileSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/typescript/bin/tsc'),
+        '-p',
+        join(ROOT, 'tsconfig.build.json'),
+        '--outDir',
+        join(app, 'dist'),
+      ],
+      { cwd: ROOT, stdio: 'pipe' },
+    );
+    for (const c of copiesOf(runtime).filter((x) => !x.from))
+      for (const s of c.sources) cpSync(join(ROOT, s), join(app, s), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(app, 'node_modules'));
     const bin = join(dir, 'bin');
     mkdirSync(bin);
@@ -274,7 +339,11 @@ describe('the runtime layout', () => {
     symlinkSync(join(app, pkg.bin.modsync!), join(bin, 'modsync'));
     const env = { PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`, HOME: dir };
     expect(execFileSync('modsync', ['--version'], { env, encoding: 'utf8' })).toBe('modsync 0.1.0\n');
-    const out = execFileSync('modsync', ['validate', join(ROOT, 'examples'), '--path', 'clusters/demo'], { env, encoding: 'utf8', cwd: dir });
+    const out = execFileSync('modsync', ['validate', join(ROOT, 'examples'), '--path', 'clusters/demo'], {
+      env,
+      encoding: 'utf8',
+      cwd: dir,
+    });
     expect(out).toMatch(/0 errors/);
   }, 60_000);
 });

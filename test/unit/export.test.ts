@@ -68,9 +68,20 @@ describe('cleanForExport', () => {
           { manager: 'kubectl-edit', operation: 'Update', fieldsV1: { 'f:spec': { 'f:items': both } } },
         ],
       },
-      spec: { items: [{ name: 'a', v: 1 }, { name: 'b', v: 2 }, { name: 'c', v: 3 }] },
+      spec: {
+        items: [
+          { name: 'a', v: 1 },
+          { name: 'b', v: 2 },
+          { name: 'c', v: 3 },
+        ],
+      },
     } as unknown as KubeObject;
-    expect(cleanForExport(live).object.spec).toEqual({ items: [{ name: 'a', v: 1 }, { name: 'c', v: 3 }] });
+    expect(cleanForExport(live).object.spec).toEqual({
+      items: [
+        { name: 'a', v: 1 },
+        { name: 'c', v: 3 },
+      ],
+    });
   });
 
   it('without managedFields, drops values equal to the CRD default', async () => {
@@ -96,7 +107,7 @@ describe('planExport', () => {
   };
   const live = [heritage, msApplied, msCreated, mupEdited, mupServerSide, mcPatched, mcGlobal];
 
-  it('writes one file per object in the repository layout, leaving Deckhouse\'s own and protected objects out', () => {
+  it("writes one file per object in the repository layout, leaving Deckhouse's own and protected objects out", () => {
     const plan = planExport(live, opts);
     expect(plan.files.map((f) => f.path)).toEqual([
       'sources/example.yaml',

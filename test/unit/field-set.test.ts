@@ -69,7 +69,11 @@ describe('fieldSetOf follows the server for the three managed kinds', () => {
     const ms: KubeObject = {
       apiVersion: 'deckhouse.io/v1alpha1',
       kind: 'ModuleSource',
-      metadata: { name: 'example', labels: { 'modsync.io/instance': 'prod', team: 'platform' }, annotations: { note: 'x' } },
+      metadata: {
+        name: 'example',
+        labels: { 'modsync.io/instance': 'prod', team: 'platform' },
+        annotations: { note: 'x' },
+      },
       spec: { scanInterval: '15m', registry: { repo: 'registry.example.io/modules', dockerCfg: 'e30=' } },
     };
     expect(encodeFieldsV1(fieldSetOf(ms, schemaOf(ms)))).toEqual({
@@ -86,7 +90,10 @@ describe('fieldSetOf follows the server for the three managed kinds', () => {
       apiVersion: 'deckhouse.io/v1alpha2',
       kind: 'ModuleUpdatePolicy',
       metadata: { name: 'night' },
-      spec: { releaseChannel: 'Stable', update: { mode: 'Auto', windows: [{ from: '1:00', to: '4:30', days: ['Mon'] }] } },
+      spec: {
+        releaseChannel: 'Stable',
+        update: { mode: 'Auto', windows: [{ from: '1:00', to: '4:30', days: ['Mon'] }] },
+      },
     };
     expect(encodeFieldsV1(fieldSetOf(mup, schemaOf(mup)))).toEqual({
       'f:spec': { 'f:releaseChannel': {}, 'f:update': { 'f:mode': {}, 'f:windows': {} } },
@@ -100,14 +107,27 @@ describe('fieldSetOf follows the server for the three managed kinds', () => {
       metadata: { name: 'plain' },
       spec: { releaseChannel: 'Alpha', update: {} },
     };
-    expect(encodeFieldsV1(fieldSetOf(mup, schemaOf(mup)))).toEqual({ 'f:spec': { 'f:releaseChannel': {}, 'f:update': {} } });
-    const mc: KubeObject = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'm' }, spec: { enabled: false, settings: {} } };
+    expect(encodeFieldsV1(fieldSetOf(mup, schemaOf(mup)))).toEqual({
+      'f:spec': { 'f:releaseChannel': {}, 'f:update': {} },
+    });
+    const mc: KubeObject = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'm' },
+      spec: { enabled: false, settings: {} },
+    };
     expect(encodeFieldsV1(fieldSetOf(mc, schemaOf(mc)))).toEqual({ 'f:spec': { 'f:enabled': {}, 'f:settings': {} } });
   });
 
   it('leaves out apiVersion, kind, name, server metadata and status', () => {
-    const paths = fieldSetOf(mc, schemaOf(mc)).paths().map((p) => p.join('/'));
-    expect(paths.some((p) => /status|f:name|f:uid|resourceVersion|generation|creationTimestamp|managedFields|apiVersion|f:kind/.test(p))).toBe(false);
+    const paths = fieldSetOf(mc, schemaOf(mc))
+      .paths()
+      .map((p) => p.join('/'));
+    expect(
+      paths.some((p) =>
+        /status|f:name|f:uid|resourceVersion|generation|creationTimestamp|managedFields|apiVersion|f:kind/.test(p),
+      ),
+    ).toBe(false);
   });
 
   it('keys unknown to the schema (pruned by the server) are not members', () => {
@@ -174,7 +194,15 @@ describe('walking objects along paths', () => {
   });
 
   it('valueAt follows fields, keyed items and set values', () => {
-    const obj = { spec: { items: [{ name: 'a', v: 1 }, { name: 'b', v: 2 }], tags: ['x', 'y'] } };
+    const obj = {
+      spec: {
+        items: [
+          { name: 'a', v: 1 },
+          { name: 'b', v: 2 },
+        ],
+        tags: ['x', 'y'],
+      },
+    };
     expect(valueAt(obj, ['f:spec', 'f:items', 'k:{"name":"b"}', 'f:v'])).toEqual({ found: true, value: 2 });
     expect(valueAt(obj, ['f:spec', 'f:tags', 'v:"y"'])).toEqual({ found: true, value: 'y' });
     expect(valueAt(obj, ['f:spec', 'f:missing'])).toEqual({ found: false });
@@ -203,9 +231,16 @@ describe('walking objects along paths', () => {
                           type: 'array',
                           'x-kubernetes-list-type': 'map',
                           'x-kubernetes-list-map-keys': ['name'],
-                          items: { type: 'object', properties: { name: { type: 'string' }, port: { type: 'integer' } } },
+                          items: {
+                            type: 'object',
+                            properties: { name: { type: 'string' }, port: { type: 'integer' } },
+                          },
                         },
-                        selector: { type: 'object', 'x-kubernetes-map-type': 'atomic', additionalProperties: { type: 'string' } },
+                        selector: {
+                          type: 'object',
+                          'x-kubernetes-map-type': 'atomic',
+                          additionalProperties: { type: 'string' },
+                        },
                       },
                     },
                   },

@@ -102,7 +102,7 @@ describe('generated validators', () => {
       'const gen = PRECOMPILED_CRD_VALIDATORS["example.io/v1 Thing"].validate;',
       `const out = ${JSON.stringify(samples)}.map((spec) => {`,
       "  const obj = { apiVersion: 'example.io/v1', kind: 'Thing', metadata: { name: 'x' }, spec };",
-      "  const generated = gen(obj) ? [] : translateAjvErrors(gen.errors);",
+      '  const generated = gen(obj) ? [] : translateAjvErrors(gen.errors);',
       "  return { run: run.validate('example.io/v1', 'Thing', obj), gen: generated };",
       '});',
       'console.log(JSON.stringify(out));',

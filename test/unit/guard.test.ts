@@ -3,8 +3,10 @@ import type { ChangeEntry } from '../../src/core/change-set.ts';
 import { entry } from '../../src/core/change-set.ts';
 import { guard } from '../../src/pipeline/guard.ts';
 
-const del = (name: string): ChangeEntry => entry({ kind: 'ModuleConfig', name }, 'delete', 'planned', { destructive: 'delete' });
-const upd = (name: string, extra: Partial<ChangeEntry> = {}): ChangeEntry => entry({ kind: 'ModuleConfig', name }, 'update', 'planned', extra);
+const del = (name: string): ChangeEntry =>
+  entry({ kind: 'ModuleConfig', name }, 'delete', 'planned', { destructive: 'delete' });
+const upd = (name: string, extra: Partial<ChangeEntry> = {}): ChangeEntry =>
+  entry({ kind: 'ModuleConfig', name }, 'update', 'planned', extra);
 const held = (entries: ChangeEntry[]): string[] => entries.filter((e) => e.outcome === 'held').map((e) => e.subject);
 
 describe('guard: destructive-change budget', () => {
@@ -28,7 +30,10 @@ describe('guard: destructive-change budget', () => {
   });
 
   it('entries already held (protection) do not count against the budget', () => {
-    const protectedHeld = entry({ kind: 'ModuleConfig', name: 'global' }, 'delete', 'held', { destructive: 'delete', message: 'protected' });
+    const protectedHeld = entry({ kind: 'ModuleConfig', name: 'global' }, 'delete', 'held', {
+      destructive: 'delete',
+      message: 'protected',
+    });
     const r = guard([protectedHeld, del('x')], { maxDestructive: 1 });
     expect(held(r)).toEqual(['ModuleConfig/global']);
     expect(r[0]?.message).toBe('protected');

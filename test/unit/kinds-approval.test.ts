@@ -4,7 +4,12 @@ import type { KubeObject } from '../../src/core/object.ts';
 import { approvalSpecOf, validateApproval } from '../../src/kinds/approval.ts';
 
 function approval(name: string, spec: Record<string, unknown>): KubeObject {
-  return { apiVersion: 'modsync.io/v1alpha1', kind: 'ModuleReleaseApproval', metadata: { name }, spec: spec as KubeObject['spec'] };
+  return {
+    apiVersion: 'modsync.io/v1alpha1',
+    kind: 'ModuleReleaseApproval',
+    metadata: { name },
+    spec: spec as KubeObject['spec'],
+  };
 }
 const problems = (obj: KubeObject) => validateApproval(obj).map((p) => `${p.severity} ${p.path.join('.')}`);
 
@@ -23,7 +28,9 @@ describe('validateApproval', () => {
 
   it('requires exactly one of version and versions', () => {
     expect(problems(approval('x', { module: 'm' }))).toEqual(['error spec']);
-    expect(problems(approval('m-v1.0.0', { module: 'm', version: '1.0.0', versions: '1.x' }))).toEqual(['error spec.versions']);
+    expect(problems(approval('m-v1.0.0', { module: 'm', version: '1.0.0', versions: '1.x' }))).toEqual([
+      'error spec.versions',
+    ]);
   });
 
   it('rejects bad versions, ranges, module names and mismatched names', () => {

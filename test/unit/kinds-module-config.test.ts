@@ -5,12 +5,18 @@ import type { KubeObject } from '../../src/core/object.ts';
 import { ALLOW_DISABLING_ANNOTATION, moduleConfigHandler as mc } from '../../src/kinds/module-config.ts';
 
 function config(name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): KubeObject {
-  return { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name, ...(annotations ? { annotations } : {}) }, spec: spec as KubeObject['spec'] };
+  return {
+    apiVersion: 'deckhouse.io/v1alpha1',
+    kind: 'ModuleConfig',
+    metadata: { name, ...(annotations ? { annotations } : {}) },
+    spec: spec as KubeObject['spec'],
+  };
 }
 
 describe('validate', () => {
   it('accepts module names, global and deckhouse', () => {
-    for (const name of ['hello-world', 'global', 'deckhouse', 'cni-cilium', 'a1']) expect(mc.validate(config(name, {})), name).toEqual([]);
+    for (const name of ['hello-world', 'global', 'deckhouse', 'cni-cilium', 'a1'])
+      expect(mc.validate(config(name, {})), name).toEqual([]);
   });
 
   it('rejects subdomain names that are not module names', () => {
@@ -18,7 +24,10 @@ describe('validate', () => {
   });
 
   it('applies the window order rule to the deckhouse config, like Deckhouse admission', () => {
-    const windows = [{ from: '8:00', to: '10:00' }, { from: '22:00', to: '2:00' }];
+    const windows = [
+      { from: '8:00', to: '10:00' },
+      { from: '22:00', to: '2:00' },
+    ];
     expect(mc.validate(config('deckhouse', { settings: { update: { windows } } })).map((p) => p.message)).toEqual([
       'spec.settings.update.windows[1]: from (22:00) must be earlier than to (2:00); windows cannot cross midnight, split it in two',
     ]);
@@ -26,7 +35,9 @@ describe('validate', () => {
   });
 
   it('rejects source: Embedded', () => {
-    expect(mc.validate(config('m', { source: 'Embedded' })).map((p) => [p.severity, p.path.join('.')])).toEqual([['error', 'spec.source']]);
+    expect(mc.validate(config('m', { source: 'Embedded' })).map((p) => [p.severity, p.path.join('.')])).toEqual([
+      ['error', 'spec.source'],
+    ]);
   });
 });
 
@@ -51,8 +62,16 @@ describe('ignoreDrift', () => {
   });
 
   it('is drift while the module is still enabled, or when other annotations differ', () => {
-    expect(mc.ignoreDrift(`metadata.annotations.${ALLOW_DISABLING_ANNOTATION}`, desired, config('acme-backup', { enabled: true }))).toBe(false);
-    expect(mc.ignoreDrift('metadata.annotations', desired, config('acme-backup', { enabled: false }, { team: 'y' }))).toBe(false);
+    expect(
+      mc.ignoreDrift(
+        `metadata.annotations.${ALLOW_DISABLING_ANNOTATION}`,
+        desired,
+        config('acme-backup', { enabled: true }),
+      ),
+    ).toBe(false);
+    expect(
+      mc.ignoreDrift('metadata.annotations', desired, config('acme-backup', { enabled: false }, { team: 'y' })),
+    ).toBe(false);
     expect(mc.ignoreDrift('spec.settings', desired, config('acme-backup', { enabled: false }))).toBe(false);
   });
 });
@@ -73,7 +92,12 @@ describe('destructive', () => {
   });
 
   it('settings changes are not destructive', () => {
-    expect(mc.destructive(config('m', { enabled: true, settings: { a: 1 } }), config('m', { enabled: true, settings: { a: 2 } }))).toBeUndefined();
+    expect(
+      mc.destructive(
+        config('m', { enabled: true, settings: { a: 1 } }),
+        config('m', { enabled: true, settings: { a: 2 } }),
+      ),
+    ).toBeUndefined();
     expect(mc.sameValue('spec.version', 1, 1.0)).toBe(true);
     expect(mc.sameValue('spec.settings', { a: [1, { b: 2 }] }, { a: [1, { b: 3 }] })).toBe(false);
   });

@@ -6,7 +6,12 @@ import { moduleSourceHandler, parseGoDuration, sameDuration } from '../../src/ki
 import { handlerFor, HANDLERS } from '../../src/kinds/registry.ts';
 
 function ms(registry: Record<string, unknown>, extra: Record<string, unknown> = {}): KubeObject {
-  return { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'acme' }, spec: { registry, ...extra } as KubeObject['spec'] };
+  return {
+    apiVersion: 'deckhouse.io/v1alpha1',
+    kind: 'ModuleSource',
+    metadata: { name: 'acme' },
+    spec: { registry, ...extra } as KubeObject['spec'],
+  };
 }
 
 describe('Go durations', () => {
@@ -44,17 +49,30 @@ describe('moduleSourceHandler', () => {
   it('treats scanInterval as a duration and everything else as JSON', () => {
     expect(moduleSourceHandler.sameValue('spec.scanInterval', '6h30m', '6h30m0s')).toBe(true);
     expect(moduleSourceHandler.sameValue('spec.registry.repo', 'a', 'b')).toBe(false);
-    expect(moduleSourceHandler.sameValue('spec.registry', { repo: 'a', scheme: 'HTTPS' }, { scheme: 'HTTPS', repo: 'a' })).toBe(true);
+    expect(
+      moduleSourceHandler.sameValue('spec.registry', { repo: 'a', scheme: 'HTTPS' }, { scheme: 'HTTPS', repo: 'a' }),
+    ).toBe(true);
   });
 
   it('classifies registry changes as destructive, credential rotations not', () => {
     const live = ms({ repo: 'r.example/modules', scheme: 'HTTPS', dockerCfg: 'old', ca: 'old-ca' });
-    expect(moduleSourceHandler.destructive(live, ms({ repo: 'other.example/modules', scheme: 'HTTPS' }))).toBe('registry-change');
-    expect(moduleSourceHandler.destructive(live, ms({ repo: 'r.example/modules', scheme: 'HTTP' }))).toBe('registry-change');
-    expect(moduleSourceHandler.destructive(live, ms({ repo: 'r.example/modules', scheme: 'HTTPS', dockerCfg: 'new', ca: 'new-ca' }))).toBeUndefined();
+    expect(moduleSourceHandler.destructive(live, ms({ repo: 'other.example/modules', scheme: 'HTTPS' }))).toBe(
+      'registry-change',
+    );
+    expect(moduleSourceHandler.destructive(live, ms({ repo: 'r.example/modules', scheme: 'HTTP' }))).toBe(
+      'registry-change',
+    );
+    expect(
+      moduleSourceHandler.destructive(
+        live,
+        ms({ repo: 'r.example/modules', scheme: 'HTTPS', dockerCfg: 'new', ca: 'new-ca' }),
+      ),
+    ).toBeUndefined();
     // An omitted scheme is the server's default HTTPS: not a change.
     expect(moduleSourceHandler.destructive(live, ms({ repo: 'r.example/modules' }))).toBeUndefined();
-    expect(moduleSourceHandler.destructive(live, ms({ repo: 'r.example/modules' }, { scanInterval: '10m' }))).toBeUndefined();
+    expect(
+      moduleSourceHandler.destructive(live, ms({ repo: 'r.example/modules' }, { scanInterval: '10m' })),
+    ).toBeUndefined();
   });
 
   it('applies the object as written and refers to nothing', () => {
@@ -69,7 +87,13 @@ describe('moduleSourceHandler', () => {
 
   it('validates kind rules beyond the schema', () => {
     expect(moduleSourceHandler.validate(ms({ repo: 'r.example/modules' }, { scanInterval: '5m' }))).toEqual([]);
-    expect(moduleSourceHandler.validate(ms({ repo: 'oci://r.example/modules' })).map((p) => [p.severity, p.path.join('.')])).toEqual([['error', 'spec.registry.repo']]);
-    expect(moduleSourceHandler.validate(ms({ repo: 'r.example/modules' }, { scanInterval: '30s' })).map((p) => [p.severity, p.path.join('.')])).toEqual([['warning', 'spec.scanInterval']]);
+    expect(
+      moduleSourceHandler.validate(ms({ repo: 'oci://r.example/modules' })).map((p) => [p.severity, p.path.join('.')]),
+    ).toEqual([['error', 'spec.registry.repo']]);
+    expect(
+      moduleSourceHandler
+        .validate(ms({ repo: 'r.example/modules' }, { scanInterval: '30s' }))
+        .map((p) => [p.severity, p.path.join('.')]),
+    ).toEqual([['warning', 'spec.scanInterval']]);
   });
 });

@@ -17,12 +17,24 @@ describe('update windows', () => {
   });
 
   it('rejects windows that do not open before they close, at the window', () => {
-    const problems = mup.validate(policy({ update: { windows: [{ from: '9:00', to: '10:00' }, { from: '10:00', to: '10:00' }, { from: '23:00', to: '1:00' }] } }));
+    const problems = mup.validate(
+      policy({
+        update: {
+          windows: [
+            { from: '9:00', to: '10:00' },
+            { from: '10:00', to: '10:00' },
+            { from: '23:00', to: '1:00' },
+          ],
+        },
+      }),
+    );
     expect(problems.map((p) => [p.severity, p.path.join('.')])).toEqual([
       ['error', 'spec.update.windows.1.from'],
       ['error', 'spec.update.windows.2.from'],
     ]);
-    expect(problems[1]?.message).toBe('spec.update.windows[2]: from (23:00) must be earlier than to (1:00); windows cannot cross midnight, split it in two');
+    expect(problems[1]?.message).toBe(
+      'spec.update.windows[2]: from (23:00) must be earlier than to (1:00); windows cannot cross midnight, split it in two',
+    );
   });
 
   it('leaves malformed times to the schema', () => {
@@ -32,7 +44,14 @@ describe('update windows', () => {
 
 describe('v1alpha1 conversion', () => {
   it('writes v1alpha2, drops the selector and pins the old default mode', () => {
-    const legacy = policy({ moduleReleaseSelector: { labelSelector: { matchLabels: { module: 'm' } } }, releaseChannel: 'Alpha', update: {} }, 'deckhouse.io/v1alpha1');
+    const legacy = policy(
+      {
+        moduleReleaseSelector: { labelSelector: { matchLabels: { module: 'm' } } },
+        releaseChannel: 'Alpha',
+        update: {},
+      },
+      'deckhouse.io/v1alpha1',
+    );
     const { object, warnings } = mup.toApplied(legacy);
     expect(object).toEqual(policy({ releaseChannel: 'Alpha', update: { mode: 'AutoPatch' } }));
     expect(warnings).toHaveLength(1);
@@ -42,12 +61,16 @@ describe('v1alpha1 conversion', () => {
   });
 
   it('keeps an explicit mode', () => {
-    const { object } = mup.toApplied(policy({ moduleReleaseSelector: {}, update: { mode: 'Manual' } }, 'deckhouse.io/v1alpha1'));
+    const { object } = mup.toApplied(
+      policy({ moduleReleaseSelector: {}, update: { mode: 'Manual' } }, 'deckhouse.io/v1alpha1'),
+    );
     expect(object.spec).toEqual({ update: { mode: 'Manual' } });
   });
 
   it('rejects the Ignore mode that v1alpha2 does not have', () => {
-    expect(mup.validate(policy({ update: { mode: 'Ignore' } }, 'deckhouse.io/v1alpha1')).map((p) => p.path.join('.'))).toEqual(['spec.update.mode']);
+    expect(
+      mup.validate(policy({ update: { mode: 'Ignore' } }, 'deckhouse.io/v1alpha1')).map((p) => p.path.join('.')),
+    ).toEqual(['spec.update.mode']);
   });
 
   it('leaves v1alpha2 untouched', () => {
@@ -57,7 +80,9 @@ describe('v1alpha1 conversion', () => {
   });
 
   it('has no destructive changes or references', () => {
-    expect(mup.destructive(policy({ update: { mode: 'Auto' } }), policy({ update: { mode: 'Manual' } }))).toBeUndefined();
+    expect(
+      mup.destructive(policy({ update: { mode: 'Auto' } }), policy({ update: { mode: 'Manual' } })),
+    ).toBeUndefined();
     expect(mup.references(policy({}))).toEqual([]);
   });
 });

@@ -15,8 +15,14 @@ describe('the layer rule of src/', () => {
   it('names an import against the rule, static or dynamic, with file and line', () => {
     dir = mkdtempSync(join(tmpdir(), 'layers-'));
     for (const f of ['core', 'kinds', 'pipeline', 'widgets']) mkdirSync(join(dir, f));
-    writeFileSync(join(dir, 'core', 'a.ts'), "import { x } from './b.ts';\nimport { plan } from '../pipeline/plan.ts';\n");
-    writeFileSync(join(dir, 'kinds', 'k.ts'), "const m = await import('../pipeline/run.ts');\nimport { a } from '../core/a.ts';\n");
+    writeFileSync(
+      join(dir, 'core', 'a.ts'),
+      "import { x } from './b.ts';\nimport { plan } from '../pipeline/plan.ts';\n",
+    );
+    writeFileSync(
+      join(dir, 'kinds', 'k.ts'),
+      "const m = await import('../pipeline/run.ts');\nimport { a } from '../core/a.ts';\n",
+    );
     writeFileSync(join(dir, 'widgets', 'w.ts'), "import { a } from '../core/a.ts';\n");
     expect(layerViolations(dir).sort()).toEqual([
       'core/a.ts:2: core → pipeline is not allowed',

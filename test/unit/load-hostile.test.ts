@@ -21,8 +21,11 @@ const bytes = (...parts: (string | number[])[]): Buffer =>
 const err = (at: string, message: string): string => `mc.yaml:${at}: error: YAML: ${message}`;
 const utf8 = (at: string, why: string): string => err(at, `invalid UTF-8: ${why}; save the file as UTF-8`);
 const control = (at: string, char: string, escaped: string): string =>
-  err(at, `control characters are not allowed (${char}); ` +
-    `if you mean it, write the escape "\\x${escaped}" in a double-quoted string`);
+  err(
+    at,
+    `control characters are not allowed (${char}); ` +
+      `if you mean it, write the escape "\\x${escaped}" in a double-quoted string`,
+  );
 const KEY = 'a mapping key must be a string, number or boolean, not a list or mapping (kubectl refuses it)';
 const anchor = (at: string, name: string): string =>
   err(at, `unknown anchor "${name}": an alias (*${name}) needs an anchor (&${name}) before it in the same document`);
@@ -109,7 +112,12 @@ describe('bytes and keys kubectl refuses', () => {
     it(`${name}: an error at file:line:col, nothing to apply`, async () => {
       const repoDir = repoWith({ 'mc.yaml': c.content });
       const state = await loadDesiredState({ repoDir, root: '.', excludePaths: [], validator });
-      expect(formatIssues(state.issues.filter((i) => i.severity === 'error'), 'text').split('\n')).toEqual(c.errors);
+      expect(
+        formatIssues(
+          state.issues.filter((i) => i.severity === 'error'),
+          'text',
+        ).split('\n'),
+      ).toEqual(c.errors);
       // The broken document is dropped (in the two-document case, the second one).
       expect(state.objects.filter((o) => o.file === 'mc.yaml' && o.line > 1)).toEqual([]);
       if (!name.startsWith('alias to another')) expect(state.objects).toEqual([]);

@@ -10,7 +10,8 @@ import { formatIssues } from '../../src/manifests/issues.ts';
 import { createManifestValidator } from '../../src/manifests/validate-doc.ts';
 import { loadDesiredState } from '../../src/pipeline/load.ts';
 
-const MC = (name: string) => `apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: ${name}\nspec:\n  enabled: true\n`;
+const MC = (name: string) =>
+  `apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: ${name}\nspec:\n  enabled: true\n`;
 
 let validator: CrdValidator;
 let base: string;
@@ -22,9 +23,17 @@ async function put(rel: string, text: string): Promise<void> {
   await writeFile(path.join(repo, rel), text);
 }
 
-async function load(root = '.', excludePaths: string[] = [], extra: { maxFileBytes?: number; limits?: { maxAliasCount: number; maxDocuments: number } } = {}) {
+async function load(
+  root = '.',
+  excludePaths: string[] = [],
+  extra: { maxFileBytes?: number; limits?: { maxAliasCount: number; maxDocuments: number } } = {},
+) {
   const state = await loadDesiredState({ repoDir: repo, root, excludePaths, validator, ...extra });
-  return { state, text: formatIssues(state.issues, 'text').split('\n').filter(Boolean), names: state.objects.map((o) => o.id.name) };
+  return {
+    state,
+    text: formatIssues(state.issues, 'text').split('\n').filter(Boolean),
+    names: state.objects.map((o) => o.id.name),
+  };
 }
 
 beforeAll(async () => {
@@ -62,7 +71,9 @@ describe('loading a tree safely', () => {
   });
 
   it('refuses a root that leaves the repository', async () => {
-    expect((await load('../outside')).text).toEqual(['../outside:1:1: error: the root path must be inside the repository']);
+    expect((await load('../outside')).text).toEqual([
+      '../outside:1:1: error: the root path must be inside the repository',
+    ]);
     await symlink('../outside', path.join(repo, 'linked-root'));
     expect((await load('linked-root')).text).toEqual(['linked-root:1:1: error: symlink points outside the repository']);
   });
@@ -93,7 +104,10 @@ describe('loading a tree safely', () => {
     await symlink('.git/config', path.join(repo, 'config.yaml'));
     await symlink('.git', path.join(repo, 'gitdir'));
     const { text } = await load();
-    expect(text).toEqual(['config.yaml:1:1: error: symlink points to a hidden file or folder such as .git', 'gitdir:1:1: error: symlink points to a hidden file or folder such as .git']);
+    expect(text).toEqual([
+      'config.yaml:1:1: error: symlink points to a hidden file or folder such as .git',
+      'gitdir:1:1: error: symlink points to a hidden file or folder such as .git',
+    ]);
     expect(text.join('\n')).not.toContain('token');
   });
 
@@ -110,7 +124,9 @@ describe('loading a tree safely', () => {
     const big = `${MC('big')}  settings:\n    blob: "${'x'.repeat(1024 * 1024)}"\n`;
     await put('big.yaml', big);
     const { text, names } = await load();
-    expect(text).toEqual([`big.yaml:1:1: error: file is ${Buffer.byteLength(big)} bytes, over the 1 MiB limit for a manifest file`]);
+    expect(text).toEqual([
+      `big.yaml:1:1: error: file is ${Buffer.byteLength(big)} bytes, over the 1 MiB limit for a manifest file`,
+    ]);
     expect(names).toEqual([]);
   });
 
@@ -154,7 +170,9 @@ describe('loading a tree safely', () => {
 
   it('warns when the root holds no manifests, and errors when it does not exist', async () => {
     await mkdir(path.join(repo, 'empty'));
-    expect((await load('empty')).text).toEqual(['empty:1:1: warning: no *.yaml or *.yml files under the root: the desired state is empty']);
+    expect((await load('empty')).text).toEqual([
+      'empty:1:1: warning: no *.yaml or *.yml files under the root: the desired state is empty',
+    ]);
     expect((await load('nope')).text).toEqual(['nope:1:1: error: the root path does not exist in the repository']);
   });
 });

@@ -19,7 +19,12 @@ beforeAll(async () => {
 describe('the DKP examples repository', () => {
   let state: DesiredState;
   beforeAll(async () => {
-    state = await loadDesiredState({ repoDir: `${REPOS}valid-examples`, root: 'clusters/prod', excludePaths: ['status'], validator });
+    state = await loadDesiredState({
+      repoDir: `${REPOS}valid-examples`,
+      root: 'clusters/prod',
+      excludePaths: ['status'],
+      validator,
+    });
   });
 
   it('loads every object and approval with no issue, offline references included', () => {
@@ -39,8 +44,20 @@ describe('the DKP examples repository', () => {
       'ModuleUpdatePolicy/weekend',
     ]);
     expect(state.approvals).toEqual([
-      { name: 'hello-world-v1.2.5', module: 'hello-world', version: '1.2.5', file: 'clusters/prod/approvals/hello-world-v1.2.5.yaml', line: 1 },
-      { name: 'internal-tools-1.4-patches', module: 'internal-tools', versions: '>=1.4.0 <1.5.0', file: 'clusters/prod/approvals/internal-tools-patches.yml', line: 1 },
+      {
+        name: 'hello-world-v1.2.5',
+        module: 'hello-world',
+        version: '1.2.5',
+        file: 'clusters/prod/approvals/hello-world-v1.2.5.yaml',
+        line: 1,
+      },
+      {
+        name: 'internal-tools-1.4-patches',
+        module: 'internal-tools',
+        versions: '>=1.4.0 <1.5.0',
+        file: 'clusters/prod/approvals/internal-tools-patches.yml',
+        line: 1,
+      },
     ]);
   });
 
@@ -57,12 +74,17 @@ describe('the DKP examples repository', () => {
     const global = state.objects.find((o) => o.id.name === 'global');
     expect(global?.object.spec?.version).toBe(2);
     const weekend = state.objects.find((o) => o.id.name === 'weekend');
-    expect(weekend?.object.spec?.update).toEqual({ mode: 'Auto', windows: [{ days: ['Sat', 'Sun'], from: '8:00', to: '20:30' }] });
+    expect(weekend?.object.spec?.update).toEqual({
+      mode: 'Auto',
+      windows: [{ days: ['Sat', 'Sun'], from: '8:00', to: '20:30' }],
+    });
   });
 
   it('keeps placeholders unresolved in both the applied object and the source', () => {
     const ms = state.objects.find((o) => o.id.name === 'internal-modules');
-    expect((ms?.object.spec?.registry as Record<string, unknown> | undefined)?.dockerCfg).toBe('${secret:internal-registry}');
+    expect((ms?.object.spec?.registry as Record<string, unknown> | undefined)?.dockerCfg).toBe(
+      '${secret:internal-registry}',
+    );
     expect(ms?.object).not.toBe(ms?.source);
   });
 
@@ -72,7 +94,12 @@ describe('the DKP examples repository', () => {
   });
 
   it('loads the same state from the repository root, skipping the status folder and dot folders', async () => {
-    const whole = await loadDesiredState({ repoDir: `${REPOS}valid-examples`, root: '.', excludePaths: ['status'], validator });
+    const whole = await loadDesiredState({
+      repoDir: `${REPOS}valid-examples`,
+      root: '.',
+      excludePaths: ['status'],
+      validator,
+    });
     expect(whole.issues).toEqual([]);
     expect(whole.objects.length).toBe(10);
   });

@@ -24,8 +24,15 @@ const schema = {
           'x-kubernetes-list-map-keys': ['name'],
           items: {
             type: 'object',
-            properties: { name: { type: 'string' }, op: { type: 'string' }, values: { type: 'array', items: { type: 'string' } } },
-            oneOf: [{ properties: { op: { enum: ['Exists'] } }, not: { required: ['values'] } }, { properties: { op: { enum: ['In'] } }, required: ['values'] }],
+            properties: {
+              name: { type: 'string' },
+              op: { type: 'string' },
+              values: { type: 'array', items: { type: 'string' } },
+            },
+            oneOf: [
+              { properties: { op: { enum: ['Exists'] } }, not: { required: ['values'] } },
+              { properties: { op: { enum: ['In'] } }, required: ['values'] },
+            ],
           },
         },
       },
@@ -36,11 +43,30 @@ const schema = {
 };
 
 const validator = createCrdValidator([{ apiVersion: 'example.io/v1', kind: 'Thing', schema }]);
-const check = (spec: Record<string, unknown>) => validator.validate('example.io/v1', 'Thing', { apiVersion: 'example.io/v1', kind: 'Thing', metadata: { name: 'x', anything: 1 }, spec }).map((p) => p.message);
+const check = (spec: Record<string, unknown>) =>
+  validator
+    .validate('example.io/v1', 'Thing', {
+      apiVersion: 'example.io/v1',
+      kind: 'Thing',
+      metadata: { name: 'x', anything: 1 },
+      spec,
+    })
+    .map((p) => p.message);
 
 describe('Kubernetes keywords and formats', () => {
   it('accepts a valid object, including preserved unknown fields and open maps', () => {
-    expect(check({ port: 'http', replicas: 3, cert: 'aGVsbG8=', memory: '1.5Gi', at: '2026-01-01T00:00:00Z', vendor: 'x', free: { any: { thing: 1 } }, labels: { a: 'b' } })).toEqual([]);
+    expect(
+      check({
+        port: 'http',
+        replicas: 3,
+        cert: 'aGVsbG8=',
+        memory: '1.5Gi',
+        at: '2026-01-01T00:00:00Z',
+        vendor: 'x',
+        free: { any: { thing: 1 } },
+        labels: { a: 'b' },
+      }),
+    ).toEqual([]);
     expect(check({ port: 8080 })).toEqual([]);
   });
 
@@ -59,12 +85,23 @@ describe('Kubernetes keywords and formats', () => {
 
   it('reports unknown fields in closed objects, at the key, with a hint', () => {
     const problems = validator.validate('example.io/v1', 'Thing', { spec: { replica: 1 } });
-    expect(problems).toEqual([{ path: ['spec', 'replica'], message: 'spec.replica: unknown field (did you mean "replicas"?)', target: 'key' }]);
+    expect(problems).toEqual([
+      { path: ['spec', 'replica'], message: 'spec.replica: unknown field (did you mean "replicas"?)', target: 'key' },
+    ]);
   });
 
   it('keeps oneOf branches open (validation only) and folds their errors into one message', () => {
-    expect(check({ items: [{ name: 'a', op: 'Exists' }, { name: 'b', op: 'In', values: ['x'] }] })).toEqual([]);
-    expect(check({ items: [{ name: 'a', op: 'Exists', values: ['x'] }] })).toEqual(['spec.items[0]: must match exactly one of the allowed forms']);
+    expect(
+      check({
+        items: [
+          { name: 'a', op: 'Exists' },
+          { name: 'b', op: 'In', values: ['x'] },
+        ],
+      }),
+    ).toEqual([]);
+    expect(check({ items: [{ name: 'a', op: 'Exists', values: ['x'] }] })).toEqual([
+      'spec.items[0]: must match exactly one of the allowed forms',
+    ]);
   });
 
   it('reports a wrong type once, not with every other keyword of that field', () => {
@@ -74,7 +111,13 @@ describe('Kubernetes keywords and formats', () => {
 
 describe('toStrictSchema', () => {
   it('closes structural objects only and teaches the root about apiVersion, kind and metadata', () => {
-    const strict = toStrictSchema(schema) as { additionalProperties: unknown; properties: Record<string, { additionalProperties?: unknown; properties?: Record<string, { additionalProperties?: unknown }> }> };
+    const strict = toStrictSchema(schema) as {
+      additionalProperties: unknown;
+      properties: Record<
+        string,
+        { additionalProperties?: unknown; properties?: Record<string, { additionalProperties?: unknown }> }
+      >;
+    };
     expect(strict.additionalProperties).toBe(false);
     expect(Object.keys(strict.properties)).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
     const spec = strict.properties.spec!;
@@ -88,11 +131,13 @@ describe('toStrictSchema', () => {
 describe('the project CRDs', () => {
   it('provide every version of the managed kinds, served or not', async () => {
     const names = (await loadCrdSchemas()).map((s) => `${s.apiVersion} ${s.kind}`);
-    expect(names).toEqual(expect.arrayContaining([
-      'deckhouse.io/v1alpha1 ModuleSource',
-      'deckhouse.io/v1alpha1 ModuleUpdatePolicy',
-      'deckhouse.io/v1alpha2 ModuleUpdatePolicy',
-      'deckhouse.io/v1alpha1 ModuleConfig',
-    ]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'deckhouse.io/v1alpha1 ModuleSource',
+        'deckhouse.io/v1alpha1 ModuleUpdatePolicy',
+        'deckhouse.io/v1alpha2 ModuleUpdatePolicy',
+        'deckhouse.io/v1alpha1 ModuleConfig',
+      ]),
+    );
   });
 });

@@ -24,7 +24,13 @@ describe('formatIssues', () => {
   it('json: an array of the issues that parses back', () => {
     const parsed = JSON.parse(formatIssues(ISSUES, 'json')) as Issue[];
     expect(parsed).toHaveLength(3);
-    expect(parsed[0]).toEqual({ severity: 'error', file: 'a.yaml', line: 10, col: 1, message: 'kind Deployment (apps/v1) is not accepted' });
+    expect(parsed[0]).toEqual({
+      severity: 'error',
+      file: 'a.yaml',
+      line: 10,
+      col: 1,
+      message: 'kind Deployment (apps/v1) is not accepted',
+    });
     expect(JSON.parse(formatIssues([], 'json'))).toEqual([]);
   });
 
@@ -34,7 +40,9 @@ describe('formatIssues', () => {
       '::error file=b.yaml,line=3,col=5::ModuleSource/a: spec.x: unknown field, "quoted": 100%25',
       '::warning file=b.yaml,line=3,col=5::ModuleSource/a: spec.releaseChannel: deprecated',
     ]);
-    expect(formatIssues([issueError('dir,x/a:b.yaml', 1, 1, 'two\nlines')], 'github')).toBe('::error file=dir%2Cx/a%3Ab.yaml,line=1,col=1::two%0Alines');
+    expect(formatIssues([issueError('dir,x/a:b.yaml', 1, 1, 'two\nlines')], 'github')).toBe(
+      '::error file=dir%2Cx/a%3Ab.yaml,line=1,col=1::two%0Alines',
+    );
   });
 
   it('prints nothing for no issues in text and github', () => {

@@ -3,11 +3,20 @@
 import { describe, expect, it } from 'vitest';
 import { checkMetadata, qualifiedNameProblem, subdomainProblem } from '../../src/manifests/metadata.ts';
 
-const problems = (metadata: unknown) => checkMetadata({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata }).map((p) => `${p.severity} ${p.path.join('.')}: ${p.message}`);
+const problems = (metadata: unknown) =>
+  checkMetadata({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata }).map(
+    (p) => `${p.severity} ${p.path.join('.')}: ${p.message}`,
+  );
 
 describe('checkMetadata', () => {
   it('accepts name, labels and string annotations', () => {
-    expect(problems({ name: 'acme.modules-1', labels: { team: 'platform', 'example.com/tier': '' }, annotations: { 'modsync.io/prune': 'disabled', note: 'free text: anything' } })).toEqual([]);
+    expect(
+      problems({
+        name: 'acme.modules-1',
+        labels: { team: 'platform', 'example.com/tier': '' },
+        annotations: { 'modsync.io/prune': 'disabled', note: 'free text: anything' },
+      }),
+    ).toEqual([]);
   });
 
   it('requires a name that is a DNS subdomain', () => {
@@ -29,10 +38,11 @@ describe('checkMetadata', () => {
   });
 
   it('forbids the heritage label and the ownership label', () => {
-    expect(problems({ name: 'a', labels: { heritage: 'deckhouse', 'modsync.io/instance': 'prod' } }).map((p) => p.split(':')[0])).toEqual([
-      'error metadata.labels.heritage',
-      'error metadata.labels.modsync.io/instance',
-    ]);
+    expect(
+      problems({ name: 'a', labels: { heritage: 'deckhouse', 'modsync.io/instance': 'prod' } }).map(
+        (p) => p.split(':')[0],
+      ),
+    ).toEqual(['error metadata.labels.heritage', 'error metadata.labels.modsync.io/instance']);
   });
 
   it('warns about a namespace and rejects fields modsync cannot apply', () => {
@@ -45,7 +55,9 @@ describe('checkMetadata', () => {
   });
 
   it('requires mappings of strings for labels and annotations', () => {
-    expect(problems({ name: 'a', annotations: ['x'] })).toEqual(['error metadata.annotations: metadata.annotations: must be a mapping of strings']);
+    expect(problems({ name: 'a', annotations: ['x'] })).toEqual([
+      'error metadata.annotations: metadata.annotations: must be a mapping of strings',
+    ]);
     expect(problems({ name: 'a', annotations: { enabled: true, nested: { a: 1 } } })).toEqual([
       'error metadata.annotations.enabled: annotation "enabled": values must be strings; quote it: "true"',
       'error metadata.annotations.nested: annotation "nested": values must be strings',

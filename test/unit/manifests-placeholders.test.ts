@@ -6,11 +6,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Redactor } from '../../src/core/redact.ts';
-import { checkDockerCfgInGit, dockerCfgProblem, findMisplacedPlaceholders, secretEnvName } from '../../src/kinds/docker-cfg.ts';
+import {
+  checkDockerCfgInGit,
+  dockerCfgProblem,
+  findMisplacedPlaceholders,
+  secretEnvName,
+} from '../../src/kinds/docker-cfg.ts';
 import { resolvePlaceholders } from '../../src/manifests/placeholders.ts';
 import type { DesiredObject } from '../../src/manifests/desired.ts';
 
-const CONFIG_JSON = JSON.stringify({ auths: { 'registry.internal.example:5000': { auth: Buffer.from('bot:s3cretpass').toString('base64') } } });
+const CONFIG_JSON = JSON.stringify({
+  auths: { 'registry.internal.example:5000': { auth: Buffer.from('bot:s3cretpass').toString('base64') } },
+});
 const DOCKER_CFG = Buffer.from(CONFIG_JSON).toString('base64');
 
 function source(dockerCfg: string): DesiredObject {
@@ -20,7 +27,14 @@ function source(dockerCfg: string): DesiredObject {
     metadata: { name: 'internal-modules' },
     spec: { registry: { repo: 'registry.internal.example:5000/modules', dockerCfg } },
   };
-  return { id: { kind: 'ModuleSource', name: 'internal-modules' }, object: structuredClone(obj), source: obj, file: 'sources/internal.yaml', line: 3, col: 1 };
+  return {
+    id: { kind: 'ModuleSource', name: 'internal-modules' },
+    object: structuredClone(obj),
+    source: obj,
+    file: 'sources/internal.yaml',
+    line: 3,
+    col: 1,
+  };
 }
 
 const dockerCfgOf = (o: DesiredObject) => (o.object.spec?.registry as Record<string, unknown> | undefined)?.dockerCfg;
@@ -43,7 +57,9 @@ describe('resolvePlaceholders', () => {
     const r = resolvePlaceholders([obj], { secretsDir, env: {}, redactor });
     expect(r.issues).toEqual([]);
     expect(dockerCfgOf(r.objects[0]!)).toBe(DOCKER_CFG);
-    expect((r.objects[0]!.source.spec?.registry as Record<string, unknown> | undefined)?.dockerCfg).toBe('${secret:internal-registry}');
+    expect((r.objects[0]!.source.spec?.registry as Record<string, unknown> | undefined)?.dockerCfg).toBe(
+      '${secret:internal-registry}',
+    );
     // The input is left as it was: validation is pure.
     expect(dockerCfgOf(obj)).toBe('${secret:internal-registry}');
     const leaked = `applied ${DOCKER_CFG}; config ${CONFIG_JSON}; password s3cretpass`;
@@ -54,7 +70,11 @@ describe('resolvePlaceholders', () => {
     expect(secretEnvName('internal-registry.v2')).toBe('MODSYNC_SECRET_INTERNAL_REGISTRY_V2');
     const obj = source('${secret:internal-registry}');
     const redactor = new Redactor();
-    const r = resolvePlaceholders([obj], { secretsDir: '', env: { MODSYNC_SECRET_INTERNAL_REGISTRY: CONFIG_JSON }, redactor });
+    const r = resolvePlaceholders([obj], {
+      secretsDir: '',
+      env: { MODSYNC_SECRET_INTERNAL_REGISTRY: CONFIG_JSON },
+      redactor,
+    });
     expect(r.issues).toEqual([]);
     expect(dockerCfgOf(r.objects[0]!)).toBe(DOCKER_CFG);
     expect(redactor.scrub(String(dockerCfgOf(r.objects[0]!)))).toBe('(secret)');
@@ -63,7 +83,11 @@ describe('resolvePlaceholders', () => {
   it('prefers the file over the env var', async () => {
     await writeFile(path.join(secretsDir, 'reg'), DOCKER_CFG);
     const obj = source('${secret:reg}');
-    const r = resolvePlaceholders([obj], { secretsDir, env: { MODSYNC_SECRET_REG: 'other' }, redactor: new Redactor() });
+    const r = resolvePlaceholders([obj], {
+      secretsDir,
+      env: { MODSYNC_SECRET_REG: 'other' },
+      redactor: new Redactor(),
+    });
     expect(dockerCfgOf(r.objects[0]!)).toBe(DOCKER_CFG);
   });
 
@@ -85,8 +109,14 @@ describe('resolvePlaceholders', () => {
 
   it('rejects a value that is no dockerCfg without printing it', () => {
     const obj = source('${secret:reg}');
-    const { issues } = resolvePlaceholders([obj], { secretsDir, env: { MODSYNC_SECRET_REG: 'hunter2-password' }, redactor: new Redactor() });
-    expect(issues.map((i) => i.message)).toEqual(['spec.registry.dockerCfg: the value of ${secret:reg} (from the env var MODSYNC_SECRET_REG) is not base64']);
+    const { issues } = resolvePlaceholders([obj], {
+      secretsDir,
+      env: { MODSYNC_SECRET_REG: 'hunter2-password' },
+      redactor: new Redactor(),
+    });
+    expect(issues.map((i) => i.message)).toEqual([
+      'spec.registry.dockerCfg: the value of ${secret:reg} (from the env var MODSYNC_SECRET_REG) is not base64',
+    ]);
     expect(JSON.stringify(issues)).not.toContain('hunter2');
   });
 
@@ -101,16 +131,30 @@ describe('checks on what git holds', () => {
   it('accepts a placeholder, warns about plain text and rejects malformed placeholders', () => {
     expect(checkDockerCfgInGit(source('${secret:a.b_c-1}').source)).toEqual([]);
     expect(checkDockerCfgInGit(source(DOCKER_CFG).source).map((p) => p.severity)).toEqual(['warning']);
-    for (const bad of ['${secret:../etc/passwd}', '${secret:/abs}', '${secret:}', '${ secret:x}', 'prefix ${secret:x}', '${env:HOME}']) {
+    for (const bad of [
+      '${secret:../etc/passwd}',
+      '${secret:/abs}',
+      '${secret:}',
+      '${ secret:x}',
+      'prefix ${secret:x}',
+      '${env:HOME}',
+    ]) {
       const problems = checkDockerCfgInGit(source(bad).source);
-      expect(problems.filter((p) => p.severity === 'error').map((p) => p.message), bad).toEqual([
+      expect(
+        problems.filter((p) => p.severity === 'error').map((p) => p.message),
+        bad,
+      ).toEqual([
         'spec.registry.dockerCfg: invalid placeholder; the syntax is ${secret:NAME} (NAME: letters, digits, "_", "." and "-", starting with a letter or digit)',
       ]);
     }
   });
 
   it('finds placeholders outside dockerCfg', () => {
-    expect(findMisplacedPlaceholders({ spec: { registry: { dockerCfg: '${secret:a}', ca: '${secret:ca}' }, settings: { list: ['${secret:x}'] } } }).map((p) => p.message)).toEqual([
+    expect(
+      findMisplacedPlaceholders({
+        spec: { registry: { dockerCfg: '${secret:a}', ca: '${secret:ca}' }, settings: { list: ['${secret:x}'] } },
+      }).map((p) => p.message),
+    ).toEqual([
       'spec.registry.ca: ${secret:...} placeholders are only supported in spec.registry.dockerCfg',
       'spec.settings.list[0]: ${secret:...} placeholders are only supported in spec.registry.dockerCfg',
     ]);
@@ -118,7 +162,11 @@ describe('checks on what git holds', () => {
 
   it('knows a dockerCfg when it sees one', () => {
     expect(dockerCfgProblem(DOCKER_CFG)).toBeUndefined();
-    expect(dockerCfgProblem(Buffer.from('{"credsStore":"x"}').toString('base64'))).toBe('is not base64 of a docker config.json with an "auths" object');
-    expect(dockerCfgProblem(Buffer.from('not json').toString('base64'))).toBe('is not base64 of JSON (a docker config.json)');
+    expect(dockerCfgProblem(Buffer.from('{"credsStore":"x"}').toString('base64'))).toBe(
+      'is not base64 of a docker config.json with an "auths" object',
+    );
+    expect(dockerCfgProblem(Buffer.from('not json').toString('base64'))).toBe(
+      'is not base64 of JSON (a docker config.json)',
+    );
   });
 });

@@ -2,7 +2,8 @@
 // plain scalar can be a boolean, a number or a string depending on the YAML dialect.
 import { describe, expect, it } from 'vitest';
 import { formatPath } from '../../src/core/object-path.ts';
-import { parseKubectlYaml, parseManifestFile, positionIn } from '../../src/manifests/yaml.ts';
+import { positionIn } from '../../src/manifests/positions.ts';
+import { parseKubectlYaml, parseManifestFile } from '../../src/manifests/yaml.ts';
 
 // What kubectl (go-yaml v2 via sigs.k8s.io/yaml) makes of each plain scalar.
 const KUBECTL_SCALARS: [string, unknown][] = [
@@ -43,13 +44,19 @@ describe('kubectl-compatible scalars', () => {
   });
 
   it('supports merge keys like go-yaml', () => {
-    expect(parseKubectlYaml('base: &b {a: 1}\nfull:\n  <<: *b\n  c: 2\n')).toEqual({ base: { a: 1 }, full: { a: 1, c: 2 } });
+    expect(parseKubectlYaml('base: &b {a: 1}\nfull:\n  <<: *b\n  c: 2\n')).toEqual({
+      base: { a: 1 },
+      full: { a: 1, c: 2 },
+    });
   });
 });
 
 describe('parseManifestFile', () => {
   it('skips empty and comment-only documents and keeps document indexes and starts', () => {
-    const { docs, issues } = parseManifestFile('# header\n---\n---\n# only a comment\n---\nkind: A\n---\n\n---\nkind: B\n', 'f.yaml');
+    const { docs, issues } = parseManifestFile(
+      '# header\n---\n---\n# only a comment\n---\nkind: A\n---\n\n---\nkind: B\n',
+      'f.yaml',
+    );
     expect(issues).toEqual([]);
     expect(docs.map((d) => [d.value.kind, d.line, d.col])).toEqual([
       ['A', 6, 1],
@@ -69,7 +76,13 @@ describe('parseManifestFile', () => {
     const { docs, issues } = parseManifestFile('kind: A\n---\njust text\n', 'f.yaml');
     expect(docs.map((d) => d.value.kind)).toEqual(['A']);
     expect(issues).toEqual([
-      { severity: 'error', file: 'f.yaml', line: 3, col: 1, message: 'document is a plain value, not a Kubernetes object (a mapping with apiVersion, kind, metadata)' },
+      {
+        severity: 'error',
+        file: 'f.yaml',
+        line: 3,
+        col: 1,
+        message: 'document is a plain value, not a Kubernetes object (a mapping with apiVersion, kind, metadata)',
+      },
     ]);
   });
 
@@ -80,10 +93,13 @@ describe('parseManifestFile', () => {
   });
 
   it('stops an alias bomb before expanding it', () => {
-    const bomb = 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n';
+    const bomb =
+      'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n';
     const { docs, issues } = parseManifestFile(bomb, 'bomb.yaml', { maxAliasCount: 50, maxDocuments: 10 });
     expect(docs).toEqual([]);
-    expect(issues.map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual(['2:8 too many YAML alias expansions (more than 50); this looks like an alias bomb']);
+    expect(issues.map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual([
+      '2:8 too many YAML alias expansions (more than 50); this looks like an alias bomb',
+    ]);
   });
 
   it('reports absurd nesting as an error instead of crashing', () => {
@@ -91,7 +107,9 @@ describe('parseManifestFile', () => {
     const { docs, issues } = parseManifestFile(deep, 'deep.yaml');
     expect(docs).toEqual([]);
     expect(issues.length).toBeGreaterThan(0);
-    expect(new Set(issues.map((i) => `${i.severity} ${i.message}`))).toEqual(new Set(['error YAML: nested too deeply to read']));
+    expect(new Set(issues.map((i) => `${i.severity} ${i.message}`))).toEqual(
+      new Set(['error YAML: nested too deeply to read']),
+    );
   });
 
   it('accepts a few aliases', () => {
@@ -101,7 +119,9 @@ describe('parseManifestFile', () => {
   });
 
   it('rejects values JSON cannot carry', () => {
-    expect(parseManifestFile('a:\n  b: .nan\n', 'f.yaml').issues[0]?.message).toBe('a.b: NaN cannot be represented in JSON; quote it if you mean a string');
+    expect(parseManifestFile('a:\n  b: .nan\n', 'f.yaml').issues[0]?.message).toBe(
+      'a.b: NaN cannot be represented in JSON; quote it if you mean a string',
+    );
     expect(parseManifestFile('a: !!binary aGVsbG8=\n', 'f.yaml').issues[0]?.message).toBe(
       'a: unsupported YAML value (binary, set, ordered map or date); use plain strings, numbers, lists and mappings',
     );

@@ -10,7 +10,13 @@ import { createMetrics, recordRun } from '../../src/server/metrics.ts';
 const WAITING = `Release is waiting for the 'modules.deckhouse.io/approved: "true"' annotation`;
 
 function release(name: string, phase: string, message = ''): KubeObject {
-  return { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleRelease', metadata: { name, labels: { module: 'module-two' } }, spec: { moduleName: 'module-two', version: name.split('-v')[1] ?? '' }, status: { phase, message } };
+  return {
+    apiVersion: 'deckhouse.io/v1alpha1',
+    kind: 'ModuleRelease',
+    metadata: { name, labels: { module: 'module-two' } },
+    spec: { moduleName: 'module-two', version: name.split('-v')[1] ?? '' },
+    status: { phase, message },
+  };
 }
 
 function success(): SyncResult {
@@ -18,22 +24,48 @@ function success(): SyncResult {
     commit: 'c1',
     ok: true,
     issues: [],
-    changes: [entry({ kind: 'ModuleConfig', name: 'module-one' }, 'create', 'applied'), entry({ kind: 'ModuleConfig', name: 'module-two' }, 'unchanged', 'applied'), entry({ kind: 'ModuleSource', name: 'example' }, 'create', 'applied')],
+    changes: [
+      entry({ kind: 'ModuleConfig', name: 'module-one' }, 'create', 'applied'),
+      entry({ kind: 'ModuleConfig', name: 'module-two' }, 'unchanged', 'applied'),
+      entry({ kind: 'ModuleSource', name: 'example' }, 'create', 'applied'),
+    ],
     stages: [
       { stage: 'fetch', ok: true, durationMs: 120 },
       { stage: 'apply', ok: true, durationMs: 30 },
       { stage: 'request', ok: true, durationMs: 10 },
     ],
-    live: new Map([['ModuleRelease', [release('module-two-v1.2.6', 'Pending', WAITING), release('module-two-v1.2.5', 'Deployed'), release('module-two-v1.2.7', 'Pending', 'waiting for the update window')]]]),
+    live: new Map([
+      [
+        'ModuleRelease',
+        [
+          release('module-two-v1.2.6', 'Pending', WAITING),
+          release('module-two-v1.2.5', 'Deployed'),
+          release('module-two-v1.2.7', 'Pending', 'waiting for the update window'),
+        ],
+      ],
+    ]),
     requests: [
-      { module: 'module-two', branch: 'modsync/approve/module-two', releases: ['module-two-v1.2.6'], outcome: 'unchanged' },
+      {
+        module: 'module-two',
+        branch: 'modsync/approve/module-two',
+        releases: ['module-two-v1.2.6'],
+        outcome: 'unchanged',
+      },
       { module: 'module-one', branch: 'modsync/approve/module-one', releases: [], outcome: 'closed' },
     ],
   };
 }
 
 function fetchFailed(): SyncResult {
-  return { commit: null, ok: false, issues: [], changes: [], requests: [], stages: [{ stage: 'fetch', ok: false, reason: 'FetchFailed', message: 'git unreachable', durationMs: 5 }], failure: 'FetchFailed' };
+  return {
+    commit: null,
+    ok: false,
+    issues: [],
+    changes: [],
+    requests: [],
+    stages: [{ stage: 'fetch', ok: false, reason: 'FetchFailed', message: 'git unreachable', durationMs: 5 }],
+    failure: 'FetchFailed',
+  };
 }
 
 /** The value of one sample line of the exposition text, e.g. `name{a="b"}`. */
@@ -85,10 +117,25 @@ describe('metrics after sync runs', () => {
     const m = createMetrics();
     const run = success();
     run.requests = [
-      { module: 'module-two', branch: 'modsync/approve/module-two', releases: ['module-two-v1.2.6'], outcome: 'declined' },
+      {
+        module: 'module-two',
+        branch: 'modsync/approve/module-two',
+        releases: ['module-two-v1.2.6'],
+        outcome: 'declined',
+      },
       { module: 'module-one', branch: 'modsync/approve/module-one', releases: [], outcome: 'closed' },
-      { module: 'module-three', branch: 'modsync/approve/module-three', releases: ['module-three-v1.0.0'], outcome: 'failed' },
-      { module: 'module-four', branch: 'modsync/approve/module-four', releases: ['module-four-v2.0.0'], outcome: 'created' },
+      {
+        module: 'module-three',
+        branch: 'modsync/approve/module-three',
+        releases: ['module-three-v1.0.0'],
+        outcome: 'failed',
+      },
+      {
+        module: 'module-four',
+        branch: 'modsync/approve/module-four',
+        releases: ['module-four-v2.0.0'],
+        outcome: 'created',
+      },
     ];
     recordRun(m, run, 'sync', 100);
     expect(sample(await m.registry.metrics(), 'modsync_open_approval_requests')).toBe(1);

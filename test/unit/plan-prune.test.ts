@@ -33,7 +33,13 @@ function obj(kind: ManagedKind, name: string, meta: Partial<KubeObject['metadata
   return {
     apiVersion: API[kind],
     kind,
-    metadata: { name, uid: `uid-${name}`, resourceVersion: '10', labels: { 'modsync.io/instance': 'modsync' }, ...meta },
+    metadata: {
+      name,
+      uid: `uid-${name}`,
+      resourceVersion: '10',
+      labels: { 'modsync.io/instance': 'modsync' },
+      ...meta,
+    },
     spec: {},
   };
 }
@@ -42,7 +48,10 @@ function prunePlan(live: KubeObject[], desired: KubeObject[] = [], prune = true)
   const byKind = new Map<ManagedKind, KubeObject[]>();
   for (const o of live) byKind.set(o.kind as ManagedKind, [...(byKind.get(o.kind as ManagedKind) ?? []), o]);
   return planChanges({
-    desired: desired.map((object) => ({ id: { kind: object.kind as ManagedKind, name: object.metadata.name }, object })),
+    desired: desired.map((object) => ({
+      id: { kind: object.kind as ManagedKind, name: object.metadata.name },
+      object,
+    })),
     live: byKind,
     instance: 'modsync',
     prune,
@@ -55,19 +64,36 @@ function prunePlan(live: KubeObject[], desired: KubeObject[] = [], prune = true)
 describe('prune candidates', () => {
   it('an owned object absent from git is deleted, with uid and resourceVersion preconditions', () => {
     const p = prunePlan([obj('ModuleConfig', 'gone')]);
-    expect(p.entries).toEqual([expect.objectContaining({ subject: 'ModuleConfig/gone', action: 'delete', outcome: 'planned', destructive: 'delete' })]);
-    expect(deletes(p)).toEqual([{ id: { kind: 'ModuleConfig', name: 'gone' }, uid: 'uid-gone', resourceVersion: '10' }]);
+    expect(p.entries).toEqual([
+      expect.objectContaining({
+        subject: 'ModuleConfig/gone',
+        action: 'delete',
+        outcome: 'planned',
+        destructive: 'delete',
+      }),
+    ]);
+    expect(deletes(p)).toEqual([
+      { id: { kind: 'ModuleConfig', name: 'gone' }, uid: 'uid-gone', resourceVersion: '10' },
+    ]);
   });
 
   it('objects without the label, or labelled for another instance, are never touched', () => {
-    const p = prunePlan([obj('ModuleConfig', 'hand-made', { labels: {} }), obj('ModuleSource', 'theirs', { labels: { 'modsync.io/instance': 'staging' } })]);
+    const p = prunePlan([
+      obj('ModuleConfig', 'hand-made', { labels: {} }),
+      obj('ModuleSource', 'theirs', { labels: { 'modsync.io/instance': 'staging' } }),
+    ]);
     expect(p.entries).toEqual([]);
     expect(deletes(p)).toEqual([]);
   });
 
   it('objects still in git are not prune candidates', () => {
     const kept = obj('ModuleConfig', 'kept');
-    const desired: KubeObject = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'kept' }, spec: {} };
+    const desired: KubeObject = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'kept' },
+      spec: {},
+    };
     const p = prunePlan([kept], [desired]);
     expect(deletes(p)).toEqual([]);
     expect(p.entries.map((c) => c.action)).not.toContain('delete');
@@ -94,8 +120,16 @@ describe('prune candidates', () => {
   });
 
   it('deletes come after applies, in reverse order: ModuleConfig → ModuleUpdatePolicy → ModuleSource', () => {
-    const desired: KubeObject = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'new' }, spec: { registry: { repo: 'r' } } };
-    const p = prunePlan([obj('ModuleSource', 'old-src'), obj('ModuleUpdatePolicy', 'old-pol'), obj('ModuleConfig', 'old-mc')], [desired]);
+    const desired: KubeObject = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleSource',
+      metadata: { name: 'new' },
+      spec: { registry: { repo: 'r' } },
+    };
+    const p = prunePlan(
+      [obj('ModuleSource', 'old-src'), obj('ModuleUpdatePolicy', 'old-pol'), obj('ModuleConfig', 'old-mc')],
+      [desired],
+    );
     expect(p.entries.map((c) => `${c.action} ${c.subject}`)).toEqual([
       'create ModuleSource/new',
       'delete ModuleConfig/old-mc',

@@ -10,12 +10,22 @@ import type { KindHandler } from '../../src/kinds/types.ts';
 import { planChanges } from '../../src/pipeline/plan.ts';
 
 const changes: ChangeSet = [
-  entry({ kind: 'ModuleSource', name: 'example' }, 'create', 'planned', { diff: [{ path: 'spec.registry.repo', after: 'registry.example.io/m' }] }),
-  entry({ kind: 'ModuleConfig', name: 'foo' }, 'update', 'planned', { destructive: 'disable', diff: [{ path: 'spec.enabled', before: true, after: false }] }),
-  entry({ kind: 'ModuleConfig', name: 'bar' }, 'update', 'planned', { diff: [{ path: 'spec.settings.note', before: 'a | b', after: 'two words' }] }),
+  entry({ kind: 'ModuleSource', name: 'example' }, 'create', 'planned', {
+    diff: [{ path: 'spec.registry.repo', after: 'registry.example.io/m' }],
+  }),
+  entry({ kind: 'ModuleConfig', name: 'foo' }, 'update', 'planned', {
+    destructive: 'disable',
+    diff: [{ path: 'spec.enabled', before: true, after: false }],
+  }),
+  entry({ kind: 'ModuleConfig', name: 'bar' }, 'update', 'planned', {
+    diff: [{ path: 'spec.settings.note', before: 'a | b', after: 'two words' }],
+  }),
   entry({ kind: 'ModuleConfig', name: 'same' }, 'unchanged', 'planned'),
   entry({ kind: 'ModuleConfig', name: 'old' }, 'delete', 'planned', { destructive: 'delete' }),
-  entry({ kind: 'ModuleConfig', name: 'global' }, 'delete', 'held', { destructive: 'delete', message: 'protected: modsync never deletes it (not pruned)' }),
+  entry({ kind: 'ModuleConfig', name: 'global' }, 'delete', 'held', {
+    destructive: 'delete',
+    message: 'protected: modsync never deletes it (not pruned)',
+  }),
 ];
 
 describe('renderChanges', () => {
@@ -38,14 +48,25 @@ describe('renderChanges', () => {
   });
 
   it('text: strings that would read as another type are quoted', () => {
-    const c = [entry({ kind: 'ModuleConfig', name: 'q' }, 'update', 'planned', { diff: [{ path: 'spec.settings.flag', before: 'true', after: true }, { path: 'spec.settings.n', before: '', after: '42' }] })];
+    const c = [
+      entry({ kind: 'ModuleConfig', name: 'q' }, 'update', 'planned', {
+        diff: [
+          { path: 'spec.settings.flag', before: 'true', after: true },
+          { path: 'spec.settings.n', before: '', after: '42' },
+        ],
+      }),
+    ];
     const out = renderChanges(c, 'text', { color: false });
     expect(out).toContain('spec.settings.flag: "true" → true');
     expect(out).toContain('spec.settings.n: "" → "42"');
   });
 
   it('text: a field modsync stops applying shows as removed', () => {
-    const c = [entry({ kind: 'ModuleConfig', name: 'r' }, 'update', 'planned', { diff: [{ path: 'spec.updatePolicy', before: 'stable' }] })];
+    const c = [
+      entry({ kind: 'ModuleConfig', name: 'r' }, 'update', 'planned', {
+        diff: [{ path: 'spec.updatePolicy', before: 'stable' }],
+      }),
+    ];
     expect(renderChanges(c, 'text', { color: false })).toContain('    spec.updatePolicy: stable → (removed)\n');
   });
 
@@ -94,8 +115,21 @@ describe('renderChanges', () => {
       ignoreDrift: () => false,
       destructive: () => undefined,
     });
-    const ms: KubeObject = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'p' }, spec: { registry: { repo: 'r.example.io/m', dockerCfg: secret } } };
-    const plan = planChanges({ desired: [{ id: { kind: 'ModuleSource', name: 'p' }, object: ms }], live: new Map(), instance: 'modsync', prune: false, protectedNames: [], handlers: handler, schemas: loadSchemaInfo() });
+    const ms: KubeObject = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleSource',
+      metadata: { name: 'p' },
+      spec: { registry: { repo: 'r.example.io/m', dockerCfg: secret } },
+    };
+    const plan = planChanges({
+      desired: [{ id: { kind: 'ModuleSource', name: 'p' }, object: ms }],
+      live: new Map(),
+      instance: 'modsync',
+      prune: false,
+      protectedNames: [],
+      handlers: handler,
+      schemas: loadSchemaInfo(),
+    });
     for (const format of ['text', 'json', 'markdown'] as const) {
       const out = renderChanges(plan.entries, format, { color: false });
       expect(out).not.toContain(secret);
@@ -109,7 +143,12 @@ describe('summary of a sync', () => {
     const id = { kind: 'ModuleConfig' as const, name: 'a' };
     const changes = [
       { id, subject: 'ModuleConfig/a', action: 'create' as const, outcome: 'applied' as const },
-      { id: { kind: 'ModuleRelease' as const, name: 'a-v1.0.0' }, subject: 'ModuleRelease/a-v1.0.0', action: 'approve' as const, outcome: 'applied' as const },
+      {
+        id: { kind: 'ModuleRelease' as const, name: 'a-v1.0.0' },
+        subject: 'ModuleRelease/a-v1.0.0',
+        action: 'approve' as const,
+        outcome: 'applied' as const,
+      },
     ];
     expect(summaryLine(changes, true)).toBe('Sync: 1 created, 0 updated, 0 deleted, 0 unchanged, 0 held, 1 approved');
     expect(summaryLine(changes)).toBe('Plan: 1 to create, 0 to update, 0 to delete, 0 unchanged, 0 held, 1 to approve');

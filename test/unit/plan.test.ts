@@ -24,24 +24,38 @@ function handlerOf(kind: ManagedKind): KindHandler {
     validate: () => [],
     toApplied: (object) => ({ object, warnings: [] }),
     references: () => [],
-    sameValue: (path, desired, live) => path === 'spec.scanInterval' && seconds(desired) !== undefined && seconds(desired) === seconds(live),
+    sameValue: (path, desired, live) =>
+      path === 'spec.scanInterval' && seconds(desired) !== undefined && seconds(desired) === seconds(live),
     ignoreDrift: () => false,
     destructive: (live, next) => {
       if (!live) return undefined;
       if (live.spec?.enabled === true && next.spec?.enabled === false) return 'disable';
-      if (kind === 'ModuleSource' && JSON.stringify(live.spec?.registry) !== JSON.stringify(next.spec?.registry)) return 'registry-change';
-      if (kind === 'ModuleConfig' && live.spec?.source !== undefined && live.spec?.source !== next.spec?.source) return 'source-switch';
+      if (kind === 'ModuleSource' && JSON.stringify(live.spec?.registry) !== JSON.stringify(next.spec?.registry))
+        return 'registry-change';
+      if (kind === 'ModuleConfig' && live.spec?.source !== undefined && live.spec?.source !== next.spec?.source)
+        return 'source-switch';
       return undefined;
     },
   };
 }
 
 function desiredOf(object: KubeObject): PlanObject {
-  return { id: { kind: object.kind as ManagedKind, name: object.metadata.name }, object, file: `modules/${object.metadata.name}.yaml`, line: 1 };
+  return {
+    id: { kind: object.kind as ManagedKind, name: object.metadata.name },
+    object,
+    file: `modules/${object.metadata.name}.yaml`,
+    line: 1,
+  };
 }
 
 function apply(fieldsV1: JsonObject): ManagedFieldsEntry {
-  return { manager: 'modsync', operation: 'Apply', apiVersion: 'deckhouse.io/v1alpha1', fieldsType: 'FieldsV1', fieldsV1 };
+  return {
+    manager: 'modsync',
+    operation: 'Apply',
+    apiVersion: 'deckhouse.io/v1alpha1',
+    fieldsType: 'FieldsV1',
+    fieldsV1,
+  };
 }
 
 function update(manager: string, fieldsV1: JsonObject): ManagedFieldsEntry {
@@ -50,7 +64,9 @@ function update(manager: string, fieldsV1: JsonObject): ManagedFieldsEntry {
 
 /** What apply would write: the planned entries that carry an object. */
 function applies(p: Plan): { id: ManagedObjectId; object: KubeObject }[] {
-  return p.entries.filter((e) => e.outcome === 'planned' && e.apply).map((e) => ({ id: e.id as ManagedObjectId, object: e.apply!.object }));
+  return p.entries
+    .filter((e) => e.outcome === 'planned' && e.apply)
+    .map((e) => ({ id: e.id as ManagedObjectId, object: e.apply!.object }));
 }
 
 function plan(desired: KubeObject[], live: KubeObject[], extra: Partial<PlanInput> = {}) {
@@ -93,9 +109,15 @@ function liveMc(over: { spec?: JsonObject; managedFields?: ManagedFieldsEntry[] 
       managedFields: over.managedFields ?? [
         apply({
           ...LABELS_FIELDS,
-          'f:spec': { 'f:enabled': {}, 'f:version': {}, 'f:settings': { 'f:logLevel': {}, 'f:https': { '.': {}, 'f:mode': {} } } },
+          'f:spec': {
+            'f:enabled': {},
+            'f:version': {},
+            'f:settings': { 'f:logLevel': {}, 'f:https': { '.': {}, 'f:mode': {} } },
+          },
         }),
-        update('deckhouse-controller', { 'f:metadata': { 'f:finalizers': { '.': {}, 'v:"modules.deckhouse.io/module-registered"': {} } } }),
+        update('deckhouse-controller', {
+          'f:metadata': { 'f:finalizers': { '.': {}, 'v:"modules.deckhouse.io/module-registered"': {} } },
+        }),
         update('kubectl-annotate', { 'f:metadata': { 'f:annotations': { '.': {}, 'f:example.io/owner': {} } } }),
       ],
     },
@@ -107,7 +129,9 @@ function liveMc(over: { spec?: JsonObject; managedFields?: ManagedFieldsEntry[] 
 describe('planChanges: unchanged is decided locally', () => {
   it('same values and same field set → unchanged, nothing to apply or dry-run', () => {
     const p = plan([desiredMc], [liveMc()]);
-    expect(p.entries).toEqual([expect.objectContaining({ subject: 'ModuleConfig/module-one', action: 'unchanged', outcome: 'planned' })]);
+    expect(p.entries).toEqual([
+      expect.objectContaining({ subject: 'ModuleConfig/module-one', action: 'unchanged', outcome: 'planned' }),
+    ]);
     expect(applies(p)).toEqual([]);
     expect(applies(p)).toEqual([]);
   });
@@ -128,7 +152,9 @@ describe('planChanges: unchanged is decided locally', () => {
         annotations: { 'modules.deckhouse.io/registry-spec-checksum': 'abc' },
         managedFields: [
           apply({ ...LABELS_FIELDS, 'f:spec': { 'f:registry': { 'f:repo': {} } } }),
-          update('deckhouse', { 'f:metadata': { 'f:annotations': { '.': {}, 'f:modules.deckhouse.io/registry-spec-checksum': {} } } }),
+          update('deckhouse', {
+            'f:metadata': { 'f:annotations': { '.': {}, 'f:modules.deckhouse.io/registry-spec-checksum': {} } },
+          }),
         ],
       },
       spec: { registry: { repo: 'registry.example.io/modules', scheme: 'HTTPS' } },
@@ -149,7 +175,9 @@ describe('planChanges: unchanged is decided locally', () => {
       metadata: {
         name: 'slow',
         labels: { 'modsync.io/instance': 'modsync' },
-        managedFields: [apply({ ...LABELS_FIELDS, 'f:spec': { 'f:scanInterval': {}, 'f:registry': { 'f:repo': {} } } })],
+        managedFields: [
+          apply({ ...LABELS_FIELDS, 'f:spec': { 'f:scanInterval': {}, 'f:registry': { 'f:repo': {} } } }),
+        ],
       },
       spec: { scanInterval: '6h30m0s', registry: { repo: 'r.example.io/m', scheme: 'HTTPS' } },
     };
@@ -165,16 +193,30 @@ describe('planChanges: unchanged is decided locally', () => {
 describe('planChanges: updates and creates', () => {
   it('a field modsync stopped applying but still owns → update that removes it', () => {
     const live = liveMc({
-      spec: { enabled: true, version: 1, updatePolicy: 'stable', settings: { logLevel: 'debug', https: { mode: 'Disabled' } } },
+      spec: {
+        enabled: true,
+        version: 1,
+        updatePolicy: 'stable',
+        settings: { logLevel: 'debug', https: { mode: 'Disabled' } },
+      },
       managedFields: [
         apply({
           ...LABELS_FIELDS,
-          'f:spec': { 'f:enabled': {}, 'f:version': {}, 'f:updatePolicy': {}, 'f:settings': { 'f:logLevel': {}, 'f:https': { '.': {}, 'f:mode': {} } } },
+          'f:spec': {
+            'f:enabled': {},
+            'f:version': {},
+            'f:updatePolicy': {},
+            'f:settings': { 'f:logLevel': {}, 'f:https': { '.': {}, 'f:mode': {} } },
+          },
         }),
       ],
     });
     const p = plan([desiredMc], [live]);
-    expect(p.entries[0]).toMatchObject({ action: 'update', outcome: 'planned', diff: [{ path: 'spec.updatePolicy', before: 'stable' }] });
+    expect(p.entries[0]).toMatchObject({
+      action: 'update',
+      outcome: 'planned',
+      diff: [{ path: 'spec.updatePolicy', before: 'stable' }],
+    });
     expect(p.entries[0]?.diff?.[0]).not.toHaveProperty('after');
     expect(applies(p).map((a) => a.object.metadata.labels)).toEqual([{ 'modsync.io/instance': 'modsync' }]);
     expect(applies(p).map((a) => a.id)).toEqual([{ kind: 'ModuleConfig', name: 'module-one' }]);
@@ -184,7 +226,10 @@ describe('planChanges: updates and creates', () => {
     const live = liveMc({
       spec: { enabled: true, version: 1, settings: { logLevel: 'info', https: { mode: 'Disabled' } } },
       managedFields: [
-        apply({ ...LABELS_FIELDS, 'f:spec': { 'f:enabled': {}, 'f:version': {}, 'f:settings': { 'f:https': { '.': {}, 'f:mode': {} } } } }),
+        apply({
+          ...LABELS_FIELDS,
+          'f:spec': { 'f:enabled': {}, 'f:version': {}, 'f:settings': { 'f:https': { '.': {}, 'f:mode': {} } } },
+        }),
         update('kubectl-edit', { 'f:spec': { 'f:settings': { 'f:logLevel': {} } } }),
       ],
     });
@@ -198,9 +243,16 @@ describe('planChanges: updates and creates', () => {
 
   it('an object modsync never applied with matching values → adopt (ownership only, from kubectl)', () => {
     const labelled = liveMc({ managedFields: [update('kubectl-create', { 'f:spec': { 'f:enabled': {} } })] });
-    expect(plan([desiredMc], [labelled]).entries[0]).toMatchObject({ action: 'adopt', diff: [], message: expect.stringContaining('takes over its fields from kubectl-create') });
+    expect(plan([desiredMc], [labelled]).entries[0]).toMatchObject({
+      action: 'adopt',
+      diff: [],
+      message: expect.stringContaining('takes over its fields from kubectl-create'),
+    });
     const byController = liveMc({ managedFields: [update('deckhouse-controller', { 'f:spec': { 'f:enabled': {} } })] });
-    expect(plan([desiredMc], [byController]).entries[0]).toMatchObject({ action: 'adopt', message: expect.stringContaining('field ownership only') });
+    expect(plan([desiredMc], [byController]).entries[0]).toMatchObject({
+      action: 'adopt',
+      message: expect.stringContaining('field ownership only'),
+    });
     const unlabelled = { ...labelled, metadata: { ...labelled.metadata, labels: {} } };
     // Adding modsync's own label is part of taking the object over, not an edit.
     expect(plan([desiredMc], [unlabelled]).entries[0]).toMatchObject({
@@ -220,8 +272,18 @@ describe('planChanges: updates and creates', () => {
   });
 
   it('orders entries ModuleSource → ModuleUpdatePolicy → ModuleConfig whatever the git order', () => {
-    const mup: KubeObject = { apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'p' }, spec: { update: { mode: 'Auto' } } };
-    const ms: KubeObject = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 's' }, spec: { registry: { repo: 'r' } } };
+    const mup: KubeObject = {
+      apiVersion: 'deckhouse.io/v1alpha2',
+      kind: 'ModuleUpdatePolicy',
+      metadata: { name: 'p' },
+      spec: { update: { mode: 'Auto' } },
+    };
+    const ms: KubeObject = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleSource',
+      metadata: { name: 's' },
+      spec: { registry: { repo: 'r' } },
+    };
     const p = plan([desiredMc, mup, ms], []);
     expect(p.entries.map((c) => c.id.kind)).toEqual(['ModuleSource', 'ModuleUpdatePolicy', 'ModuleConfig']);
     expect(applies(p).map((a) => a.id.kind)).toEqual(['ModuleSource', 'ModuleUpdatePolicy', 'ModuleConfig']);
@@ -235,20 +297,33 @@ describe('planChanges: destructive changes and protection', () => {
     metadata: { name },
     status: { phase: 'Ready', conditions: [{ type: 'EnabledByModuleManager', status: 'True', reason: 'Bundle' }] },
   });
-  const bare = (name: string, spec: JsonObject): KubeObject => ({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name }, spec });
+  const bare = (name: string, spec: JsonObject): KubeObject => ({
+    apiVersion: 'deckhouse.io/v1alpha1',
+    kind: 'ModuleConfig',
+    metadata: { name },
+    spec,
+  });
 
   it('a module enabled by its bundle (no enabled field) counts as enabled: enabled: false is a disable', () => {
     const live = { ...bare('monitoring', { version: 1 }), metadata: { name: 'monitoring', resourceVersion: '3' } };
-    const p = plan([bare('monitoring', { enabled: false })], [live, bundleModule('monitoring')], { handlers: handlerFor });
+    const p = plan([bare('monitoring', { enabled: false })], [live, bundleModule('monitoring')], {
+      handlers: handlerFor,
+    });
     expect(p.entries[0]).toMatchObject({ action: 'update', outcome: 'planned', destructive: 'disable' });
     expect(guard(p.entries, { maxDestructive: 0 })[0]).toMatchObject({ outcome: 'held' });
     // Without the Module saying so, the same change is not a disable.
-    expect(plan([bare('monitoring', { enabled: false })], [live], { handlers: handlerFor }).entries[0]?.destructive).toBeUndefined();
+    expect(
+      plan([bare('monitoring', { enabled: false })], [live], { handlers: handlerFor }).entries[0]?.destructive,
+    ).toBeUndefined();
   });
 
   it('a protected name is held whenever git disables it, even with no Module to ask', () => {
     const p = plan([bare('global', { enabled: false })], [bare('global', { version: 2 })], { handlers: handlerFor });
-    expect(p.entries[0]).toMatchObject({ outcome: 'held', destructive: 'disable', message: expect.stringContaining('protected') });
+    expect(p.entries[0]).toMatchObject({
+      outcome: 'held',
+      destructive: 'disable',
+      message: expect.stringContaining('protected'),
+    });
     expect(p.entries[0]?.apply).toBeUndefined();
   });
 
@@ -263,13 +338,25 @@ describe('planChanges: destructive changes and protection', () => {
   });
 
   it('a registry change is destructive, judged on live merged with desired (server defaults kept)', () => {
-    const ms = (repo: string): KubeObject => ({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 's' }, spec: { registry: { repo } } });
+    const ms = (repo: string): KubeObject => ({
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleSource',
+      metadata: { name: 's' },
+      spec: { registry: { repo } },
+    });
     const live: KubeObject = {
       ...ms('old.example.io/m'),
-      metadata: { name: 's', labels: { 'modsync.io/instance': 'modsync' }, managedFields: [apply({ ...LABELS_FIELDS, 'f:spec': { 'f:registry': { 'f:repo': {} } } })] },
+      metadata: {
+        name: 's',
+        labels: { 'modsync.io/instance': 'modsync' },
+        managedFields: [apply({ ...LABELS_FIELDS, 'f:spec': { 'f:registry': { 'f:repo': {} } } })],
+      },
       spec: { registry: { repo: 'old.example.io/m', scheme: 'HTTPS' } },
     };
-    expect(plan([ms('new.example.io/m')], [live]).entries[0]).toMatchObject({ destructive: 'registry-change', diff: [{ path: 'spec.registry.repo' }] });
+    expect(plan([ms('new.example.io/m')], [live]).entries[0]).toMatchObject({
+      destructive: 'registry-change',
+      diff: [{ path: 'spec.registry.repo' }],
+    });
   });
 
   it('disabling a protected ModuleConfig is held, never applied', () => {
@@ -277,13 +364,27 @@ describe('planChanges: destructive changes and protection', () => {
     const deckhouseLive = { ...live, metadata: { ...live.metadata, name: 'deckhouse' } };
     const off = { ...desiredMc, metadata: { name: 'deckhouse' }, spec: { ...desiredMc.spec, enabled: false } };
     const p = plan([off], [deckhouseLive]);
-    expect(p.entries[0]).toMatchObject({ action: 'update', outcome: 'held', destructive: 'disable', message: expect.stringContaining('protected') });
+    expect(p.entries[0]).toMatchObject({
+      action: 'update',
+      outcome: 'held',
+      destructive: 'disable',
+      message: expect.stringContaining('protected'),
+    });
     expect(applies(p)).toEqual([]);
   });
 
   it('an object in git that is heritage: deckhouse in the cluster is held, not written', () => {
-    const ms: KubeObject = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleSource', metadata: { name: 'deckhouse' }, spec: { registry: { repo: 'mine' } } };
-    const live: KubeObject = { ...ms, metadata: { name: 'deckhouse', labels: { heritage: 'deckhouse' } }, spec: { registry: { repo: 'registry.deckhouse.io/deckhouse/ce/modules' } } };
+    const ms: KubeObject = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleSource',
+      metadata: { name: 'deckhouse' },
+      spec: { registry: { repo: 'mine' } },
+    };
+    const live: KubeObject = {
+      ...ms,
+      metadata: { name: 'deckhouse', labels: { heritage: 'deckhouse' } },
+      spec: { registry: { repo: 'registry.deckhouse.io/deckhouse/ce/modules' } },
+    };
     const p = plan([ms], [live]);
     expect(p.entries[0]).toMatchObject({ outcome: 'held', message: 'managed by Deckhouse; modsync does not write it' });
     expect(applies(p)).toEqual([]);
@@ -302,10 +403,17 @@ describe('planChanges: secrets', () => {
   it('dockerCfg is compared in full but shown masked', () => {
     const live: KubeObject = {
       ...ms('b2xkLXNlY3JldC12YWx1ZQ=='),
-      metadata: { name: 'private', labels: { 'modsync.io/instance': 'modsync' }, managedFields: [apply({ ...LABELS_FIELDS, 'f:spec': { 'f:registry': { 'f:repo': {}, 'f:dockerCfg': {} } } })] },
+      metadata: {
+        name: 'private',
+        labels: { 'modsync.io/instance': 'modsync' },
+        managedFields: [apply({ ...LABELS_FIELDS, 'f:spec': { 'f:registry': { 'f:repo': {}, 'f:dockerCfg': {} } } })],
+      },
     };
     const p = plan([ms(secretCfg)], [live]);
-    expect(p.entries[0]).toMatchObject({ action: 'update', diff: [{ path: 'spec.registry.dockerCfg', before: MASK, after: MASK }] });
+    expect(p.entries[0]).toMatchObject({
+      action: 'update',
+      diff: [{ path: 'spec.registry.dockerCfg', before: MASK, after: MASK }],
+    });
     // The entry carries the object to apply (secret included) only in `apply`, which never leaves the run.
     expect(JSON.stringify(p.entries.map(({ apply: _apply, ...shown }) => shown))).not.toContain(secretCfg);
     expect(plan([ms(secretCfg)], []).entries[0]?.diff).toContainEqual({ path: 'spec.registry.dockerCfg', after: MASK });
@@ -323,18 +431,31 @@ describe('planChanges: secrets', () => {
 
 describe('planChanges: empty objects', () => {
   it('an applied `update: {}` stays unchanged when the server defaulted its contents', () => {
-    const mup: KubeObject = { apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'p' }, spec: { releaseChannel: 'Alpha', update: {} } };
+    const mup: KubeObject = {
+      apiVersion: 'deckhouse.io/v1alpha2',
+      kind: 'ModuleUpdatePolicy',
+      metadata: { name: 'p' },
+      spec: { releaseChannel: 'Alpha', update: {} },
+    };
     const live: KubeObject = {
       ...mup,
       metadata: {
         name: 'p',
         labels: { 'modsync.io/instance': 'modsync' },
-        managedFields: [{ ...apply({ ...LABELS_FIELDS, 'f:spec': { 'f:releaseChannel': {}, 'f:update': {} } }), apiVersion: 'deckhouse.io/v1alpha2' }],
+        managedFields: [
+          {
+            ...apply({ ...LABELS_FIELDS, 'f:spec': { 'f:releaseChannel': {}, 'f:update': {} } }),
+            apiVersion: 'deckhouse.io/v1alpha2',
+          },
+        ],
       },
       spec: { releaseChannel: 'Alpha', update: { mode: 'Auto' } },
     };
     expect(plan([mup], [live]).entries[0]).toMatchObject({ action: 'unchanged' });
     const changed = { ...mup, spec: { releaseChannel: 'Beta', update: {} } };
-    expect(plan([changed], [live]).entries[0]).toMatchObject({ action: 'update', diff: [{ path: 'spec.releaseChannel', before: 'Alpha', after: 'Beta' }] });
+    expect(plan([changed], [live]).entries[0]).toMatchObject({
+      action: 'update',
+      diff: [{ path: 'spec.releaseChannel', before: 'Alpha', after: 'Beta' }],
+    });
   });
 });

@@ -12,7 +12,13 @@ import { Redactor } from '../../src/core/redact.ts';
 import type { GitPort } from '../../src/git/port.ts';
 import type { GitHost, PullRequest } from '../../src/host/port.ts';
 import { createLogger } from '../../src/log.ts';
-import { createPreviewMemory, refreshPreviews, touchesRoot, type PreviewMemory, type RefreshOptions } from '../../src/pipeline/preview-refresh.ts';
+import {
+  createPreviewMemory,
+  refreshPreviews,
+  touchesRoot,
+  type PreviewMemory,
+  type RefreshOptions,
+} from '../../src/pipeline/preview-refresh.ts';
 import type { SyncOptions } from '../../src/pipeline/types.ts';
 
 const ROOT = 'clusters/demo';
@@ -24,7 +30,9 @@ describe('touchesRoot', () => {
     expect(touchesRoot(['clusters/demo/README.md'], ROOT, STATUS)).toBe(true);
     expect(touchesRoot(['README.md', 'clusters/other/one.yaml'], ROOT, STATUS)).toBe(false);
     expect(touchesRoot(['clusters/demo-two/one.yaml'], ROOT, STATUS)).toBe(false);
-    expect(touchesRoot(['clusters/demo/status/README.md', 'clusters/demo/status/status.yaml'], ROOT, STATUS)).toBe(false);
+    expect(touchesRoot(['clusters/demo/status/README.md', 'clusters/demo/status/status.yaml'], ROOT, STATUS)).toBe(
+      false,
+    );
     expect(touchesRoot(['clusters/demo/status/status.yaml', 'clusters/demo/a.yaml'], ROOT, STATUS)).toBe(true);
   });
 
@@ -50,7 +58,16 @@ class MemoryForge implements GitHost {
   brokenFiles = new Set<number>();
 
   add(number: number, head: string, files: string[], sha = `sha-${number}-1`): void {
-    this.pulls.push({ number, head, base: 'main', headSha: sha, url: `https://github.test/pull/${number}`, title: `#${number}`, body: '', state: 'open' });
+    this.pulls.push({
+      number,
+      head,
+      base: 'main',
+      headSha: sha,
+      url: `https://github.test/pull/${number}`,
+      title: `#${number}`,
+      body: '',
+      state: 'open',
+    });
     this.files.set(number, files);
   }
   async listOpenPullRequests(base: string): Promise<PullRequest[]> {
@@ -58,7 +75,8 @@ class MemoryForge implements GitHost {
   }
   async changedFiles(number: number): Promise<string[]> {
     this.fileLists.push(number);
-    if (this.brokenFiles.has(number)) throw new ModsyncError('RequestFailed', 'GET files: HTTP 502', { transient: true });
+    if (this.brokenFiles.has(number))
+      throw new ModsyncError('RequestFailed', 'GET files: HTTP 502', { transient: true });
     return this.files.get(number) ?? [];
   }
   async get(number: number): Promise<PullRequest | null> {
@@ -76,16 +94,35 @@ class MemoryForge implements GitHost {
 }
 
 const SYNC: SyncOptions = {
-  mode: 'sync', instance: 'modsync', root: ROOT, statusPath: STATUS, prune: true, maxDestructive: 5, protectedNames: [], secretsDir: '', env: {},
-  moduleWaitMs: 0, branch: 'main', status: { enabled: true, branch: 'main' }, readOnlyGit: false,
+  mode: 'sync',
+  instance: 'modsync',
+  root: ROOT,
+  statusPath: STATUS,
+  prune: true,
+  maxDestructive: 5,
+  protectedNames: [],
+  secretsDir: '',
+  env: {},
+  moduleWaitMs: 0,
+  branch: 'main',
+  status: { enabled: true, branch: 'main' },
+  readOnlyGit: false,
 };
 
 /** A git port that cannot fetch: every plan stops at fetch, which is still commented. */
-const unreachableGit = { checkout: async () => Promise.reject(new ModsyncError('FetchFailed', 'git server unreachable')) } as unknown as GitPort;
+const unreachableGit = {
+  checkout: async () => Promise.reject(new ModsyncError('FetchFailed', 'git server unreachable')),
+} as unknown as GitPort;
 
 function refresher(forge: MemoryForge, memory: PreviewMemory = createPreviewMemory()) {
   const logger = createLogger({ format: 'json', level: 'silent', redactor: new Redactor() });
-  const ports = { host: forge, cluster: {} as ClusterPort, gitFor: () => unreachableGit, logger, redactor: new Redactor() };
+  const ports = {
+    host: forge,
+    cluster: {} as ClusterPort,
+    gitFor: () => unreachableGit,
+    logger,
+    redactor: new Redactor(),
+  };
   let clock = 1_000_000;
   return {
     memory,
@@ -93,7 +130,11 @@ function refresher(forge: MemoryForge, memory: PreviewMemory = createPreviewMemo
       clock += ms;
     },
     run: async (over: Partial<RefreshOptions> = {}) =>
-      Object.fromEntries((await refreshPreviews({ sync: SYNC, memory, clusterChanged: false, now: () => clock, ...over }, ports)).map((r) => [r.number, r.outcome])),
+      Object.fromEntries(
+        (await refreshPreviews({ sync: SYNC, memory, clusterChanged: false, now: () => clock, ...over }, ports)).map(
+          (r) => [r.number, r.outcome],
+        ),
+      ),
   };
 }
 
@@ -132,7 +173,9 @@ describe('refreshPreviews', () => {
     const r = refresher(forge);
     const first = await r.run({ maxPerTick: 3 });
     expect(Object.values(first).filter((o) => o === 'created')).toHaveLength(3);
-    const deferred = Object.keys(first).filter((n) => first[n] === 'deferred').map(Number);
+    const deferred = Object.keys(first)
+      .filter((n) => first[n] === 'deferred')
+      .map(Number);
     expect(deferred).toHaveLength(2);
     r.advance(1000);
     // The cluster changed, so all five are due again: the two that waited come first.

@@ -31,12 +31,31 @@ describe('runSync on in-memory ports', () => {
     const g = git();
     const first = await runSync(memoryOptions(), memoryPorts(cluster, g));
     expect(first.ok).toBe(true);
-    expect(cluster.calls.filter((c) => c.startsWith('apply'))).toEqual(['apply ModuleSource/example', 'apply ModuleUpdatePolicy/auto']);
-    expect(first.stages.map((s) => s.stage)).toEqual(['fetch', 'load', 'read', 'validate', 'plan', 'apply', 'prune', 'approve', 'report']);
+    expect(cluster.calls.filter((c) => c.startsWith('apply'))).toEqual([
+      'apply ModuleSource/example',
+      'apply ModuleUpdatePolicy/auto',
+    ]);
+    expect(first.stages.map((s) => s.stage)).toEqual([
+      'fetch',
+      'load',
+      'read',
+      'validate',
+      'plan',
+      'apply',
+      'prune',
+      'approve',
+      'report',
+    ]);
     cluster.calls.length = 0;
     const second = await runSync(memoryOptions({ status: { enabled: false, branch: '' } }), memoryPorts(cluster, g));
     expect(second.changes.map((c) => c.action)).toEqual(['unchanged', 'unchanged']);
-    expect(cluster.calls).toEqual(['list ModuleSource', 'list ModuleUpdatePolicy', 'list ModuleConfig', 'list ModuleRelease', 'list Module']);
+    expect(cluster.calls).toEqual([
+      'list ModuleSource',
+      'list ModuleUpdatePolicy',
+      'list ModuleConfig',
+      'list ModuleRelease',
+      'list Module',
+    ]);
   });
 
   it('plan and --dry-run are a prefix of sync: the same entries, no write, no report commit in plan', async () => {
@@ -56,7 +75,10 @@ describe('runSync on in-memory ports', () => {
 
   it('a git failure in the report stage is a ReportFailed, not a FetchFailed', async () => {
     const g = git();
-    g.failCommit = new GitError('push rejected: remote unreachable', { subject: 'https://git.example.com/x.git', transient: true });
+    g.failCommit = new GitError('push rejected: remote unreachable', {
+      subject: 'https://git.example.com/x.git',
+      transient: true,
+    });
     const r = await runSync(memoryOptions(), memoryPorts(new MemoryCluster(), g));
     expect(r.failure).toBe('ReportFailed');
     expect(r.stages.find((s) => s.stage === 'report')).toMatchObject({ ok: false, reason: 'ReportFailed' });
@@ -67,17 +89,24 @@ describe('runSync on in-memory ports', () => {
     const g = git();
     // The reason an adapter once picked itself; the runner ignores it.
     g.failReadFiles = new ModsyncError('FetchFailed', 'cannot read branch modsync-status');
-    const r = await runSync(memoryOptions({ status: { enabled: true, branch: 'modsync-status' } }), memoryPorts(new MemoryCluster(), g));
+    const r = await runSync(
+      memoryOptions({ status: { enabled: true, branch: 'modsync-status' } }),
+      memoryPorts(new MemoryCluster(), g),
+    );
     expect(r.failure).toBe('ReportFailed');
   });
 
   it('a failing object fails its stage after the others were written; the run goes on to report', async () => {
     const cluster = new MemoryCluster();
-    cluster.fail = (verb, subject) => (verb === 'apply' && subject === 'ModuleSource/example' ? new ClusterError('denied', { code: 403 }) : undefined);
+    cluster.fail = (verb, subject) =>
+      verb === 'apply' && subject === 'ModuleSource/example' ? new ClusterError('denied', { code: 403 }) : undefined;
     const g = git();
     const r = await runSync(memoryOptions(), memoryPorts(cluster, g));
     expect(r.failure).toBe('ApplyFailed');
-    expect(r.changes.map((c) => `${c.subject} ${c.outcome}`)).toEqual(['ModuleSource/example failed', 'ModuleUpdatePolicy/auto applied']);
+    expect(r.changes.map((c) => `${c.subject} ${c.outcome}`)).toEqual([
+      'ModuleSource/example failed',
+      'ModuleUpdatePolicy/auto applied',
+    ]);
     expect(r.stages.find((s) => s.stage === 'apply')?.message).toBe('1 object failed: ModuleSource/example');
     expect(g.commits).toHaveLength(1);
   });
@@ -138,7 +167,9 @@ describe('runSync on in-memory ports', () => {
   });
 
   it('a Lease request that fails for an API reason is LockFailed, not Locked', async () => {
-    const broken = { take: async () => Promise.reject(new ClusterError('Lease/modsync/modsync: timed out', { code: 0 })) };
+    const broken = {
+      take: async () => Promise.reject(new ClusterError('Lease/modsync/modsync: timed out', { code: 0 })),
+    };
     const r = await runSync(memoryOptions(), { ...memoryPorts(new MemoryCluster(), git()), lock: broken });
     expect(r.failure).toBe('LockFailed');
   });

@@ -12,7 +12,14 @@ const SECRET = 'hook-secret-456';
 const SHA = 'b'.repeat(40);
 
 function options(over: Partial<WebhookOptions> = {}): WebhookOptions {
-  return { secret: SECRET, branch: 'main', ownEmail: 'modsync@example.invalid', seen: new Set(), pullRequests: true, ...over };
+  return {
+    secret: SECRET,
+    branch: 'main',
+    ownEmail: 'modsync@example.invalid',
+    seen: new Set(),
+    pullRequests: true,
+    ...over,
+  };
 }
 
 interface PullOpts {
@@ -45,7 +52,10 @@ function pullEvent(forge: Forge, o: PullOpts = {}): { headers: Record<string, st
         ...(o.oldrev === null ? {} : { oldrev: o.oldrev ?? 'a'.repeat(40) }),
       },
     };
-    return { body: Buffer.from(JSON.stringify(payload)), headers: { 'x-gitlab-event': 'Merge Request Hook', 'x-gitlab-event-uuid': delivery, 'x-gitlab-token': SECRET } };
+    return {
+      body: Buffer.from(JSON.stringify(payload)),
+      headers: { 'x-gitlab-event': 'Merge Request Hook', 'x-gitlab-event-uuid': delivery, 'x-gitlab-token': SECRET },
+    };
   }
   const payload = {
     action: o.action ?? (forge === 'github' ? 'synchronize' : 'synchronized'),
@@ -55,7 +65,15 @@ function pullEvent(forge: Forge, o: PullOpts = {}): { headers: Record<string, st
   };
   const body = Buffer.from(JSON.stringify(payload));
   const sig = createHmac('sha256', SECRET).update(body).digest('hex');
-  if (forge === 'github') return { body, headers: { 'x-github-event': 'pull_request', 'x-github-delivery': delivery, 'x-hub-signature-256': `sha256=${sig}` } };
+  if (forge === 'github')
+    return {
+      body,
+      headers: {
+        'x-github-event': 'pull_request',
+        'x-github-delivery': delivery,
+        'x-hub-signature-256': `sha256=${sig}`,
+      },
+    };
   return { body, headers: { 'x-gitea-event': 'pull_request', 'x-gitea-delivery': delivery, 'x-gitea-signature': sig } };
 }
 
@@ -65,7 +83,12 @@ const OPENED: Record<Forge, string> = { github: 'opened', gitlab: 'open', gitea:
 describe.each(FORGES)('%s pull request webhooks', (forge) => {
   it('new commits on a pull request into the tracked branch ask for a sync, naming the pull request', () => {
     const { headers, body } = pullEvent(forge, { delivery: 'p1' });
-    expect(judgeWebhook(forge, headers, body, options())).toEqual({ kind: 'sync', delivery: 'p1', pullRequest: 12, commit: SHA });
+    expect(judgeWebhook(forge, headers, body, options())).toEqual({
+      kind: 'sync',
+      delivery: 'p1',
+      pullRequest: 12,
+      commit: SHA,
+    });
   });
 
   it('an opened pull request asks for a sync', () => {
@@ -80,7 +103,10 @@ describe.each(FORGES)('%s pull request webhooks', (forge) => {
 
   it('a pull request into another branch is ignored', () => {
     const { headers, body } = pullEvent(forge, { base: 'release' });
-    expect(judgeWebhook(forge, headers, body, options())).toEqual({ kind: 'ignored', why: 'pull request into release, not into main' });
+    expect(judgeWebhook(forge, headers, body, options())).toEqual({
+      kind: 'ignored',
+      why: 'pull request into release, not into main',
+    });
   });
 
   it("modsync's own approval pull requests are ignored", () => {
@@ -92,12 +118,18 @@ describe.each(FORGES)('%s pull request webhooks', (forge) => {
     const opts = options();
     const { headers, body } = pullEvent(forge, { delivery: 'p2' });
     expect(judgeWebhook(forge, headers, body, opts).kind).toBe('sync');
-    expect(judgeWebhook(forge, headers, body, opts)).toEqual({ kind: 'ignored', why: 'delivery p2 was already handled' });
+    expect(judgeWebhook(forge, headers, body, opts)).toEqual({
+      kind: 'ignored',
+      why: 'delivery p2 was already handled',
+    });
   });
 
   it('an event signed with another secret is rejected before anything is read', () => {
     const { headers, body } = pullEvent(forge);
-    expect(judgeWebhook(forge, headers, body, options({ secret: 'another-secret' }))).toMatchObject({ kind: 'rejected', status: 401 });
+    expect(judgeWebhook(forge, headers, body, options({ secret: 'another-secret' }))).toMatchObject({
+      kind: 'rejected',
+      status: 401,
+    });
   });
 });
 
@@ -106,14 +138,20 @@ describe('pull request events that cannot change the plan', () => {
     for (const forge of ['github', 'gitea'] as const) {
       for (const action of ['closed', 'labeled', 'edited']) {
         const { headers, body } = pullEvent(forge, { action });
-        expect(judgeWebhook(forge, headers, body, options())).toEqual({ kind: 'ignored', why: `pull request ${action}: no new commits` });
+        expect(judgeWebhook(forge, headers, body, options())).toEqual({
+          kind: 'ignored',
+          why: `pull request ${action}: no new commits`,
+        });
       }
     }
   });
 
   it('GitLab: an update without new commits (title, labels) or a merge is ignored', () => {
     const edit = pullEvent('gitlab', { action: 'update', oldrev: null });
-    expect(judgeWebhook('gitlab', edit.headers, edit.body, options())).toEqual({ kind: 'ignored', why: 'pull request update: no new commits' });
+    expect(judgeWebhook('gitlab', edit.headers, edit.body, options())).toEqual({
+      kind: 'ignored',
+      why: 'pull request update: no new commits',
+    });
     const merged = pullEvent('gitlab', { action: 'merge', oldrev: null });
     expect(judgeWebhook('gitlab', merged.headers, merged.body, options()).kind).toBe('ignored');
   });

@@ -23,12 +23,20 @@ export const SERVER_VERSION = {
 const CR_VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
 
 /** The discovery document for `pathname`, or undefined when there is none. */
-export function discoveryDocument(registry: ResourceRegistry, pathname: string, serverAddress: string): JsonMap | undefined {
+export function discoveryDocument(
+  registry: ResourceRegistry,
+  pathname: string,
+  serverAddress: string,
+): JsonMap | undefined {
   const parts = pathname.split('/').filter((p) => p !== '');
   if (parts.length === 1 && parts[0] === 'version') return { ...SERVER_VERSION };
   if (parts[0] === 'api') {
     if (parts.length === 1) {
-      return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+      return {
+        kind: 'APIVersions',
+        versions: ['v1'],
+        serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+      };
     }
     if (parts.length === 2 && parts[1] === 'v1') return resourceList(registry, '', 'v1');
     return undefined;
@@ -67,8 +75,19 @@ function resourceList(registry: ResourceRegistry, group: string, version: string
     if (def.shortNames.length > 0) entry.shortNames = def.shortNames;
     resources.push(entry);
     if (v.statusSubresource && !readOnly) {
-      resources.push({ name: `${def.plural}/status`, singularName: '', namespaced: def.namespaced, kind: def.kind, verbs: ['get', 'patch', 'update'] });
+      resources.push({
+        name: `${def.plural}/status`,
+        singularName: '',
+        namespaced: def.namespaced,
+        kind: def.kind,
+        verbs: ['get', 'patch', 'update'],
+      });
     }
   }
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group ? `${group}/${version}` : version,
+    resources,
+  };
 }

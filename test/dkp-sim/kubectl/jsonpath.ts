@@ -4,7 +4,11 @@
  */
 import type { Json } from '../types.ts';
 
-type Step = { kind: 'field'; name: string } | { kind: 'index'; index: number } | { kind: 'all' } | { kind: 'filter'; path: string[]; value: string };
+type Step =
+  | { kind: 'field'; name: string }
+  | { kind: 'index'; index: number }
+  | { kind: 'all' }
+  | { kind: 'filter'; path: string[]; value: string };
 
 function parsePath(expr: string): Step[] {
   const steps: Step[] = [];

@@ -24,10 +24,15 @@ interface Run {
 
 function kubectl(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile('kubectl', ['--kubeconfig', sim.kubeconfigPath, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      'kubectl',
+      ['--kubeconfig', sim.kubeconfigPath, '--cache-dir', join(dir, 'cache'), ...args],
+      { timeout: 20_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -39,7 +44,10 @@ function manifest(name: string, obj: Obj): string {
 
 /** Splits table output into rows of cells (columns separated by 2+ spaces). */
 function table(out: string): string[][] {
-  return out.trimEnd().split('\n').map((l) => l.trim().split(/\s{2,}/));
+  return out
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.trim().split(/\s{2,}/));
 }
 
 beforeAll(async () => {
@@ -65,10 +73,25 @@ describe('kubectl get', () => {
 
   it('prints ModuleConfig, ModuleUpdatePolicy, ModuleRelease and Module columns, wide adds priority columns', async () => {
     expect(table((await kubectl('get', 'mc')).stdout)[0]).toEqual(['NAME', 'ENABLED', 'VERSION', 'AGE', 'MESSAGE']);
-    expect(table((await kubectl('get', 'mc', '-o', 'wide')).stdout)[0]).toEqual(['NAME', 'ENABLED', 'UPDATEPOLICY', 'SOURCE', 'VERSION', 'AGE', 'MESSAGE']);
-    const mup = await kubectl('apply', '-f', manifest('mup', {
-      apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'manual' }, spec: { update: { mode: 'Manual' } },
-    }));
+    expect(table((await kubectl('get', 'mc', '-o', 'wide')).stdout)[0]).toEqual([
+      'NAME',
+      'ENABLED',
+      'UPDATEPOLICY',
+      'SOURCE',
+      'VERSION',
+      'AGE',
+      'MESSAGE',
+    ]);
+    const mup = await kubectl(
+      'apply',
+      '-f',
+      manifest('mup', {
+        apiVersion: 'deckhouse.io/v1alpha2',
+        kind: 'ModuleUpdatePolicy',
+        metadata: { name: 'manual' },
+        spec: { update: { mode: 'Manual' } },
+      }),
+    );
     expect(mup.stdout).toBe('moduleupdatepolicy.deckhouse.io/manual created\n');
     const mups = table((await kubectl('get', 'mup')).stdout);
     expect(mups[0]).toEqual(['NAME', 'RELEASE CHANNEL', 'UPDATE MODE']);
@@ -106,7 +129,10 @@ describe('kubectl apply, diff, label, annotate, delete', () => {
     const file = manifest('ms-a', moduleSource('k-a'));
     expect((await kubectl('apply', '-f', file)).stdout).toBe('modulesource.deckhouse.io/k-a created\n');
     expect((await kubectl('apply', '-f', file)).stdout).toBe('modulesource.deckhouse.io/k-a unchanged\n');
-    const changed = manifest('ms-a', moduleSource('k-a', { spec: { registry: { repo: 'registry.example.com/k-a2', dockerCfg: 'e30=' } } }));
+    const changed = manifest(
+      'ms-a',
+      moduleSource('k-a', { spec: { registry: { repo: 'registry.example.com/k-a2', dockerCfg: 'e30=' } } }),
+    );
     expect((await kubectl('apply', '-f', changed)).stdout).toBe('modulesource.deckhouse.io/k-a configured\n');
   });
 
@@ -116,22 +142,33 @@ describe('kubectl apply, diff, label, annotate, delete', () => {
     const r = await kubectl('apply', '-f', manifest('bad', bad));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('strict decoding error: unknown field "spec.foo"');
-    const inv = moduleSource('k-inv', { spec: { registry: { repo: 'r.example.com/x', dockerCfg: 'e30=', scheme: 'FTP' } } });
+    const inv = moduleSource('k-inv', {
+      spec: { registry: { repo: 'r.example.com/x', dockerCfg: 'e30=', scheme: 'FTP' } },
+    });
     const r2 = await kubectl('create', '-f', manifest('inv', inv));
     expect(r2.code).toBe(1);
-    expect(r2.stderr).toContain('The ModuleSource "k-inv" is invalid: spec.registry.scheme: Unsupported value: "FTP": supported values: "HTTP", "HTTPS"');
+    expect(r2.stderr).toContain(
+      'The ModuleSource "k-inv" is invalid: spec.registry.scheme: Unsupported value: "FTP": supported values: "HTTP", "HTTPS"',
+    );
   });
 
   it('applies server-side with a conflict between two managers and --force-conflicts', async () => {
     const file = manifest('ms-b', moduleSource('k-b'));
-    expect((await kubectl('apply', '--server-side', '-f', file)).stdout).toBe('modulesource.deckhouse.io/k-b serverside-applied\n');
-    const other = manifest('ms-b2', moduleSource('k-b', { spec: { registry: { repo: 'registry.example.com/other', dockerCfg: 'e30=' } } }));
+    expect((await kubectl('apply', '--server-side', '-f', file)).stdout).toBe(
+      'modulesource.deckhouse.io/k-b serverside-applied\n',
+    );
+    const other = manifest(
+      'ms-b2',
+      moduleSource('k-b', { spec: { registry: { repo: 'registry.example.com/other', dockerCfg: 'e30=' } } }),
+    );
     const c = await kubectl('apply', '--server-side', '--field-manager', 'modsync', '-f', other);
     expect(c.code).toBe(1);
     expect(c.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl": .spec.registry.repo');
     const f = await kubectl('apply', '--server-side', '--field-manager', 'modsync', '--force-conflicts', '-f', other);
     expect(f.code).toBe(0);
-    expect((await kubectl('get', 'ms', 'k-b', '-o', 'jsonpath={.spec.registry.repo}')).stdout).toBe('registry.example.com/other');
+    expect((await kubectl('get', 'ms', 'k-b', '-o', 'jsonpath={.spec.registry.repo}')).stdout).toBe(
+      'registry.example.com/other',
+    );
   });
 
   it('diffs: exit 1 with a diff, 0 without', async () => {
@@ -140,21 +177,34 @@ describe('kubectl apply, diff, label, annotate, delete', () => {
     const same = await kubectl('diff', '--server-side', '-f', file);
     expect(same.code).toBe(0);
     expect(same.stdout).toBe('');
-    const changed = manifest('ms-c2', moduleSource('k-c', { spec: { registry: { repo: 'registry.example.com/changed', dockerCfg: 'e30=' } } }));
+    const changed = manifest(
+      'ms-c2',
+      moduleSource('k-c', { spec: { registry: { repo: 'registry.example.com/changed', dockerCfg: 'e30=' } } }),
+    );
     const d = await kubectl('diff', '-f', changed);
     expect(d.code).toBe(1);
     expect(d.stdout).toContain('-    repo: registry.example.com/k-c');
     expect(d.stdout).toContain('+    repo: registry.example.com/changed');
-    expect((await kubectl('get', 'ms', 'k-c', '-o', 'jsonpath={.spec.registry.repo}')).stdout).toBe('registry.example.com/k-c');
+    expect((await kubectl('get', 'ms', 'k-c', '-o', 'jsonpath={.spec.registry.repo}')).stdout).toBe(
+      'registry.example.com/k-c',
+    );
   });
 
   it('labels, annotates and selects by label', async () => {
-    expect((await kubectl('label', 'ms', 'k-a', 'team=platform')).stdout).toBe('modulesource.deckhouse.io/k-a labeled\n');
-    expect((await kubectl('annotate', 'ms', 'k-a', 'note=hello')).stdout).toBe('modulesource.deckhouse.io/k-a annotated\n');
-    expect((await kubectl('get', 'ms', '-l', 'team=platform', '-o', 'name')).stdout).toBe('modulesource.deckhouse.io/k-a\n');
+    expect((await kubectl('label', 'ms', 'k-a', 'team=platform')).stdout).toBe(
+      'modulesource.deckhouse.io/k-a labeled\n',
+    );
+    expect((await kubectl('annotate', 'ms', 'k-a', 'note=hello')).stdout).toBe(
+      'modulesource.deckhouse.io/k-a annotated\n',
+    );
+    expect((await kubectl('get', 'ms', '-l', 'team=platform', '-o', 'name')).stdout).toBe(
+      'modulesource.deckhouse.io/k-a\n',
+    );
     const obj = sim.control.view.get('modulesources', 'k-a')!;
     const managers = (obj.metadata.managedFields as { manager: string }[]).map((m) => m.manager);
-    expect(managers).toEqual(expect.arrayContaining(['kubectl-client-side-apply', 'kubectl-label', 'kubectl-annotate']));
+    expect(managers).toEqual(
+      expect.arrayContaining(['kubectl-client-side-apply', 'kubectl-label', 'kubectl-annotate']),
+    );
   });
 
   it('deletes', async () => {
@@ -167,14 +217,33 @@ describe('kubectl apply, diff, label, annotate, delete', () => {
 describe('kubectl get -w and explain', () => {
   it('streams rows as objects change', async () => {
     await kubectl('apply', '-f', manifest('ms-w', moduleSource('k-w')));
-    const child = spawn('kubectl', ['--kubeconfig', sim.kubeconfigPath, '--cache-dir', join(dir, 'cache'), 'get', 'ms', 'k-w', '-w', '-o', 'custom-columns=NAME:.metadata.name,REPO:.spec.registry.repo']);
+    const child = spawn('kubectl', [
+      '--kubeconfig',
+      sim.kubeconfigPath,
+      '--cache-dir',
+      join(dir, 'cache'),
+      'get',
+      'ms',
+      'k-w',
+      '-w',
+      '-o',
+      'custom-columns=NAME:.metadata.name,REPO:.spec.registry.repo',
+    ]);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const waitFor = async (re: RegExp): Promise<void> => {
       for (let i = 0; i < 100 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 50));
     };
     await waitFor(/k-w\s+registry.example.com\/k-w/);
-    await kubectl('patch', 'ms', 'k-w', '--type', 'merge', '-p', '{"spec":{"registry":{"repo":"registry.example.com/watched"}}}');
+    await kubectl(
+      'patch',
+      'ms',
+      'k-w',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"registry":{"repo":"registry.example.com/watched"}}}',
+    );
     await waitFor(/watched/);
     child.kill();
     expect(out).toMatch(/NAME\s+REPO\nk-w\s+registry.example.com\/k-w\nk-w\s+registry.example.com\/watched\n/);

@@ -44,7 +44,13 @@ export function printerColumns(version: VersionDef): PrinterColumn[] {
 export function columnDefinitions(version: VersionDef): ColumnDefinition[] {
   return [
     { name: 'Name', type: 'string', format: 'name', description: NAME_DESCRIPTION, priority: 0 },
-    ...printerColumns(version).map((c) => ({ name: c.name, type: c.type, format: c.format ?? '', description: c.description ?? '', priority: c.priority ?? 0 })),
+    ...printerColumns(version).map((c) => ({
+      name: c.name,
+      type: c.type,
+      format: c.format ?? '',
+      description: c.description ?? '',
+      priority: c.priority ?? 0,
+    })),
   ];
 }
 
@@ -82,7 +88,13 @@ export function tableRow(version: VersionDef, obj: Obj, include: IncludeObject, 
 }
 
 /** A Table for a list or a single object. `listMeta` carries resourceVersion/continue. */
-export function buildTable(version: VersionDef, objects: Obj[], include: IncludeObject, listMeta: JsonMap, now: Date): JsonMap {
+export function buildTable(
+  version: VersionDef,
+  objects: Obj[],
+  include: IncludeObject,
+  listMeta: JsonMap,
+  now: Date,
+): JsonMap {
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',

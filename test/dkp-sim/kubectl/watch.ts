@@ -16,18 +16,33 @@ import type { Target } from '../write-path.ts';
 type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
 /** Serves one watch request until the client leaves, the timeout passes or the server stops. */
-export function handleWatch(ctx: SimContext, req: IncomingMessage, res: ServerResponse, t: Target, namespace: string | undefined, q: URLSearchParams, name?: string): void {
+export function handleWatch(
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t: Target,
+  namespace: string | undefined,
+  q: URLSearchParams,
+  name?: string,
+): void {
   const matchLabels = labelSelector(q.get('labelSelector'));
   const matchFields = fieldSelector(q.get('fieldSelector'));
   const matches = (o: Obj): boolean =>
-    (namespace === undefined || o.metadata.namespace === namespace) && (name === undefined || o.metadata.name === name) && matchLabels(o) && matchFields(o);
+    (namespace === undefined || o.metadata.namespace === namespace) &&
+    (name === undefined || o.metadata.name === name) &&
+    matchLabels(o) &&
+    matchFields(o);
   const rvParam = q.get('resourceVersion') ?? '';
   if (rvParam !== '' && !/^\d+$/.test(rvParam)) throw badRequest(`invalid resource version: ${rvParam}`);
   const table = wantsTable(req.headers.accept);
   const include = includeObject(q);
   const bookmarks = q.get('allowWatchBookmarks') === 'true' || q.get('allowWatchBookmarks') === '1';
 
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
   res.flushHeaders();
 
   const write = (type: WatchType, object: unknown): void => {
@@ -35,12 +50,21 @@ export function handleWatch(ctx: SimContext, req: IncomingMessage, res: ServerRe
   };
   const send = (type: WatchType, obj: Obj): void => {
     const o = present(t, obj);
-    write(type, table ? buildTable(t.version, [o], include, { resourceVersion: o.metadata.resourceVersion ?? '' }, ctx.clock.now()) : o);
+    write(
+      type,
+      table
+        ? buildTable(t.version, [o], include, { resourceVersion: o.metadata.resourceVersion ?? '' }, ctx.clock.now())
+        : o,
+    );
   };
   const bookmark = (initialEnd = false): void => {
     const metadata: Record<string, Json> = { resourceVersion: String(ctx.store.currentRv()) };
     if (initialEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
-    write('BOOKMARK', { kind: t.def.kind, apiVersion: t.def.group ? `${t.def.group}/${t.version.name}` : t.version.name, metadata });
+    write('BOOKMARK', {
+      kind: t.def.kind,
+      apiVersion: t.def.group ? `${t.def.group}/${t.version.name}` : t.version.name,
+      metadata,
+    });
   };
   const deliver = (e: StoredEvent): void => {
     const now = matches(e.object);
