@@ -4,7 +4,7 @@
  * account, chosen explicitly) and the git host. Secrets read here are registered with the
  * redactor before anything can print them.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/types.ts';
 import { ModsyncError } from '../core/errors.ts';
@@ -82,6 +82,8 @@ export function createClusterWiring(
     kc: kubeconfig.kc,
     timeoutMs: config.cluster.timeoutSeconds * 1000,
     retries: config.cluster.retries,
+    // The cluster's OpenAPI documents by hash, next to the git cache (kept across runs with it).
+    openApiCacheDir: join(resolve(config.git.cacheDir), 'openapi'),
     logger,
     onRequest,
   });
