@@ -1,8 +1,8 @@
 /**
  * Report stage: renders the status report and commits it only when its bytes changed. The
  * previous report is read from the branch it lives on, so unchanged entries keep their
- * "observed at" commit and time; when it was made from the very inputs this run has (its first
- * line carries their key), it is already right and nothing is parsed or rendered. Committing
+ * "observed at" commit and time; when it already says what this run would say (its first line
+ * carries the key of its content), it is right as it is and nothing is parsed or rendered. Committing
  * goes through GitPort.commit, which replays on a lost push race and never force-pushes.
  */
 import { posix } from 'node:path';
@@ -11,7 +11,7 @@ import type { GitPort } from '../git/port.ts';
 import type { Logger } from '../log.ts';
 import type { Redactor } from '../core/redact.ts';
 import { buildReport, type ReportInput } from '../report/model.ts';
-import { inputsLine, reportInputsKey } from '../report/inputs-key.ts';
+import { contentLine, reportContentKey } from '../report/content-key.ts';
 import { parseReport, renderMarkdown, renderYaml } from '../report/render.ts';
 
 /**
@@ -47,16 +47,16 @@ export async function reportStage(
 ): Promise<ReportResult> {
   const yamlPath = posix.join(opts.statusPath, 'status.yaml');
   const mdPath = posix.join(opts.statusPath, 'README.md');
-  const key = reportInputsKey(input);
+  const key = reportContentKey(input);
   const previous = await readPrevious(yamlPath, mdPath, opts, ports);
-  if (previous.yaml?.startsWith(inputsLine(key)) && previous.readme) {
-    ports.logger.info({ statusCommit: null, changed: false }, 'status report unchanged (same inputs)');
+  if (previous.yaml?.startsWith(contentLine(key)) && previous.readme) {
+    ports.logger.info({ statusCommit: null, changed: false }, 'status report unchanged (same content)');
     return { commit: null, files: {} };
   }
   const report = buildReport({ ...input, previous: parseReport(previous.yaml) });
   // Messages from the cluster can quote values; the report goes to git, so scrub it.
   const files = {
-    [yamlPath]: ports.redactor.scrub(inputsLine(key) + renderYaml(report)),
+    [yamlPath]: ports.redactor.scrub(contentLine(key) + renderYaml(report)),
     [mdPath]: ports.redactor.scrub(renderMarkdown(report)),
   };
   if (opts.dryRun) return { commit: null, files };

@@ -18,11 +18,11 @@ const FAULTY = 'clusters/demo/modules/module-faulty.yaml';
 /**
  * Replaces the values that differ between runs of this test: commit ids become `commit-<n>`, their
  * position in main's history (0 = the seed commit), wall-clock times become `<time>`, and the key
- * of the report's inputs (it covers timestamps of the cluster's objects) a placeholder.
+ * of the report's content (a hash, pinned by the unit tests) a placeholder.
  */
 async function normalised(env: ForgeEnv, text: string): Promise<string> {
   const shas = (await commitLog(env.bareDir, 'main')).map((c) => c.sha).reverse();
-  let out = text.replace(/^# inputs: sha256:[0-9a-f]{64}$/m, '# inputs: <key of the report inputs>');
+  let out = text.replace(/^# content: sha256:[0-9a-f]{64}$/m, '# content: <key of the report content>');
   shas.forEach((sha, i) => {
     for (const form of [sha, sha.slice(0, 12), sha.slice(0, 7)]) out = out.replaceAll(form, `commit-${i}`);
   });

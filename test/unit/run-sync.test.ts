@@ -111,18 +111,18 @@ describe('runSync on in-memory ports', () => {
     expect(g.commits).toHaveLength(1);
   });
 
-  it('a report made from the same inputs is not parsed or rendered again; new inputs render anew', async () => {
+  it('a report that already says what the run would say is not parsed or rendered again; new content renders anew', async () => {
     const cluster = new MemoryCluster();
     const g = git();
     await runSync(memoryOptions(), memoryPorts(cluster, g));
     expect(g.commits).toHaveLength(1);
     const yaml = g.commits[0]!.files['clusters/demo/status/status.yaml'];
-    expect(yaml).toMatch(/^# inputs: sha256:[0-9a-f]{64}\n/);
-    // The first sync wrote; the second sees the cluster after it (other inputs); the third, the same.
+    expect(yaml).toMatch(/^# content: sha256:[0-9a-f]{64}\n/);
+    // The first sync wrote; the second says the same of the cluster, and so does the third.
     await runSync(memoryOptions(), memoryPorts(cluster, g));
     const lines: LogLine[] = [];
     await runSync(memoryOptions(), memoryPorts(cluster, g, lines));
-    expect(lines.map((l) => l.msg)).toContain('status report unchanged (same inputs)');
+    expect(lines.map((l) => l.msg)).toContain('status report unchanged (same content)');
     const commits = g.commits.length;
     cluster.put({ ...cluster.objects.get('ModuleSource/example')!, status: { phase: 'Active', modulesCount: 3 } });
     await runSync(memoryOptions(), memoryPorts(cluster, g));
