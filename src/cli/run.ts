@@ -10,7 +10,8 @@ import { ModsyncError, messageOf } from '../core/errors.ts';
 import type { ClusterPort } from '../cluster/port.ts';
 import type { GitPort } from '../git/port.ts';
 import type { GitHost, PullRequest } from '../host/port.ts';
-import { loadSchemaInfo } from '../core/schema-info.ts';
+import { schemaInfoFromSchemas } from '../core/schema-info.ts';
+import { loadCrdSchemas } from '../manifests/crd-schema.ts';
 import { createManifestValidator } from '../manifests/validate-doc.ts';
 import { createPreviewMemory, refreshPreviews, type RefreshResult } from '../pipeline/preview-refresh.ts';
 import { runSync } from '../pipeline/run.ts';
@@ -120,7 +121,7 @@ sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
     // Loaded once for the life of the daemon, not per sync.
     const options = {
       ...syncOptionsOf(ctx.config, 'sync', ctx.env),
-      schemas: loadSchemaInfo(),
+      schemas: schemaInfoFromSchemas(await loadCrdSchemas()),
       validator: await createManifestValidator(),
     };
     let stopping = false;

@@ -143,6 +143,15 @@ interface CrdDocument {
   };
 }
 
+/** Builds a SchemaInfo from the schemas of kinds (the generated, already parsed CRD schemas). */
+export function schemaInfoFromSchemas(
+  schemas: readonly { apiVersion: string; kind: string; schema: unknown }[],
+): SchemaInfo {
+  const byKey = new Map<string, SchemaNode>();
+  for (const s of schemas) byKey.set(`${s.kind} ${s.apiVersion}`, rootNodeOf(s.schema as OpenApiSchema));
+  return { schemaFor: (kind, apiVersion) => byKey.get(`${kind} ${apiVersion}`) };
+}
+
 /** Builds a SchemaInfo from already parsed CRD documents (used by tests and the loader). */
 export function schemaInfoFromCrds(crds: unknown[]): SchemaInfo {
   const byKey = new Map<string, SchemaNode>();

@@ -9,9 +9,13 @@
  * LISTs returned, and objects planned in one run depend on each other (a ModuleConfig on the
  * ModuleUpdatePolicy created before it), which a dry run before the writes would refuse.
  */
+import { checkAgainstCluster } from '../core/cluster-schema.ts';
+import { messageOf } from '../core/errors.ts';
+import { DECKHOUSE_GROUP_VERSIONS } from '../core/kinds.ts';
 import type { KubeObject } from '../core/object.ts';
 import { checkRemoved } from '../core/takeover.ts';
 import type { Plan, PlannedEntry } from './plan.ts';
+import type { SyncPorts } from './types.ts';
 
 /** Problems of one object against the cluster's served schema (empty: acceptable). */
 export type ClusterSchemaCheck = (obj: KubeObject) => string[];
@@ -36,4 +40,25 @@ export function stillPresent(obj: KubeObject, e: PlannedEntry): string[] {
   return checkRemoved(obj, e.apply?.removes ?? []).map((k) =>
     k.managers.length ? `${k.field} (owned by ${k.managers.join(', ')})` : k.field,
   );
+}
+
+/** An object the cluster's schema refuses fails the plan stage (the others still go ahead). */
+export function refusedMessage(entries: readonly PlannedEntry[]): string | undefined {
+  const failed = entries.filter((e) => e.outcome === 'failed');
+  if (!failed.length) return undefined;
+  return `the cluster refuses ${failed.length} object${failed.length === 1 ? '' : 's'}: ${failed.map((f) => f.subject).join(', ')}`;
+}
+
+/**
+ * The check of objects against the schemas the cluster serves (OpenAPI v3, cached by its hash).
+ * A cluster that cannot say is not a reason to stop: the apply then finds out object by object.
+ */
+export async function clusterSchemaCheck(p: SyncPorts): Promise<ClusterSchemaCheck> {
+  try {
+    const docs = await p.cluster.openApiSchemas(DECKHOUSE_GROUP_VERSIONS);
+    return (obj) => checkAgainstCluster(obj, docs.get(obj.apiVersion)).map((problem) => problem.message);
+  } catch (err) {
+    p.logger.warn({ err: messageOf(err) }, 'cannot read the cluster schema; objects are checked by the apply itself');
+    return () => [];
+  }
 }

@@ -10,9 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ChangeEntry, ChangeSet } from '../core/change-set.ts';
 import { countByAction } from '../core/change-set.ts';
-import { checkAgainstCluster } from '../core/cluster-schema.ts';
-import { messageOf } from '../core/errors.ts';
-import { DECKHOUSE_GROUP_VERSIONS } from '../core/kinds.ts';
+import { schemaInfoFromSchemas } from '../core/schema-info.ts';
+import { loadCrdSchemas } from '../manifests/crd-schema.ts';
 import type { Issue } from '../manifests/issues.ts';
 import { handlerFor } from '../kinds/registry.ts';
 import { decideApprovals } from '../approvals/releases.ts';
@@ -22,7 +21,7 @@ import type { RequestResult } from '../approvals/requests.ts';
 import { requestStage } from './request.ts';
 import { reportStage } from './report.ts';
 import { applyStage } from './apply.ts';
-import { checkPlan, pendingApplies, type ClusterSchemaCheck } from './check.ts';
+import { checkPlan, clusterSchemaCheck, pendingApplies, refusedMessage } from './check.ts';
 import { guard } from './guard.ts';
 import { afterWrites } from './live.ts';
 import type { DesiredObject } from '../manifests/desired.ts';
@@ -121,6 +120,9 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
     }
     return v;
   });
+  // The bundled CRD schemas come parsed from the generated module (no YAML at start).
+  const schemas = opts.schemas ?? schemaInfoFromSchemas(await loadCrdSchemas());
+  const planOpts = { ...opts, schemas };
   const approvals: Approval[] = desired.approvals.map((a) => ({
     name: a.name,
     module: a.module,
@@ -132,7 +134,7 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
   // In a sync the Lease is taken only when the local plan would write; the cluster is then
   // read and planned again under it, in case another sync wrote meanwhile.
   if (opts.mode === 'sync' && p.lock) {
-    const local = planLocally(validated.objects, live, opts, p);
+    const local = planLocally(validated.objects, live, planOpts, p);
     if (pendingApplies(local.entries).length || hasDeletes(local) || approvalsAhead(live, approvals)) {
       const lock = p.lock;
       await runner.run({ name: 'lock', reason: 'LockFailed' }, () => lockStage(lock));
@@ -143,7 +145,7 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
   const plan = await runner.run(
     { name: 'plan', reason: 'PlanFailed', failures: (pl: Plan) => refusedMessage(pl.entries) },
     async () => {
-      const local = planLocally(validated.objects, live, opts, p);
+      const local = planLocally(validated.objects, live, planOpts, p);
       if (!pendingApplies(local.entries).length) return local;
       return checkPlan(local, await clusterSchemaCheck(p));
     },
@@ -209,27 +211,6 @@ function hasDeletes(plan: Plan): boolean {
 /** Whether approvals will write to the cluster (then the lock is needed). */
 function approvalsAhead(live: LiveState, approvals: Approval[]): boolean {
   return decideApprovals(live.get('ModuleRelease') ?? [], approvals).length > 0;
-}
-
-/** An object the cluster's schema refuses fails the plan stage (the others still go ahead). */
-function refusedMessage(entries: readonly PlannedEntry[]): string | undefined {
-  const failed = entries.filter((e) => e.outcome === 'failed');
-  if (!failed.length) return undefined;
-  return `the cluster refuses ${failed.length} object${failed.length === 1 ? '' : 's'}: ${failed.map((f) => f.subject).join(', ')}`;
-}
-
-/**
- * The check of objects against the schemas the cluster serves (OpenAPI v3, cached by its hash).
- * A cluster that cannot say is not a reason to stop: the apply then finds out object by object.
- */
-async function clusterSchemaCheck(p: SyncPorts): Promise<ClusterSchemaCheck> {
-  try {
-    const docs = await p.cluster.openApiSchemas(DECKHOUSE_GROUP_VERSIONS);
-    return (obj) => checkAgainstCluster(obj, docs.get(obj.apiVersion)).map((problem) => problem.message);
-  } catch (err) {
-    p.logger.warn({ err: messageOf(err) }, 'cannot read the cluster schema; objects are checked by the apply itself');
-    return () => [];
-  }
 }
 
 /** A failed pull-request operation fails the request stage (the rest were still tried). */

@@ -24,7 +24,13 @@ const input = (obj: KubeObject, commit = 'a1', now = '2026-12-06T00:00:00Z') => 
 describe('the content key of a status report', () => {
   it('is the same when only what the report does not show moved (commit, time, resourceVersion, managedFields)', () => {
     const a = reportContentKey(input(source({}, 'Active')));
-    const moved = source({ resourceVersion: '99', managedFields: [{ manager: 'x', operation: 'Update', apiVersion: 'deckhouse.io/v1alpha1' }] }, 'Active');
+    const moved = source(
+      {
+        resourceVersion: '99',
+        managedFields: [{ manager: 'x', operation: 'Update', apiVersion: 'deckhouse.io/v1alpha1' }],
+      },
+      'Active',
+    );
     expect(reportContentKey(input(moved, 'b2', '2026-12-07T00:00:00Z'))).toBe(a);
     expect(contentLine(a)).toMatch(/^# content: sha256:[0-9a-f]{64}\n$/);
   });
