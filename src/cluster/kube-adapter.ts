@@ -177,6 +177,15 @@ export function createKubeAdapter(opts: KubeAdapterOptions): ClusterPort {
       }
     },
 
+    async deckhouseVersion() {
+      const req: KubeRequest = { method: 'GET', path: '/apis/deckhouse.io/v1alpha1/deckhousereleases' };
+      const body = await request('list', 'DeckhouseRelease', 'DeckhouseRelease', req).catch(() => undefined);
+      const items = (body?.items ?? []) as KubeObject[];
+      const deployed = items.find((r) => (r.status as { phase?: string } | undefined)?.phase === 'Deployed');
+      const version = deployed?.spec?.version;
+      return typeof version === 'string' ? version : undefined;
+    },
+
     openApiSchemas(groupVersions) {
       return readOpenApiSchemas(groupVersions, {
         cacheDir: opts.openApiCacheDir,

@@ -43,6 +43,12 @@ export interface ClusterPort {
    * cluster does not serve is absent from the map.
    */
   openApiSchemas(groupVersions: string[]): Promise<Map<string, JsonObject>>;
+  /**
+   * The cluster's Deckhouse version (`v1.70.4`), from its Deployed DeckhouseRelease, where the
+   * DKP docs tell people to look; undefined when it cannot be told. Asked only to name the
+   * version in an error (one LIST of deckhousereleases).
+   */
+  deckhouseVersion(): Promise<string | undefined>;
 }
 
 /** One RFC 6902 operation. `path` and `from` are JSON pointers (`/metadata/managedFields/0`). */

@@ -12,13 +12,13 @@
 import { checkAgainstCluster } from '../core/cluster-schema.ts';
 import { messageOf } from '../core/errors.ts';
 import { DECKHOUSE_GROUP_VERSIONS } from '../core/kinds.ts';
-import type { KubeObject } from '../core/object.ts';
+import type { JsonObject, KubeObject } from '../core/object.ts';
 import { checkRemoved } from '../core/takeover.ts';
 import type { Plan, PlannedEntry } from './plan.ts';
 import type { SyncPorts } from './types.ts';
 
 /** Problems of one object against the cluster's served schema (empty: acceptable). */
-export type ClusterSchemaCheck = (obj: KubeObject) => string[];
+export type ClusterSchemaCheck = (obj: KubeObject) => Promise<string[]>;
 
 /** Entries that would write: planned, with an apply intent. */
 export function pendingApplies(entries: readonly PlannedEntry[]): PlannedEntry[] {
@@ -26,12 +26,12 @@ export function pendingApplies(entries: readonly PlannedEntry[]): PlannedEntry[]
 }
 
 /** The plan with every pending apply checked against the cluster's schema; refused ones fail. */
-export function checkPlan(plan: Plan, check: ClusterSchemaCheck): Plan {
-  const entries = plan.entries.map((e) => {
-    if (e.outcome !== 'planned' || !e.apply) return e;
-    const problems = check(e.apply.object);
-    return problems.length ? { ...e, outcome: 'failed' as const, message: problems.join('; ') } : e;
-  });
+export async function checkPlan(plan: Plan, check: ClusterSchemaCheck): Promise<Plan> {
+  const entries: PlannedEntry[] = [];
+  for (const e of plan.entries) {
+    const problems = e.outcome === 'planned' && e.apply ? await check(e.apply.object) : [];
+    entries.push(problems.length ? { ...e, outcome: 'failed', message: problems.join('; ') } : e);
+  }
   return { entries };
 }
 
@@ -54,11 +54,21 @@ export function refusedMessage(entries: readonly PlannedEntry[]): string | undef
  * A cluster that cannot say is not a reason to stop: the apply then finds out object by object.
  */
 export async function clusterSchemaCheck(p: SyncPorts): Promise<ClusterSchemaCheck> {
+  let docs: Map<string, JsonObject>;
   try {
-    const docs = await p.cluster.openApiSchemas(DECKHOUSE_GROUP_VERSIONS);
-    return (obj) => checkAgainstCluster(obj, docs.get(obj.apiVersion)).map((problem) => problem.message);
+    docs = await p.cluster.openApiSchemas(DECKHOUSE_GROUP_VERSIONS);
   } catch (err) {
     p.logger.warn({ err: messageOf(err) }, 'cannot read the cluster schema; objects are checked by the apply itself');
-    return () => [];
+    return async () => [];
   }
+  // The version is asked for once, and only to name it in a refusal.
+  let version: Promise<string | undefined> | undefined;
+  return async (obj) => {
+    if (!checkAgainstCluster(obj, docs.get(obj.apiVersion)).length) return [];
+    version ??= p.cluster.deckhouseVersion().then((v) => v?.replace(/^v/, ''));
+    const deckhouseVersion = await version;
+    return checkAgainstCluster(obj, docs.get(obj.apiVersion), deckhouseVersion ? { deckhouseVersion } : {}).map(
+      (problem) => problem.message,
+    );
+  };
 }

@@ -41,7 +41,11 @@ function owned(o: { metadata: unknown }): boolean {
  * object when a delete's precondition failed (src/pipeline/prune.ts, deleteChecked) or when the
  * adoption's managedFields patch found the object moved (src/pipeline/apply.ts, takeOver).
  */
-const AFTER_A_REFUSED_WRITE = new Set(MANAGED_PLURALS.map((p) => `deckhouse.io/${p} get`));
+const AFTER_A_REFUSED_WRITE = new Set([
+  ...MANAGED_PLURALS.map((p) => `deckhouse.io/${p} get`),
+  // Only when the cluster's schema refuses an object, to name its Deckhouse version (src/pipeline/check.ts).
+  'deckhouse.io/deckhousereleases list',
+]);
 
 /** The RBAC verb a counted request needs (server-side apply is a PATCH). */
 const RBAC_VERB: Record<string, string> = {

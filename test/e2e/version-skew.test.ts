@@ -28,7 +28,9 @@ describe('a repository newer than the cluster (Deckhouse 1.70)', () => {
     const r = await env.modsync(['sync', '--no-status']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/\+ ModuleSource\/example \(create, failed\)/);
-    expect(r.stdout).toMatch(/spec\.scanInterval: field not declared in the cluster's ModuleSource schema/);
+    expect(r.stdout).toMatch(
+      /spec\.scanInterval: field not declared in the cluster's ModuleSource schema \(Deckhouse 1\.70\.0\)/,
+    );
     expect(await getObject(env, 'ModuleSource', 'example')).toBeNull();
     const counts = env.sim.control.requests();
     // The other objects were applied, the source never was: no apply of modulesources at all.

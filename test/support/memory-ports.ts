@@ -86,6 +86,11 @@ export class MemoryCluster implements ClusterPort {
     this.objects.delete(`${id.kind}/${id.name}`);
   }
 
+  async deckhouseVersion(): Promise<string | undefined> {
+    this.calls.push('deckhouse-version');
+    return undefined;
+  }
+
   async openApiSchemas(): Promise<Map<string, never>> {
     this.calls.push('openapi');
     throw new Error('no OpenAPI in the memory cluster');

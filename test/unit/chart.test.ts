@@ -351,6 +351,7 @@ describe('RBAC', () => {
         ...lifecycle('modulesources', ['get', 'list', 'create', 'patch', 'delete']),
         ...lifecycle('modulereleases', ['list', 'patch']),
         ...lifecycle('modules', ['list']),
+        ...lifecycle('deckhousereleases', ['list']),
       ].sort(),
     );
   });
