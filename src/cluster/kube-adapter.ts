@@ -6,14 +6,15 @@
  * follow `continue`, and the ClusterPort's verbs (404 on get is null, a delete of something
  * already gone succeeds).
  */
+import { isPlainObject } from '../core/values.ts';
+import type { LogSink } from '../core/log-sink.ts';
 import { ClusterError, messageOf } from '../core/errors.ts';
 import { KIND_INFO, type ClusterKind } from '../core/kinds.ts';
-import { subjectOf, type JsonObject, type KubeObject, type ObjectId } from '../core/object.ts';
+import { subjectOf, type JsonObject, type JsonValue, type KubeObject, type ObjectId } from '../core/object.ts';
 import type { KubeConfigLike } from './kube-access.ts';
 import {
   ApiStatusError,
   createKubeClient,
-  isObject,
   retryAfterOf,
   toClusterError,
   type KubeRequest,
@@ -22,12 +23,6 @@ import {
 import { readOpenApiSchemas } from './openapi.ts';
 import { FIELD_MANAGER, type ApplyOptions, type ClusterPort, type DeleteOptions, type WriteOptions } from './port.ts';
 import { withRetry } from './retry.ts';
-
-/** Where adapter diagnostics go (a pino logger fits). */
-export interface AdapterLogger {
-  debug(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
 
 /** How createKubeAdapter talks to the cluster: kubeconfig, deadlines, retries, paging, hooks. */
 export interface KubeAdapterOptions {
@@ -47,7 +42,7 @@ export interface KubeAdapterOptions {
   pageSize?: number;
   /** Where `openApiSchemas` keeps the documents it fetched, by hash; none: fetched every time. */
   openApiCacheDir?: string;
-  logger?: AdapterLogger;
+  logger?: LogSink;
   /** Called for every attempt of a request, e.g. to count API requests by verb in metrics. */
   onRequest?: (verb: string, kind: string) => void;
 }
@@ -222,7 +217,7 @@ async function listPages(
       const complete = item.apiVersion && item.kind;
       items.push(complete ? item : { ...item, apiVersion: item.apiVersion ?? apiVersion, kind: item.kind ?? kind });
     }
-    const meta = isObject(body.metadata) ? body.metadata : {};
+    const meta = isPlainObject<JsonValue>(body.metadata) ? body.metadata : {};
     token = typeof meta.continue === 'string' && meta.continue !== '' ? meta.continue : undefined;
   } while (token);
   return items;

@@ -9,10 +9,11 @@
  * - every failure as one ClusterError whose message starts with `Kind/name`, like kubectl's,
  *   and whose `transient` says whether another attempt can succeed.
  */
+import { isPlainObject } from '../core/values.ts';
 import { request as httpRequest, Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { ClusterError, messageOf, type StatusCause } from '../core/errors.ts';
-import type { JsonObject } from '../core/object.ts';
+import type { JsonObject, JsonValue } from '../core/object.ts';
 import type { KubeConfigLike } from './kube-access.ts';
 import { AttemptTimeoutError, parseRetryAfter } from './retry.ts';
 
@@ -177,9 +178,7 @@ function parseBody(text: string): RawBody {
 }
 
 /** True for a JSON object (not an array, not null). */
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const isObject = (value: unknown): value is JsonObject => isPlainObject<JsonValue>(value);
 
 interface ParsedStatus {
   message?: string;

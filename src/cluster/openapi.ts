@@ -5,10 +5,11 @@
  * the document; then one GET per group version whose document is not cached under that hash.
  * A cluster that did not change costs one request, the index.
  */
+import { isPlainObject } from '../core/values.ts';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JsonObject } from '../core/object.ts';
-import { isObject, type RawBody } from './kube-client.ts';
+import type { JsonObject, JsonValue } from '../core/object.ts';
+import type { RawBody } from './kube-client.ts';
 
 /** How readOpenApiSchemas reaches the server and where it caches. */
 export interface OpenApiReadOptions {
@@ -26,11 +27,14 @@ export async function readOpenApiSchemas(
   const found = new Map<string, JsonObject>();
   if (groupVersions.length === 0) return found;
   const index = await opts.get('/openapi/v3', 'OpenAPI v3 index');
-  const paths = isObject(index.paths) ? index.paths : {};
+  const paths = isPlainObject<JsonValue>(index.paths) ? index.paths : {};
   await Promise.all(
     [...new Set(groupVersions)].map(async (gv) => {
       const entry = paths[indexKey(gv)];
-      const url = isObject(entry) && typeof entry.serverRelativeURL === 'string' ? entry.serverRelativeURL : undefined;
+      const url =
+        isPlainObject<JsonValue>(entry) && typeof entry.serverRelativeURL === 'string'
+          ? entry.serverRelativeURL
+          : undefined;
       if (!url) return;
       const hash = new URL(url, 'http://x').searchParams.get('hash') ?? undefined;
       const name = `${gv.replace(/[^A-Za-z0-9.-]+/g, '_')}-${hash?.replace(/[^A-Za-z0-9]/g, '')}.json`;
@@ -53,7 +57,7 @@ function indexKey(gv: string): string {
 async function readCached(file: string): Promise<JsonObject | undefined> {
   try {
     const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
-    return isObject(parsed) ? parsed : undefined;
+    return isPlainObject<JsonValue>(parsed) ? parsed : undefined;
   } catch {
     return undefined; // absent or torn: fetch it again
   }

@@ -8,6 +8,7 @@
  * (exactly the checked-out commit's tree, no `.git`), `checked-out` (that commit's id; a new
  * commit is checked out by writing only what differs from it).
  */
+import type { LogSink } from '../core/log-sink.ts';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
@@ -21,13 +22,6 @@ import { deleteRemoteBranch, fetchRef, listRemoteBranches, pushCommit, type Remo
 import { applyEdits, checkoutWorktree, readPath, type ObjectStore } from './iso-git-tree.ts';
 import { hasCommit, resolvePin, trackedHead as trackedHeadOf } from './pin.ts';
 import type { BranchResult, Checkout, CommitRequest, FileEdits, GitPort } from './port.ts';
-
-/** The subset of a pino logger the adapter uses. */
-export interface GitLogger {
-  debug(obj: Record<string, unknown>, msg: string): void;
-  info(obj: Record<string, unknown>, msg: string): void;
-  warn(obj: Record<string, unknown>, msg: string): void;
-}
 
 export interface IsoGitOptions {
   /** HTTPS (or HTTP) clone URL. Credentials in it are moved to `auth` and never stored. */
@@ -45,7 +39,7 @@ export interface IsoGitOptions {
   timeoutMs?: number;
   /** How many times a push that lost a race is replayed on the new head. Default 5. */
   pushRetries?: number;
-  logger?: GitLogger;
+  logger?: LogSink;
   /** Scrubs error messages (the token is registered by `loadGitAuth`). */
   redactor?: Redactor;
 }

@@ -4,16 +4,11 @@
  * error wrapping into `HostError` with the token scrubbed from messages.
  * The contract the adapters fulfil on top of it is in `forge.ts`.
  */
+import type { LogSink } from '../core/log-sink.ts';
 import { sleep } from '../core/sleep.ts';
 import { HostError, messageOf } from '../core/errors.ts';
 import { Redactor } from '../core/redact.ts';
 import { forgeMessage } from './forge.ts';
-
-/** The slice of a pino logger the adapters use (a pino `Logger` fits). */
-export interface HostLogger {
-  warn(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
 
 /** Transport settings shared by all adapters; defaults are documented on each field. */
 export interface HttpOptions {
@@ -36,7 +31,7 @@ export interface HttpOptions {
   maxRetryWaitMs?: number;
   /** How to wait between attempts (tests pass a recorder). */
   sleep?: (ms: number) => Promise<void>;
-  logger?: HostLogger;
+  logger?: LogSink;
 }
 
 /** A finished request whose status the caller asked to see as a value. */

@@ -22,6 +22,7 @@ import { requestStage } from './request.ts';
 import { reportStage } from './report.ts';
 import { applyStage } from './apply.ts';
 import { checkPlan, clusterSchemaCheck, pendingApplies, refusedMessage } from './check.ts';
+import { fetchStage } from './fetch.ts';
 import { guard } from './guard.ts';
 import { afterWrites } from './live.ts';
 import type { DesiredObject } from '../manifests/desired.ts';
@@ -87,7 +88,7 @@ interface RunState {
 }
 
 async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, state: RunState): Promise<void> {
-  const checkout = await runner.run({ name: 'fetch', reason: 'FetchFailed' }, () => p.git.checkout());
+  const checkout = await runner.run({ name: 'fetch', reason: 'FetchFailed' }, () => fetchStage(p));
   state.commit = checkout.commit;
   state.checkoutDir = checkout.dir;
   runner.logger = runner.logger.child({ commit: checkout.commit });

@@ -60,7 +60,7 @@ describe('transient faults', () => {
       const retries: number[] = [];
       const cluster = adapter({
         timeoutMs: 400,
-        logger: { debug: () => {}, warn: (o) => retries.push((o as { code: number }).code) },
+        logger: { debug: () => {}, info: () => {}, warn: (o) => retries.push((o as { code: number }).code) },
       });
       sim.control.resetRequests();
       sim.control.setFaults([{ verb: 'list', resource: 'moduleconfigs', count: 2, ...rule }]);
