@@ -4,6 +4,7 @@
  * name other objects that must exist, the one-shot allow-disabling annotation is not drift
  * once it has done its job, and disabling a module or switching its source is destructive.
  */
+import { type ModuleConfigSpec, type ModuleStatus, specOf, statusOf } from './specs.ts';
 import type { KubeObject } from '../core/object.ts';
 import { DNS1123_SUBDOMAIN } from '../core/names.ts';
 import { getPath, jsonEqual } from '../core/values.ts';
@@ -66,8 +67,10 @@ function withoutAllowDisabling(annotations: unknown): unknown {
   return Object.keys(rest).length > 0 ? rest : undefined;
 }
 
+const configOf = (obj: KubeObject | undefined): Partial<ModuleConfigSpec> => specOf<ModuleConfigSpec>(obj);
+
 function ignoreDrift(path: string, desired: KubeObject, live: KubeObject): boolean {
-  if (getPath(desired, ['spec', 'enabled']) !== getPath(live, ['spec', 'enabled'])) return false;
+  if (configOf(desired).enabled !== configOf(live).enabled) return false;
   if (isAllowDisablingPath(path)) return true;
   // A diff of the whole annotations map: drift only if something besides the annotation differs.
   if (path === 'metadata.annotations') {
@@ -84,19 +87,15 @@ function ignoreDrift(path: string, desired: KubeObject, live: KubeObject): boole
  * manager enabled it (bundle default: `deckhouse`, `global` carry no `enabled` field).
  */
 function enabledNow(live: KubeObject | undefined, module: KubeObject | undefined): boolean {
-  const value = live ? getPath(live, ['spec', 'enabled']) : undefined;
+  const value = configOf(live).enabled;
   if (typeof value === 'boolean') return value;
   return moduleEnabled(module);
 }
 
 /** The Module's `EnabledByModuleManager` condition is True (deckhouse-controller module manager). */
 export function moduleEnabled(module: KubeObject | undefined): boolean {
-  const conditions = module ? getPath(module, ['status', 'conditions']) : undefined;
-  if (!Array.isArray(conditions)) return false;
-  return conditions.some((c) => {
-    const cond = c as Record<string, unknown> | null;
-    return cond?.type === 'EnabledByModuleManager' && cond.status === 'True';
-  });
+  const conditions = statusOf<ModuleStatus>(module).conditions ?? [];
+  return conditions.some((c) => c?.type === 'EnabledByModuleManager' && c.status === 'True');
 }
 
 function destructive(
@@ -104,17 +103,14 @@ function destructive(
   next: KubeObject,
   ctx?: KindContext,
 ): 'disable' | 'source-switch' | undefined {
-  const after = getPath(next, ['spec', 'enabled']);
+  const after = configOf(next).enabled;
   if (after === false && enabledNow(live, ctx?.module)) return 'disable';
   // Dropping `enabled: true` hands the module back to its bundle default: counted as a disable.
-  if (after === undefined && live && getPath(live, ['spec', 'enabled']) === true) return 'disable';
+  if (after === undefined && configOf(live).enabled === true) return 'disable';
   if (!live) return undefined;
-  const before = getPath(live, ['spec', 'source']);
-  const source = getPath(next, ['spec', 'source']);
-  if (typeof before === 'string' && before !== '' && typeof source === 'string' && source !== '' && before !== source) {
-    return 'source-switch';
-  }
-  return undefined;
+  const before = configOf(live).source;
+  const source = configOf(next).source;
+  return before && source && before !== source ? 'source-switch' : undefined;
 }
 
 /** Handler for `deckhouse.io/v1alpha1 ModuleConfig`. */
@@ -127,5 +123,5 @@ export const moduleConfigHandler: KindHandler = {
   sameValue: (_path, desired, live) => jsonEqual(desired, live),
   ignoreDrift,
   destructive,
-  requiredModule: (obj) => (getPath(obj, ['spec', 'enabled']) === true ? obj.metadata.name : undefined),
+  requiredModule: (obj) => (configOf(obj).enabled === true ? obj.metadata.name : undefined),
 };

@@ -4,6 +4,7 @@
  * controller rewrites `6h30m` as `6h30m0s`), and pointing a source at another registry is
  * destructive (modules may disappear or be replaced), while rotating credentials is not.
  */
+import { type ModuleSourceSpec, specOf } from './specs.ts';
 import type { KubeObject } from '../core/object.ts';
 import { checkDockerCfgInGit } from './docker-cfg.ts';
 import { getPath, jsonEqual } from '../core/values.ts';
@@ -45,11 +46,9 @@ export function sameDuration(a: unknown, b: unknown): boolean {
 }
 
 // The API server defaults an omitted scheme to HTTPS: omitted and HTTPS are the same registry.
-function registryOf(obj: KubeObject): { repo: unknown; scheme: unknown } {
-  return {
-    repo: getPath(obj, ['spec', 'registry', 'repo']),
-    scheme: getPath(obj, ['spec', 'registry', 'scheme']) ?? 'HTTPS',
-  };
+function registryOf(obj: KubeObject): { repo: string | undefined; scheme: string } {
+  const registry = specOf<ModuleSourceSpec>(obj).registry;
+  return { repo: registry?.repo, scheme: registry?.scheme ?? 'HTTPS' };
 }
 
 function validate(obj: KubeObject): KindProblem[] {
