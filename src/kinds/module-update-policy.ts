@@ -5,6 +5,7 @@
  * announced, and v1alpha1's default mode (AutoPatch) is written explicitly, because under
  * v1alpha2 an omitted mode means Auto — a silent switch to unattended minor updates.
  */
+import { type ModuleUpdatePolicySpec, specOf } from './specs.ts';
 import type { KubeObject } from '../core/object.ts';
 import { getPath, isPlainObject, jsonEqual } from '../core/values.ts';
 import { formatPath } from '../core/object-path.ts';
@@ -57,7 +58,8 @@ function toApplied(obj: KubeObject): { object: KubeObject; warnings: KindProblem
   const object = structuredClone(obj);
   if (obj.apiVersion !== V1ALPHA1) return { object, warnings: [] };
   object.apiVersion = V1ALPHA2;
-  const spec = (object.spec ?? {}) as Record<string, unknown>;
+  // v1alpha1 also had a release selector, which v1alpha2 dropped.
+  const spec = specOf<ModuleUpdatePolicySpec & { moduleReleaseSelector?: unknown }>(object);
   const notes = ['deckhouse.io/v1alpha1 ModuleUpdatePolicy is deprecated; modsync applies it as deckhouse.io/v1alpha2'];
   if ('moduleReleaseSelector' in spec) {
     delete spec.moduleReleaseSelector;
