@@ -1,6 +1,6 @@
 /**
- * `modsync plan`: what a sync would change, read-only against the cluster (LISTs plus
- * server-side dry-runs of the objects that changed). Exit 0 no changes, 2 changes, 1 error.
+ * `modsync plan`: what a sync would change, read-only against the cluster (its LISTs, and its
+ * served schema when something would be written). Exit 0 no changes, 2 changes, 1 error.
  */
 import { hasChanges } from '../core/change-set.ts';
 import type { Command } from './command.ts';
@@ -13,8 +13,9 @@ export const planCommand: Command = {
   usage:
     'modsync plan --repo <https-url|dir> [--branch B] [--path ROOT] [--kubeconfig F] [--output text|json|markdown] [--pull-request N --git-host github|gitlab|gitea]',
   help: `Fetches the repository, validates it, reads the cluster (one LIST per kind) and prints a
-field-level diff of what "modsync sync" would do. Objects that may have changed are checked
-with a server-side dry run, so the diff is the server's exact result. Nothing is written.
+field-level diff of what "modsync sync" would do: the same plan sync carries out, decided
+from the listed objects and their field ownership, with objects that would be written checked
+against the schema the cluster serves. Nothing is written.
 With --pull-request N, plans the head of pull request N instead of the tracked branch and
 creates or updates one comment on it with the change table and field diffs (needs --git-host
 and its token; secrets are masked).

@@ -12,10 +12,10 @@ export const syncCommand: Command = {
   usage: 'modsync sync --repo <https-url|dir> [--dry-run] [--prune|--no-prune] [--max-destructive N]',
   help: `Fetches the repository, validates it, reads the cluster, plans, applies the drifted objects
 with server-side apply (field manager "modsync"), prunes what this instance owns and git no longer
-has, within the destructive-change budget. --dry-run stops after the plan (server-side dry runs).
+has, within the destructive-change budget. --dry-run stops after the plan (nothing is written).
 Exit codes: 0 success, 1 failure, 3 another sync holds the lease.`,
   flags: [
-    { name: 'dry-run', type: 'boolean', description: 'plan only: server-side dry runs, no writes' },
+    { name: 'dry-run', type: 'boolean', description: 'plan only: no writes' },
     {
       name: 'output',
       short: 'o',

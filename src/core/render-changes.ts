@@ -4,6 +4,7 @@
  * entries are already masked by the planner; nothing here unmasks or adds values.
  */
 import type { ChangeEntry, ChangeSet, FieldChange } from './change-set.ts';
+import { countByAction } from './change-set.ts';
 import { escapeText } from './escape-text.ts';
 
 export type ChangeFormat = 'text' | 'json' | 'markdown';
@@ -31,18 +32,7 @@ export interface ChangeSummary {
 
 /** Tallies entries the way the summary line reports them. */
 export function summarize(changes: ChangeSet): ChangeSummary {
-  const s: ChangeSummary = {
-    create: 0,
-    update: 0,
-    adopt: 0,
-    delete: 0,
-    unchanged: 0,
-    approve: 0,
-    unapprove: 0,
-    held: 0,
-    deferred: 0,
-    failed: 0,
-  };
+  const s: ChangeSummary = { ...countByAction([]), held: 0, deferred: 0, failed: 0 };
   for (const c of changes) {
     if (c.outcome === 'held' || c.outcome === 'deferred' || c.outcome === 'failed') s[c.outcome] += 1;
     else s[c.action] += 1;
