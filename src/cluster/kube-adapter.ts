@@ -22,7 +22,7 @@ import {
 } from './kube-client.ts';
 import { readOpenApiSchemas } from './openapi.ts';
 import { FIELD_MANAGER, type ApplyOptions, type ClusterPort, type DeleteOptions, type WriteOptions } from './port.ts';
-import { withRetry } from './retry.ts';
+import { withRetry } from '../core/retry.ts';
 
 /** How createKubeAdapter talks to the cluster: kubeconfig, deadlines, retries, paging, hooks. */
 export interface KubeAdapterOptions {

@@ -15,7 +15,7 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { ClusterError, messageOf, type StatusCause } from '../core/errors.ts';
 import type { JsonObject, JsonValue } from '../core/object.ts';
 import type { KubeConfigLike } from './kube-access.ts';
-import { AttemptTimeoutError, parseRetryAfter } from './retry.ts';
+import { AttemptTimeoutError, parseRetryAfter } from '../core/retry.ts';
 
 /** A JSON value straight from a response body. */
 export type RawBody = JsonObject;

@@ -8,7 +8,7 @@
  */
 import type { KubeConfigLike } from './kube-access.ts';
 import { ApiStatusError, createKubeClient, toClusterError, type KubeRequest, type RawBody } from './kube-client.ts';
-import { withRetry } from './retry.ts';
+import { withRetry } from '../core/retry.ts';
 import { ClusterError } from '../core/errors.ts';
 
 export interface LeaseLockOptions {

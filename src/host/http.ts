@@ -5,8 +5,8 @@
  * The contract the adapters fulfil on top of it is in `forge.ts`.
  */
 import type { LogSink } from '../core/log-sink.ts';
-import { sleep } from '../core/sleep.ts';
 import { HostError, messageOf } from '../core/errors.ts';
+import { AttemptTimeoutError, parseRetryAfter, withRetry } from '../core/retry.ts';
 import { Redactor } from '../core/redact.ts';
 import { forgeMessage } from './forge.ts';
 
@@ -118,57 +118,91 @@ export class ForgeHttp {
     return null;
   }
 
+  /**
+   * One request on the shared retry engine (core/retry.ts): 5xx, rate limits and network
+   * failures are tried again after a doubling backoff, or the wait the forge asked for; other
+   * answers are final. A POST is not repeated after a network failure: the forge may have acted
+   * on it already (a second comment); the caller's next run looks before it writes.
+   */
   private async send<T>(method: string, url: string, ro: RequestOptions): Promise<HttpAnswer<T>> {
-    const retries = this.opts.retries ?? 3;
     const what = `${method} ${this.pathOf(url)}`;
-    for (let attempt = 0; ; attempt++) {
-      let res: Response;
-      let text: string;
-      try {
-        res = await this.fetchOnce(method, url, ro.body);
-        text = await res.text();
-      } catch (err) {
-        // Timeouts, resets, refused connections. A POST is not repeated: the forge may have
-        // acted on it already (a second comment); the caller's next run looks before it writes.
-        const msg = `${what}: ${networkMessage(err, this.timeoutMs)}`;
-        if (attempt >= retries || method === 'POST') throw this.fail(msg, true, err);
-        await this.pause(attempt, what, 0, this.backoff(attempt));
-        continue;
-      }
-      this.opts.logger?.debug({ host: this.opts.subject, request: what, status: res.status }, 'git host request');
-      if (res.ok || ro.expect?.includes(res.status)) {
-        const data = parseJson(text);
-        // Every answer modsync reads is a JSON object or list; HTML means a wrong API URL.
-        if (res.ok && res.status !== 204 && (data === null || typeof data !== 'object')) {
-          throw this.fail(`${what}: HTTP ${res.status} but the answer is not JSON (check the API URL)`, false);
-        }
-        return { status: res.status, headers: res.headers, data: data as T };
-      }
-      const limited = isRateLimited(res, text);
-      if (!limited && res.status < 500) {
-        const moved =
-          res.status >= 300 && res.status < 400
-            ? ` (redirected to ${res.headers.get('location') ?? '?'}: check the host URL)`
-            : '';
-        throw this.fail(`${what}: HTTP ${res.status}${moved}${forgeSays(text)}`, false);
-      }
-      const wait = limited ? rateLimitWait(res.headers, this.backoff(attempt)) : this.backoff(attempt);
-      const maxWait = this.opts.maxRetryWaitMs ?? 60_000;
-      if (attempt >= retries || wait > maxWait) {
-        const why = limited
-          ? `rate limited (HTTP ${res.status}, retry in ${Math.ceil(wait / 1000)} s)`
-          : `HTTP ${res.status}`;
-        throw this.fail(`${what}: ${why}${forgeSays(text)}`, true);
-      }
-      await this.pause(attempt, what, res.status, wait);
+    const backoff = (attempt: number): number => (this.opts.retryDelayMs ?? 1000) * 2 ** attempt;
+    try {
+      return await withRetry((signal, attempt) => this.attempt<T>(method, url, ro, signal, backoff(attempt)), {
+        retries: this.opts.retries ?? 3,
+        baseDelayMs: this.opts.retryDelayMs ?? 1000,
+        maxDelayMs: Number.MAX_SAFE_INTEGER,
+        timeoutMs: this.timeoutMs,
+        isTransient: (err) =>
+          (err instanceof AttemptFailed && err.retryInMs !== undefined) ||
+          (err instanceof AttemptTimeoutError && method !== 'POST'),
+        retryAfterMs: (err) => (err instanceof AttemptFailed ? err.retryInMs : undefined),
+        maxRetryAfterMs: Number.MAX_SAFE_INTEGER,
+        // The timeout's own retry gets the doubling backoff too: no jitter in the forge's waits.
+        random: () => 1,
+        ...(this.opts.sleep && { sleep: this.opts.sleep }),
+        onRetry: ({ attempt, delayMs, error }) => {
+          const status = error instanceof AttemptFailed ? error.status : 0;
+          const data = { host: this.opts.subject, request: what, status, attempt, waitMs: delayMs };
+          this.opts.logger?.warn(data, 'git host request retried');
+        },
+      });
+    } catch (err) {
+      if (err instanceof AttemptFailed) throw err.error;
+      if (err instanceof AttemptTimeoutError)
+        throw this.fail(`${what}: no answer within ${this.timeoutMs} ms`, true, err);
+      throw err;
     }
+  }
+
+  /** One attempt; a failure says whether (and after how long) another attempt may succeed. */
+  private async attempt<T>(
+    method: string,
+    url: string,
+    ro: RequestOptions,
+    signal: AbortSignal,
+    backoffMs: number,
+  ): Promise<HttpAnswer<T>> {
+    const what = `${method} ${this.pathOf(url)}`;
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.fetchOnce(method, url, ro.body, signal);
+      text = await res.text();
+    } catch (err) {
+      // Timeouts, resets, refused connections.
+      const error = this.fail(`${what}: ${networkMessage(err, this.timeoutMs)}`, true, err);
+      throw new AttemptFailed(error, 0, method === 'POST' ? undefined : backoffMs);
+    }
+    this.opts.logger?.debug({ host: this.opts.subject, request: what, status: res.status }, 'git host request');
+    if (res.ok || ro.expect?.includes(res.status)) {
+      const data = parseJson(text);
+      // Every answer modsync reads is a JSON object or list; HTML means a wrong API URL.
+      if (res.ok && res.status !== 204 && (data === null || typeof data !== 'object')) {
+        throw this.fail(`${what}: HTTP ${res.status} but the answer is not JSON (check the API URL)`, false);
+      }
+      return { status: res.status, headers: res.headers, data: data as T };
+    }
+    const limited = isRateLimited(res, text);
+    if (!limited && res.status < 500) {
+      const location = res.headers.get('location') ?? '?';
+      const moved = res.status >= 300 && res.status < 400 ? ` (redirected to ${location}: check the host URL)` : '';
+      throw this.fail(`${what}: HTTP ${res.status}${moved}${forgeSays(text)}`, false);
+    }
+    const wait = limited ? rateLimitWait(res.headers, backoffMs) : backoffMs;
+    const why = limited
+      ? `rate limited (HTTP ${res.status}, retry in ${Math.ceil(wait / 1000)} s)`
+      : `HTTP ${res.status}`;
+    const error = this.fail(`${what}: ${why}${forgeSays(text)}`, true);
+    // A wait longer than the run should sit through ends the run's attempts; the next run retries.
+    throw new AttemptFailed(error, res.status, wait > (this.opts.maxRetryWaitMs ?? 60_000) ? undefined : wait);
   }
 
   private get timeoutMs(): number {
     return this.opts.timeoutMs ?? 30_000;
   }
 
-  private async fetchOnce(method: string, url: string, body: unknown): Promise<Response> {
+  private async fetchOnce(method: string, url: string, body: unknown, signal: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = {
       'User-Agent': 'modsync',
       Accept: 'application/json',
@@ -180,22 +214,10 @@ export class ForgeHttp {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(this.timeoutMs),
+      signal,
       // A redirect (renamed repository, wrong base URL) is reported, not followed with the token.
       redirect: 'manual',
     });
-  }
-
-  private backoff(attempt: number): number {
-    return (this.opts.retryDelayMs ?? 1000) * 2 ** attempt;
-  }
-
-  private async pause(attempt: number, what: string, status: number, waitMs: number): Promise<void> {
-    this.opts.logger?.warn(
-      { host: this.opts.subject, request: what, status, attempt: attempt + 1, waitMs },
-      'git host request retried',
-    );
-    await (this.opts.sleep ?? sleep)(waitMs);
   }
 
   private pathOf(url: string): string {
@@ -226,13 +248,8 @@ function isRateLimited(res: Response, text: string): boolean {
 
 /** How long a rate-limited answer asks us to wait: `retry-after`, else the reset time, else backoff. */
 function rateLimitWait(headers: Headers, fallbackMs: number): number {
-  const retryAfter = headers.get('retry-after');
-  if (retryAfter) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const at = Date.parse(retryAfter);
-    if (!Number.isNaN(at)) return Math.max(0, at - Date.now());
-  }
+  const asked = parseRetryAfter(headers.get('retry-after') ?? undefined);
+  if (asked !== undefined) return asked;
   const reset = headers.get('x-ratelimit-reset') ?? headers.get('ratelimit-reset');
   if (reset && Number.isFinite(Number(reset))) return Math.max(0, Number(reset) * 1000 - Date.now());
   return fallbackMs;
@@ -258,4 +275,19 @@ function parseJson(text: string): unknown {
 function forgeSays(text: string): string {
   const msg = forgeMessage(parseJson(text)).replace(/\s+/g, ' ').trim();
   return msg ? `: ${msg.length > 300 ? `${msg.slice(0, 300)}…` : msg}` : '';
+}
+
+/** A failed attempt: the error to report, the HTTP status (0: no answer), and when to try again. */
+class AttemptFailed extends Error {
+  readonly error: HostError;
+  readonly status: number;
+  /** Undefined: do not try again in this run. */
+  readonly retryInMs: number | undefined;
+
+  constructor(error: HostError, status: number, retryInMs: number | undefined) {
+    super(error.message);
+    this.error = error;
+    this.status = status;
+    this.retryInMs = retryInMs;
+  }
 }

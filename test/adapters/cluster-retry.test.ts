@@ -5,7 +5,7 @@ import {
   parseRetryAfter,
   withRetry,
   type RetryOptions,
-} from '../../src/cluster/retry.ts';
+} from '../../src/core/retry.ts';
 
 class Flaky extends Error {
   readonly transient: boolean;

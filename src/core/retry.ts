@@ -1,11 +1,13 @@
 /**
- * Retries with exponential backoff and jitter, and a deadline per attempt.
+ * The one retry engine: exponential backoff with jitter (or the wait the server asked for),
+ * and a deadline per attempt.
  *
- * Used around every Kubernetes API request: a run must never hang on a silent server, and
- * a flaky one (5xx, 429, resets) should not fail a sync that a second attempt would finish.
- * Which errors are worth another attempt is the caller's decision (`isTransient`).
+ * Used around every Kubernetes API request and every git host API request: a run must never
+ * hang on a silent server, and a flaky one (5xx, 429, resets) should not fail a sync that a
+ * second attempt would finish. Which errors are worth another attempt is the caller's decision
+ * (`isTransient`).
  */
-import { setTimeout as sleepFor } from 'node:timers/promises';
+import { sleep as sleepFor } from './sleep.ts';
 
 export interface RetryOptions {
   /** Attempts after the first one (0 = try once). */
@@ -26,6 +28,8 @@ export interface RetryOptions {
   maxRetryAfterMs?: number;
   /** Randomness for the jitter, in [0, 1); injectable for tests. */
   random?: () => number;
+  /** How to wait between attempts; injectable for tests. Default: a real timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** What `onRetry` is told about the attempt that just failed. */
@@ -63,7 +67,7 @@ export async function withRetry<T>(
       if (attempt >= opts.retries || !opts.isTransient(error)) throw error;
       const delayMs = delayBeforeRetry(attempt, error, opts);
       opts.onRetry?.({ attempt: attempt + 1, delayMs, error });
-      await sleepFor(delayMs);
+      await (opts.sleep ?? sleepFor)(delayMs);
     }
   }
 }
