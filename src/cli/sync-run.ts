@@ -2,6 +2,7 @@
  * Shared by `plan`, `sync` and `run`: turn the configuration into pipeline options and ports,
  * run the pipeline (under the Lease for writing runs), print the result.
  */
+import { join, resolve } from 'node:path';
 import type { Config } from '../config/types.ts';
 import { hasChanges } from '../core/change-set.ts';
 import { renderChanges } from '../core/render-changes.ts';
@@ -31,6 +32,7 @@ export function syncOptionsOf(config: Config, mode: RunMode, env: Record<string,
     branch: config.git.branch,
     status: { enabled: config.status.enabled, branch: config.status.branch },
     readOnlyGit: Boolean(config.git.revision),
+    desiredCacheDir: join(resolve(config.git.cacheDir), 'desired'),
   };
 }
 

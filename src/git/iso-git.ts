@@ -206,7 +206,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
       },
       'git checkout done',
     );
-    return { dir: worktree, commit, ref };
+    return { dir: worktree, commit, ref, exact: true };
   }
 
   return {

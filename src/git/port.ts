@@ -11,6 +11,8 @@ export interface Checkout {
   commit: string | null;
   /** What was asked for: branch, tag or commit. */
   ref: string;
+  /** The working tree is exactly the commit's tree, written by modsync (so results may be cached by commit). */
+  exact?: boolean;
 }
 
 /** Files to write (content) or remove (null), paths relative to the repository root. */

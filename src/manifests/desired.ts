@@ -32,4 +32,9 @@ export interface DesiredState {
   issues: Issue[];
   /** Manifest files read. */
   files: number;
+  /**
+   * Taken from the desired-state cache (an unchanged commit): field positions inside objects
+   * are not known then, only where each object starts.
+   */
+  cached?: boolean;
 }

@@ -5,6 +5,7 @@
  * stage plus `checkReferences(state, null)`; `sync` checks references against the cluster.
  */
 import { messageOf, ModsyncError } from '../core/errors.ts';
+import { readDesiredCache, writeDesiredCache } from '../manifests/desired-cache.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import type { ManagedKind } from '../core/kinds.ts';
 import type { ApprovalManifest, DesiredObject, DesiredState } from '../manifests/desired.ts';
@@ -32,6 +33,8 @@ export interface LoadOptions {
   validator?: CrdValidator;
   maxFileBytes?: number;
   limits?: YamlLimits;
+  /** The folder and commit to cache the result under (a checkout that is exactly the commit). */
+  cache?: { dir: string; commit: string };
 }
 
 /**
@@ -39,8 +42,15 @@ export interface LoadOptions {
  * issues; I/O failures (no checkout, unreadable files) throw a ModsyncError `ValidationFailed`.
  */
 export async function loadDesiredState(opts: LoadOptions): Promise<DesiredState> {
+  const cache = opts.cache && { ...opts.cache, root: opts.root, excludePaths: opts.excludePaths };
+  if (cache) {
+    const hit = await readDesiredCache(cache);
+    if (hit) return { ...hit, cached: true };
+  }
   try {
-    return await load(opts);
+    const state = await load(opts);
+    if (cache) await writeDesiredCache(cache, state);
+    return state;
   } catch (err) {
     if (err instanceof ModsyncError) throw err;
     const missing =

@@ -100,7 +100,11 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
     excludePaths: [opts.statusPath],
     validator: opts.validator,
   };
-  const desired = await runner.run({ name: 'load', reason: 'ValidationFailed' }, () => loadDesiredState(loadOpts));
+  const cacheable = checkout.exact && checkout.commit && opts.desiredCacheDir;
+  const cache = cacheable ? { dir: opts.desiredCacheDir!, commit: checkout.commit! } : undefined;
+  let desired = await runner.run({ name: 'load', reason: 'ValidationFailed' }, () =>
+    loadDesiredState({ ...loadOpts, ...(cache && { cache }) }),
+  );
   state.issues = [...desired.issues];
 
   const read = (): Promise<LiveState> =>
@@ -108,8 +112,14 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
   let live = await read();
   state.live = live;
 
-  const validated = await runner.run({ name: 'validate', reason: 'ValidationFailed' }, () => {
-    const v = validateStage(desired, live, { secretsDir: opts.secretsDir, env: opts.env, redactor: p.redactor });
+  const validated = await runner.run({ name: 'validate', reason: 'ValidationFailed' }, async () => {
+    const validateOpts = { secretsDir: opts.secretsDir, env: opts.env, redactor: p.redactor };
+    let v = validateStage(desired, live, validateOpts);
+    // A cached desired state knows where objects start, not their fields: load again to point at them.
+    if (v.failed && desired.cached) {
+      desired = await loadDesiredState(loadOpts);
+      v = validateStage(desired, live, validateOpts);
+    }
     state.issues = v.issues;
     logIssues(v.issues, p);
     if (v.failed) {

@@ -45,6 +45,8 @@ export interface SyncOptions {
   readOnlyGit: boolean;
   /** CRD schema facts for field sets; loaded once by long-running callers (else per run). */
   schemas?: SchemaInfo;
+  /** Folder of the desired-state cache (an unchanged commit is not loaded again); none: no cache. */
+  desiredCacheDir?: string;
   /** The compiled manifest validator; built once by long-running callers (else per run). */
   validator?: CrdValidator;
 }

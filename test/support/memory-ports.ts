@@ -104,6 +104,9 @@ export class MemoryGit implements GitPort {
   failCommit: Error | undefined;
   failCheckout: Error | undefined;
   failReadFiles: Error | undefined;
+  /** The commit checkouts name; `exact` says the folder is exactly that commit (cacheable). */
+  head = 'c0ffee0000000000000000000000000000000000';
+  exact = false;
 
   constructor(files: Record<string, string>) {
     for (const [path, text] of Object.entries(files)) {
@@ -114,7 +117,7 @@ export class MemoryGit implements GitPort {
 
   async checkout() {
     if (this.failCheckout) throw this.failCheckout;
-    return { dir: this.dir, commit: 'c0ffee0000000000000000000000000000000000', ref: 'main' };
+    return { dir: this.dir, commit: this.head, ref: 'main', exact: this.exact };
   }
 
   /** Records the commit and writes its files into the checkout, as the next fetch would bring them. */

@@ -3,6 +3,9 @@
  * in which mode, which reason a failure gets (the stage's, whatever the adapter threw), which
  * calls a no-op makes, and that plan and --dry-run are a prefix of sync.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterError, GitError, ModsyncError } from '../../src/core/errors.ts';
 import { runSync } from '../../src/pipeline/run.ts';
@@ -127,6 +130,43 @@ describe('runSync on in-memory ports', () => {
     cluster.put({ ...cluster.objects.get('ModuleSource/example')!, status: { phase: 'Active', modulesCount: 3 } });
     await runSync(memoryOptions(), memoryPorts(cluster, g));
     expect(g.commits.length).toBe(commits + 1);
+  });
+
+  it('an unchanged commit is not loaded again; a new commit is', async () => {
+    const g = git();
+    g.exact = true;
+    const cacheDir = mkdtempSync(join(tmpdir(), 'modsync-desired-'));
+    const opts = memoryOptions({ desiredCacheDir: cacheDir, status: { enabled: false, branch: '' } });
+    const cluster = new MemoryCluster();
+    expect((await runSync(opts, memoryPorts(cluster, g))).ok).toBe(true);
+    // Break a manifest behind modsync's back: the commit is the same, so the cached result is used.
+    writeFileSync(join(g.dir, 'clusters/demo/policies/auto.yaml'), 'kind: [broken\n');
+    expect((await runSync(opts, memoryPorts(cluster, g))).ok).toBe(true);
+    g.head = 'beef000000000000000000000000000000000000';
+    const fresh = await runSync(opts, memoryPorts(cluster, g));
+    expect(fresh.failure).toBe('ValidationFailed');
+    expect(fresh.issues.map((i) => i.file)).toEqual(['clusters/demo/policies/auto.yaml']);
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('a problem found in a cached desired state points at the field, as a fresh load does', async () => {
+    const policyRef =
+      'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: m\nspec:\n  enabled: false\n  updatePolicy: gone\n';
+    const g = git({ ...FILES, 'clusters/demo/modules/m.yaml': policyRef });
+    g.exact = true;
+    const cacheDir = mkdtempSync(join(tmpdir(), 'modsync-desired-'));
+    const opts = memoryOptions({ desiredCacheDir: cacheDir, status: { enabled: false, branch: '' } });
+    // The first run caches the state (the policy exists in the cluster then), the second finds it gone.
+    const cluster = new MemoryCluster([
+      { apiVersion: 'deckhouse.io/v1alpha2', kind: 'ModuleUpdatePolicy', metadata: { name: 'gone' }, spec: {} },
+    ]);
+    await runSync(opts, memoryPorts(cluster, g));
+    cluster.objects.delete('ModuleUpdatePolicy/gone');
+    const r = await runSync(opts, memoryPorts(cluster, g));
+    expect(r.failure).toBe('ValidationFailed');
+    const issue = r.issues.find((i) => i.message.includes('gone'));
+    expect(`${issue?.file}:${issue?.line}`).toBe('clusters/demo/modules/m.yaml:7');
+    rmSync(cacheDir, { recursive: true, force: true });
   });
 
   it('a LIST that fails stops the run at read with ClusterReadFailed, before anything is planned', async () => {
