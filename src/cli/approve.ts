@@ -30,7 +30,7 @@ of the module whose version matches the semver range.`,
     const [module, rawVersion] = ctx.args;
     const range = ctx.flags.range as string | undefined;
     const fail = (msg: string): typeof EXIT.usage => {
-      process.stderr.write(`modsync approve: ${msg}\n`);
+      ctx.err(`modsync approve: ${msg}\n`);
       return EXIT.usage;
     };
     if (!module || !MODULE_NAME.test(module))

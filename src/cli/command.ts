@@ -25,6 +25,8 @@ export interface CommandContext {
   flags: Record<string, string | boolean | undefined>;
   env: Record<string, string | undefined>;
   out: (text: string) => void;
+  /** Writes to stderr (messages for people; logs go through `logger`). */
+  err: (text: string) => void;
   redactor: Redactor;
   logger: Logger;
   /** stdout is a terminal (colors allowed). */

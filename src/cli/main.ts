@@ -69,9 +69,29 @@ function parseOptions(cmd: Command, settings: Setting[]): ParseArgsOptionsConfig
   return options;
 }
 
+/** Where the CLI writes: the process's streams, or (tests running it in process) anything else. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** stdout is a terminal (colors allowed). */
+  tty: boolean;
+}
+
+const PROCESS_IO: CliIo = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+  get tty() {
+    return Boolean(process.stdout.isTTY);
+  },
+};
+
 /** Runs modsync with the given arguments; returns the exit code (never calls process.exit). */
-export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<ExitCode> {
-  const write = (t: string): void => void process.stdout.write(t);
+export async function main(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+  io: CliIo = PROCESS_IO,
+): Promise<ExitCode> {
+  const write = (t: string): void => io.out(t);
   const first = argv[0];
   if (first === '--version' || first === 'version') {
     write(`modsync ${VERSION}\n`);
@@ -85,7 +105,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
   const entry = COMMANDS.find((c) => c.name === first);
   if (!entry) {
-    process.stderr.write(`modsync: unknown command "${first}"\n\n${usage(settings)}`);
+    io.err(`modsync: unknown command "${first}"\n\n${usage(settings)}`);
     return EXIT.usage;
   }
   const cmd = await entry.load();
@@ -99,9 +119,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       strict: true,
     });
   } catch (err) {
-    process.stderr.write(
-      `modsync ${cmd.name}: ${(err as Error).message}\nRun "modsync ${cmd.name} --help" for the flags.\n`,
-    );
+    io.err(`modsync ${cmd.name}: ${(err as Error).message}\nRun "modsync ${cmd.name} --help" for the flags.\n`);
     return EXIT.usage;
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
@@ -136,15 +154,18 @@ export async function main(argv: string[], env: Record<string, string | undefine
   });
   problems.push(...loaded.problems);
   if (problems.length) {
-    process.stderr.write(
-      `modsync ${cmd.name}: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`,
-    );
+    io.err(`modsync ${cmd.name}: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
     return EXIT.usage;
   }
 
   const redactor = new Redactor();
-  const logger = createLogger({ format: loaded.config.log.format, level: loaded.config.log.level, redactor });
-  const out = (text: string): void => void process.stdout.write(redactor.scrub(text));
+  const logger = createLogger({
+    format: loaded.config.log.format,
+    level: loaded.config.log.level,
+    redactor,
+    write: (line) => io.err(line),
+  });
+  const out = (text: string): void => io.out(redactor.scrub(text));
   try {
     return await cmd.run({
       config: loaded.config,
@@ -152,13 +173,14 @@ export async function main(argv: string[], env: Record<string, string | undefine
       flags: cmdFlags,
       env,
       out,
+      err: (text) => io.err(text),
       redactor,
       logger,
-      tty: Boolean(process.stdout.isTTY),
+      tty: io.tty,
     });
   } catch (err) {
     logger.error({ err: { message: (err as Error).message, name: (err as Error).name } }, 'modsync failed');
-    process.stderr.write(redactor.scrub(`modsync ${cmd.name}: ${(err as Error).message}\n`));
+    io.err(redactor.scrub(`modsync ${cmd.name}: ${(err as Error).message}\n`));
     // A setting that only turns out unusable once a command needs it is still a usage error.
     return err instanceof ModsyncError && err.reason === 'ConfigInvalid' ? EXIT.usage : EXIT.failed;
   }

@@ -41,7 +41,7 @@ export function parsePullNumber(value: string | boolean | undefined): number | u
 }
 
 function usageError(ctx: CommandContext, message: string): ExitCode {
-  process.stderr.write(ctx.redactor.scrub(`modsync plan: ${message}\n`));
+  ctx.err(ctx.redactor.scrub(`modsync plan: ${message}\n`));
   return EXIT.usage;
 }
 

@@ -59,7 +59,9 @@ describe('the Lease keeps syncs apart', () => {
     // Slow reads keep the first sync inside its Lease while the second one starts.
     env.sim.control.setFaults([{ verb: 'list', latencyMs: 2500 }]);
     try {
-      const [a, b] = await Promise.all([env.modsync(['sync']), env.modsync(['sync'])]);
+      // Two processes (two Lease holders): in one process both would be the same holder.
+      const twoProcesses = { childProcess: true };
+      const [a, b] = await Promise.all([env.modsync(['sync'], twoProcesses), env.modsync(['sync'], twoProcesses)]);
       const byCode = [a, b].sort((x, y) => x.code - y.code);
       expect(
         byCode.map((r) => r.code),

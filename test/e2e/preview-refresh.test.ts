@@ -167,6 +167,7 @@ describe('daemon: plan previews of open pull requests', () => {
       flags: {},
       env: runEnv,
       out: () => {},
+      err: () => {},
       redactor,
       logger,
       tty: false,

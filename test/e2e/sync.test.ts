@@ -1,6 +1,7 @@
 /**
- * modsync sync/plan end to end: the real CLI (child process, Node 24) against dkp-sim over
- * real HTTP and a real `git http-backend` server. Requests are counted by dkp-sim.
+ * modsync sync/plan end to end: the real CLI (in process through `main`, the first plan as a
+ * child process on Node 24) against dkp-sim over real HTTP and a real `git http-backend` server.
+ * Requests are counted by dkp-sim.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushFiles } from '../support/git-repo.ts';
@@ -16,9 +17,9 @@ describe('sync against a fresh cluster', () => {
   });
   afterAll(async () => env?.stop());
 
-  it('plans the creates and exits 2, writing nothing', async () => {
+  it('plans the creates and exits 2, writing nothing (the CLI as a process: a smoke test)', async () => {
     env.sim.control.resetRequests();
-    const r = await env.modsync(['plan']);
+    const r = await env.modsync(['plan'], { childProcess: true });
     expect(r.stderr).not.toMatch(/"level":50/);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('+ ModuleSource/example');

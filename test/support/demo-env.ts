@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.ts';
 import { start, type SimInstance, type StartOptions } from '../dkp-sim/index.ts';
 import { createBareRepo } from './git-repo.ts';
 import { startGitServer, type GitServer } from './git-server.ts';
@@ -31,7 +32,11 @@ export interface DemoEnv {
   /** Root path of the manifests inside the repo. */
   root: string;
   /** Runs `modsync <args>` with --repo/--kubeconfig/--path/--cache-dir filled in (unless given). */
-  modsync(args: string[], opts?: { env?: Record<string, string>; timeoutMs?: number }): Promise<RunResult>;
+  /**
+   * Runs the CLI: in this process through `main(argv, env, io)` (fast), or as a child process
+   * (`childProcess`, and always for the daemon `run`) where what is tested is the process itself.
+   */
+  modsync(args: string[], opts?: RunOptions): Promise<RunResult>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +66,31 @@ export interface DemoEnvOptions {
   gitAuth?: { username: string; password: string };
 }
 
+/** How a test runs the CLI. */
+export interface RunOptions {
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Run it as a child process (exit code, signals, start-up): the smoke tests do. */
+  childProcess?: boolean;
+}
+
+/** The CLI's environment in tests: only what it is given (no developer's settings leak in). */
+function cliEnv(env: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MODSYNC_LOG_FORMAT: 'json', ...env };
+}
+
+/** Runs the modsync CLI in this process (`main` with captured output); as fast as a function call. */
+export async function runModsyncInProcess(
+  args: string[],
+  opts: { env?: Record<string, string> } = {},
+): Promise<RunResult> {
+  let stdout = '';
+  let stderr = '';
+  const io = { out: (t: string) => void (stdout += t), err: (t: string) => void (stderr += t), tty: false };
+  const code = await main(args, cliEnv(opts.env), io);
+  return { code, stdout, stderr };
+}
+
 /** Runs the modsync CLI as a child process and collects its output. */
 export function runModsync(
   args: string[],
@@ -69,7 +99,7 @@ export function runModsync(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], {
       cwd: opts.cwd ?? PROJECT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MODSYNC_LOG_FORMAT: 'json', ...opts.env },
+      env: cliEnv(opts.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -113,7 +143,8 @@ export async function startDemoEnv(opts: DemoEnvOptions = {}): Promise<DemoEnv> 
       }
       if ((cmd === 'plan' || cmd === 'sync' || cmd === 'run' || cmd === 'status') && !has(args, '--kubeconfig'))
         extra.push('--kubeconfig', sim.kubeconfigPath);
-      return runModsync([...args, ...extra], runOpts);
+      if (runOpts.childProcess || cmd === 'run') return runModsync([...args, ...extra], runOpts);
+      return runModsyncInProcess([...args, ...extra], runOpts);
     },
     async stop() {
       await git.stop();
