@@ -84,11 +84,11 @@ export async function runModsyncInProcess(
   args: string[],
   opts: { env?: Record<string, string> } = {},
 ): Promise<RunResult> {
-  let stdout = '';
-  let stderr = '';
-  const io = { out: (t: string) => void (stdout += t), err: (t: string) => void (stderr += t), tty: false };
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const io = { out: (t: string) => void stdout.push(t), err: (t: string) => void stderr.push(t), tty: false };
   const code = await main(args, cliEnv(opts.env), io);
-  return { code, stdout, stderr };
+  return { code, stdout: stdout.join(''), stderr: stderr.join('') };
 }
 
 /** Runs the modsync CLI as a child process and collects its output. */
