@@ -170,8 +170,9 @@ describe('modsync export of a kubectl-built cluster, pushed and synced', () => {
     // The plan shows no spec edit: only modsync taking the objects over.
     const adopt = await env.modsync(['plan'], { env: SECRET_ENV });
     expect(adopt.code, adopt.stdout + adopt.stderr).toBe(2);
-    expect(adopt.stdout).toContain('ModuleConfig/module-one');
+    expect(adopt.stdout).toContain('^ ModuleConfig/module-one (adopt)');
     expect(adopt.stdout).not.toMatch(/^\s+spec\./m);
+    expect(adopt.stdout).toMatch(/Plan: 0 to create, 0 to update, \d+ to adopt/);
     const r = await env.modsync(['sync'], { env: SECRET_ENV });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(await specs(env)).toEqual(before);
