@@ -120,14 +120,23 @@ function condition(m: KubeObject, type: string): { status: string; message: stri
 
 function sourceContent(s: KubeObject): Content<SourceEntry> {
   const modules = (s.status?.modules as { name: string; error?: string; pullError?: string }[] | undefined) ?? [];
+  // Controllers before ~1.69 wrote the errors in `status.moduleErrors[] {name, error}` instead
+  // (deckhouse-controller/crds/module-source.yaml @ 50d4fe1f; shared API notes).
+  const older = (s.status?.moduleErrors as { name?: string; error?: string }[] | undefined) ?? [];
+  const errors = [
+    ...modules
+      .filter((m) => m.error || m.pullError)
+      .map((m) => ({ module: m.name, error: str(m.error || m.pullError) })),
+    ...older
+      .filter((m) => m?.name && m.error && !modules.some((x) => x.name === m.name && (x.error || x.pullError)))
+      .map((m) => ({ module: str(m.name), error: str(m.error) })),
+  ];
   return {
     name: s.metadata.name,
     phase: str(s.status?.phase),
     count: Number(s.status?.modulesCount ?? modules.length),
     message: str(s.status?.message),
-    moduleErrors: modules
-      .filter((m) => m.error || m.pullError)
-      .map((m) => ({ module: m.name, error: str(m.error || m.pullError) })),
+    moduleErrors: errors,
   };
 }
 

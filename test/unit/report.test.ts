@@ -136,6 +136,25 @@ describe('status report', () => {
     expect(md).not.toContain('embedded-only');
   });
 
+  it("shows an older controller's status.moduleErrors[] like the current per-module errors", () => {
+    const old: KubeObject = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleSource',
+      metadata: { name: 'legacy' },
+      status: {
+        phase: 'Active',
+        modulesCount: 1,
+        message: 'Some errors occurred. Inspect status for details',
+        moduleErrors: [{ name: 'old-module', error: 'fetch image error: unauthorized' }],
+      },
+    };
+    const report = buildReport({ ...input({}), live: new Map([['ModuleSource', [old]]]) });
+    expect(report.sources[0]?.moduleErrors).toEqual([
+      { module: 'old-module', error: 'fetch image error: unauthorized' },
+    ]);
+    expect(renderMarkdown(report)).toContain('| legacy | old-module | fetch image error: unauthorized |');
+  });
+
   it('lists pending approvals with their pull request links', () => {
     const requests = [
       {
