@@ -33,7 +33,7 @@ import {
   type ReleaseTask,
 } from './controller-release-task.ts';
 import { APPROVED_ANNOTATION, deployDelay } from './controller-release-time.ts';
-import { unmetRequirement } from './controller-requirements.ts';
+import { type Platform, unmetRequirement } from './controller-requirements.ts';
 import type { InternalApi, JsonMap, Obj } from './types.ts';
 
 const POLICY_LABEL = 'modules.deckhouse.io/update-policy';
@@ -41,14 +41,14 @@ const APPLY_NOW = 'modules.deckhouse.io/apply-now';
 const IGNORED = `Update disabled by 'Ignore' update policy`;
 
 /** Reconcile the releases of every module. `isReady(module)` tells whether the module's phase is Ready. */
-export function reconcileReleases(api: InternalApi, isReady: (module: string) => boolean): void {
+export function reconcileReleases(api: InternalApi, isReady: (module: string) => boolean, platform: Platform): void {
   for (const module of new Set(
     api
       .list('modulereleases')
       .filter((r) => !deleting(r))
       .map(moduleOf),
   )) {
-    reconcileModule(api, module, isReady(module));
+    reconcileModule(api, module, isReady(module), platform);
   }
 }
 
@@ -62,7 +62,7 @@ function releasesOf(api: InternalApi, module: string): Obj[] {
   return list.sort((a, b) => compareVersions(versionOf(a), versionOf(b)));
 }
 
-function reconcileModule(api: InternalApi, module: string, moduleReady: boolean): void {
+function reconcileModule(api: InternalApi, module: string, moduleReady: boolean, platform: Platform): void {
   const mc = api.get('moduleconfigs', module);
   const enabled = !!mc && !deleting(mc) && dig(mc, ['spec', 'enabled']) === true;
   const chosenSource = str(mc, ['spec', 'source']);
@@ -103,7 +103,7 @@ function reconcileModule(api: InternalApi, module: string, moduleReady: boolean)
     else if (task.type === 'Await') setPending(api, name, task.message);
     // After a deploy this pass the module reinstalls: minors see it not Ready, patches wait a pass.
     else if (!stepTaken || (!task.isPatch && !task.isSingle)) {
-      stepTaken = processRelease(api, release, task, policy, moduleReady && !stepTaken) || stepTaken;
+      stepTaken = processRelease(api, release, task, policy, moduleReady && !stepTaken, platform) || stepTaken;
     }
   }
 }
@@ -115,6 +115,7 @@ function processRelease(
   task: ReleaseTask,
   policy: ResolvedPolicy,
   moduleReady: boolean,
+  platform: Platform,
 ): boolean {
   const name = release.metadata.name;
   if (!task.isSingle && !task.isPatch && !moduleReady) {
@@ -122,7 +123,7 @@ function processRelease(
     setPending(api, name, `awaiting for module${which} to be ready`);
     return false;
   }
-  const unmet = unmetRequirement(release);
+  const unmet = unmetRequirement(release, platform);
   if (unmet) {
     setPending(api, name, unmet);
     return false;

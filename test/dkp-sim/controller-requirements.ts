@@ -10,8 +10,16 @@ import { compareVersions } from './catalog.ts';
 import { dig } from './controller-objects.ts';
 import type { Json, Obj } from './types.ts';
 
-/** The platform versions the simulated cluster reports. */
-export const PLATFORM = { deckhouse: '1.75.0', kubernetes: '1.32.4' } as const;
+/** The platform versions a simulated cluster reports. */
+export interface Platform {
+  deckhouse: string;
+  kubernetes: string;
+}
+
+/** The platform of a sim serving Deckhouse `deckhouseVersion` (X.Y; default the newest, 1.75). */
+export function platformFor(deckhouseVersion = '1.75'): Platform {
+  return { deckhouse: `${deckhouseVersion}.0`, kubernetes: '1.32.4' };
+}
 
 const FAILURE: Record<string, string> = {
   '': '%c is not equal to %v',
@@ -26,10 +34,10 @@ const FAILURE: Record<string, string> = {
 };
 
 /** Why the release's platform requirements fail, or undefined when they hold (or cannot be read). */
-export function unmetRequirement(release: Obj): string | undefined {
+export function unmetRequirement(release: Obj, platform: Platform): string | undefined {
   for (const key of ['deckhouse', 'kubernetes'] as const) {
     const constraint = dig(release, ['spec', 'requirements', key]);
-    const failure = check(constraint, PLATFORM[key]);
+    const failure = check(constraint, platform[key]);
     if (failure) return `requirements are not satisfied: current ${key} version is not suitable: ${failure}`;
   }
   return undefined;

@@ -9,6 +9,7 @@ import { reconcileConfigs } from './controller-configs.ts';
 import type { WriteBackRules } from './controller-objects.ts';
 import { moduleReady, reconcileModules, type PhaseMemory } from './controller-modules.ts';
 import { reconcileReleases } from './controller-releases.ts';
+import { platformFor } from './controller-requirements.ts';
 import { reconcileSources, scanSource, type ScanMemory } from './controller-sources.ts';
 import type { InternalApi } from './types.ts';
 
@@ -34,10 +35,13 @@ export interface ControllerOptions {
   tickMs: number;
   /** How the controller's Go types marshal full Updates (default: the current types). */
   writeBack?: WriteBackRules;
+  /** The Deckhouse release the sim serves (X.Y): release requirements are checked against it. */
+  deckhouseVersion?: string;
 }
 
 /** Create the controller over `api` and `catalog` (the catalog is edited in place by `publish`). */
 export function createController(api: InternalApi, catalog: Catalog, opts: ControllerOptions): SimController {
+  const platform = platformFor(opts.deckhouseVersion);
   const scans = new Map<string, ScanMemory>();
   const phases = new Map<string, PhaseMemory>();
   let timer: NodeJS.Timeout | undefined;
@@ -55,7 +59,7 @@ export function createController(api: InternalApi, catalog: Catalog, opts: Contr
       () => reconcileSources(api, catalog, scans),
       () => reconcileModules(api, catalog, phases),
       () => reconcileConfigs(api, opts.writeBack),
-      () => reconcileReleases(api, (module) => moduleReady(api, module)),
+      () => reconcileReleases(api, (module) => moduleReady(api, module), platform),
     ];
     let failure: unknown;
     for (const stage of stages) {

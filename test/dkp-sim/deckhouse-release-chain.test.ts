@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryApi, type MemoryApi } from './controller-memory-api.ts';
 import { deployDelay } from './controller-release-time.ts';
 import { reconcileReleases } from './controller-releases.ts';
+import { platformFor } from './controller-requirements.ts';
 import type { JsonMap } from './types.ts';
 
 const APPROVAL = `Release is waiting for the 'modules.deckhouse.io/approved: "true"' annotation`;
@@ -52,7 +53,7 @@ function cluster(update: JsonMap, releases: Rel[]): MemoryApi {
   return api;
 }
 
-const pass = (api: MemoryApi, ready = true): void => reconcileReleases(api, () => ready);
+const pass = (api: MemoryApi, ready = true): void => reconcileReleases(api, () => ready, platformFor());
 const status = (api: MemoryApi, version: string): JsonMap =>
   (api.get('modulereleases', `demo-v${version}`)?.status ?? {}) as JsonMap;
 const annotations = (api: MemoryApi, version: string): JsonMap =>

@@ -353,6 +353,37 @@ describe('requirements', () => {
         'requirements are not satisfied: current kubernetes version is not suitable: 1.32.4 is greater than or equal to 1.30',
     });
   });
+
+  it('checks the requirements against the Deckhouse version the sim serves', () => {
+    const catalog = defaultCatalog();
+    const example = catalog.registries.find((r) => r.repo === EXAMPLE_REPO)!;
+    example.modules.push({
+      name: 'needs-172',
+      channels: { Stable: ['1.0.0'] },
+      requirements: { deckhouse: '>= 1.72' },
+    });
+    const api = createMemoryApi();
+    const ctl = createController(api, catalog, { tickMs: 10, deckhouseVersion: '1.70' });
+    ctl.seed();
+    api.create('modulesources', {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleSource',
+      metadata: { name: 'example' },
+      spec: { registry: { repo: EXAMPLE_REPO } },
+    });
+    ctl.reconcileNow();
+    api.create('moduleconfigs', {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'needs-172' },
+      spec: { enabled: true },
+    });
+    ctl.reconcileNow();
+    expect(api.get('modulereleases', 'needs-172-v1.0.0')!.status).toMatchObject({
+      phase: 'Pending',
+      message: 'requirements are not satisfied: current deckhouse version is not suitable: 1.70.0 is less than 1.72',
+    });
+  });
 });
 
 describe('policy lookup', () => {

@@ -92,7 +92,7 @@ export async function start(opts: StartOptions = {}): Promise<SimInstance> {
   const api = createInternalApi(registry, store, clock);
   let controller: SimController | undefined;
   if (opts.controller !== false) {
-    controller = createController(api, catalog, { tickMs: opts.tickMs ?? 200 });
+    controller = createController(api, catalog, { tickMs: opts.tickMs ?? 200, deckhouseVersion });
     controller.seed();
   }
 
