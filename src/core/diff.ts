@@ -37,7 +37,7 @@ export function maskValue(path: string, value: unknown, redactor?: Redactor): un
 export interface DiffInput {
   /** The object as it is (live); undefined for a create. */
   before: KubeObject | undefined;
-  /** The object as it will be (desired, live merged with desired, or a dry-run result). */
+  /** The object as it will be (desired, or live merged with desired). */
   after: KubeObject;
   /** The fields to compare: what modsync applies plus what it still owns. */
   fields: FieldSet;

@@ -2,7 +2,7 @@
  * Plan previews on pull requests: the plan of a pull request's head against the live
  * cluster, posted as one sticky comment on the pull request, so reviewers see what merging
  * would do before they merge. The pipeline runs in `plan` mode (read-only: LISTs and
- * server-side dry runs) on a checkout of the PR's head; the comment is rewritten only when
+ * the cluster's schema) on a checkout of the PR's head; the comment is rewritten only when
  * its text changes, and every byte of it passes the Redactor.
  */
 import { HostError } from '../core/errors.ts';
@@ -46,7 +46,7 @@ export function renderPreview(content: PreviewContent, redactor: Redactor): stri
     previewMarker(instance, root),
     `### modsync plan for \`${root}\``,
     '',
-    `What merging \`${pr.head}\` (commit \`${commit.slice(0, 12)}\`) would change in the cluster of instance \`${instance}\`, computed against the live cluster with server-side dry runs.`,
+    `What merging \`${pr.head}\` (commit \`${commit.slice(0, 12)}\`) would change in the cluster of instance \`${instance}\`, computed against the live cluster (its objects and the schema it serves).`,
     '',
   ];
   const failed = result.stages.find((s) => !s.ok);
@@ -58,7 +58,7 @@ export function renderPreview(content: PreviewContent, redactor: Redactor): stri
     lines.push(`**Validation errors (${errors.length})**`, '', FENCE + 'text', formatIssues(errors, 'text'), FENCE, '');
   if (warnings.length)
     lines.push(`**Warnings (${warnings.length})**`, '', FENCE + 'text', formatIssues(warnings, 'text'), FENCE, '');
-  // A failed fetch or read leaves no plan to show; a refused dry run still has its table.
+  // A failed fetch or read leaves no plan to show; an object the cluster refuses still has its table.
   if (result.changes.length || !failed)
     lines.push(renderChanges(result.changes, 'markdown', { color: false }).trimEnd(), '');
   lines.push(`<sub>Updated by modsync on every push to this pull request. Secrets are masked.</sub>`);
@@ -90,7 +90,7 @@ export interface PreviewOutcome {
 
 /**
  * Plans pull request `number`'s head against the live cluster and upserts the sticky comment.
- * A failing plan (invalid manifests, refused dry runs) is still commented: that is what the
+ * A failing plan (invalid manifests, objects the cluster's schema refuses) is still commented: that is what the
  * reviewer needs to see. A closed or merged pull request is left alone.
  */
 export async function previewPullRequest(

@@ -5,7 +5,7 @@
  *
  * One list of planned entries flows from the plan through the guard (sets `held`), apply and
  * prune (set outcomes) to the logs, the report and PR bodies. `plan` and `--dry-run` are a true
- * prefix of `sync`: the same code plans and asks the server's dry run; only `sync` writes.
+ * prefix of `sync`: the same code plans and checks the cluster's schema; only `sync` writes.
  */
 import { randomUUID } from 'node:crypto';
 import type { ChangeEntry, ChangeSet } from '../core/change-set.ts';

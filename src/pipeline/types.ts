@@ -15,7 +15,7 @@ import type { SchemaInfo } from '../core/schema-info.ts';
 import type { CrdValidator } from '../manifests/crd-schema.ts';
 import type { RequestResult } from '../approvals/requests.ts';
 
-/** plan: read-only, dry-runs what changed; dry-run: same for `sync --dry-run`; sync: also writes. */
+/** plan: read-only; dry-run: the same for `sync --dry-run`; sync: the same plan, then writes. */
 export type RunMode = 'plan' | 'dry-run' | 'sync';
 
 export interface SyncOptions {
