@@ -106,13 +106,15 @@ export async function previewPullRequest(
     return { pr, result: empty, comment: 'skipped' };
   }
   const logger = ports.logger.child({ pr: number, head: pr.head });
-  // Plan mode, read-only git: no approval requests, no status report, no writes anywhere.
+  // Plan mode, read-only git: no approval requests, no status report, no writes anywhere. The
+  // desired-state cache keeps the tracked branch's one commit: a preview must not replace it.
   const planOpts: SyncOptions = {
     ...opts,
     mode: 'plan',
     branch: pr.head,
     readOnlyGit: true,
     status: { ...opts.status, enabled: false },
+    desiredCacheDir: undefined,
   };
   const result = await runSync(planOpts, {
     git: ports.gitFor(pr),

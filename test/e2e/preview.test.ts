@@ -4,6 +4,7 @@
  * (real network disabled). The pull request's head is planned against the live cluster and
  * shown in one sticky comment that is written only when its text changes.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -153,6 +154,8 @@ describe('plan preview on a pull request', () => {
     // Read-only: planned locally from the LISTs, no writes and no dry runs.
     expect(env.sim.control.requests().writes).toBe(0);
     expect(env.sim.control.requests().dryRuns).toBe(0);
+    // A pull request's head does not replace the tracked branch's cached desired state.
+    expect(existsSync(join(env.workDir, 'preview-cache', 'desired'))).toBe(false);
   });
 
   it('never puts the resolved secret (or its decoded parts) in the comment', () => {
