@@ -146,7 +146,7 @@ function planOne(
     const diff = diffFields({ before: undefined, after: object, fields, redactor: input.redactor });
     return withDestructive(
       entry(d.id, 'create', 'planned', { diff }),
-      handler.destructive(undefined, object, ctx),
+      handler.destructive(undefined, object, ctx) ?? protectedDisable(d, object, undefined, input),
       intent(),
       d,
       input,
@@ -196,12 +196,23 @@ function planOne(
   const e = entry(d.id, action, 'planned', { diff, ...(notes.length && { message: notes.join('; ') }) });
   return withDestructive(
     e,
-    handler.destructive(live, next, ctx),
+    handler.destructive(live, next, ctx) ?? protectedDisable(d, object, live, input),
     intent(removes, takeover),
     d,
     input,
     Boolean(ctx.module),
   );
+}
+
+/**
+ * A protected name is never disabled from git, whatever else the cluster says of it (no Module
+ * to ask, as for `global`): git saying `enabled: false` is a disable unless it already is one.
+ */
+function protectedDisable(d: PlanObject, object: KubeObject, live: KubeObject | undefined, input: PlanInput) {
+  const disabled = (o: KubeObject | undefined): boolean => o?.spec?.enabled === false;
+  return isProtected(d.id, input.protectedNames) && disabled(object) && !disabled(live)
+    ? ('disable' as const)
+    : undefined;
 }
 
 /** Marks a destructive entry; a disable of a protected name is held with a message. */
@@ -213,8 +224,6 @@ function withDestructive(
   input: PlanInput,
   moduleExists: boolean,
 ): PlannedEntry {
-  // A protected name is never disabled from git, whatever the cluster says of it now.
-  if (!reason && isProtected(d.id, input.protectedNames) && apply.object.spec?.enabled === false) reason = 'disable';
   if (reason) e.destructive = reason;
   if (reason === 'disable' && isProtected(d.id, input.protectedNames)) {
     return { ...e, outcome: 'held', message: `protected: modsync never disables ${subjectOf(d.id)} (sync.protected)` };

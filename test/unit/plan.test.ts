@@ -327,6 +327,13 @@ describe('planChanges: destructive changes and protection', () => {
     expect(p.entries[0]?.apply).toBeUndefined();
   });
 
+  it('a protected name already disabled in the cluster can still have its settings changed', () => {
+    const live = { ...bare('global', { enabled: false, settings: { a: 1 } }), metadata: { name: 'global' } };
+    const p = plan([bare('global', { enabled: false, settings: { a: 2 } })], [live], { handlers: handlerFor });
+    expect(p.entries[0]).toMatchObject({ action: 'update', outcome: 'planned' });
+    expect(p.entries[0]?.destructive).toBeUndefined();
+  });
+
   it('enabled true → false is a destructive disable', () => {
     const off = { ...desiredMc, spec: { ...desiredMc.spec, enabled: false } };
     expect(plan([off], [liveMc()]).entries[0]).toMatchObject({
