@@ -3,11 +3,11 @@
  * request headers per call, and the one place where git/network failures become
  * `GitError`s (with the credential-free URL as subject and a transient flag).
  */
-import webHttp from 'isomorphic-git/http/web';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import { GitError, ModsyncError } from '../core/errors.ts';
 import type { Redactor } from '../core/redact.ts';
 import { basicAuthHeader, type GitAuth } from './auth.ts';
+import { nodeHttp } from './node-http.ts';
 
 /** Thrown (as the abort reason) when an operation runs past its deadline. */
 export class GitTimeoutError extends Error {
@@ -35,7 +35,7 @@ export async function withDeadline<T>(timeoutMs: number, fn: (http: HttpClient) 
     }, timeoutMs);
   });
   const http: HttpClient = {
-    request: (req: GitHttpRequest): Promise<GitHttpResponse> => webHttp.request({ ...req, signal: controller.signal }),
+    request: (req: GitHttpRequest): Promise<GitHttpResponse> => nodeHttp.request({ ...req, signal: controller.signal }),
   };
   try {
     return await Promise.race([fn(http), expired]);
@@ -74,8 +74,6 @@ const NETWORK_CODES = new Set([
   'ENOTFOUND',
   'EHOSTUNREACH',
   'ENETUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
 /** Wraps any failure of a git operation once; GitErrors (and configuration errors) pass through. */
@@ -110,8 +108,6 @@ function describe(err: unknown): { message: string; transient: boolean } {
   }
   const code = networkCode(err);
   if (code) return { message: `network error (${code})`, transient: true };
-  if (e?.name === 'TypeError' && e.message === 'fetch failed')
-    return { message: `network error (${messageOfCause(e.cause)})`, transient: true };
   return { message: e?.message ?? String(err), transient: false };
 }
 
@@ -122,8 +118,4 @@ function networkCode(err: unknown): string | undefined {
     cur = (cur as { cause?: unknown }).cause;
   }
   return undefined;
-}
-
-function messageOfCause(cause: unknown): string {
-  return cause instanceof Error ? cause.message : 'connection failed';
 }
