@@ -12,7 +12,8 @@
  * first use and lets it do what it does.
  */
 import { readFileSync } from 'node:fs';
-import { Agent as HttpsAgent, type AgentOptions, type RequestOptions } from 'node:https';
+import type { Agent as HttpsAgent, AgentOptions, RequestOptions } from 'node:https';
+import { nodeHttpModules } from '../core/node-http-modules.ts';
 import { dirname, isAbsolute, join } from 'node:path';
 import {
   newClusters,
@@ -138,7 +139,7 @@ export class KubeAccess implements KubeConfigLike {
     const key = JSON.stringify(parts.map((v) => String(v ?? '')));
     if (this.agent?.key !== key) {
       this.agent?.agent.destroy();
-      this.agent = { key, agent: new HttpsAgent({ ...tls, keepAlive: true }) };
+      this.agent = { key, agent: new (nodeHttpModules().https.Agent)({ ...tls, keepAlive: true }) };
     }
     return this.agent.agent;
   }

@@ -10,8 +10,9 @@
  *   and whose `transient` says whether another attempt can succeed.
  */
 import { isPlainObject } from '../core/values.ts';
-import { request as httpRequest, Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RequestOptions } from 'node:https';
+import { nodeHttpModules } from '../core/node-http-modules.ts';
 import { ClusterError, messageOf, type StatusCause } from '../core/errors.ts';
 import type { JsonObject, JsonValue } from '../core/object.ts';
 import type { KubeConfigLike } from './kube-access.ts';
@@ -69,7 +70,8 @@ export function createKubeClient(kc: KubeConfigLike): KubeClient {
   const server = cluster.server.replace(/\/+$/, '');
   const base = new URL(server);
   const plain = base.protocol === 'http:';
-  const httpAgent = plain ? new HttpAgent({ keepAlive: true }) : undefined;
+  const { http, https } = nodeHttpModules();
+  const httpAgent = plain ? new http.Agent({ keepAlive: true }) : undefined;
 
   async function exchange(signal: AbortSignal, req: KubeRequest): Promise<KubeResponse> {
     const opts: RequestOptions = { headers: { 'User-Agent': 'modsync', Accept: 'application/json' } };
@@ -95,7 +97,7 @@ export function createKubeClient(kc: KubeConfigLike): KubeClient {
       agent: plain ? httpAgent : opts.agent,
     };
     return new Promise<KubeResponse>((resolve, reject) => {
-      const call = (plain ? httpRequest : httpsRequest)(options, (res) => {
+      const call = (plain ? http.request : https.request)(options, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);

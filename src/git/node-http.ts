@@ -9,17 +9,19 @@
  * at most five, GET stays GET, a POST is sent again only on 307/308 (which keep the method and
  * body), and the Authorization header never goes to another origin.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
+import { nodeHttpModules } from '../core/node-http-modules.ts';
+
+const { http, https } = nodeHttpModules();
 
 const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-let agents: { http: HttpAgent; https: HttpsAgent } | undefined;
+let agents: { http: InstanceType<typeof http.Agent>; https: InstanceType<typeof https.Agent> } | undefined;
 
-function agentFor(url: URL): HttpAgent | HttpsAgent {
-  agents ??= { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+function agentFor(url: URL): InstanceType<typeof http.Agent> {
+  agents ??= { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   return url.protocol === 'http:' ? agents.http : agents.https;
 }
 
@@ -40,7 +42,7 @@ function send(
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return Promise.reject(new Error(`unsupported protocol ${url.protocol} in a git URL`));
   }
-  const request = url.protocol === 'http:' ? httpRequest : httpsRequest;
+  const request = url.protocol === 'http:' ? http.request : https.request;
   const sized = body ? { ...headers, 'Content-Length': String(body.length) } : headers;
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers: sized, agent: agentFor(url), ...(signal ? { signal } : {}) }, resolve);
