@@ -56,6 +56,19 @@ export function freshHeaders(auth: GitAuth | undefined): Record<string, string> 
   return headers;
 }
 
+/** A git HTTP answer outside 200, in the shape of isomorphic-git's HttpError (wrapGitError explains both). */
+export function httpStatusError(statusCode: number, statusMessage: string): Error {
+  return Object.assign(new Error(`HTTP Error: ${statusCode} ${statusMessage}`), {
+    code: 'HttpError',
+    data: { statusCode, statusMessage },
+  });
+}
+
+/** An answer that is not git's smart HTTP protocol, in the shape of isomorphic-git's SmartHttpError. */
+export function notSmartHttpError(message: string): Error {
+  return Object.assign(new Error(message), { code: 'SmartHttpError' });
+}
+
 /** Context for turning a failure into a GitError. */
 export interface WrapContext {
   /** Credential-free repository URL, used as the subject. */

@@ -4,9 +4,10 @@
  * branches. They throw raw errors; the port methods wrap them with the right failure reason.
  */
 import fs from 'node:fs';
-import git from 'isomorphic-git';
+import { advertisedRefs, readLocalRef } from './advertisement.ts';
 import type { GitAuth } from './auth.ts';
 import { freshHeaders, withDeadline } from './iso-git-http.ts';
+import { isoGit } from './iso-git-lib.ts';
 import type { ObjectStore } from './iso-git-tree.ts';
 import { cloneShallow, UnusableAnswerError } from './shallow-clone.ts';
 
@@ -45,8 +46,9 @@ export async function fetchRef(remote: Remote, ref: RefSpec, depth: number): Pro
     const advertised = await advertisedRef(remote, fullRef);
     if (!advertised) return null;
     // The local ref is written only after its objects are all stored (fetch or push).
-    const local = await git.resolveRef({ fs, gitdir: remote.store.gitdir, ref: fullRef }).catch(() => null);
+    const local = await readLocalRef(remote.store.gitdir, fullRef);
     if (local === advertised.oid) return advertised.peeled ?? advertised.oid;
+    const git = await isoGit();
     // Nothing of this ref here yet: one upload-pack exchange, the pack indexed natively.
     if (!local && (await cloneShallow(remote, advertised.oid).then(() => true, fallBack))) {
       await git.writeRef({ fs, gitdir: remote.store.gitdir, ref: fullRef, value: advertised.oid, force: true });
@@ -57,6 +59,7 @@ export async function fetchRef(remote: Remote, ref: RefSpec, depth: number): Pro
     // one brings just the objects it changed (the common case: one status or human commit).
     if (local) depth = 2;
   }
+  const git = await isoGit();
   let fetched: string | null;
   try {
     const result = await withDeadline(remote.timeoutMs, (http) =>
@@ -93,18 +96,7 @@ function fallBack(err: unknown): false {
 
 /** The remote's advertisement of one ref (protocol v1: a single request), or null when it has none. */
 async function advertisedRef(remote: Remote, fullRef: string): Promise<{ oid: string; peeled?: string } | null> {
-  const refs = await withDeadline(remote.timeoutMs, (http) =>
-    git.listServerRefs({
-      http,
-      url: remote.url,
-      prefix: fullRef,
-      peelTags: true,
-      protocolVersion: 1,
-      headers: freshHeaders(remote.auth),
-    }),
-  );
-  const found = refs.find((r) => r.ref === fullRef);
-  return found ? { oid: found.oid, ...(found.peeled ? { peeled: found.peeled } : {}) } : null;
+  return (await advertisedRefs(remote, fullRef)).get(fullRef) ?? null;
 }
 
 function isMissingRemoteRef(err: unknown, fullRef: string): boolean {
@@ -121,6 +113,7 @@ function isMissingRemoteRef(err: unknown, fullRef: string): boolean {
  * by the server's compare-and-swap of the ref when the move happened during the push).
  */
 export async function pushCommit(remote: Remote, commit: string, branch: string, force: boolean): Promise<PushOutcome> {
+  const git = await isoGit();
   try {
     await withDeadline(remote.timeoutMs, (http) =>
       git.push({
@@ -148,6 +141,7 @@ export async function pushCommit(remote: Remote, commit: string, branch: string,
 
 /** Deletes `branch` on the remote. */
 export async function deleteRemoteBranch(remote: Remote, branch: string): Promise<void> {
+  const git = await isoGit();
   await withDeadline(remote.timeoutMs, (http) =>
     git.push({
       fs,
@@ -166,19 +160,6 @@ export async function deleteRemoteBranch(remote: Remote, branch: string): Promis
 
 /** Remote branch names starting with `prefix`, sorted. */
 export async function listRemoteBranches(remote: Remote, prefix: string): Promise<string[]> {
-  const refs = await withDeadline(remote.timeoutMs, (http) =>
-    // Protocol v1: the advertisement is the whole answer, one request instead of two.
-    git.listServerRefs({
-      http,
-      url: remote.url,
-      prefix: `refs/heads/${prefix}`,
-      protocolVersion: 1,
-      headers: freshHeaders(remote.auth),
-    }),
-  );
-  return refs
-    .map((r) => r.ref)
-    .filter((r) => r.startsWith(`refs/heads/${prefix}`))
-    .map((r) => r.slice('refs/heads/'.length))
-    .sort();
+  const refs = await advertisedRefs(remote, `refs/heads/${prefix}`);
+  return [...refs.keys()].map((r) => r.slice('refs/heads/'.length)).sort();
 }

@@ -9,10 +9,11 @@ import fs from 'node:fs';
 import { chmod, lstat, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import git, { type TreeEntry } from 'isomorphic-git';
+import type { TreeEntry } from 'isomorphic-git';
 import { commitTree, createObjectReader, parseTree, type ObjectReader, type TreeItem } from './object-reader.ts';
 import type { ObjectType } from './pack-format.ts';
 import type { FileEdits } from './port.ts';
+import { isoGit } from './iso-git-lib.ts';
 
 // The callback API: fs/promises' writeFile (a FileHandle per file) was ~3x slower for 1,000 small files.
 const writeFileFast = promisify(fs.writeFile);
@@ -50,6 +51,7 @@ export function checkEditPath(p: string): string[] {
  * same oid, which is how callers detect "nothing changed".
  */
 export async function applyEdits(store: ObjectStore, baseTree: string, edits: FileEdits): Promise<string> {
+  const git = await isoGit();
   const split = Object.entries(edits).map(([p, content]) => ({ parts: checkEditPath(p), content }));
   const oid = await editTree(store, baseTree, split);
   return oid ?? (await git.writeTree({ fs, gitdir: store.gitdir, tree: [] }));
@@ -61,6 +63,7 @@ interface SplitEdit {
 }
 
 async function editTree(store: ObjectStore, treeOid: string | null, edits: SplitEdit[]): Promise<string | null> {
+  const git = await isoGit();
   const entries = new Map<string, TreeEntry>();
   if (treeOid) {
     const { tree } = await git.readTree({ fs, gitdir: store.gitdir, cache: store.cache, oid: treeOid });
@@ -288,6 +291,7 @@ export async function checkoutWorktree(
 
 /** Content of `filepath` in `commit` as UTF-8, or null when it is missing or not a file. */
 export async function readPath(store: ObjectStore, commit: string, filepath: string): Promise<string | null> {
+  const git = await isoGit();
   try {
     const { blob } = await git.readBlob({ fs, gitdir: store.gitdir, cache: store.cache, oid: commit, filepath });
     return Buffer.from(blob).toString('utf8');

@@ -13,11 +13,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import git from 'isomorphic-git';
 import { GitError } from '../core/errors.ts';
 import type { Redactor } from '../core/redact.ts';
 import { splitUrlCredentials, type GitAuth } from './auth.ts';
 import { wrapGitError } from './iso-git-http.ts';
+import { isoGit } from './iso-git-lib.ts';
 import { deleteRemoteBranch, fetchRef, listRemoteBranches, pushCommit, type Remote } from './iso-git-remote.ts';
 import { applyEdits, checkoutWorktree, readPath, type ObjectStore } from './iso-git-tree.ts';
 import { hasCommit, resolvePin, trackedHead as trackedHeadOf } from './pin.ts';
@@ -96,6 +96,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
       return;
     }
     await mkdir(gitdir, { recursive: true });
+    const git = await isoGit();
     await git.init({ fs, gitdir, bare: true, defaultBranch: opts.branch });
     // isomorphic-git needs a remote with a fetch refspec to record remote refs; the URL is
     // the credential-free one.
@@ -115,6 +116,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
 
   async function writeCommitOn(parent: string, tree: string, message: string): Promise<string> {
     const who = signature();
+    const git = await isoGit();
     return git.writeCommit({
       fs,
       gitdir,
@@ -129,6 +131,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
   }
 
   async function treeOf(store: ObjectStore, commit: string): Promise<string> {
+    const git = await isoGit();
     return (await git.readCommit({ fs, gitdir, cache: store.cache, oid: commit })).commit.tree;
   }
 
@@ -157,6 +160,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
     // Depth 2: the branch's parent is needed to see what the branch itself changes.
     const existing = await fetchRef(r, { kind: 'branch', name: branch }, 2);
     if (existing) {
+      const git = await isoGit();
       const { commit } = await git.readCommit({ fs, gitdir, cache: r.store.cache, oid: existing });
       const parent = commit.parent.length === 1 ? commit.parent[0]! : undefined;
       // Unchanged when the branch is one commit making exactly these edits, on the current base

@@ -14,11 +14,11 @@
 import fs from 'node:fs';
 import { lstat, mkdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import git from 'isomorphic-git';
 import { GitError } from '../core/errors.ts';
 import { readCheckoutFile } from '../core/checkout-read.ts';
 import { checkEditPath } from './iso-git-tree.ts';
 import type { Checkout, FileEdits, GitPort } from './port.ts';
+import { isoGit } from './iso-git-lib.ts';
 
 export interface LocalDirOptions {
   dir: string;
@@ -67,6 +67,7 @@ export function createLocalDir(opts: LocalDirOptions): GitPort {
       const st = await stat(dir).catch(() => null);
       if (!st?.isDirectory())
         throw new GitError('the repository directory does not exist or is not a directory', { subject: dir });
+      const git = await isoGit();
       const root = await git.findRoot({ fs, filepath: dir }).catch(() => null);
       if (!root) return { dir, commit: null, ref: opts.branch ?? '(directory)' };
       const commit = await git.resolveRef({ fs, dir: root, ref: 'HEAD' }).catch(() => null);

@@ -4,10 +4,10 @@
  * branch deeper until it shows up.
  */
 import fs from 'node:fs';
-import git from 'isomorphic-git';
 import { GitError } from '../core/errors.ts';
 import { fetchRef, type Remote } from './iso-git-remote.ts';
 import type { ObjectStore } from './iso-git-tree.ts';
+import { isoGit } from './iso-git-lib.ts';
 
 /** Deepening steps for a commit pin that is not at the branch head. */
 const PIN_DEPTHS = [1, 50, 1000, 1_000_000];
@@ -15,6 +15,7 @@ const COMMIT_ID = /^[0-9a-f]{40}$/;
 
 /** Whether the cache repository has the commit `oid`. */
 export async function hasCommit(store: ObjectStore, oid: string): Promise<boolean> {
+  const git = await isoGit();
   return git.readCommit({ fs, gitdir: store.gitdir, cache: store.cache, oid }).then(
     () => true,
     () => false,

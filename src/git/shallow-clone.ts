@@ -9,7 +9,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { freshHeaders, withDeadline } from './iso-git-http.ts';
+import { freshHeaders, httpStatusError, withDeadline } from './iso-git-http.ts';
 import type { Remote } from './iso-git-remote.ts';
 import { createObjectReader } from './object-reader.ts';
 import { indexPack } from './pack-format.ts';
@@ -94,11 +94,7 @@ export async function cloneShallow(remote: Remote, want: string): Promise<void> 
     const chunks: Uint8Array[] = [];
     for await (const chunk of res.body ?? []) chunks.push(chunk);
     if (res.statusCode !== 200) {
-      // The shape of isomorphic-git's HttpError, which wrapGitError explains.
-      throw Object.assign(new Error(`HTTP Error: ${res.statusCode} ${res.statusMessage}`), {
-        code: 'HttpError',
-        data: { statusCode: res.statusCode, statusMessage: res.statusMessage },
-      });
+      throw httpStatusError(res.statusCode, res.statusMessage);
     }
     return Buffer.concat(chunks);
   });

@@ -66,6 +66,23 @@ describe('sync against a fresh cluster', () => {
     expect(r.stdout).toMatch(/5 unchanged/);
   });
 
+  it('a no-op sync as a new process loads no git library, only the advertisement is read', async () => {
+    const hook = [
+      "import { registerHooks } from 'node:module';",
+      'const seen = new Set();',
+      'registerHooks({ resolve(s, c, next) { const r = next(s, c); seen.add(r.url); return r; } });',
+      "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify([...seen]) + '\\n'));",
+    ].join('\n');
+    const nodeArgs = ['--import', `data:text/javascript,${encodeURIComponent(hook)}`];
+    const r = await env.modsync(['sync'], { childProcess: true, nodeArgs });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/5 unchanged/);
+    const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
+    const loaded = JSON.parse(line!.slice('LOADED '.length)) as string[];
+    expect(loaded.some((u) => u.endsWith('/src/pipeline/run.ts'))).toBe(true);
+    expect(loaded.filter((u) => u.includes('/node_modules/isomorphic-git/'))).toEqual([]);
+  });
+
   it('a no-op plan exits 0', async () => {
     const r = await env.modsync(['plan']);
     expect(r.code, r.stdout + r.stderr).toBe(0);

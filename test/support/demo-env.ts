@@ -72,6 +72,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Run it as a child process (exit code, signals, start-up): the smoke tests do. */
   childProcess?: boolean;
+  /** Node options of the child process (e.g. an `--import` hook). */
+  nodeArgs?: string[];
 }
 
 /** The CLI's environment in tests: only what it is given (no developer's settings leak in). */
@@ -94,10 +96,10 @@ export async function runModsyncInProcess(
 /** Runs the modsync CLI as a child process and collects its output. */
 export function runModsync(
   args: string[],
-  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
+  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string; nodeArgs?: string[] } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), MAIN, ...args], {
       cwd: opts.cwd ?? PROJECT,
       env: cliEnv(opts.env),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,86 @@
+/**
+ * The refs a git server advertises (smart HTTP, protocol v1: `GET info/refs?service=
+ * git-upload-pack`, gitprotocol-http.txt in git/git), read without isomorphic-git: a no-op run
+ * asks only this and compares it with the local ref, so it need not load isomorphic-git at all
+ * (~25 ms of a CronJob start-up). Also the local side of that comparison: a ref as
+ * isomorphic-git and git store it, loose or in `packed-refs`.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { freshHeaders, httpStatusError, notSmartHttpError, withDeadline } from './iso-git-http.ts';
+import type { Remote } from './iso-git-remote.ts';
+
+/** One advertised ref: the object it names, and for an annotated tag the commit it peels to. */
+export interface AdvertisedRef {
+  oid: string;
+  peeled?: string;
+}
+
+const OID = /^[0-9a-f]{40}$/;
+
+/** The payloads of the pkt-lines in `body`, with null for each flush packet. */
+function pktLines(body: Buffer): (string | null)[] {
+  const out: (string | null)[] = [];
+  let pos = 0;
+  while (pos < body.length) {
+    const len = Number.parseInt(body.toString('latin1', pos, pos + 4), 16);
+    if (!Number.isInteger(len) || (len > 0 && len < 4) || pos + Math.max(len, 4) > body.length) {
+      throw notSmartHttpError(`malformed pkt-line at byte ${pos} of the ref advertisement`);
+    }
+    out.push(len === 0 ? null : body.toString('utf8', pos + 4, pos + len).replace(/\n$/, ''));
+    pos += Math.max(len, 4);
+  }
+  return out;
+}
+
+/** Parses an advertisement into ref name -> oid (and peeled oid); keeps only refs under `prefix`. */
+export function parseAdvertisement(body: Buffer, prefix: string): Map<string, AdvertisedRef> {
+  const lines = pktLines(body);
+  if (lines[0] !== '# service=git-upload-pack') throw notSmartHttpError('the answer does not start with "# service="');
+  const refs = new Map<string, AdvertisedRef>();
+  for (const line of lines.slice(1)) {
+    if (line === null) continue;
+    // The first ref line carries the capabilities after a NUL.
+    const [oid, name] = line.split('\0', 1)[0]!.split(' ', 2);
+    if (!oid || !name || !OID.test(oid)) throw notSmartHttpError(`unexpected line in the ref advertisement: ${line}`);
+    if (name.endsWith('^{}')) {
+      const tag = refs.get(name.slice(0, -3));
+      if (tag) tag.peeled = oid;
+    } else if (name.startsWith(prefix)) {
+      refs.set(name, { oid });
+    }
+  }
+  return refs;
+}
+
+/** The remote's refs under `prefix` (one request). */
+export async function advertisedRefs(remote: Remote, prefix: string): Promise<Map<string, AdvertisedRef>> {
+  const body = await withDeadline(remote.timeoutMs, async (http) => {
+    const res = await http.request({
+      url: `${remote.url}/info/refs?service=git-upload-pack`,
+      method: 'GET',
+      headers: { ...freshHeaders(remote.auth), accept: 'application/x-git-upload-pack-advertisement' },
+    });
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of res.body ?? []) chunks.push(chunk);
+    if (res.statusCode !== 200) throw httpStatusError(res.statusCode, res.statusMessage);
+    const type = res.headers?.['content-type'] ?? '';
+    if (!type.startsWith('application/x-git-upload-pack-advertisement')) {
+      throw notSmartHttpError(`content type "${type}" instead of a git-upload-pack advertisement`);
+    }
+    return Buffer.concat(chunks);
+  });
+  return parseAdvertisement(body, prefix);
+}
+
+/** The commit a local ref points at (loose file first, then `packed-refs`), or null. */
+export async function readLocalRef(gitdir: string, fullRef: string): Promise<string | null> {
+  const loose = (await readFile(path.join(gitdir, fullRef), 'utf8').catch(() => '')).trim();
+  if (OID.test(loose)) return loose;
+  const packed = await readFile(path.join(gitdir, 'packed-refs'), 'utf8').catch(() => '');
+  for (const line of packed.split('\n')) {
+    const [oid, name] = line.trim().split(' ');
+    if (name === fullRef && oid && OID.test(oid)) return oid;
+  }
+  return null;
+}
