@@ -5,6 +5,7 @@
 import type { Approval } from '../kinds/approval.ts';
 import semver from 'semver';
 import type { KubeObject } from '../core/object.ts';
+import { byCodeUnit } from '../core/values.ts';
 
 /** The annotation Deckhouse's module release controller reads (API.md §1). */
 export const APPROVED_ANNOTATION = 'modules.deckhouse.io/approved';
@@ -95,7 +96,7 @@ export function byVersion(a: ReleaseInfo, b: ReleaseInfo): number {
   const va = semver.valid(a.version);
   const vb = semver.valid(b.version);
   if (va && vb) return semver.compare(va, vb);
-  return a.version.localeCompare(b.version);
+  return byCodeUnit(a.version, b.version);
 }
 
 /** The Deckhouse phases after which a release never deploys. */

@@ -9,6 +9,7 @@
  * request whose releases still wait (its approval file was removed later) is no decline.
  */
 import type { KubeObject } from '../core/object.ts';
+import { byCodeUnit } from '../core/values.ts';
 import type { PullRequest } from '../host/port.ts';
 import {
   readMarker,
@@ -94,7 +95,7 @@ export function wantedRequests(input: Pick<RequestInput, 'releases' | 'approvals
     byModule.set(module, [...rs, ...queued]);
   }
   return [...byModule]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byCodeUnit(a, b))
     .map(([module, rs]) =>
       renderApprovalRequest(module, rs, { root: input.root, deployed: deployedRelease(input.releases, module) }),
     );

@@ -8,6 +8,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ChangeSet } from '../core/change-set.ts';
 import type { KubeObject } from '../core/object.ts';
+import { byCodeUnit } from '../core/values.ts';
 import { releaseInfo } from '../approvals/releases.ts';
 import type { RequestResult } from '../approvals/requests.ts';
 
@@ -107,7 +108,7 @@ function observeAll<T extends Observed>(
   now: string,
 ): T[] {
   const prev = new Map((previous ?? []).map((p) => [key(p), p]));
-  return items.sort((a, b) => key(a).localeCompare(key(b))).map((c) => observe<T>(c, prev.get(key(c)), commit, now));
+  return items.sort((a, b) => byCodeUnit(key(a), key(b))).map((c) => observe<T>(c, prev.get(key(c)), commit, now));
 }
 
 const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
