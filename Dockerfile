@@ -11,17 +11,17 @@
 # reproducible images.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# --- build: compile TypeScript to dist/ with the image's own Node ---------------------------
+# --- build: bundle the CLI into dist/ with the image's own Node -----------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # --ignore-scripts: no `prepare` before the sources are here, and no download of the `node`
-# devDependency's binary; the compiler runs on the image's Node below.
+# devDependency's binary; the bundler (esbuild's JS API and its platform package, which need no
+# install script) runs on the image's Node below.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.ts ./scripts/
 COPY src ./src
-RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
- && chmod 0755 dist/src/cli/bin.js
+RUN node scripts/build.ts
 
 # --- deps: production dependencies only ---------------------------------------------------
 # None of them has an install script (only the `node` devDependency does), hence --ignore-scripts.
@@ -40,7 +40,9 @@ LABEL org.opencontainers.image.title="modsync" \
 ENV NODE_ENV=production \
     MODSYNC_CACHE_DIR=/var/cache/modsync
 WORKDIR /app
-# The package root as src/core/paths.ts expects it: dist/ next to config/ and crds/.
+# The package root as src/core/paths.ts expects it: dist/ next to config/ and crds/. The bundle
+# needs node_modules only for client-node's full KubeConfig (kubeconfigs with auth providers or
+# a proxy-url) and ajv's compiler (schemas not generated at build time).
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /src/dist ./dist
@@ -49,20 +51,20 @@ COPY crds ./crds
 # `modsync` on PATH (the entrypoint), and the git cache folder owned by the runtime user. The
 # root filesystem can then be mounted read-only: mount a volume (emptyDir) at the cache dir
 # and at /tmp.
-RUN ln -s /app/dist/src/cli/bin.js /usr/local/bin/modsync \
+RUN ln -s /app/dist/modsync.js /usr/local/bin/modsync \
  && mkdir -p /var/cache/modsync \
  && chown 65532:65532 /var/cache/modsync
 # Node's compile cache, baked in: every CronJob run is a new process, and reading V8's code
 # cache instead of compiling modsync and its dependencies again saves part of each start-up
 # (bench/README.md). Filled by running commands (so functions they compile are in it), then by
-# importing every module; read-only at run time, which Node accepts.
+# importing every chunk of the bundle; read-only at run time, which Node accepts.
 ENV NODE_COMPILE_CACHE=/app/.compile-cache
 RUN mkdir -p /tmp/warm \
  && modsync --help > /dev/null \
  && modsync validate /tmp/warm > /dev/null \
  && node --input-type=module -e "import { readdirSync } from 'node:fs'; \
-      for (const f of readdirSync('/app/dist/src', { recursive: true })) \
-        if (f.endsWith('.js') && !f.endsWith('bin.js')) await import('/app/dist/src/' + f);" \
+      for (const f of readdirSync('/app/dist/chunks')) \
+        if (f.endsWith('.js')) await import('/app/dist/chunks/' + f);" \
  && rm -rf /tmp/warm
 VOLUME ["/var/cache/modsync"]
 # 65532: the conventional "nonroot" UID; numeric so that runAsNonRoot can verify it.

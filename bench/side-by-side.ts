@@ -19,7 +19,7 @@ import { createBareRepo } from '../test/support/git-repo.ts';
 import { startGitServer, type GitServer } from '../test/support/git-server.ts';
 
 /** The built CLI, as `npx modsync` and the image run it; BENCH_BIN points at another build (before/after). */
-export const BIN = process.env.BENCH_BIN || fileURLToPath(new URL('../dist/src/cli/bin.js', import.meta.url));
+export const BIN = process.env.BENCH_BIN || fileURLToPath(new URL('../dist/modsync.js', import.meta.url));
 export const ROOT = 'clusters/bench';
 /** An interval the controller never reaches on its own (setInterval's maximum). */
 const IDLE_TICK_MS = 2 ** 31 - 1;
@@ -58,10 +58,10 @@ export function measure(cmd: string, args: string[], env: Record<string, string>
  * Runs the built CLI as `npx modsync` does: the file itself, through its shebang (with this
  * Node first on PATH). Node flags given here replace the shebang's: node runs the file then.
  */
-export function runBin(args: string[], env: Record<string, string>, nodeFlags: string[] = []): Promise<Run> {
+export function runBin(args: string[], env: Record<string, string>, nodeFlags: string[] = [], bin = BIN): Promise<Run> {
   const withNode = { ...env, PATH: `${dirname(process.execPath)}:${env.PATH ?? ''}` };
-  if (nodeFlags.length) return measure(process.execPath, [...nodeFlags, BIN, ...args], withNode);
-  return measure(BIN, args, withNode);
+  if (nodeFlags.length) return measure(process.execPath, [...nodeFlags, bin, ...args], withNode);
+  return measure(bin, args, withNode);
 }
 
 /** The manifests: N enabled ModuleConfigs, their ModuleSource and ModuleUpdatePolicy. */
@@ -103,8 +103,8 @@ export interface Setting {
   n: number;
   modsyncSim: SimInstance;
   kubectlSim: SimInstance;
-  /** Runs `modsync <args>` (the built CLI) against its server and repository. */
-  modsync(args: string[], nodeFlags?: string[]): Promise<Run>;
+  /** Runs `modsync <args>` (the built CLI, or `bin`) against its server and repository. */
+  modsync(args: string[], nodeFlags?: string[], bin?: string): Promise<Run>;
   /** Runs `kubectl apply --server-side -R -f <folder>` against its server. */
   kubectl(): Promise<Run>;
   /** One controller pass on both servers (preparation only; at N=1000 a pass takes 0.1-2 s). */
@@ -133,11 +133,11 @@ export async function createSetting(n: number, workRoot: string): Promise<Settin
     n,
     modsyncSim,
     kubectlSim,
-    modsync(args, nodeFlags = []) {
+    modsync(args, nodeFlags = [], bin = BIN) {
       const flags = [...modsyncFlags, '--cache-dir', join(work, 'cache'), '--log-level', 'warn'];
       // The compile cache as the image ships it: a folder warmed by earlier runs.
       const env = { ...baseEnv, NODE_COMPILE_CACHE: join(work, 'compile-cache') };
-      return runBin([...args, ...flags], env, nodeFlags);
+      return runBin([...args, ...flags], env, nodeFlags, bin);
     },
     kubectl() {
       // A warm discovery cache of its own, as on an admin's machine or a CronJob with a volume.

@@ -1,9 +1,8 @@
 /**
- * Object-level tree work for the isomorphic-git adapter, done without any working checkout:
- * build a new tree from a base tree plus file edits (only the touched directories are
- * rewritten), write a commit's tree out as a plain directory or bring such a directory from
- * one commit to another by writing only what differs (`checkoutWorktree` keeps the record of
- * which commit the directory holds), and read single files.
+ * Object-level tree work without a working checkout: a base tree plus file edits as a new tree
+ * (only touched directories rewritten); a commit's tree written out as a plain directory, or
+ * brought from one commit to another by writing only what differs (`checkoutWorktree` records
+ * which commit the directory holds); single files read.
  */
 import fs from 'node:fs';
 import { chmod, lstat, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -15,15 +14,13 @@ import type { ObjectType } from './pack-format.ts';
 import type { FileEdits } from './port.ts';
 import { isoGit } from './iso-git-lib.ts';
 
-// The callback API: fs/promises' writeFile (a FileHandle per file) was ~3x slower for 1,000 small files.
-const writeFileFast = promisify(fs.writeFile);
+const writeFileFast = promisify(fs.writeFile); // fs/promises' (a FileHandle per file): ~3x slower for 1,000 files
 
-/** Where the objects live (a bare repository directory). */
+/** Where the objects live (a bare repository directory), isomorphic-git's parsed-object cache
+ * shared across one operation's calls, and the checkout's own reader (made on first use). */
 export interface ObjectStore {
   gitdir: string;
-  /** isomorphic-git's parsed-object cache, shared across calls of one operation. */
   cache: object;
-  /** The checkout's own object reader, made on first use (see object-reader.ts). */
   objects?: ObjectReader;
 }
 

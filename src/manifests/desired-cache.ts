@@ -16,9 +16,16 @@ import type { DesiredState } from './desired.ts';
 
 let fingerprint: string | undefined;
 
+/** Set by the bundler (scripts/build.ts) to the hash below, computed from the sources it bundles. */
+declare const MODSYNC_LOADER_FINGERPRINT: string | undefined;
+
 /** A hash of the code that turns manifests into a desired state (this folder, kinds, core). */
 function codeFingerprint(): string {
   if (fingerprint) return fingerprint;
+  if (typeof MODSYNC_LOADER_FINGERPRINT === 'string') {
+    fingerprint = MODSYNC_LOADER_FINGERPRINT;
+    return fingerprint;
+  }
   const src = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
   const hash = createHash('sha256');
   for (const folder of ['manifests', 'kinds', 'core']) {
