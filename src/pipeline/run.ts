@@ -88,6 +88,9 @@ interface RunState {
 }
 
 async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, state: RunState): Promise<void> {
+  // The LISTs do not depend on the commit: sent first, they are answered while git answers.
+  let early: Promise<LiveState> | undefined = readCluster(p.cluster, p.redactor);
+  early.catch(() => undefined);
   const checkout = await runner.run({ name: 'fetch', reason: 'FetchFailed' }, () => fetchStage(p));
   state.commit = checkout.commit;
   state.checkoutDir = checkout.dir;
@@ -108,7 +111,11 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
   state.issues = [...desired.issues];
 
   const read = (): Promise<LiveState> =>
-    runner.run({ name: 'read', reason: 'ClusterReadFailed' }, () => readCluster(p.cluster, p.redactor));
+    runner.run({ name: 'read', reason: 'ClusterReadFailed' }, () => {
+      const lists = early ?? readCluster(p.cluster, p.redactor);
+      early = undefined;
+      return lists;
+    });
   let live = await read();
   state.live = live;
 
