@@ -1,14 +1,17 @@
 /**
  * Compiles the JSON-schema validators modsync needs at every start once, at build time, into
  * checked-in ES modules (ajv's standalone code): the CRD validators of the managed kinds from
- * crds/deckhouse/ plus the approval schema (src/manifests/generated-crd-validators.ts), and the
- * config schema's (src/config/generated-config-validator.ts). At run time a schema whose hash
+ * crds/deckhouse/ plus the approval schema (src/manifests/generated-crd-validators.ts, loaded
+ * only when manifests are validated), the bundled CRD files' schemas (generated-crd-schemas.ts,
+ * every run plans with them) and the config schema's validator
+ * (src/config/generated-config-validator.ts). At run time a schema whose hash
  * matches uses the generated function; anything else is compiled with ajv as before.
  * test/unit/generated-validators.test.ts regenerates both and fails when a file is stale.
  *
  * Run: ./node_modules/.bin/node scripts/gen-validators.ts
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -16,7 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { addConfigKeywords, CONFIG_AJV_OPTIONS, loadConfigSchema } from '../src/config/settings.ts';
 import { APPROVAL_API_VERSION, APPROVAL_KIND, APPROVAL_SCHEMA } from '../src/kinds/approval.ts';
 import { HANDLERS } from '../src/kinds/registry.ts';
-import { crdDir } from '../src/core/paths.ts';
+import { configDir, crdDir } from '../src/core/paths.ts';
+import { parse as parseYaml } from 'yaml';
 import { createCrdAjv, crdFileSchemas, loadAjv, schemaHash, toStrictSchema } from '../src/manifests/crd-schema.ts';
 import type { KindSchema } from '../src/manifests/crd-schema.ts';
 
@@ -24,6 +28,7 @@ const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the generated modules live, relative to the project root. */
 export const GENERATED = {
   crd: 'src/manifests/generated-crd-validators.ts',
+  crdSchemas: 'src/manifests/generated-crd-schemas.ts',
   config: 'src/config/generated-config-validator.ts',
 };
 
@@ -85,18 +90,22 @@ function manifestSchemas(crds: { schemas: KindSchema[] }[]): KindSchema[] {
   return [...schemas, { apiVersion: APPROVAL_API_VERSION, kind: APPROVAL_KIND, schema: APPROVAL_SCHEMA }];
 }
 
-/**
- * Source of generated-crd-validators.ts: the validators, and the bundled CRD files' schemas by
- * file hash (loadCrdSchemas then skips their YAML).
- */
+/** Source of generated-crd-validators.ts: the validators of the managed kinds and approvals. */
 export async function crdValidatorsSource(): Promise<string> {
-  const crds = await bundledCrds();
-  const cases = crds.map((c) => `    case '${c.hash}':\n      return ${JSON.stringify(c.schemas)};`);
-  return crdStandaloneSource(manifestSchemas(crds)).concat(
-    '\n/** The schemas of a bundled CRD file by the sha256 of its text (a new copy on each call). */\n',
-    'export function bundledCrdSchemas(fileHash: string): KindSchema[] | undefined {\n',
+  return crdStandaloneSource(manifestSchemas(await bundledCrds()));
+}
+
+/** Source of generated-crd-schemas.ts: the bundled CRD files' schemas by file hash (loadCrdSchemas then skips their YAML). */
+export async function crdSchemasSource(): Promise<string> {
+  const cases = (await bundledCrds()).map((c) => `    case '${c.hash}':\n      return ${JSON.stringify(c.schemas)};`);
+  return [
+    ...NOTICE('the schemas of the CRD files in crds/deckhouse/'),
+    "import type { KindSchema } from './crd-schema.ts';",
+    '',
+    '/** The schemas of a bundled CRD file by the sha256 of its text (a new copy on each call). */',
+    'export function bundledCrdSchemas(fileHash: string): KindSchema[] | undefined {',
     `  switch (fileHash) {\n${cases.join('\n')}\n    default:\n      return undefined;\n  }\n}\n`,
-  );
+  ].join('\n');
 }
 
 /** A module of generated validators for `schemas`; `dir` locates src/manifests from where it is written. */
@@ -133,15 +142,21 @@ export function configValidatorSource(): string {
     ...NOTICE('the validator of config/modsync.schema.json'),
     "import type { ConfigCheck } from './settings.ts';",
   ];
+  const defaultsText = readFileSync(path.join(configDir(), 'modsync.yaml'), 'utf8');
+  const defaultsHash = createHash('sha256').update(defaultsText).digest('hex');
   return withImports(standalone()(ajv, { config: 'config' }), header).concat(
     '/** The generated validator of the config schema, with the hash of the schema it was made from. */\n',
     'export const PRECOMPILED_CONFIG_VALIDATOR: { hash: string; validate: ConfigCheck } = {\n',
     `  hash: '${schemaHash(schema)}',\n  validate: config,\n};\n`,
+    '\n/** config/modsync.yaml parsed, when its text has this sha256 (a new copy on each call). */\n',
+    'export function bundledConfigDefaults(fileHash: string): Record<string, unknown> | undefined {\n',
+    `  return fileHash === '${defaultsHash}' ? ${JSON.stringify(parseYaml(defaultsText) ?? {})} : undefined;\n}\n`,
   );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await writeFile(path.join(ROOT, GENERATED.crd), await crdValidatorsSource());
+  await writeFile(path.join(ROOT, GENERATED.crdSchemas), await crdSchemasSource());
   await writeFile(path.join(ROOT, GENERATED.config), configValidatorSource());
-  console.log(`wrote ${GENERATED.crd} and ${GENERATED.config}`);
+  console.log(`wrote ${Object.values(GENERATED).join(', ')}`);
 }

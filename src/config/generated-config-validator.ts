@@ -1117,3 +1117,8 @@ export const PRECOMPILED_CONFIG_VALIDATOR: { hash: string; validate: ConfigCheck
   hash: '0edf4915169522853d5d7c8dcfec498428e8ab5e8166b37e0f98a4b1d168d911',
   validate: config,
 };
+
+/** config/modsync.yaml parsed, when its text has this sha256 (a new copy on each call). */
+export function bundledConfigDefaults(fileHash: string): Record<string, unknown> | undefined {
+  return fileHash === 'dbcc572436089bf9bb07f4de68e12a39dacbb66d9400b5800f7a6e80fdbaf2e4' ? {"instance":"modsync","git":{"repo":"","branch":"main","revision":"","path":".","cacheDir":".cache/modsync","username":"x-access-token","tokenFile":"","tokenEnv":"MODSYNC_GIT_TOKEN","authorName":"modsync","authorEmail":"modsync@users.noreply.local","timeoutSeconds":60,"pushRetries":5},"cluster":{"kubeconfig":"","context":"","timeoutSeconds":15,"retries":4,"moduleWaitSeconds":60},"sync":{"prune":true,"maxDestructive":3,"protected":["ModuleConfig/deckhouse","ModuleConfig/global"],"secretsDir":"/etc/modsync/secrets","takeOverManagers":["kubectl-client-side-apply","kubectl-create","kubectl-edit","kubectl-patch","kubectl","before-first-apply"],"takeOverInstances":[]},"status":{"enabled":true,"path":"status","branch":""},"host":{"kind":"none","url":"","tokenFile":"","tokenEnv":"MODSYNC_GIT_HOST_TOKEN"},"daemon":{"schedule":"*/3 * * * *","jitterSeconds":15,"listen":"0.0.0.0:8080","webhookSecretFile":"","lease":true,"leaseNamespace":"","leaseSeconds":60,"shutdownGraceSeconds":25},"log":{"format":"json","level":"info"}} : undefined;
+}

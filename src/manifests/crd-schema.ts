@@ -18,7 +18,7 @@ import type { Ajv, ErrorObject, KeywordCxt, Options } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { crdDir } from '../core/paths.ts';
 import type { ObjectPath } from '../kinds/types.ts';
-import { bundledCrdSchemas, PRECOMPILED_CRD_VALIDATORS } from './generated-crd-validators.ts';
+import { bundledCrdSchemas } from './generated-crd-schemas.ts';
 import { translateAjvErrors } from './schema-errors.ts';
 import { KUBERNETES_FORMATS } from './schema-formats.ts';
 
@@ -200,13 +200,19 @@ export function createCrdAjv(schemas: KindSchema[], code?: Options['code']): Ajv
   return ajv;
 }
 
-/** Compiles a validator for the given schemas (CRD versions plus modsync's own kinds). */
-export function createCrdValidator(schemas: KindSchema[]): CrdValidator {
+/** Generated validators by `apiVersion kind`, with the hash of the schema each was made from. */
+export type PrecompiledValidators = Record<string, { hash: string; validate: SchemaCheck }>;
+
+/**
+ * Compiles a validator for the given schemas (CRD versions plus modsync's own kinds); a schema
+ * with a generated validator of the same hash in `precompiled` uses that one.
+ */
+export function createCrdValidator(schemas: KindSchema[], precompiled: PrecompiledValidators = {}): CrdValidator {
   const compiled = new Map<string, SchemaCheck>();
   const keyOf = (apiVersion: string, kind: string): string => `${apiVersion} ${kind}`;
   const rest: KindSchema[] = [];
   for (const s of schemas) {
-    const pre = PRECOMPILED_CRD_VALIDATORS[keyOf(s.apiVersion, s.kind)];
+    const pre = precompiled[keyOf(s.apiVersion, s.kind)];
     if (pre && pre.hash === schemaHash(s.schema)) compiled.set(keyOf(s.apiVersion, s.kind), pre.validate);
     else rest.push(s);
   }

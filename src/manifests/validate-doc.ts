@@ -43,7 +43,9 @@ export async function createManifestValidator(crdDir?: string): Promise<CrdValid
   const managed = new Set<string>(Object.values(HANDLERS).flatMap((h) => h.apiVersions.map((v) => `${v} ${h.kind}`)));
   const schemas = (await loadCrdSchemas(crdDir)).filter((s) => managed.has(`${s.apiVersion} ${s.kind}`));
   const approval: KindSchema = { apiVersion: APPROVAL_API_VERSION, kind: APPROVAL_KIND, schema: APPROVAL_SCHEMA };
-  return createCrdValidator([...schemas, approval]);
+  // Loaded here, not at start: a run whose desired state is cached validates no manifest.
+  const { PRECOMPILED_CRD_VALIDATORS } = await import('./generated-crd-validators.ts');
+  return createCrdValidator([...schemas, approval], PRECOMPILED_CRD_VALIDATORS);
 }
 
 function acceptedVersions(kind: string): readonly string[] | undefined {

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   configValidatorSource,
+  crdSchemasSource,
   crdStandaloneSource,
   crdValidatorsSource,
   GENERATED,
@@ -26,6 +27,7 @@ describe('generated validators', () => {
   // Else: node scripts/gen-validators.ts
   it('are up to date with the CRDs, the approval schema and the config schema', async () => {
     expect(await readFile(path.join(ROOT, GENERATED.crd), 'utf8')).toBe(await crdValidatorsSource());
+    expect(await readFile(path.join(ROOT, GENERATED.crdSchemas), 'utf8')).toBe(await crdSchemasSource());
     expect(await readFile(path.join(ROOT, GENERATED.config), 'utf8')).toBe(configValidatorSource());
   });
 
