@@ -74,6 +74,8 @@ export interface RunOptions {
   childProcess?: boolean;
   /** Node options of the child process (e.g. an `--import` hook). */
   nodeArgs?: string[];
+  /** The script the child process runs instead of src/cli/main.ts (the built bundle). */
+  bin?: string;
 }
 
 /** The CLI's environment in tests: only what it is given (no developer's settings leak in). */
@@ -96,10 +98,10 @@ export async function runModsyncInProcess(
 /** Runs the modsync CLI as a child process and collects its output. */
 export function runModsync(
   args: string[],
-  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string; nodeArgs?: string[] } = {},
+  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string; nodeArgs?: string[]; bin?: string } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), MAIN, ...args], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? MAIN, ...args], {
       cwd: opts.cwd ?? PROJECT,
       env: cliEnv(opts.env),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,75 @@
+/**
+ * The shipped CLI: what `npm run build` bundles (dist/modsync.js and its chunks), laid out as
+ * the image lays it out (dist/ next to config/ and crds/), run as a process against dkp-sim and
+ * the git server. The other e2e tests run the sources; this one catches what only the bundle
+ * can break (a chunk that is not found, a CommonJS package that cannot `require`, a lazily
+ * loaded library missing when the ref moves and objects are fetched and pushed).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushFiles, readBranchFile } from '../support/git-repo.ts';
+import { startDemoEnv, type DemoEnv } from '../support/demo-env.ts';
+import { getObject, logLines } from './helpers.ts';
+
+const PROJECT = fileURLToPath(new URL('../..', import.meta.url));
+const MC_ONE = 'clusters/demo/modules/module-one.yaml';
+
+describe('the bundled CLI', () => {
+  let env: DemoEnv;
+  let bin: string;
+  const app = mkdtempSync(join(tmpdir(), 'modsync-bundle-'));
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(PROJECT, 'scripts/build.ts'), join(app, 'dist')], { stdio: 'pipe' });
+    mkdirSync(join(app, 'cwd'));
+    for (const dir of ['config', 'crds', 'node_modules']) symlinkSync(join(PROJECT, dir), join(app, dir));
+    bin = join(app, 'dist', 'modsync.js');
+    env = await startDemoEnv();
+  }, 60_000);
+  afterAll(async () => {
+    await env?.stop();
+    rmSync(app, { recursive: true, force: true });
+  });
+
+  it('is an executable file', () => {
+    expect(statSync(bin).mode & 0o111).not.toBe(0);
+  });
+
+  it('creates everything, then makes no writes', async () => {
+    const first = await env.modsync(['sync'], { childProcess: true, bin });
+    expect(first.code, first.stderr).toBe(0);
+    expect(logLines(first.stderr).filter((l) => l.msg === 'created')).toHaveLength(5);
+    env.sim.control.resetRequests();
+    const second = await env.modsync(['sync'], { childProcess: true, bin });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/5 unchanged/);
+    expect(env.sim.control.requests().writes).toBe(0);
+  });
+
+  it('fetches a new commit, applies it and pushes the status report', async () => {
+    const STATUS = 'clusters/demo/status/status.yaml';
+    const before = await readBranchFile(env.bareDir, 'main', STATUS);
+    expect(before).toContain('module-one');
+    await pushFiles(
+      env.bareDir,
+      'main',
+      {
+        [MC_ONE]:
+          'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: true\n' +
+          '  source: example\n  updatePolicy: stable-auto\n  version: 1\n  settings:\n    replicas: 4\n',
+      },
+      'More replicas',
+    );
+    const r = await env.modsync(['sync'], { childProcess: true, bin });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/1 updated/);
+    const mc = await getObject(env, 'ModuleConfig', 'module-one');
+    expect((mc?.spec as { settings?: { replicas?: number } }).settings?.replicas).toBe(4);
+    // The report of this run (its result: one update) was committed and pushed.
+    expect(await readBranchFile(env.bareDir, 'main', STATUS)).not.toBe(before);
+  });
+});
