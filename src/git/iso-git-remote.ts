@@ -4,7 +4,7 @@
  * branches. They throw raw errors; the port methods wrap them with the right failure reason.
  */
 import fs from 'node:fs';
-import { advertisedRefs, readLocalRef } from './advertisement.ts';
+import { advertisedRefs, readLocalRef, type AdvertisedRef } from './advertisement.ts';
 import type { GitAuth } from './auth.ts';
 import { freshHeaders, withDeadline } from './iso-git-http.ts';
 import { isoGit } from './iso-git-lib.ts';
@@ -18,6 +18,8 @@ export interface Remote {
   auth: GitAuth | undefined;
   timeoutMs: number;
   store: ObjectStore;
+  /** Every ref of the last advertisement read through this remote (all branches and tags). */
+  advertised?: Map<string, AdvertisedRef>;
 }
 
 /** A ref to fetch: a branch or a tag, by short name. */
@@ -96,7 +98,8 @@ function fallBack(err: unknown): false {
 
 /** The remote's advertisement of one ref (protocol v1: a single request), or null when it has none. */
 async function advertisedRef(remote: Remote, fullRef: string): Promise<{ oid: string; peeled?: string } | null> {
-  return (await advertisedRefs(remote, fullRef)).get(fullRef) ?? null;
+  remote.advertised = await advertisedRefs(remote, 'refs/');
+  return remote.advertised.get(fullRef) ?? null;
 }
 
 function isMissingRemoteRef(err: unknown, fullRef: string): boolean {
@@ -158,8 +161,13 @@ export async function deleteRemoteBranch(remote: Remote, branch: string): Promis
   await git.deleteRef({ fs, gitdir: remote.store.gitdir, ref: `refs/heads/${branch}` }).catch(() => undefined);
 }
 
-/** Remote branch names starting with `prefix`, sorted. */
-export async function listRemoteBranches(remote: Remote, prefix: string): Promise<string[]> {
-  const refs = await advertisedRefs(remote, `refs/heads/${prefix}`);
-  return [...refs.keys()].map((r) => r.slice('refs/heads/'.length)).sort();
+/** Remote branch names starting with `prefix`, sorted; from `refs` (an earlier advertisement) when given. */
+export async function listRemoteBranches(
+  remote: Remote,
+  prefix: string,
+  refs?: Map<string, AdvertisedRef>,
+): Promise<string[]> {
+  const full = `refs/heads/${prefix}`;
+  const names = [...(refs ?? (await advertisedRefs(remote, full))).keys()].filter((r) => r.startsWith(full));
+  return names.map((r) => r.slice('refs/heads/'.length)).sort();
 }

@@ -83,6 +83,9 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
   };
 
   const remote = (): Remote => ({ url, auth, timeoutMs, store: { gitdir, cache: {} } });
+  // The refs the last checkout saw, for branch listings until modsync itself writes a ref: the
+  // approval branches are modsync's own, so a run needs no second advertisement to list them.
+  let refsAtCheckout: Remote['advertised'];
   const wrap = (action: string) => (err: unknown) => {
     throw wrapGitError(err, { url, action, ...(opts.redactor ? { redactor: opts.redactor } : {}) });
   };
@@ -194,7 +197,9 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
     await ensureRepo();
     const r = remote();
     const ref = opts.revision ?? opts.branch;
+    refsAtCheckout = undefined;
     const commit = await resolvePin(r, opts.revision, opts.branch, url).catch(wrap(`fetch ${ref}`));
+    refsAtCheckout = r.advertised;
     const fetchMs = Math.round(performance.now() - started);
     const tree = await checkoutWorktree(r.store, commit, { worktree, stateFile }, log).catch(
       wrap(`check out ${commit}`),
@@ -230,6 +235,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
 
     commit: (req) =>
       serial(async () => {
+        refsAtCheckout = undefined;
         const branch = req.branch ?? opts.branch;
         await ensureRepo();
         let detail = '';
@@ -253,6 +259,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
 
     putBranch: (branch, files, message) =>
       serial(async () => {
+        refsAtCheckout = undefined;
         await ensureRepo();
         return putBranchOnce(branch, files, message).catch(wrap(`update branch ${branch}`));
       }),
@@ -263,10 +270,12 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
         return readFilesOnce(branch, paths).catch(wrap(`read ${branch}`));
       }),
 
-    listBranches: (prefix) => serial(() => listRemoteBranches(remote(), prefix).catch(wrap('list branches'))),
+    listBranches: (prefix) =>
+      serial(() => listRemoteBranches(remote(), prefix, refsAtCheckout).catch(wrap('list branches'))),
 
     deleteBranch: (branch) =>
       serial(async () => {
+        refsAtCheckout = undefined;
         await ensureRepo();
         const r = remote();
         const exists = (await listRemoteBranches(r, branch).catch(wrap('list branches'))).includes(branch);

@@ -50,7 +50,10 @@ export interface GitPort {
   putBranch(branch: string, files: FileEdits, message: string): Promise<BranchResult>;
   /** Read files as they are on a branch (null when the branch or file is missing). */
   readFiles(branch: string, paths: string[]): Promise<FileEdits>;
-  /** Remote branches whose name starts with prefix. */
+  /**
+   * Remote branches whose name starts with prefix: as the last checkout saw them (no request)
+   * until modsync itself writes a ref, then from a new advertisement.
+   */
   listBranches(prefix: string): Promise<string[]>;
   deleteBranch(branch: string): Promise<void>;
 }

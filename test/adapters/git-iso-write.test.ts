@@ -218,4 +218,26 @@ describe('approval branches', () => {
     await port.deleteBranch('modsync/approve/a');
     expect(await listBranches(bare)).toEqual(['feature/x', 'main', 'modsync/approve/b']);
   });
+
+  it('lists branches from the checkout without a request, and asks the server again once it wrote a ref', async () => {
+    const { bare, port } = await setup();
+    await port.putBranch('modsync/approve/a', FILES, 'a');
+    await port.checkout();
+    const advertisements = () => server.log.filter((r) => r.advertisement).length;
+    let before = advertisements();
+    expect(await port.listBranches('modsync/approve/')).toEqual(['modsync/approve/a']);
+    expect(advertisements() - before).toBe(0);
+    await port.putBranch('modsync/approve/b', FILES, 'b');
+    before = advertisements();
+    expect(await port.listBranches('modsync/approve/')).toEqual(['modsync/approve/a', 'modsync/approve/b']);
+    expect(advertisements() - before).toBe(1);
+    // A new checkout sees what others pushed meanwhile.
+    await pushFiles(bare, 'modsync/approve/c', { 'c.txt': 'c' }, 'pushed elsewhere');
+    await port.checkout();
+    expect(await port.listBranches('modsync/approve/')).toEqual([
+      'modsync/approve/a',
+      'modsync/approve/b',
+      'modsync/approve/c',
+    ]);
+  });
 });
