@@ -68,7 +68,7 @@ describe('the bundled CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/1 updated/);
     const mc = await getObject(env, 'ModuleConfig', 'module-one');
-    expect((mc?.spec as { settings?: { replicas?: number } }).settings?.replicas).toBe(4);
+    expect((mc?.spec as { settings?: { replicas?: number } } | undefined)?.settings?.replicas).toBe(4);
     // The report of this run (its result: one update) was committed and pushed.
     expect(await readBranchFile(env.bareDir, 'main', STATUS)).not.toBe(before);
   });
