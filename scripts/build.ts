@@ -1,11 +1,14 @@
 /**
- * Builds the CLI that `npx modsync`, the image and the chart run: `dist/modsync.js` and the
- * chunks it loads on demand (one per command's code, split at its dynamic imports), with every
- * dependency bundled in.
+ * Builds the CLI that `npx modsync`, the image and the chart run, into `dist/`:
+ * - `modsync.js`, the executable (src/cli/bin.ts): checks Node, then runs
+ * - `modsync.cjs`, every module of the CLI and its dependencies in one CommonJS file, through a
+ *   V8 code cache per command that bin.ts writes after a run.
  *
- * Why a bundle: a CronJob run is a fresh process, and from separate files Node resolves, reads
- * and links ~380 modules (package.json lookups, stats, realpaths) before the first request;
- * one file per command does the same work in one read. bench/README.md has the measurement.
+ * Why: a CronJob run is a fresh process. From separate files Node resolved, read and linked
+ * ~380 modules at every start, and V8 compiled again every function a run calls. One file
+ * loads in one read, and one script (not a module graph) can take a code cache written after
+ * the run, with the functions compiled lazily during it. bench/README.md has the numbers.
+ * Dynamic imports inside the CLI stay lazy (esbuild runs such a module's body on first use).
  *
  * Left out of the bundle: client-node's main entry, which the cluster client loads only for
  * kubeconfigs it does not handle itself (auth providers, proxy-url; src/cluster/kube-access.ts):
@@ -45,22 +48,41 @@ const clientNodeEntry: Plugin = {
 };
 
 rmSync(outdir, { recursive: true, force: true });
-await build({
+const common = {
   absWorkingDir: root,
-  entryPoints: { modsync: 'src/cli/bin.ts' },
-  outdir,
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node24',
-  chunkNames: 'chunks/[name]-[hash]',
-  // The bundled CommonJS packages call require() for Node's own modules.
-  banner: {
-    js: "import { createRequire as __modsyncRequire } from 'node:module';\nconst require = __modsyncRequire(import.meta.url);",
-  },
-  define: { MODSYNC_LOADER_FINGERPRINT: JSON.stringify(loaderFingerprint()) },
-  plugins: [clientNodeEntry],
   logLevel: 'warning',
+} as const;
+// The executable: node: modules only; main.ts is its fallback when run from the sources.
+await build({
+  ...common,
+  entryPoints: ['src/cli/bin.ts'],
+  outfile: path.join(outdir, 'modsync.js'),
+  format: 'esm',
+  plugins: [
+    {
+      name: 'sources-fallback',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/main\.ts$/ }, (args) => ({ path: args.path, external: true }));
+      },
+    },
+  ],
+});
+await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: path.join(outdir, 'modsync.cjs'),
+  format: 'cjs',
+  // One file stands for every module: import.meta.url is the bundle's own URL (paths.ts walks up
+  // from it to config/ and crds/), and no module is the process's entry.
+  banner: { js: 'var __modsyncUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: {
+    'import.meta.url': '__modsyncUrl',
+    'import.meta.main': 'false',
+    MODSYNC_LOADER_FINGERPRINT: JSON.stringify(loaderFingerprint()),
+  },
+  plugins: [clientNodeEntry],
 });
 chmodSync(path.join(outdir, 'modsync.js'), 0o755);

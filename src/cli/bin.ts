@@ -4,17 +4,80 @@
  * needs Node 24 and would fail on an older Node with an obscure error from deep inside a
  * dependency.
  *
- * It turns on Node's compile cache first: a CronJob run is a new process every time, and
- * reusing the compiled code of modsync and its dependencies saves part of every start-up
- * (`NODE_COMPILE_CACHE` chooses the folder, the image bakes one in; otherwise the OS temp dir).
+ * Built (scripts/build.ts), it runs the one-file bundle next to it (`modsync.cjs`) through a V8
+ * code cache of its own, one per command: a CronJob run is a new process every time, and V8
+ * compiles most functions lazily, when first called. Node's compile cache keeps what was
+ * compiled while a module loaded, so every run compiled the same functions again; the cache
+ * written here after a command finished holds the functions that command ran (bench/README.md
+ * has the numbers). It lives in `$MODSYNC_CACHE_DIR/code-cache` (the chart's cache volume),
+ * else under `NODE_COMPILE_CACHE` or the OS temp dir; V8 refuses a cache made by another Node
+ * or for another bundle, and a refused or missing one is written anew after a run that
+ * succeeded. Writing is best effort.
+ * From the sources (no bundle next to this file) it imports main.ts.
  *
  * The shebang caps V8's young generation at 1 MiB semi-spaces: a sync allocates much
  * short-lived garbage (parsed YAML and JSON), and the default young generation grows to tens of
  * MiB of peak RSS for it at no gain in time (bench/README.md). It only takes effect as a
  * command-line flag, hence `env -S`.
  */
-// A namespace import: a named one would fail to link on the old Node this file must still greet.
+// Namespace imports: a named one would fail to link on the old Node this file must still greet.
+import * as fs from 'node:fs';
 import * as nodeModule from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as url from 'node:url';
+import * as vm from 'node:vm';
+
+type Main = (argv: string[]) => Promise<number>;
+
+/** Commands with a cache of their own; anything else (`--help`, a typo) shares one. */
+const CACHED_COMMANDS = new Set(['sync', 'plan', 'validate', 'status', 'run', 'approve', 'export']);
+
+function cacheFile(bundle: string): string {
+  const dir = process.env.MODSYNC_CACHE_DIR
+    ? path.join(process.env.MODSYNC_CACHE_DIR, 'code-cache')
+    : path.join(process.env.NODE_COMPILE_CACHE || path.join(os.tmpdir(), 'modsync-compile-cache'), 'modsync');
+  const command = CACHED_COMMANDS.has(process.argv[2] ?? '') ? process.argv[2] : 'other';
+  const { size, mtimeMs } = fs.statSync(bundle);
+  return path.join(dir, `${command}-${process.version}-${size}-${Math.round(mtimeMs)}.v8`);
+}
+
+function writeQuietly(file: string, data: Buffer): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch {
+    // A read-only or full disk costs the next run some compiling, nothing else.
+  }
+}
+
+/** Runs the bundle with the command's code cache; writes the cache after the command when it had none. */
+async function runBundle(bundle: string, argv: string[]): Promise<number> {
+  const file = cacheFile(bundle);
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = fs.readFileSync(file);
+  } catch {
+    cachedData = undefined;
+  }
+  const source = `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(bundle, 'utf8')}\n})`;
+  const script = new vm.Script(source, {
+    filename: bundle,
+    ...(cachedData ? { cachedData } : {}),
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const mod: { exports: { main?: Main } } = { exports: {} };
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+  wrapper(mod.exports, nodeModule.createRequire(bundle), mod, bundle, path.dirname(bundle));
+  const code = await mod.exports.main!(argv);
+  // Only a run that went all the way (0; 2 is a plan with changes) has compiled what later runs need.
+  if ((code === 0 || code === 2) && (!cachedData || script.cachedDataRejected)) {
+    writeQuietly(file, script.createCachedData());
+  }
+  return code;
+}
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
@@ -24,6 +87,12 @@ if (major < 24) {
   process.exitCode = 64;
 } else {
   nodeModule.enableCompileCache?.();
-  const { main } = await import('./main.ts');
-  process.exitCode = await main(process.argv.slice(2));
+  const bundle = url.fileURLToPath(new URL('./modsync.cjs', import.meta.url));
+  const argv = process.argv.slice(2);
+  if (fs.existsSync(bundle)) {
+    process.exitCode = await runBundle(bundle, argv);
+  } else {
+    const { main } = await import('./main.ts');
+    process.exitCode = await main(argv);
+  }
 }

@@ -6,7 +6,16 @@
  * loaded library missing when the ref moves and objects are fetched and pushed).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +57,21 @@ describe('the bundled CLI', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toMatch(/5 unchanged/);
     expect(env.sim.control.requests().writes).toBe(0);
+  });
+
+  it('keeps a code cache per command, and replaces one it cannot use', async () => {
+    const cacheDir = join(app, 'cache');
+    const env2 = { MODSYNC_CACHE_DIR: cacheDir };
+    const first = await env.modsync(['sync'], { childProcess: true, bin, env: env2 });
+    expect(first.code, first.stderr).toBe(0);
+    const files = readdirSync(join(cacheDir, 'code-cache'));
+    expect(files).toEqual([expect.stringMatching(new RegExp(`^sync-${process.version}-\\d+-\\d+\\.v8$`))]);
+    const file = join(cacheDir, 'code-cache', files[0]!);
+    writeFileSync(file, 'not a code cache');
+    const second = await env.modsync(['sync'], { childProcess: true, bin, env: env2 });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/5 unchanged/);
+    expect(readFileSync(file).length).toBeGreaterThan(100_000);
   });
 
   it('fetches a new commit, applies it and pushes the status report', async () => {
