@@ -3,25 +3,8 @@
  * apiserver's decoder does), name/label validation with apimachinery's messages, generateName.
  */
 import { randomUUID } from 'node:crypto';
+import { OBJECT_META_FIELDS } from './schema.ts';
 import type { FieldError, JsonMap, Obj } from './types.ts';
-
-const KNOWN_META = new Set([
-  'name',
-  'generateName',
-  'namespace',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'labels',
-  'annotations',
-  'ownerReferences',
-  'finalizers',
-  'managedFields',
-  'selfLink',
-]);
 
 /** Fields the server owns: clients cannot set them (they are taken from the stored object). */
 export const SYSTEM_META = [
@@ -37,7 +20,7 @@ export const SYSTEM_META = [
 export function dropUnknownMeta(obj: Obj): string[] {
   const dropped: string[] = [];
   for (const k of Object.keys(obj.metadata)) {
-    if (!KNOWN_META.has(k)) {
+    if (!OBJECT_META_FIELDS.has(k)) {
       delete obj.metadata[k];
       dropped.push(`.metadata.${k}`);
     }
