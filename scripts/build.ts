@@ -17,27 +17,14 @@
  *
  * Usage: node scripts/build.ts [outdir]   (default dist)
  */
-import { createHash } from 'node:crypto';
-import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { loaderSourcesFingerprint } from '../src/manifests/desired-cache.ts';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outdir = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
-
-/** The same fingerprint src/manifests/desired-cache.ts computes from the sources when unbundled. */
-function loaderFingerprint(): string {
-  const hash = createHash('sha256');
-  for (const folder of ['manifests', 'kinds', 'core']) {
-    const dir = path.join(root, 'src', folder);
-    for (const name of readdirSync(dir).sort()) {
-      if (!/\.(ts|js)$/.test(name)) continue;
-      hash.update(name).update(readFileSync(path.join(dir, name)));
-    }
-  }
-  return hash.digest('hex');
-}
 
 /** client-node's main entry (not its deep imports) stays external. */
 const clientNodeEntry: Plugin = {
@@ -84,7 +71,7 @@ await build({
   define: {
     'import.meta.url': '__modsyncUrl',
     'import.meta.main': 'false',
-    MODSYNC_LOADER_FINGERPRINT: JSON.stringify(loaderFingerprint()),
+    MODSYNC_LOADER_FINGERPRINT: JSON.stringify(loaderSourcesFingerprint(path.join(root, 'src'))),
   },
   plugins: [clientNodeEntry],
 });

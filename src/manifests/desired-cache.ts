@@ -19,14 +19,8 @@ let fingerprint: string | undefined;
 /** Set by the bundler (scripts/build.ts) to the hash below, computed from the sources it bundles. */
 declare const MODSYNC_LOADER_FINGERPRINT: string | undefined;
 
-/** A hash of the code that turns manifests into a desired state (this folder, kinds, core). */
-function codeFingerprint(): string {
-  if (fingerprint) return fingerprint;
-  if (typeof MODSYNC_LOADER_FINGERPRINT === 'string') {
-    fingerprint = MODSYNC_LOADER_FINGERPRINT;
-    return fingerprint;
-  }
-  const src = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+/** A hash of the code under `src` that turns manifests into a desired state (manifests, kinds, core). */
+export function loaderSourcesFingerprint(src: string): string {
   const hash = createHash('sha256');
   for (const folder of ['manifests', 'kinds', 'core']) {
     const dir = path.join(src, folder);
@@ -35,7 +29,15 @@ function codeFingerprint(): string {
       hash.update(name).update(readFileSync(path.join(dir, name)));
     }
   }
-  fingerprint = hash.digest('hex');
+  return hash.digest('hex');
+}
+
+/** The loader's fingerprint: set at build time in the bundle, else hashed from the sources. */
+function codeFingerprint(): string {
+  fingerprint ??=
+    typeof MODSYNC_LOADER_FINGERPRINT === 'string'
+      ? MODSYNC_LOADER_FINGERPRINT
+      : loaderSourcesFingerprint(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
   return fingerprint;
 }
 
