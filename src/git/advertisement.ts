@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freshHeaders, httpStatusError, notSmartHttpError, withDeadline } from './iso-git-http.ts';
 import type { Remote } from './iso-git-remote.ts';
+import { readPktLines } from './pkt-line.ts';
 
 /** One advertised ref: the object it names, and for an annotated tag the commit it peels to. */
 export interface AdvertisedRef {
@@ -18,24 +19,11 @@ export interface AdvertisedRef {
 
 const OID = /^[0-9a-f]{40}$/;
 
-/** The payloads of the pkt-lines in `body`, with null for each flush packet. */
-function pktLines(body: Buffer): (string | null)[] {
-  const out: (string | null)[] = [];
-  let pos = 0;
-  while (pos < body.length) {
-    const len = Number.parseInt(body.toString('latin1', pos, pos + 4), 16);
-    if (!Number.isInteger(len) || (len > 0 && len < 4) || pos + Math.max(len, 4) > body.length) {
-      throw notSmartHttpError(`malformed pkt-line at byte ${pos} of the ref advertisement`);
-    }
-    out.push(len === 0 ? null : body.toString('utf8', pos + 4, pos + len).replace(/\n$/, ''));
-    pos += Math.max(len, 4);
-  }
-  return out;
-}
-
 /** Parses an advertisement into ref name -> oid (and peeled oid); keeps only refs under `prefix`. */
 export function parseAdvertisement(body: Buffer, prefix: string): Map<string, AdvertisedRef> {
-  const lines = pktLines(body);
+  const lines = readPktLines(body, 'the ref advertisement', notSmartHttpError).map(
+    (p) => p?.toString('utf8').replace(/\n$/, '') ?? null,
+  );
   if (lines[0] !== '# service=git-upload-pack') throw notSmartHttpError('the answer does not start with "# service="');
   const refs = new Map<string, AdvertisedRef>();
   for (const line of lines.slice(1)) {

@@ -13,6 +13,7 @@ import { freshHeaders, httpStatusError, withDeadline } from './iso-git-http.ts';
 import type { Remote } from './iso-git-remote.ts';
 import { createObjectReader } from './object-reader.ts';
 import { indexPack } from './pack-format.ts';
+import { pktLine, readPktLines } from './pkt-line.ts';
 
 /**
  * The server's answer could not be used (a protocol or pack problem, not the network, not
@@ -25,12 +26,6 @@ export class UnusableAnswerError extends Error {
   }
 }
 
-/** One pkt-line: 4 hex digits of length (including themselves), then the payload. */
-function pktLine(text: string): Buffer {
-  const body = Buffer.from(text, 'utf8');
-  return Buffer.concat([Buffer.from((body.length + 4).toString(16).padStart(4, '0'), 'latin1'), body]);
-}
-
 /** What an upload-pack answer holds: the shallow boundary and the pack (side band 1). */
 interface UploadPackAnswer {
   shallow: string[];
@@ -41,15 +36,8 @@ interface UploadPackAnswer {
 function parseAnswer(body: Buffer): UploadPackAnswer {
   const shallow: string[] = [];
   const pack: Buffer[] = [];
-  let pos = 0;
-  while (pos < body.length) {
-    const len = Number.parseInt(body.toString('latin1', pos, pos + 4), 16);
-    if (!Number.isInteger(len) || (len > 0 && len < 4) || pos + Math.max(len, 4) > body.length) {
-      throw new UnusableAnswerError(`malformed pkt-line at byte ${pos} of the upload-pack answer`);
-    }
-    const payload = body.subarray(pos + 4, pos + Math.max(len, 4));
-    pos += Math.max(len, 4);
-    if (payload.length === 0) continue;
+  for (const payload of readPktLines(body, 'the upload-pack answer', (m) => new UnusableAnswerError(m))) {
+    if (!payload?.length) continue;
     const band = payload[0]!;
     if (band === 1) pack.push(payload.subarray(1));
     else if (band === 3) throw new UnusableAnswerError(`the server reported: ${payload.toString('utf8', 1).trim()}`);
