@@ -12,7 +12,7 @@
  * has the numbers). It lives in `$MODSYNC_CACHE_DIR/code-cache` (the chart's cache volume),
  * else under `NODE_COMPILE_CACHE` or the OS temp dir; V8 refuses a cache made by another Node
  * or for another bundle, and a refused or missing one is written anew after a run that
- * succeeded. Writing is best effort.
+ * succeeded. Writing is best effort; a folder or file another user could write is not used.
  * From the sources (no bundle next to this file) it imports main.ts.
  *
  * The shebang caps V8's young generation at 1 MiB semi-spaces: a sync allocates much
@@ -42,9 +42,23 @@ function cacheFile(bundle: string): string {
   return path.join(dir, `${command}-${process.version}-${size}-${Math.round(mtimeMs)}.v8`);
 }
 
+/**
+ * A code cache is code: it is used only from a folder and file this user owns that no other
+ * user can write (the temp dir is shared, and V8 checks a cache for fit, not for origin).
+ */
+function ownedAndPrivate(p: string): boolean {
+  try {
+    const st = fs.statSync(p);
+    return st.uid === process.getuid?.() && (st.mode & 0o002) === 0;
+  } catch {
+    return false;
+  }
+}
+
 function writeQuietly(file: string, data: Buffer): void {
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    if (!ownedAndPrivate(path.dirname(file))) return;
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, data);
     fs.renameSync(tmp, file);
@@ -58,7 +72,7 @@ async function runBundle(bundle: string, argv: string[]): Promise<number> {
   const file = cacheFile(bundle);
   let cachedData: Buffer | undefined;
   try {
-    cachedData = fs.readFileSync(file);
+    if (ownedAndPrivate(path.dirname(file)) && ownedAndPrivate(file)) cachedData = fs.readFileSync(file);
   } catch {
     cachedData = undefined;
   }

@@ -7,6 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import {
+  chmodSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -72,6 +73,19 @@ describe('the bundled CLI', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toMatch(/5 unchanged/);
     expect(readFileSync(file).length).toBeGreaterThan(100_000);
+  });
+
+  it('neither reads nor writes a code cache in a folder other users can write', async () => {
+    const cacheDir = join(app, 'shared');
+    const codeCache = join(cacheDir, 'code-cache');
+    mkdirSync(codeCache, { recursive: true });
+    chmodSync(codeCache, 0o777);
+    const planted = join(codeCache, `sync-${process.version}-planted.v8`);
+    writeFileSync(planted, 'planted');
+    const r = await env.modsync(['sync'], { childProcess: true, bin, env: { MODSYNC_CACHE_DIR: cacheDir } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(codeCache)).toEqual([`sync-${process.version}-planted.v8`]);
+    expect(readFileSync(planted, 'utf8')).toBe('planted');
   });
 
   it('fetches a new commit, applies it and pushes the status report', async () => {
