@@ -24,13 +24,17 @@ export function parseAdvertisement(body: Buffer, prefix: string): Map<string, Ad
   const lines = readPktLines(body, 'the ref advertisement', notSmartHttpError).map(
     (p) => p?.toString('utf8').replace(/\n$/, '') ?? null,
   );
+  // A refusal the server words itself (e.g. an access rule), with or without the service line.
+  const refusal = lines.find((l) => l?.startsWith('ERR '));
+  if (refusal) throw new Error(`the server reported: ${refusal.slice(4, 204)}`);
   if (lines[0] !== '# service=git-upload-pack') throw notSmartHttpError('the answer does not start with "# service="');
   const refs = new Map<string, AdvertisedRef>();
   for (const line of lines.slice(1)) {
     if (line === null) continue;
     // The first ref line carries the capabilities after a NUL.
     const [oid, name] = line.split('\0', 1)[0]!.split(' ', 2);
-    if (!oid || !name || !OID.test(oid)) throw notSmartHttpError(`unexpected line in the ref advertisement: ${line}`);
+    if (!oid || !name || !OID.test(oid))
+      throw notSmartHttpError(`unexpected line in the ref advertisement: ${line.slice(0, 200)}`);
     if (name.endsWith('^{}')) {
       const tag = refs.get(name.slice(0, -3));
       if (tag) tag.peeled = oid;

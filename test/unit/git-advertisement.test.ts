@@ -44,6 +44,13 @@ describe('the ref advertisement', () => {
     expect(parseAdvertisement(body, 'refs/heads/main').size).toBe(0);
   });
 
+  it("passes on a refusal in the server's own words", () => {
+    const body = advertisement(['ERR access denied: repository is archived\n']);
+    expect(() => parseAdvertisement(body, 'refs/heads/main')).toThrow(
+      'the server reported: access denied: repository is archived',
+    );
+  });
+
   it('refuses an answer that is not smart HTTP, like a dumb server or an HTML login page', () => {
     expect(() => parseAdvertisement(Buffer.from('<html>sign in</html>'), 'refs/heads/main')).toThrow(
       expect.objectContaining({ code: 'SmartHttpError' }),
