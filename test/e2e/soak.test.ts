@@ -116,8 +116,10 @@ describe('fault soak', () => {
     const left = (await (await fetch(`${env.sim.url}/_sim/faults`)).json()) as FaultRule[];
     const hits = left.reduce((n, r) => n + BUDGET - (r.count ?? 0), 0);
     env.sim.control.clearFaults();
-    // The soak met faults, or it proved nothing (hundreds of requests at these rates).
-    expect(hits).toBeGreaterThan(5);
+    // The soak met faults, or it proved nothing. A steady-state run makes 5 LISTs, so the 8 runs
+    // send ~45 API requests: ~10 meet a fault at these rates, none with a chance below 1e-4
+    // (more than 5, as this asked before, failed about one run in ten).
+    expect(hits).toBeGreaterThan(0);
     // The last change lands after the faults: the converging run applies it and reports it.
     humanCommits.push(await personPush(env, HUMAN_PUSHES - 1));
 

@@ -234,11 +234,12 @@ describe('stop', () => {
 describe('stop during the jitter wait', () => {
   it('ends the wait, so a stopped daemon exits at once instead of after the jitter', () => {
     // A process of its own, on real time: what matters is whether a leftover timer keeps it alive.
+    // An hour of jitter: with a minute, a draw under a second let the sync run first (~1 in 100).
     vi.useRealTimers();
     const script = `
       import { createScheduler } from ${JSON.stringify(SCHEDULER)};
       const noop = () => {};
-      const s = createScheduler({ schedule: '* * * * * *', jitterMs: 60000, logger: { debug: noop, error: noop }, sync: async () => { console.log('synced'); } });
+      const s = createScheduler({ schedule: '* * * * * *', jitterMs: 3600000, logger: { debug: noop, error: noop }, sync: async () => { console.log('synced'); } });
       s.start({ runAtStart: false });
       setTimeout(async () => console.log('stopped', await s.stop(1000)), 1100);
     `;
