@@ -3,6 +3,7 @@
  * and the generation rule (only changes outside metadata and status bump it).
  */
 import type { Json, Obj } from './types.ts';
+import { cloneJson } from './clone.ts';
 
 /** JSON with sorted keys, so equal objects give equal strings. */
 export function canonical(v: Json | undefined): string {
@@ -17,7 +18,7 @@ export function canonical(v: Json | undefined): string {
 }
 
 function withoutVolatile(o: Obj): Json {
-  const c = structuredClone(o) as unknown as { metadata: Record<string, Json> } & Record<string, Json>;
+  const c = cloneJson(o) as unknown as { metadata: Record<string, Json> } & Record<string, Json>;
   delete c.metadata.resourceVersion;
   const mf = c.metadata.managedFields;
   if (Array.isArray(mf)) {

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { InternalApi, Obj, StoreEvent } from './types.ts';
+import { cloneJson } from './clone.ts';
 
 /** The in-memory API plus test controls. */
 export interface MemoryApi extends InternalApi {
@@ -30,7 +31,7 @@ export function createMemoryApi(start = new Date('2026-03-16T10:00:00Z')): Memor
     return b;
   };
   const emit = (type: StoreEvent['type'], plural: string, object: Obj): void => {
-    const event = { type, plural, object: structuredClone(object) };
+    const event = { type, plural, object: cloneJson(object) };
     events.push(event);
     for (const l of listeners) l(event);
   };
@@ -46,17 +47,17 @@ export function createMemoryApi(start = new Date('2026-03-16T10:00:00Z')): Memor
     now: () => now,
     get(plural, name) {
       const obj = bucket(plural).get(name);
-      return obj ? structuredClone(obj) : undefined;
+      return obj ? cloneJson(obj) : undefined;
     },
     list(plural) {
       return [...bucket(plural).values()]
         .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
-        .map((o) => structuredClone(o));
+        .map((o) => cloneJson(o));
     },
     create(plural, obj) {
       const b = bucket(plural);
       if (b.has(obj.metadata.name)) throw new Error(`${plural} "${obj.metadata.name}" already exists`);
-      const stored = structuredClone(obj);
+      const stored = cloneJson(obj);
       stored.metadata = {
         ...stored.metadata,
         uid: randomUUID(),
@@ -66,24 +67,24 @@ export function createMemoryApi(start = new Date('2026-03-16T10:00:00Z')): Memor
       };
       b.set(obj.metadata.name, stored);
       emit('ADDED', plural, stored);
-      return structuredClone(stored);
+      return cloneJson(stored);
     },
     update(plural, name, mutate, opts) {
       const b = bucket(plural);
       const current = b.get(name);
       if (!current) return undefined;
-      const next = structuredClone(current);
+      const next = cloneJson(current);
       mutate(next);
       if (opts?.subresource === 'status') {
         const status = next.status;
-        Object.assign(next, structuredClone(current), status === undefined ? {} : { status });
+        Object.assign(next, cloneJson(current), status === undefined ? {} : { status });
         if (status === undefined) delete next.status;
       } else if (current.status !== undefined) {
-        next.status = structuredClone(current.status);
+        next.status = cloneJson(current.status);
       } else {
         delete next.status;
       }
-      if (JSON.stringify(next) === JSON.stringify(current)) return structuredClone(current);
+      if (JSON.stringify(next) === JSON.stringify(current)) return cloneJson(current);
       next.metadata.resourceVersion = String(++rv);
       if (
         JSON.stringify(next.spec) !== JSON.stringify(current.spec) ||
@@ -95,11 +96,11 @@ export function createMemoryApi(start = new Date('2026-03-16T10:00:00Z')): Memor
       if (next.metadata.deletionTimestamp && finalizers.length === 0) {
         b.delete(name);
         emit('DELETED', plural, next);
-        return structuredClone(next);
+        return cloneJson(next);
       }
       b.set(name, next);
       emit('MODIFIED', plural, next);
-      return structuredClone(next);
+      return cloneJson(next);
     },
     remove(plural, name) {
       const b = bucket(plural);

@@ -5,6 +5,7 @@
  */
 import { goDuration } from './duration.ts';
 import type { InternalApi, Json, JsonMap, Obj } from './types.ts';
+import { cloneJson } from './clone.ts';
 
 /** Read a nested field; undefined when any step is missing or not an object. */
 export function dig(obj: Obj | JsonMap | undefined, path: string[]): Json | undefined {
@@ -71,7 +72,7 @@ export function updateIfChanged(
 ): void {
   const current = api.get(plural, name);
   if (!current) return;
-  const copy = structuredClone(current);
+  const copy = cloneJson(current);
   mutate(copy);
   if (JSON.stringify(copy) === JSON.stringify(current)) return;
   if (subresource) {

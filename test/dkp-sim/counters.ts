@@ -1,3 +1,4 @@
+import { cloneJson } from './clone.ts';
 /**
  * Request counters for `/_sim/requests`: what clients asked since start or the last reset,
  * so tests and benchmarks can assert request budgets (e.g. "a no-op sync makes no writes").
@@ -50,7 +51,7 @@ export class Counters {
 
   /** A copy of the current counts. */
   snapshot(): RequestCounts {
-    return structuredClone(this.counts);
+    return cloneJson(this.counts);
   }
 
   /** Starts counting from zero. */

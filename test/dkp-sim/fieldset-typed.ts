@@ -9,6 +9,7 @@
 import { emptySet, fieldElement, hasPath, insertPath, isEmptySet, type FieldSet } from './fieldset-path.ts';
 import { atomFor, fieldShape, isMap, itemElement, schemaAtom, type Atom } from './fieldset-shape.ts';
 import type { Json, JsonMap, Schema } from './types.ts';
+import { cloneJson } from './clone.ts';
 
 export { resourceShape } from './fieldset-shape.ts';
 
@@ -223,7 +224,7 @@ function walkCompare(
 /** typed.Merge with "keep right": maps and map/set lists merge item by item, leaves take the right side. */
 export function mergeObjects(l: Json | undefined, r: Json | undefined, s: Schema | undefined): Json | undefined {
   const a = atomFor(s, r ?? l);
-  if (isLeaf(a, l, r)) return structuredClone(r !== undefined ? r : l);
+  if (isLeaf(a, l, r)) return cloneJson(r !== undefined ? r : l);
   const merged = pairs(a, l, r).map((p) => ({ pe: p.pe, v: mergeObjects(p.l, p.r, p.shape) }));
   if (a.kind === 'list') {
     const items = merged.filter((m) => m.v !== undefined).map((m) => m.v!);
@@ -245,14 +246,14 @@ function subset(set: FieldSet, pe: string): FieldSet {
  */
 export function removeItems(v: Json, set: FieldSet, s: Schema | undefined): Json {
   const a = atomFor(s, v);
-  if (a.kind === 'scalar' || a.atomic || isEmptyish(v)) return structuredClone(v);
+  if (a.kind === 'scalar' || a.atomic || isEmptyish(v)) return cloneJson(v);
   if (a.kind === 'list' && Array.isArray(v)) {
     const items: Json[] = [];
     v.forEach((item, i) => {
       const pe = itemElement(a, item, i);
       if (hasPath(set, [pe])) return;
       const sub = subset(set, pe);
-      items.push(isEmptySet(sub) ? structuredClone(item) : removeItems(item, sub, a.elem));
+      items.push(isEmptySet(sub) ? cloneJson(item) : removeItems(item, sub, a.elem));
     });
     return items;
   }
@@ -263,11 +264,11 @@ export function removeItems(v: Json, set: FieldSet, s: Schema | undefined): Json
       const pe = fieldElement(k);
       if (hasPath(set, [pe])) continue;
       const sub = subset(set, pe);
-      out[k] = isEmptySet(sub) ? structuredClone(child) : removeItems(child, sub, fieldShape(a, k));
+      out[k] = isEmptySet(sub) ? cloneJson(child) : removeItems(child, sub, fieldShape(a, k));
     }
     return out;
   }
-  return structuredClone(v);
+  return cloneJson(v);
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   type WriteEnv,
   type WriteOptions,
 } from './write-path.ts';
+import { cloneJson } from './clone.ts';
 
 /** Media types PATCH accepts for custom resources (strategic merge is not among them). */
 export const PATCH_TYPES = [
@@ -231,8 +232,8 @@ export async function handlePatch(
   try {
     patched =
       type === 'application/merge-patch+json'
-        ? applyMergePatch(structuredClone(old) as unknown as Json, body as Json)
-        : applyJsonPatch(structuredClone(old) as unknown as Json, body as Json);
+        ? applyMergePatch(cloneJson(old) as unknown as Json, body as Json)
+        : applyJsonPatch(cloneJson(old) as unknown as Json, body as Json);
   } catch (e) {
     if (e instanceof PatchError) throw new ApiError(failure(422, 'Invalid', e.message));
     throw e;

@@ -10,6 +10,7 @@ import { notFound } from './status.ts';
 import type { Store } from './store.ts';
 import type { InternalApi, Obj, StoreEvent } from './types.ts';
 import { createObject, deleteObject, updateObject, type Target, type WriteEnv } from './write-path.ts';
+import { cloneJson } from './clone.ts';
 
 /** The field manager and user of controller writes. */
 export const CONTROLLER_MANAGER = 'deckhouse-controller';
@@ -35,7 +36,7 @@ export function createInternalApi(registry: ResourceRegistry, store: Store, cloc
       const t = target(plural);
       const old = store.get(plural, name, o?.namespace);
       if (!old) return undefined;
-      const next = structuredClone(old);
+      const next = cloneJson(old);
       mutate(next);
       delete next.metadata.resourceVersion;
       const wopts = o?.subresource ? { ...opts, subresource: o.subresource } : opts;

@@ -28,6 +28,7 @@ import {
 } from './fieldset-typed.ts';
 import { stripMeta, restrictToSubresource, sortEntries, type Owner } from './managed-fields-entries.ts';
 import type { ApplyConflict, Json, JsonMap, ManagedFieldsEntry, Obj, Schema } from './types.ts';
+import { cloneJson } from './clone.ts';
 
 export { decodeFieldsV1, encodeFieldsV1 } from './fieldset-path.ts';
 
@@ -103,7 +104,7 @@ function decodeEntries(entries: Json | undefined): Owner[] {
   const out: Owner[] = [];
   for (const e of entries) {
     if (!isMap(e) || typeof e.manager !== 'string' || (e.operation !== 'Apply' && e.operation !== 'Update')) continue;
-    const entry = structuredClone(e) as unknown as ManagedFieldsEntry;
+    const entry = cloneJson(e) as unknown as ManagedFieldsEntry;
     out.push({ entry, set: decodeFieldsV1(isMap(e.fieldsV1) ? e.fieldsV1 : {}), original: entry });
   }
   return out;
@@ -112,7 +113,7 @@ function decodeEntries(entries: Json | undefined): Owner[] {
 /** A copy of the object without managedFields (the field manager works on objects without them). */
 function withoutManagedFields(o: Obj | undefined): JsonMap {
   if (!o) return {};
-  const c = structuredClone(o) as unknown as JsonMap;
+  const c = cloneJson(o) as unknown as JsonMap;
   const meta = c.metadata;
   if (isMap(meta)) delete meta.managedFields;
   return c;
@@ -139,7 +140,7 @@ function encodeOwners(owners: Owner[]): ManagedFieldsEntry[] {
   for (const o of owners) {
     if (isEmptySet(o.set)) continue;
     if (o.original && setsEqual(o.set, decodeFieldsV1(o.original.fieldsV1)) && o.original.time === o.entry.time) {
-      entries.push(structuredClone(o.original));
+      entries.push(cloneJson(o.original));
       continue;
     }
     const e: ManagedFieldsEntry = {

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { OBJECT_META_FIELDS } from './schema.ts';
 import type { FieldError, JsonMap, Obj } from './types.ts';
+import { cloneJson } from './clone.ts';
 
 /** Fields the server owns: clients cannot set them (they are taken from the stored object). */
 export const SYSTEM_META = [
@@ -33,7 +34,7 @@ export function carrySystemMeta(target: Obj, from: Obj | undefined): void {
   for (const k of SYSTEM_META) {
     const v = from?.metadata[k];
     if (v === undefined) delete target.metadata[k];
-    else target.metadata[k] = structuredClone(v);
+    else target.metadata[k] = cloneJson(v);
   }
 }
 

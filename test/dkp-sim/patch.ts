@@ -5,6 +5,7 @@
  * returns verbatim in a 422 (or a 400 when the patch document itself is malformed).
  */
 import type { Json, JsonMap } from './types.ts';
+import { cloneJson } from './clone.ts';
 
 /** A patch that cannot be applied; `malformed` means the document itself is not a valid patch (400, not 422). */
 export class PatchError extends Error {
@@ -22,8 +23,8 @@ function isMap(v: Json | undefined): v is JsonMap {
 
 /** RFC 7386 merge patch: objects merge key by key, `null` deletes, anything else (arrays too) replaces. */
 export function applyMergePatch(target: Json, patch: Json): Json {
-  if (!isMap(patch)) return structuredClone(patch);
-  const out: JsonMap = isMap(target) ? structuredClone(target) : {};
+  if (!isMap(patch)) return cloneJson(patch);
+  const out: JsonMap = isMap(target) ? cloneJson(target) : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
     else out[key] = applyMergePatch(out[key] ?? null, value);
@@ -96,7 +97,7 @@ interface Doc {
 function add(doc: Doc, path: string, value: Json): void {
   const tokens = parsePointer(path);
   if (tokens.length === 0) {
-    doc.root = structuredClone(value);
+    doc.root = cloneJson(value);
     return;
   }
   const parent = parentOf(doc.root, tokens);
@@ -104,9 +105,9 @@ function add(doc: Doc, path: string, value: Json): void {
   const last = tokens[tokens.length - 1]!;
   if (Array.isArray(parent)) {
     const idx = last === '-' ? parent.length : arrayIndex(last, parent.length, true);
-    parent.splice(idx, 0, structuredClone(value));
+    parent.splice(idx, 0, cloneJson(value));
   } else {
-    parent[last] = structuredClone(value);
+    parent[last] = cloneJson(value);
   }
 }
 
@@ -154,7 +155,7 @@ function applyOne(doc: Doc, op: JsonMap): void {
       const value = field(op, 'value', 'replace');
       const tokens = parsePointer(path);
       if (tokens.length === 0) {
-        doc.root = structuredClone(value);
+        doc.root = cloneJson(value);
         return;
       }
       if (getAt(doc.root, tokens) === undefined)
@@ -200,7 +201,7 @@ function applyOne(doc: Doc, op: JsonMap): void {
 export function applyJsonPatch(target: Json, ops: Json): Json {
   if (!Array.isArray(ops))
     throw new PatchError('json: cannot unmarshal object into Go value of type jsonpatch.Patch', true);
-  const doc: Doc = { root: structuredClone(target) };
+  const doc: Doc = { root: cloneJson(target) };
   for (const op of ops) {
     if (!isMap(op))
       throw new PatchError('json: cannot unmarshal non-object into Go value of type jsonpatch.Operation', true);

@@ -5,6 +5,7 @@
  * (pkg/apiserver/schema/defaulting) and OpenAPI validation (./schema-validate.ts).
  */
 import type { Json, JsonMap, Obj, Schema } from './types.ts';
+import { cloneJson } from './clone.ts';
 
 export { validateObject } from './schema-validate.ts';
 
@@ -138,20 +139,20 @@ function defaultWalk(x: Json, s: Schema | undefined): void {
   if (isMap(x)) {
     for (const [k, prop] of Object.entries(s.properties ?? {})) {
       if (prop.default === undefined) continue;
-      if (!(k in x) || isNonNullableNull(x[k], prop)) x[k] = structuredClone(prop.default);
+      if (!(k in x) || isNonNullableNull(x[k], prop)) x[k] = cloneJson(prop.default);
     }
     const ap = additionalSchema(s);
     for (const k of Object.keys(x)) {
       const prop = s.properties?.[k];
       if (prop) defaultWalk(x[k]!, prop);
       else if (ap) {
-        if (isNonNullableNull(x[k], ap) && ap.default !== undefined) x[k] = structuredClone(ap.default);
+        if (isNonNullableNull(x[k], ap) && ap.default !== undefined) x[k] = cloneJson(ap.default);
         defaultWalk(x[k]!, ap);
       }
     }
   } else if (Array.isArray(x)) {
     x.forEach((item, i) => {
-      if (isNonNullableNull(item, s.items) && s.items?.default !== undefined) x[i] = structuredClone(s.items.default);
+      if (isNonNullableNull(item, s.items) && s.items?.default !== undefined) x[i] = cloneJson(s.items.default);
       defaultWalk(x[i]!, s.items);
     });
   }

@@ -3,6 +3,7 @@
  * bounded history of change events that watches replay from (older positions answer 410).
  */
 import type { Obj, StoreEvent } from './types.ts';
+import { cloneJson } from './clone.ts';
 
 /** A stored change with the resourceVersion it produced. */
 export interface StoredEvent extends StoreEvent {
@@ -49,7 +50,7 @@ export class Store {
   /** A copy of one object. */
   get(plural: string, name: string, namespace?: string): Obj | undefined {
     const o = this.objects.get(plural)?.get(keyOf(namespace, name));
-    return o ? structuredClone(o) : undefined;
+    return o ? cloneJson(o) : undefined;
   }
 
   /** Copies of the objects of a resource (optionally one namespace), ordered by namespace/name. */
@@ -59,12 +60,12 @@ export class Store {
     return [...m.entries()]
       .filter(([, o]) => namespace === undefined || o.metadata.namespace === namespace)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, o]) => structuredClone(o));
+      .map(([, o]) => cloneJson(o));
   }
 
   /** Stores a created or updated object under a new resourceVersion and emits the event. */
   put(plural: string, obj: Obj): Obj {
-    const stored = structuredClone(obj);
+    const stored = cloneJson(obj);
     const key = keyOf(stored.metadata.namespace, stored.metadata.name);
     let m = this.objects.get(plural);
     if (!m) {
@@ -76,7 +77,7 @@ export class Store {
     m.set(key, stored);
     if (previous) this.emit({ type: 'MODIFIED', plural, object: stored, rv: this.counter, previous });
     else this.emit({ type: 'ADDED', plural, object: stored, rv: this.counter });
-    return structuredClone(stored);
+    return cloneJson(stored);
   }
 
   /**
@@ -89,16 +90,16 @@ export class Store {
     const previous = m?.get(key);
     if (!m || !previous) return undefined;
     m.delete(key);
-    const gone = structuredClone(last ?? previous);
+    const gone = cloneJson(last ?? previous);
     gone.metadata.resourceVersion = String(++this.counter);
     this.emit({ type: 'DELETED', plural, object: gone, rv: this.counter, previous });
-    return structuredClone(gone);
+    return cloneJson(gone);
   }
 
   /** Events of `plural` after `rv`, or 'expired' when that position was dropped from history. */
   since(plural: string, rv: number): StoredEvent[] | 'expired' {
     if (rv < this.compacted) return 'expired';
-    return this.history.filter((e) => e.rv > rv && e.plural === plural).map((e) => structuredClone(e));
+    return this.history.filter((e) => e.rv > rv && e.plural === plural).map((e) => cloneJson(e));
   }
 
   /** Subscribes to every change; returns the unsubscribe function. */
@@ -110,6 +111,6 @@ export class Store {
   private emit(e: StoredEvent): void {
     this.history.push(e);
     while (this.history.length > this.historySize) this.compacted = this.history.shift()!.rv;
-    for (const l of [...this.listeners]) l(structuredClone(e));
+    for (const l of [...this.listeners]) l(cloneJson(e));
   }
 }

@@ -21,6 +21,7 @@ import {
 } from './status.ts';
 import type { Store } from './store.ts';
 import type { AdmissionRequest, AdmissionResult, Json, Obj, ResourceDef, VersionDef } from './types.ts';
+import { cloneJson } from './clone.ts';
 
 /** What a write needs from its surroundings. */
 export interface WriteEnv {
@@ -117,13 +118,13 @@ function resetOtherSubresource(t: Target, next: Obj, old: Obj | undefined, subre
   if (!t.version.statusSubresource) return next;
   if (subresource === 'status') {
     if (!old) return next;
-    const out = structuredClone(old);
+    const out = cloneJson(old);
     out.metadata.managedFields = next.metadata.managedFields ?? old.metadata.managedFields ?? [];
     if (next.status === undefined) delete out.status;
     else out.status = next.status;
     return out;
   }
-  if (old?.status !== undefined) next.status = structuredClone(old.status);
+  if (old?.status !== undefined) next.status = cloneJson(old.status);
   else delete next.status;
   return next;
 }
@@ -153,8 +154,8 @@ function admit(
     dryRun: opts.dryRun,
   };
   if (subject.metadata.namespace) req.namespace = subject.metadata.namespace;
-  if (next) req.object = structuredClone(next);
-  if (old) req.oldObject = structuredClone(old);
+  if (next) req.object = cloneJson(next);
+  if (old) req.oldObject = cloneJson(old);
   if (opts.subresource) req.subresource = opts.subresource;
   const res = env.admission(req);
   // Webhook denials carry no reason (kubectl then prints "Error from server: <message>").
@@ -211,7 +212,7 @@ export function checkResourceVersion(t: Target, old: Obj, sent: Json | undefined
 
 /** POST: creates `body` (name already resolved from generateName by the caller). */
 export function createObject(env: WriteEnv, t: Target, body: Obj, opts: WriteOptions): WriteResult {
-  const next = structuredClone(body);
+  const next = cloneJson(body);
   next.apiVersion = apiVersionOf(t);
   next.kind = t.def.kind;
   carrySystemMeta(next, undefined);
@@ -234,13 +235,13 @@ export function createObject(env: WriteEnv, t: Target, body: Obj, opts: WriteOpt
 /** PUT, merge patch and JSON patch: `candidate` is the full new object for `old`. */
 export function updateObject(env: WriteEnv, t: Target, old: Obj, candidate: Obj, opts: WriteOptions): WriteResult {
   checkResourceVersion(t, old, candidate.metadata.resourceVersion);
-  const next = structuredClone(candidate);
+  const next = cloneJson(candidate);
   next.apiVersion = apiVersionOf(t);
   next.kind = t.def.kind;
   next.metadata.resourceVersion = old.metadata.resourceVersion!;
   carrySystemMeta(next, old);
   if (!Array.isArray(candidate.metadata.managedFields))
-    next.metadata.managedFields = structuredClone(old.metadata.managedFields ?? []);
+    next.metadata.managedFields = cloneJson(old.metadata.managedFields ?? []);
   const warnings = unknownFields(t, pruneBody(t, next), opts.fieldValidation);
   const reset = resetOtherSubresource(t, next, old, opts.subresource);
   if (old.metadata.deletionTimestamp) keepFinalizersShrinking(t, old, reset);
@@ -285,7 +286,7 @@ export function applyObject(
   applied: Obj,
   opts: WriteOptions & { force: boolean },
 ): WriteResult {
-  const cfg = structuredClone(applied);
+  const cfg = cloneJson(applied);
   undeclaredApplyFields(t, pruneBody(t, cfg), applied);
   const warnings: string[] = [];
   if (live) checkResourceVersion(t, live, cfg.metadata.resourceVersion);
@@ -345,7 +346,7 @@ export function deleteObject(
   const finalizers = (old.metadata.finalizers as Json[] | undefined) ?? [];
   if (finalizers.length > 0) {
     if (old.metadata.deletionTimestamp) return { object: old, created: false, changed: false, warnings };
-    const next = structuredClone(old);
+    const next = cloneJson(old);
     next.metadata.deletionTimestamp = rfc3339(env.clock.now());
     next.metadata.deletionGracePeriodSeconds = 0;
     next.metadata.generation = Number(old.metadata.generation ?? 0) + 1;

@@ -5,6 +5,7 @@
 import { dateCell } from '../duration.ts';
 import { evaluateJsonPath } from './jsonpath.ts';
 import type { Json, JsonMap, Obj, PrinterColumn, VersionDef } from '../types.ts';
+import { cloneJson } from '../clone.ts';
 
 /** One Table column definition. */
 export interface ColumnDefinition {
@@ -75,7 +76,7 @@ function cell(column: PrinterColumn, obj: Obj, now: Date): Json {
 }
 
 function partialMetadata(obj: Obj): JsonMap {
-  const metadata = structuredClone(obj.metadata) as JsonMap;
+  const metadata = cloneJson(obj.metadata) as JsonMap;
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata };
 }
 
