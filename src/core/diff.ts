@@ -59,6 +59,8 @@ export function diffFields(input: DiffInput): FieldChange[] {
     const b = valueAt(before, path);
     const a = valueAt(after, path);
     if (!b.found && !a.found) continue;
+    // Equal values need no path to be named (the common case: a no-op compares every leaf).
+    if (b.found && a.found && jsonEqual(a.value, b.value)) continue;
     const dotted = displayPath(path);
     if (b.found && a.found && sameLeaf(dotted, a.value, b.value, rules)) continue;
     if (before && rules?.ignoreDrift(dotted, input.desired ?? after, before)) continue;

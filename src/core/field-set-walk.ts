@@ -4,7 +4,15 @@
  */
 import { isPlainObject } from './values.ts';
 import type { FieldPath, PathElement } from './field-set.ts';
-import { FieldSet, fieldElement, indexElement, keyElement, valueElement, canonicalJson } from './field-set.ts';
+import {
+  FieldSet,
+  childKey,
+  fieldElement,
+  indexElement,
+  keyElement,
+  valueElement,
+  canonicalJson,
+} from './field-set.ts';
 import type { JsonObject, JsonValue, KubeObject } from './object.ts';
 import type { SchemaNode } from './schema-info.ts';
 
@@ -43,45 +51,48 @@ export function fieldSetOf(obj: KubeObject, root: SchemaNode): FieldSet {
       top[k] = v as JsonValue;
     }
   }
-  walk(top, root, [], set);
+  walk(top, root, [], '', set);
   // The server strips `metadata` itself (it would be a member once name and friends are gone).
   set.delete([fieldElement('metadata')]);
   return set;
 }
 
-function walk(value: JsonValue, node: SchemaNode, path: PathElement[], set: FieldSet): void {
+/** `key` is the pathKey of `path`, built along with it. */
+function walk(value: JsonValue, node: SchemaNode, path: PathElement[], key: string, set: FieldSet): void {
   if (value === null) {
-    set.insert(path);
+    set.insert(path, key);
     return;
   }
   switch (node.type) {
     case 'scalar':
-      set.insert(path);
+      set.insert(path, key);
       return;
     case 'untyped':
       if (isPlainObject<JsonValue>(value))
-        walkMap(value, { type: 'map', atomic: false, fields: {}, elements: node }, path, set);
-      else set.insert(path);
+        walkMap(value, { type: 'map', atomic: false, fields: {}, elements: node }, path, key, set);
+      else set.insert(path, key);
       return;
     case 'list': {
       if (node.listType === 'atomic' || !Array.isArray(value)) {
-        set.insert(path);
+        set.insert(path, key);
         return;
       }
       const listType = node.listType;
       value.forEach((item, i) => {
-        const itemPath = [...path, listItemElement(listType, node.mapKeys, item, i)];
-        if (listType === 'map') walk(item, node.items, itemPath, set);
-        set.insert(itemPath);
+        const el = listItemElement(listType, node.mapKeys, item, i);
+        const itemPath = [...path, el];
+        const itemKey = childKey(key, el);
+        if (listType === 'map') walk(item, node.items, itemPath, itemKey, set);
+        set.insert(itemPath, itemKey);
       });
       return;
     }
     case 'map':
       if (node.atomic || !isPlainObject<JsonValue>(value)) {
-        set.insert(path);
+        set.insert(path, key);
         return;
       }
-      walkMap(value, node, path, set);
+      walkMap(value, node, path, key, set);
       return;
   }
 }
@@ -90,19 +101,22 @@ function walkMap(
   value: JsonObject,
   node: Extract<SchemaNode, { type: 'map' }>,
   path: PathElement[],
+  key: string,
   set: FieldSet,
 ): void {
-  for (const [key, child] of Object.entries(value)) {
+  for (const [name, child] of Object.entries(value)) {
     if (child === undefined) continue;
-    const declared = Object.hasOwn(node.fields, key) ? node.fields[key] : undefined;
+    const declared = Object.hasOwn(node.fields, name) ? node.fields[name] : undefined;
     const type = declared ?? node.elements;
     // A key the schema does not know would have been pruned by the server: no member.
     if (!type) continue;
-    const childPath = [...path, fieldElement(key)];
-    walk(child, type, childPath, set);
+    const el = fieldElement(name);
+    const childPath = [...path, el];
+    const ck = childKey(key, el);
+    walk(child, type, childPath, ck, set);
     // Map keys are members; so is a field set to null or to an empty object (kept on apply).
     if (!declared || child === null || (isPlainObject<JsonValue>(child) && Object.keys(child).length === 0))
-      set.insert(childPath);
+      set.insert(childPath, ck);
   }
 }
 

@@ -59,30 +59,38 @@ export function normalizeElement(el: string): PathElement {
 
 const SEP = '\u0000';
 
-function keyOf(path: FieldPath): string {
+/** The map key of a path: its elements joined by NUL, which no element contains. */
+function pathKey(path: FieldPath): string {
   return path.join(SEP);
+}
+
+/** The key of `el` below the path keyed `parent` ('' for the root), without joining the whole path. */
+export function childKey(parent: string, el: PathElement): string {
+  return parent === '' ? el : parent + SEP + el;
 }
 
 /** A set of paths; membership, equality, union and difference, and fieldsV1 encoding. */
 export class FieldSet {
   private readonly members = new Map<string, FieldPath>();
+  private leafCache: FieldPath[] | undefined;
 
   constructor(paths: Iterable<FieldPath> = []) {
     for (const p of paths) this.insert(p);
   }
 
-  insert(path: FieldPath): void {
-    if (path.length === 0) return;
-    const key = keyOf(path);
-    if (!this.members.has(key)) this.members.set(key, [...path]);
+  /** Adds a path; `key` is its pathKey when the caller already has it (walks build it as they go). */
+  insert(path: FieldPath, key: string = pathKey(path)): void {
+    if (path.length === 0 || this.members.has(key)) return;
+    this.members.set(key, [...path]);
+    this.leafCache = undefined;
   }
 
   delete(path: FieldPath): void {
-    this.members.delete(keyOf(path));
+    if (this.members.delete(pathKey(path))) this.leafCache = undefined;
   }
 
   has(path: FieldPath): boolean {
-    return this.members.has(keyOf(path));
+    return this.members.has(pathKey(path));
   }
 
   get size(): number {
@@ -96,11 +104,15 @@ export class FieldSet {
 
   /** Members with no member below them: the values to compare. */
   leaves(): FieldPath[] {
-    const prefixes = new Set<string>();
-    for (const p of this.members.values()) {
-      for (let i = 1; i < p.length; i++) prefixes.add(keyOf(p.slice(0, i)));
+    if (this.leafCache) return [...this.leafCache];
+    const above = new Set<string>();
+    for (const key of this.members.keys()) {
+      for (let i = key.indexOf(SEP); i >= 0; i = key.indexOf(SEP, i + 1)) above.add(key.slice(0, i));
     }
-    return this.paths().filter((p) => !prefixes.has(keyOf(p)));
+    const leaves: FieldPath[] = [];
+    for (const [key, path] of this.members) if (!above.has(key)) leaves.push(path);
+    this.leafCache = leaves;
+    return [...leaves];
   }
 
   equals(other: FieldSet): boolean {
@@ -110,11 +122,16 @@ export class FieldSet {
   }
 
   union(other: FieldSet): FieldSet {
-    return new FieldSet([...this.paths(), ...other.paths()]);
+    const out = new FieldSet();
+    for (const [key, path] of this.members) out.members.set(key, path);
+    for (const [key, path] of other.members) if (!out.members.has(key)) out.members.set(key, path);
+    return out;
   }
 
   difference(other: FieldSet): FieldSet {
-    return new FieldSet(this.paths().filter((p) => !other.has(p)));
+    const out = new FieldSet();
+    for (const [key, path] of this.members) if (!other.members.has(key)) out.members.set(key, path);
+    return out;
   }
 }
 
@@ -161,16 +178,17 @@ export function encodeFieldsV1(set: FieldSet): JsonObject {
 /** Reads a `fieldsV1` JSON object (as found in `metadata.managedFields[].fieldsV1`). */
 export function decodeFieldsV1(json: JsonObject | undefined): FieldSet {
   const set = new FieldSet();
-  const walk = (node: JsonObject, prefix: PathElement[]): void => {
+  const walk = (node: JsonObject, prefix: PathElement[], prefixKey: string): void => {
     for (const [key, child] of Object.entries(node)) {
       if (key === '.') continue;
-      const path = [...prefix, normalizeElement(key)];
+      const el = normalizeElement(key);
+      const path = [...prefix, el];
+      const pk = childKey(prefixKey, el);
       const obj = child !== null && typeof child === 'object' && !Array.isArray(child) ? child : {};
-      const keys = Object.keys(obj);
-      if (keys.length === 0 || keys.includes('.')) set.insert(path);
-      walk(obj, path);
+      if (Object.keys(obj).length === 0 || Object.hasOwn(obj, '.')) set.insert(path, pk);
+      walk(obj, path, pk);
     }
   };
-  if (json) walk(json, []);
+  if (json) walk(json, [], '');
   return set;
 }

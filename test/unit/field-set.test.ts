@@ -193,6 +193,22 @@ describe('walking objects along paths', () => {
     expect(leaves).not.toContain('spec.settings.https');
   });
 
+  it('leaves() follows inserts and deletes, also past members that are not direct parents', () => {
+    const set = new FieldSet([['f:spec'], ['f:spec', 'f:a', 'f:b'], ['f:other']]);
+    expect(set.leaves()).toEqual([['f:spec', 'f:a', 'f:b'], ['f:other']]);
+    set.leaves().pop(); // a caller's copy: the set keeps its own
+    set.insert(['f:other', 'f:x']);
+    expect(set.leaves()).toEqual([
+      ['f:spec', 'f:a', 'f:b'],
+      ['f:other', 'f:x'],
+    ]);
+    set.delete(['f:spec', 'f:a', 'f:b']);
+    expect(set.leaves()).toEqual([['f:spec'], ['f:other', 'f:x']]);
+    const other = new FieldSet([['f:spec'], ['f:new']]);
+    expect(set.difference(other).paths()).toEqual([['f:other'], ['f:other', 'f:x']]);
+    expect(set.union(other).leaves()).toEqual([['f:spec'], ['f:other', 'f:x'], ['f:new']]);
+  });
+
   it('valueAt follows fields, keyed items and set values', () => {
     const obj = {
       spec: {
