@@ -13,7 +13,6 @@ import { countByAction } from '../core/change-set.ts';
 import { schemaInfoFromSchemas } from '../core/schema-info.ts';
 import { loadCrdSchemas } from '../manifests/crd-schema.ts';
 import type { Issue } from '../manifests/issues.ts';
-import { handlerFor } from '../kinds/registry.ts';
 import { decideApprovals } from '../approvals/releases.ts';
 import { approveStage } from './approve.ts';
 import type { Approval } from '../approvals/releases.ts';
@@ -23,12 +22,11 @@ import { reportStage } from './report.ts';
 import { applyStage } from './apply.ts';
 import { checkPlan, clusterSchemaCheck, pendingApplies, refusedMessage } from './check.ts';
 import { fetchStage } from './fetch.ts';
-import { guard } from './guard.ts';
 import { afterWrites } from './live.ts';
-import type { DesiredObject } from '../manifests/desired.ts';
 import { loadDesiredState } from './load.ts';
 import { lockStage } from './lock.ts';
-import { planChanges, type Plan, type PlannedEntry } from './plan.ts';
+import type { Plan, PlannedEntry } from './plan.ts';
+import { planLocally, tryPlanLocally, writesAhead } from './plan-local.ts';
 import { pruneStage } from './prune.ts';
 import { readCluster } from './read.ts';
 import { failedEntries, StageFailure, StageRunner } from './stage.ts';
@@ -150,20 +148,22 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
   }));
 
   // In a sync the Lease is taken only when the local plan would write; the cluster is then
-  // read and planned again under it, in case another sync wrote meanwhile.
+  // read and planned again under it, in case another sync wrote meanwhile. Otherwise (nothing
+  // to write) that first plan is the run's plan.
+  let unlocked: Plan | undefined;
   if (opts.mode === 'sync' && p.lock) {
-    const local = planLocally(validated.objects, live, planOpts, p);
-    if (pendingApplies(local.entries).length || hasDeletes(local) || approvalsAhead(live, approvals)) {
+    const local = tryPlanLocally(validated.objects, live, planOpts, p);
+    if (local && writesAhead(local, live, approvals)) {
       const lock = p.lock;
       await runner.run({ name: 'lock', reason: 'LockFailed' }, () => lockStage(lock));
       live = await read();
       state.live = live;
-    }
+    } else unlocked = local;
   }
   const plan = await runner.run(
     { name: 'plan', reason: 'PlanFailed', failures: (pl: Plan) => refusedMessage(pl.entries) },
     async () => {
-      const local = planLocally(validated.objects, live, planOpts, p);
+      const local = unlocked ?? planLocally(validated.objects, live, planOpts, p);
       if (!pendingApplies(local.entries).length) return local;
       return checkPlan(local, await clusterSchemaCheck(p));
     },
@@ -203,32 +203,6 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
       requestStage(input, { git: p.git, host, logger: p.logger }),
     );
   }
-}
-
-/** The local plan with the destructive-change budget applied: no requests. */
-function planLocally(objects: DesiredObject[], live: LiveState, opts: SyncOptions, p: SyncPorts): Plan {
-  const planned = planChanges({
-    desired: objects,
-    live,
-    instance: opts.instance,
-    prune: opts.prune,
-    protectedNames: opts.protectedNames,
-    takeOverInstances: opts.takeOverInstances,
-    takeOverManagers: opts.takeOverManagers,
-    handlers: handlerFor,
-    redactor: p.redactor,
-    schemas: opts.schemas,
-  });
-  return { entries: guard(planned.entries, { maxDestructive: opts.maxDestructive }) };
-}
-
-function hasDeletes(plan: Plan): boolean {
-  return plan.entries.some((e) => e.outcome === 'planned' && e.remove);
-}
-
-/** Whether approvals will write to the cluster (then the lock is needed). */
-function approvalsAhead(live: LiveState, approvals: Approval[]): boolean {
-  return decideApprovals(live.get('ModuleRelease') ?? [], approvals).length > 0;
 }
 
 /** A failed pull-request operation fails the request stage (the rest were still tried). */
