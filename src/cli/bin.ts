@@ -12,15 +12,17 @@
  * has the numbers). It lives in `$MODSYNC_CACHE_DIR/code-cache` (the chart's cache volume),
  * else under `NODE_COMPILE_CACHE` or the OS temp dir; V8 refuses a cache made by another Node
  * or for another bundle, and a refused or missing one is written anew after a run that
- * succeeded. Writing is best effort; a folder or file another user could write is not used.
- * From the sources (no bundle next to this file) it imports main.ts.
+ * succeeded (removing the command's caches of earlier builds). Writing is best effort; a folder or file another user could write is not used.
+ * From the sources (no bundle next to this file) it imports main.ts. Built, this file is
+ * CommonJS (dist/package.json), which Node starts sooner than an ES module.
  *
  * The shebang caps V8's young generation at 1 MiB semi-spaces: a sync allocates much
  * short-lived garbage (parsed YAML and JSON), and the default young generation grows to tens of
  * MiB of peak RSS for it at no gain in time (bench/README.md). It only takes effect as a
  * command-line flag, hence `env -S`.
  */
-// Namespace imports: a named one would fail to link on the old Node this file must still greet.
+// Namespace imports: from the sources, a named one would fail to link on the old Node this file
+// must still greet.
 import * as fs from 'node:fs';
 import * as nodeModule from 'node:module';
 import * as os from 'node:os';
@@ -55,13 +57,19 @@ function ownedAndPrivate(p: string): boolean {
   }
 }
 
+/** Writes the command's cache; its caches for other bundles or Node versions (an upgrade) go. */
 function writeQuietly(file: string, data: Buffer): void {
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    if (!ownedAndPrivate(path.dirname(file))) return;
+    const dir = path.dirname(file);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!ownedAndPrivate(dir)) return;
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, data);
     fs.renameSync(tmp, file);
+    const command = `${path.basename(file).split('-v')[0]}-v`;
+    for (const old of fs.readdirSync(dir)) {
+      if (old.startsWith(command) && old.endsWith('.v8') && old !== path.basename(file)) fs.rmSync(path.join(dir, old));
+    }
   } catch {
     // A read-only or full disk costs the next run some compiling, nothing else.
   }
@@ -93,6 +101,14 @@ async function runBundle(bundle: string, argv: string[]): Promise<number> {
   return code;
 }
 
+/** The bundle next to this file when built; main.ts from the sources otherwise. */
+async function start(argv: string[]): Promise<number> {
+  const bundle = url.fileURLToPath(new URL('./modsync.cjs', import.meta.url));
+  if (fs.existsSync(bundle)) return runBundle(bundle, argv);
+  const { main } = await import('./main.ts');
+  return main(argv);
+}
+
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   process.stderr.write(
@@ -101,12 +117,8 @@ if (major < 24) {
   process.exitCode = 64;
 } else {
   nodeModule.enableCompileCache?.();
-  const bundle = url.fileURLToPath(new URL('./modsync.cjs', import.meta.url));
-  const argv = process.argv.slice(2);
-  if (fs.existsSync(bundle)) {
-    process.exitCode = await runBundle(bundle, argv);
-  } else {
-    const { main } = await import('./main.ts');
-    process.exitCode = await main(argv);
-  }
+  // No top-level await: built, this file is CommonJS (scripts/build.ts).
+  void start(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

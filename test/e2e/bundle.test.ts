@@ -1,5 +1,5 @@
 /**
- * The shipped CLI: what `npm run build` bundles (dist/modsync.js and its chunks), laid out as
+ * The shipped CLI: what `npm run build` bundles (dist/modsync.js and dist/modsync.cjs), laid out as
  * the image lays it out (dist/ next to config/ and crds/), run as a process against dkp-sim and
  * the git server. The other e2e tests run the sources; this one catches what only the bundle
  * can break (a chunk that is not found, a CommonJS package that cannot `require`, a lazily
@@ -37,6 +37,8 @@ describe('the bundled CLI', () => {
     execFileSync(process.execPath, [join(PROJECT, 'scripts/build.ts'), join(app, 'dist')], { stdio: 'pipe' });
     mkdirSync(join(app, 'cwd'));
     for (const dir of ['config', 'crds', 'node_modules']) symlinkSync(join(PROJECT, dir), join(app, dir));
+    // The package's own package.json ("type": "module"), as in the image: dist/ must say it is CommonJS.
+    symlinkSync(join(PROJECT, 'package.json'), join(app, 'package.json'));
     bin = join(app, 'dist', 'modsync.js');
     env = await startDemoEnv();
   }, 60_000);
@@ -63,10 +65,15 @@ describe('the bundled CLI', () => {
   it('keeps a code cache per command, and replaces one it cannot use', async () => {
     const cacheDir = join(app, 'cache');
     const env2 = { MODSYNC_CACHE_DIR: cacheDir };
+    // What an earlier modsync left behind: its sync cache goes, another command's stays.
+    mkdirSync(join(cacheDir, 'code-cache'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(cacheDir, 'code-cache', 'sync-v24.0.0-1-1.v8'), 'older build');
+    writeFileSync(join(cacheDir, 'code-cache', 'plan-v24.0.0-1-1.v8'), 'older build');
     const first = await env.modsync(['sync'], { childProcess: true, bin, env: env2 });
     expect(first.code, first.stderr).toBe(0);
-    const files = readdirSync(join(cacheDir, 'code-cache'));
+    const files = readdirSync(join(cacheDir, 'code-cache')).filter((f) => f.startsWith('sync-'));
     expect(files).toEqual([expect.stringMatching(new RegExp(`^sync-${process.version}-\\d+-\\d+\\.v8$`))]);
+    expect(readdirSync(join(cacheDir, 'code-cache'))).toContain('plan-v24.0.0-1-1.v8');
     const file = join(cacheDir, 'code-cache', files[0]!);
     writeFileSync(file, 'not a code cache');
     const second = await env.modsync(['sync'], { childProcess: true, bin, env: env2 });
