@@ -25,6 +25,7 @@ import { withLease } from './locked-sync.ts';
 import { previewCacheDir, prunePreviewCaches } from './plan-preview.ts';
 import { syncOptionsOf, wire } from './sync-run.ts';
 import { createGitPort } from './wire.ts';
+import { monotonicMs } from '../core/monotonic.ts';
 
 function readSecret(file: string): string {
   if (!file) return '';
@@ -131,7 +132,7 @@ sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
       jitterMs: ctx.config.daemon.jitterSeconds * 1000,
       logger: ctx.logger,
       sync: async (trigger) => {
-        const started = performance.now();
+        const started = monotonicMs();
         ctx.logger.info({ trigger }, 'sync starting');
         const run = await withLease(lease, ctx.config.daemon.leaseSeconds, ctx.logger, (lock) =>
           runSync(options, { ...ports, lock }),
@@ -141,7 +142,7 @@ sync succeeded within 3 schedule periods) and /metrics (Prometheus).`,
           metrics.runs.inc({ mode: 'sync', result: 'locked' });
           return undefined;
         }
-        recordRun(metrics, run.value, 'sync', performance.now() - started);
+        recordRun(metrics, run.value, 'sync', monotonicMs() - started);
         // Only the Lease holder previews, so replicas do not plan the same pull requests twice.
         await refreshPreviewsAfter(run.value);
         return run.value;

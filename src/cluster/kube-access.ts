@@ -23,7 +23,7 @@ import {
   type Context,
   type User,
 } from '@kubernetes/client-node/dist/config_types.js';
-import { ExecAuth } from '@kubernetes/client-node/dist/exec_auth.js';
+import type { ExecAuth } from '@kubernetes/client-node/dist/exec_auth.js';
 import { FileAuth } from '@kubernetes/client-node/dist/file_auth.js';
 import { parse } from 'yaml';
 
@@ -58,7 +58,8 @@ export class KubeAccess implements KubeConfigLike {
   contexts: Context[] = [];
   currentContext = '';
   private readonly fileAuth = new FileAuth();
-  private readonly execAuth = new ExecAuth();
+  /** Imported on first use: it loads node:child_process, which a token or certificate user never needs. */
+  private execAuth: Promise<ExecAuth> | undefined;
   private agent: { key: string; agent: HttpsAgent } | undefined;
   private fallback: Promise<KubeConfigLike> | undefined;
 
@@ -112,7 +113,8 @@ export class KubeAccess implements KubeConfigLike {
     if (needsClientNode(cluster, user)) return (await this.clientNode()).applyToHTTPSOptions(opts);
     const auth: HeaderOptions = { headers: {} };
     if (user?.exec || user?.authProvider?.name === 'exec' || user?.authProvider?.config?.exec) {
-      await this.execAuth.applyAuthentication(user, auth);
+      this.execAuth ??= import('@kubernetes/client-node/dist/exec_auth.js').then((m) => new m.ExecAuth());
+      await (await this.execAuth).applyAuthentication(user, auth);
     } else if (user?.authProvider?.config?.tokenFile) {
       await this.fileAuth.applyAuthentication(user, auth);
     }

@@ -22,6 +22,7 @@ import { deleteRemoteBranch, fetchRef, listRemoteBranches, pushCommit, type Remo
 import { applyEdits, checkoutWorktree, readPath, type ObjectStore } from './iso-git-tree.ts';
 import { hasCommit, resolvePin, trackedHead as trackedHeadOf } from './pin.ts';
 import type { BranchResult, Checkout, CommitRequest, FileEdits, GitPort } from './port.ts';
+import { monotonicMs } from '../core/monotonic.ts';
 
 export interface IsoGitOptions {
   /** HTTPS (or HTTP) clone URL. Credentials in it are moved to `auth` and never stored. */
@@ -193,14 +194,14 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
   }
 
   async function checkoutOnce(): Promise<Checkout> {
-    const started = performance.now();
+    const started = monotonicMs();
     await ensureRepo();
     const r = remote();
     const ref = opts.revision ?? opts.branch;
     refsAtCheckout = undefined;
     const commit = await resolvePin(r, opts.revision, opts.branch, url).catch(wrap(`fetch ${ref}`));
     refsAtCheckout = r.advertised;
-    const fetchMs = Math.round(performance.now() - started);
+    const fetchMs = Math.round(monotonicMs() - started);
     const tree = await checkoutWorktree(r.store, commit, { worktree, stateFile }, log).catch(
       wrap(`check out ${commit}`),
     );
@@ -209,7 +210,7 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
         commit,
         ref,
         fetchMs,
-        totalMs: Math.round(performance.now() - started),
+        totalMs: Math.round(monotonicMs() - started),
         tree,
         treeWritten: tree !== 'unchanged',
       },

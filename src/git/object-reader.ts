@@ -8,8 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { inflateSync } from 'node:zlib';
-import { PackReader, readIdx, type GitObject, type ObjectType, type PackOffsets } from './pack-format.ts';
+import { PackReader, readIdx, zlib, type GitObject, type ObjectType, type PackOffsets } from './pack-format.ts';
 
 /** Reads objects by id; a missing object throws an error with `code: 'NotFoundError'` (a broken cache). */
 export interface ObjectReader {
@@ -70,7 +69,7 @@ export function createObjectReader(gitdir: string): ObjectReader {
   async function loose(oid: string): Promise<GitObject | null> {
     const raw = await readFile(path.join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2))).catch(() => null);
     if (!raw) return null;
-    const data = inflateSync(raw);
+    const data = zlib().inflateSync(raw);
     const space = data.indexOf(0x20);
     const nul = data.indexOf(0, space);
     const type = data.toString('latin1', 0, space) as ObjectType;

@@ -5,8 +5,15 @@
  * which made a 1,000-file clone several times slower than `git clone`; the formats are git's
  * own (Documentation/gitformat-pack.txt in git/git).
  */
+
+/**
+ * node:zlib, loaded on first use: a no-op run reads no git objects and need not load it.
+ * (process.getBuiltinModule: a static import would load it with the module.)
+ */
+export function zlib(): typeof import('node:zlib') {
+  return process.getBuiltinModule('node:zlib');
+}
 import { createHash } from 'node:crypto';
-import { crc32, inflateSync } from 'node:zlib';
 
 /** The four object kinds a pack stores (deltas resolve to one of them). */
 export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
@@ -70,9 +77,9 @@ function inflateAt(pack: Buffer, at: number, size: number): { data: Buffer; end:
   const bounded = Math.min(pack.length, at + size + (size >> 8) + 64);
   let out: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
-    out = inflateSync(pack.subarray(at, bounded), { info: true }) as unknown as typeof out;
+    out = zlib().inflateSync(pack.subarray(at, bounded), { info: true }) as unknown as typeof out;
   } catch {
-    out = inflateSync(pack.subarray(at), { info: true }) as unknown as typeof out;
+    out = zlib().inflateSync(pack.subarray(at), { info: true }) as unknown as typeof out;
   }
   if (out.buffer.length !== size) {
     throw new Error(`packfile: object at ${at} inflated to ${out.buffer.length} bytes, expected ${size}`);
@@ -198,7 +205,7 @@ export function indexPack(pack: Buffer): { idx: Buffer; offsets: PackOffsets; re
   for (let i = 0; i < count; i++) {
     const h = readHeader(pack, pos);
     const { data, end } = inflateAt(pack, h.dataAt, h.size);
-    crcs.set(pos, crc32(pack.subarray(pos, end)));
+    crcs.set(pos, zlib().crc32(pack.subarray(pos, end)));
     if (h.baseOid !== undefined && !offsets.has(h.baseOid)) pending.push({ offset: pos, h, data });
     else {
       const obj = reader.resolve(pos, h, data);

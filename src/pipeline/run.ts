@@ -32,6 +32,7 @@ import { readCluster } from './read.ts';
 import { failedEntries, StageFailure, StageRunner } from './stage.ts';
 import type { LiveState, SyncOptions, SyncPorts, SyncResult } from './types.ts';
 import { validateStage } from './validate.ts';
+import { monotonicMs } from '../core/monotonic.ts';
 
 const APPLY_ACTIONS: ChangeEntry['action'][] = ['create', 'update', 'adopt'];
 
@@ -44,7 +45,7 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
   const runner = new StageRunner(ports.logger.child({ run: randomUUID().slice(0, 8) }));
   const p: SyncPorts = { ...ports, logger: runner.logger };
   const state: RunState = { commit: null, issues: [], changes: [], requests: [] };
-  const started = performance.now();
+  const started = monotonicMs();
 
   try {
     await pipeline(opts, p, runner, state);
@@ -69,7 +70,7 @@ export async function runSync(opts: SyncOptions, ports: SyncPorts): Promise<Sync
     requests,
     reportCommit,
   };
-  logSummary(result, opts, runner.logger, performance.now() - started);
+  logSummary(result, opts, runner.logger, monotonicMs() - started);
   return result;
 }
 

@@ -10,6 +10,7 @@ import type { ChangeEntry } from '../core/change-set.ts';
 import { messageOf, type FailureReason } from '../core/errors.ts';
 import type { Logger } from '../log.ts';
 import type { StageName, StageResult } from './types.ts';
+import { monotonicMs } from '../core/monotonic.ts';
 
 /** Thrown to stop the run with a reason of the stage's own choosing (e.g. `Locked`). */
 export class StageFailure extends Error {
@@ -40,8 +41,8 @@ export class StageRunner {
 
   /** Runs `fn` as stage `spec`; rethrows a StageFailure to stop the run. */
   async run<T>(spec: StageSpec<T>, fn: () => Promise<T> | T): Promise<T> {
-    const started = performance.now();
-    const ms = (): number => Math.round(performance.now() - started);
+    const started = monotonicMs();
+    const ms = (): number => Math.round(monotonicMs() - started);
     let value: T;
     try {
       value = await fn();
