@@ -1,8 +1,8 @@
 /**
  * Where modsync's own data files (config defaults and schema, Deckhouse CRDs) live. The code
- * runs from `src/` (Node's type stripping, tests) and from `dist/src/` (the built package,
- * the container image), so the project root is found by walking up to the folder that holds
- * `crds/deckhouse`, not by a fixed number of `..`.
+ * runs from `src/` (Node's type stripping, tests) and from `dist/modsync.cjs` (the bundle the
+ * package and the container image ship), so the project root is found by walking up to the
+ * folder that holds `crds/deckhouse`, not by a fixed number of `..`.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
