@@ -12,7 +12,8 @@
  * has the numbers). It lives in `$MODSYNC_CACHE_DIR/code-cache` (the chart's cache volume),
  * else under `NODE_COMPILE_CACHE` or the OS temp dir; V8 refuses a cache made by another Node
  * or for another bundle, and a refused or missing one is written anew after a run that
- * succeeded (removing the command's caches of earlier builds). Writing is best effort; a folder or file another user could write is not used.
+ * succeeded (removing the command's caches of earlier builds); runBundle says which runs' caches
+ * are kept. Writing is best effort; a folder or file another user could write is not used.
  * From the sources (no bundle next to this file) it imports main.ts. Built, this file is
  * CommonJS (dist/package.json), which Node starts sooner than an ES module.
  *
@@ -35,13 +36,15 @@ type Main = (argv: string[]) => Promise<number>;
 /** Commands with a cache of their own; anything else (`--help`, a typo) shares one. */
 const CACHED_COMMANDS = new Set(['sync', 'plan', 'validate', 'status', 'run', 'approve', 'export']);
 
-function cacheFile(bundle: string): string {
+/** The command's cache files: one written after a steady run, one after a run that did work. */
+function cacheFiles(bundle: string): { steady: string; busy: string } {
   const dir = process.env.MODSYNC_CACHE_DIR
     ? path.join(process.env.MODSYNC_CACHE_DIR, 'code-cache')
     : path.join(process.env.NODE_COMPILE_CACHE || path.join(os.tmpdir(), 'modsync-compile-cache'), 'modsync');
   const command = CACHED_COMMANDS.has(process.argv[2] ?? '') ? process.argv[2] : 'other';
   const { size, mtimeMs } = fs.statSync(bundle);
-  return path.join(dir, `${command}-${process.version}-${size}-${Math.round(mtimeMs)}.v8`);
+  const base = path.join(dir, `${command}-${process.version}-${size}-${Math.round(mtimeMs)}`);
+  return { steady: `${base}.steady.v8`, busy: `${base}.v8` };
 }
 
 /**
@@ -66,7 +69,7 @@ function writeQuietly(file: string, data: Buffer): void {
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, data);
     fs.renameSync(tmp, file);
-    const command = `${path.basename(file).split('-v')[0]}-v`;
+    const command = `${path.basename(file).split('-v')[0]}-v`; // e.g. `sync-v`: this command, any build
     for (const old of fs.readdirSync(dir)) {
       if (old.startsWith(command) && old.endsWith('.v8') && old !== path.basename(file)) fs.rmSync(path.join(dir, old));
     }
@@ -75,28 +78,59 @@ function writeQuietly(file: string, data: Buffer): void {
   }
 }
 
-/** Runs the bundle with the command's code cache; writes the cache after the command when it had none. */
-async function runBundle(bundle: string, argv: string[]): Promise<number> {
-  const file = cacheFile(bundle);
-  let cachedData: Buffer | undefined;
+function removeQuietly(file: string): void {
   try {
-    if (ownedAndPrivate(path.dirname(file)) && ownedAndPrivate(file)) cachedData = fs.readFileSync(file);
+    fs.rmSync(file, { force: true });
   } catch {
-    cachedData = undefined;
+    // Left in place: the next run reads it again, nothing worse.
   }
+}
+
+/** The first of `files` this user can trust, read. */
+function readCache(files: string[]): { file: string; data: Buffer } | undefined {
+  for (const file of files) {
+    try {
+      if (ownedAndPrivate(path.dirname(file)) && ownedAndPrivate(file)) return { file, data: fs.readFileSync(file) };
+    } catch {
+      // unreadable: try the next, or compile
+    }
+  }
+  return undefined;
+}
+
+/** What the bundle exports (src/cli/main.ts). */
+interface Bundle {
+  main?: Main;
+  steadyRun?: () => boolean;
+}
+
+/**
+ * Runs the bundle with the command's code cache. After a run that went all the way (0; 2 is a
+ * plan with changes) with no usable cache, the cache is written. A cache also holds the code a
+ * run that did work compiled (apply, git objects), which every no-op run then deserialises
+ * (~6 ms at N=10, bench/README.md): once a run is steady (bundle's `steadyRun`), such a cache
+ * goes, and the next run writes one of its own. A CronJob's runs are mostly no-ops.
+ */
+async function runBundle(bundle: string, argv: string[]): Promise<number> {
+  const files = cacheFiles(bundle);
+  const cached = readCache([files.steady, files.busy]);
   const source = `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(bundle, 'utf8')}\n})`;
   const script = new vm.Script(source, {
     filename: bundle,
-    ...(cachedData ? { cachedData } : {}),
+    ...(cached ? { cachedData: cached.data } : {}),
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  const mod: { exports: { main?: Main } } = { exports: {} };
+  const mod: { exports: Bundle } = { exports: {} };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   wrapper(mod.exports, nodeModule.createRequire(bundle), mod, bundle, path.dirname(bundle));
   const code = await mod.exports.main!(argv);
-  // Only a run that went all the way (0; 2 is a plan with changes) has compiled what later runs need.
-  if ((code === 0 || code === 2) && (!cachedData || script.cachedDataRejected)) {
-    writeQuietly(file, script.createCachedData());
+  if (code === 0 || code === 2) {
+    const steady = mod.exports.steadyRun?.() !== false;
+    if (!cached || script.cachedDataRejected) {
+      writeQuietly(steady ? files.steady : files.busy, script.createCachedData());
+    } else if (steady && cached.file === files.busy) {
+      removeQuietly(files.busy);
+    }
   }
   return code;
 }

@@ -14,6 +14,9 @@ import type { Command } from './command.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import { COMMANDS } from './commands.ts';
 
+/** For bin.ts: which run's code cache to keep. */
+export { steadyRun } from './run-weight.ts';
+
 const VERSION = '0.1.0';
 
 function usage(settings: Setting[]): string {

@@ -4,6 +4,8 @@
  */
 import type { Command } from './command.ts';
 import { EXIT } from './exit-codes.ts';
+import { hasChanges } from '../core/change-set.ts';
+import { markBusy } from './run-weight.ts';
 import { lockedMessage, printResult, runFromConfig } from './sync-run.ts';
 
 export const syncCommand: Command = {
@@ -33,6 +35,7 @@ Exit codes: 0 success, 1 failure, 3 another sync holds the lease.`,
       return EXIT.locked;
     }
     const result = run.value;
+    if (hasChanges(result.changes) || result.reportCommit) markBusy();
     printResult(ctx, result, ctx.flags.output as 'text' | 'json');
     return result.ok ? EXIT.ok : EXIT.failed;
   },

@@ -72,7 +72,8 @@ describe('the bundled CLI', () => {
     const first = await env.modsync(['sync'], { childProcess: true, bin, env: env2 });
     expect(first.code, first.stderr).toBe(0);
     const files = readdirSync(join(cacheDir, 'code-cache')).filter((f) => f.startsWith('sync-'));
-    expect(files).toEqual([expect.stringMatching(new RegExp(`^sync-${process.version}-\\d+-\\d+\\.v8$`))]);
+    // A no-op run (the cluster is in sync since the test above): a steady run's cache.
+    expect(files).toEqual([expect.stringMatching(new RegExp(`^sync-${process.version}-\\d+-\\d+\\.steady\\.v8$`))]);
     expect(readdirSync(join(cacheDir, 'code-cache'))).toContain('plan-v24.0.0-1-1.v8');
     const file = join(cacheDir, 'code-cache', files[0]!);
     writeFileSync(file, 'not a code cache');
@@ -116,5 +117,38 @@ describe('the bundled CLI', () => {
     expect((mc?.spec as { settings?: { replicas?: number } } | undefined)?.settings?.replicas).toBe(4);
     // The report of this run (its result: one update) was committed and pushed.
     expect(await readBranchFile(env.bareDir, 'main', STATUS)).not.toBe(before);
+  });
+  it('keeps the code cache of a steady run: one from a run that applied goes after the next no-op', async () => {
+    const codeCache = join(app, 'cache-steady', 'code-cache');
+    const env2 = { MODSYNC_CACHE_DIR: join(app, 'cache-steady') };
+    await pushFiles(
+      env.bareDir,
+      'main',
+      {
+        [MC_ONE]:
+          'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: module-one\nspec:\n  enabled: true\n' +
+          '  source: example\n  updatePolicy: stable-auto\n  version: 1\n  settings:\n    replicas: 5\n',
+      },
+      'Five replicas',
+    );
+    const applied = await env.modsync(['sync'], { childProcess: true, bin, env: env2 });
+    expect(applied.stdout, applied.stderr).toMatch(/1 updated/);
+    const [busy] = readdirSync(codeCache);
+    expect(busy).toMatch(/^sync-v[\d.]+-\d+-\d+\.v8$/);
+    const busySize = statSync(join(codeCache, busy!)).size;
+    // The next run applies nothing but commits the report of a run without changes: not steady.
+    const reported = await env.modsync(['sync'], { childProcess: true, bin, env: env2 });
+    expect(reported.stdout, reported.stderr).toMatch(/5 unchanged/);
+    expect(readdirSync(codeCache)).toEqual([busy]);
+    // The run after it changes nothing: the cache it used holds the applying code too, so it goes ...
+    const noop = await env.modsync(['sync'], { childProcess: true, bin, env: env2 });
+    expect(noop.stdout, noop.stderr).toMatch(/5 unchanged/);
+    expect(readdirSync(codeCache)).toEqual([]);
+    // ... and the run after it writes the no-op's own, smaller one.
+    const again = await env.modsync(['sync'], { childProcess: true, bin, env: env2 });
+    expect(again.stdout, again.stderr).toMatch(/5 unchanged/);
+    const [steady] = readdirSync(codeCache);
+    expect(steady).toBe(busy!.replace(/\.v8$/, '.steady.v8'));
+    expect(statSync(join(codeCache, steady!)).size).toBeLessThan(busySize);
   });
 });
