@@ -25,7 +25,7 @@ const PAIRS = Math.max(1, Number(process.env.BENCH_PAIRS) || 5);
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
 const median = (xs: number[]): number => quantile(xs, 0.5);
-const sec = (msValue: number): string => `${(msValue / 1000).toFixed(2)} s`;
+const sec = (msValue: number): string => `${(msValue / 1000).toFixed(3)} s`;
 const mib = (bytes: number): string => `${Math.round(bytes / 1024 / 1024)} MiB`;
 
 /** `list 5` or `apply 1002, list 1`: the verbs one run made, from the server's counters. */
