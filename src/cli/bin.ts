@@ -12,8 +12,7 @@
  * has the numbers). It lives in `$MODSYNC_CACHE_DIR/code-cache` (the chart's cache volume),
  * else under `NODE_COMPILE_CACHE` or the OS temp dir; V8 refuses a cache made by another Node
  * or for another bundle, and a refused or missing one is written anew after a run that
- * succeeded (removing the command's caches of earlier builds); runBundle says which runs' caches
- * are kept. Writing is best effort; a folder or file another user could write is not used.
+ * succeeded; runBundle says which runs' caches are kept, removeStale when another build's go. Writing is best effort; a folder or file another user could write is not used.
  * From the sources (no bundle next to this file) it imports main.ts. Built, this file is
  * CommonJS (dist/package.json), which Node starts sooner than an ES module.
  *
@@ -60,7 +59,6 @@ function ownedAndPrivate(p: string): boolean {
   }
 }
 
-/** Writes the command's cache; its caches for other bundles or Node versions (an upgrade) go. */
 function writeQuietly(file: string, data: Buffer): void {
   try {
     const dir = path.dirname(file);
@@ -69,12 +67,31 @@ function writeQuietly(file: string, data: Buffer): void {
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, data);
     fs.renameSync(tmp, file);
-    const command = `${path.basename(file).split('-v')[0]}-v`; // e.g. `sync-v`: this command, any build
-    for (const old of fs.readdirSync(dir)) {
-      if (old.startsWith(command) && old.endsWith('.v8') && old !== path.basename(file)) fs.rmSync(path.join(dir, old));
-    }
   } catch {
     // A read-only or full disk costs the next run some compiling, nothing else.
+  }
+}
+
+/** A day: another build's cache untouched that long is an upgrade's leftover. */
+const STALE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Removes the command's caches of other builds or Node versions written over a day ago: what
+ * upgrades leave behind. A build run beside this one (two versions sharing the folder) keeps
+ * its cache meanwhile; at worst it writes it again once a day.
+ */
+function removeStale(files: { steady: string; busy: string }): void {
+  try {
+    const dir = path.dirname(files.busy);
+    const command = `${path.basename(files.busy).split('-v')[0]}-v`; // e.g. `sync-v`: any build
+    const current = [path.basename(files.steady), path.basename(files.busy)];
+    for (const name of fs.readdirSync(dir)) {
+      if (!name.startsWith(command) || !name.endsWith('.v8') || current.includes(name)) continue;
+      const file = path.join(dir, name);
+      if (Date.now() - fs.statSync(file).mtimeMs > STALE_MS) fs.rmSync(file);
+    }
+  } catch {
+    // Left for a later run.
   }
 }
 
@@ -131,6 +148,7 @@ async function runBundle(bundle: string, argv: string[]): Promise<number> {
     } else if (steady && cached.file === files.busy) {
       removeQuietly(files.busy);
     }
+    removeStale(files);
   }
   return code;
 }
