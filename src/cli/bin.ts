@@ -83,6 +83,7 @@ const STALE_MS = 24 * 60 * 60 * 1000;
 function removeStale(files: { steady: string; busy: string }): void {
   try {
     const dir = path.dirname(files.busy);
+    if (!ownedAndPrivate(dir)) return; // a folder other users can write is left alone, as for reading
     const command = `${path.basename(files.busy).split('-v')[0]}-v`; // e.g. `sync-v`: any build
     const current = [path.basename(files.steady), path.basename(files.busy)];
     for (const name of fs.readdirSync(dir)) {

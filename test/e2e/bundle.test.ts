@@ -94,13 +94,16 @@ describe('the bundled CLI', () => {
     expect(readFileSync(file).length).toBeGreaterThan(100_000);
   });
 
-  it('neither reads nor writes a code cache in a folder other users can write', async () => {
+  it('neither reads, writes nor removes a code cache in a folder other users can write', async () => {
     const cacheDir = join(app, 'shared');
     const codeCache = join(cacheDir, 'code-cache');
     mkdirSync(codeCache, { recursive: true });
     chmodSync(codeCache, 0o777);
     const planted = join(codeCache, `sync-${process.version}-planted.v8`);
     writeFileSync(planted, 'planted');
+    // Old enough to count as another build's leftover in a folder of modsync's own.
+    const twoDaysAgo = new Date(Date.now() - 48 * 3600_000);
+    utimesSync(planted, twoDaysAgo, twoDaysAgo);
     const r = await env.modsync(['sync'], { childProcess: true, bin, env: { MODSYNC_CACHE_DIR: cacheDir } });
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(codeCache)).toEqual([`sync-${process.version}-planted.v8`]);
