@@ -20,6 +20,8 @@ export interface Remote {
   store: ObjectStore;
   /** Every ref of the last advertisement read through this remote (all branches and tags). */
   advertised?: Map<string, AdvertisedRef>;
+  /** An advertisement already on its way (askAdvertisement), for the next fetch at depth 1. */
+  asked?: Promise<Map<string, AdvertisedRef>>;
 }
 
 /** A ref to fetch: a branch or a tag, by short name. */
@@ -96,9 +98,20 @@ function fallBack(err: unknown): false {
   throw err;
 }
 
+/**
+ * Sends the request for the advertisement now, before the caller's own work (the cache
+ * repository's checks): on a no-op run it is the answer everything waits for.
+ */
+export function askAdvertisement(remote: Remote): void {
+  remote.asked = advertisedRefs(remote, 'refs/');
+  remote.asked.catch(() => undefined); // read, and its error thrown, by the fetch that uses it
+}
+
 /** The remote's advertisement of one ref (protocol v1: a single request), or null when it has none. */
 async function advertisedRef(remote: Remote, fullRef: string): Promise<{ oid: string; peeled?: string } | null> {
-  remote.advertised = await advertisedRefs(remote, 'refs/');
+  const asked = remote.asked;
+  remote.asked = undefined;
+  remote.advertised = await (asked ?? advertisedRefs(remote, 'refs/'));
   return remote.advertised.get(fullRef) ?? null;
 }
 

@@ -18,9 +18,16 @@ import type { Redactor } from '../core/redact.ts';
 import { splitUrlCredentials, type GitAuth } from './auth.ts';
 import { wrapGitError } from './iso-git-http.ts';
 import { isoGit } from './iso-git-lib.ts';
-import { deleteRemoteBranch, fetchRef, listRemoteBranches, pushCommit, type Remote } from './iso-git-remote.ts';
+import {
+  askAdvertisement,
+  deleteRemoteBranch,
+  fetchRef,
+  listRemoteBranches,
+  pushCommit,
+  type Remote,
+} from './iso-git-remote.ts';
 import { applyEdits, checkoutWorktree, readPath, type ObjectStore } from './iso-git-tree.ts';
-import { hasCommit, resolvePin, trackedHead as trackedHeadOf } from './pin.ts';
+import { hasCommit, resolvePin, startsWithAdvertisement, trackedHead as trackedHeadOf } from './pin.ts';
 import type { BranchResult, Checkout, CommitRequest, FileEdits, GitPort } from './port.ts';
 import { monotonicMs } from '../core/monotonic.ts';
 
@@ -195,8 +202,9 @@ export function createIsoGit(opts: IsoGitOptions): GitPort {
 
   async function checkoutOnce(): Promise<Checkout> {
     const started = monotonicMs();
-    await ensureRepo();
     const r = remote();
+    if (startsWithAdvertisement(opts.revision)) askAdvertisement(r);
+    await ensureRepo();
     const ref = opts.revision ?? opts.branch;
     refsAtCheckout = undefined;
     const commit = await resolvePin(r, opts.revision, opts.branch, url).catch(wrap(`fetch ${ref}`));

@@ -13,16 +13,17 @@ import type { IncomingMessage } from 'node:http';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import { nodeHttpModules } from '../core/node-http-modules.ts';
 
-const { http, https } = nodeHttpModules();
+const node = nodeHttpModules();
 
 const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-let agents: { http: InstanceType<typeof http.Agent>; https: InstanceType<typeof https.Agent> } | undefined;
+type Agent = InstanceType<typeof import('node:http').Agent>;
+const agents: { http?: Agent; https?: Agent } = {};
 
-function agentFor(url: URL): InstanceType<typeof http.Agent> {
-  agents ??= { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
-  return url.protocol === 'http:' ? agents.http : agents.https;
+function agentFor(url: URL): Agent {
+  if (url.protocol === 'http:') return (agents.http ??= new node.http.Agent({ keepAlive: true }));
+  return (agents.https ??= new node.https.Agent({ keepAlive: true }));
 }
 
 async function collect(body: GitHttpRequest['body']): Promise<Buffer | undefined> {
@@ -42,7 +43,7 @@ function send(
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return Promise.reject(new Error(`unsupported protocol ${url.protocol} in a git URL`));
   }
-  const request = url.protocol === 'http:' ? http.request : https.request;
+  const request = url.protocol === 'http:' ? node.http.request : node.https.request;
   const sized = body ? { ...headers, 'Content-Length': String(body.length) } : headers;
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers: sized, agent: agentFor(url), ...(signal ? { signal } : {}) }, resolve);

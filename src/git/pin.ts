@@ -13,6 +13,11 @@ import { isoGit } from './iso-git-lib.ts';
 const PIN_DEPTHS = [1, 50, 1000, 1_000_000];
 const COMMIT_ID = /^[0-9a-f]{40}$/;
 
+/** Whether resolvePin starts with the remote's advertisement (a branch head or a tag; not a commit pin). */
+export function startsWithAdvertisement(pin: string | undefined): boolean {
+  return !pin || !COMMIT_ID.test(pin);
+}
+
 /** Whether the cache repository has the commit `oid`. */
 export async function hasCommit(store: ObjectStore, oid: string): Promise<boolean> {
   const git = await isoGit();

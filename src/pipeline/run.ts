@@ -87,10 +87,12 @@ interface RunState {
 }
 
 async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, state: RunState): Promise<void> {
-  // The LISTs do not depend on the commit: sent first, they are answered while git answers.
+  // The LISTs do not depend on the commit: they go out with git's first request, git's first
+  // (the slower answer: many git servers start a process per request), and are answered meanwhile.
+  const fetching = runner.run({ name: 'fetch', reason: 'FetchFailed' }, () => fetchStage(p));
   let early: Promise<LiveState> | undefined = readCluster(p.cluster, p.redactor);
   early.catch(() => undefined);
-  const checkout = await runner.run({ name: 'fetch', reason: 'FetchFailed' }, () => fetchStage(p));
+  const checkout = await fetching;
   state.commit = checkout.commit;
   state.checkoutDir = checkout.dir;
   runner.logger = runner.logger.child({ commit: checkout.commit });
