@@ -10,28 +10,14 @@
 import { randomUUID } from 'node:crypto';
 import type { ChangeEntry, ChangeSet } from '../core/change-set.ts';
 import { countByAction } from '../core/change-set.ts';
-import { schemaInfoFromSchemas } from '../core/schema-info.ts';
-import { loadCrdSchemas } from '../manifests/crd-schema.ts';
 import type { Issue } from '../manifests/issues.ts';
-import { decideApprovals } from '../approvals/releases.ts';
-import { approveStage } from './approve.ts';
 import type { Approval } from '../approvals/releases.ts';
 import type { RequestResult } from '../approvals/requests.ts';
-import { requestStage } from './request.ts';
-import { reportStage } from './report.ts';
-import { applyStage } from './apply.ts';
-import { checkPlan, clusterSchemaCheck, pendingApplies, refusedMessage } from './check.ts';
 import { fetchStage } from './fetch.ts';
-import { afterWrites } from './live.ts';
-import { loadDesiredState } from './load.ts';
-import { lockStage } from './lock.ts';
 import type { Plan, PlannedEntry } from './plan.ts';
-import { planLocally, tryPlanLocally, writesAhead } from './plan-local.ts';
-import { pruneStage } from './prune.ts';
 import { readCluster } from './read.ts';
 import { failedEntries, StageFailure, StageRunner } from './stage.ts';
 import type { LiveState, SyncOptions, SyncPorts, SyncResult } from './types.ts';
-import { validateStage } from './validate.ts';
 import { monotonicMs } from '../core/monotonic.ts';
 
 const APPLY_ACTIONS: ChangeEntry['action'][] = ['create', 'update', 'adopt'];
@@ -86,13 +72,22 @@ interface RunState {
   reportCommit?: string | null;
 }
 
+/**
+ * The stages after fetch and read (stages.ts), imported once the first requests are written:
+ * a turn of the event loop lets the sockets connect and send, then loading overlaps the wait.
+ */
+async function laterStages(): Promise<typeof import('./stages.ts')> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return import('./stages.ts');
+}
+
 async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, state: RunState): Promise<void> {
   // The LISTs do not depend on the commit: they go out with git's first request, git's first
   // (the slower answer: many git servers start a process per request), and are answered meanwhile.
   const fetching = runner.run({ name: 'fetch', reason: 'FetchFailed' }, () => fetchStage(p));
   let early: Promise<LiveState> | undefined = readCluster(p.cluster, p.redactor);
   early.catch(() => undefined);
-  const checkout = await fetching;
+  const [later, checkout] = await Promise.all([laterStages(), fetching]);
   state.commit = checkout.commit;
   state.checkoutDir = checkout.dir;
   runner.logger = runner.logger.child({ commit: checkout.commit });
@@ -107,7 +102,7 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
   const cacheable = checkout.exact && checkout.commit && opts.desiredCacheDir;
   const cache = cacheable ? { dir: opts.desiredCacheDir!, commit: checkout.commit! } : undefined;
   let desired = await runner.run({ name: 'load', reason: 'ValidationFailed' }, () =>
-    loadDesiredState({ ...loadOpts, ...(cache && { cache }) }),
+    later.loadDesiredState({ ...loadOpts, ...(cache && { cache }) }),
   );
   state.issues = [...desired.issues];
 
@@ -122,11 +117,11 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
 
   const validated = await runner.run({ name: 'validate', reason: 'ValidationFailed' }, async () => {
     const validateOpts = { secretsDir: opts.secretsDir, env: opts.env, redactor: p.redactor };
-    let v = validateStage(desired, live, validateOpts);
+    let v = later.validateStage(desired, live, validateOpts);
     // A cached desired state knows where objects start, not their fields: load again to point at them.
     if (v.failed && desired.cached) {
-      desired = await loadDesiredState(loadOpts);
-      v = validateStage(desired, live, validateOpts);
+      desired = await later.loadDesiredState(loadOpts);
+      v = later.validateStage(desired, live, validateOpts);
     }
     state.issues = v.issues;
     logIssues(v.issues, p);
@@ -140,7 +135,7 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
     return v;
   });
   // The bundled CRD schemas come parsed from the generated module (no YAML at start).
-  const schemas = opts.schemas ?? schemaInfoFromSchemas(await loadCrdSchemas());
+  const schemas = opts.schemas ?? later.schemaInfoFromSchemas(await later.loadCrdSchemas());
   const planOpts = { ...opts, schemas };
   const approvals: Approval[] = desired.approvals.map((a) => ({
     name: a.name,
@@ -155,20 +150,20 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
   // to write) that first plan is the run's plan.
   let unlocked: Plan | undefined;
   if (opts.mode === 'sync' && p.lock) {
-    const local = tryPlanLocally(validated.objects, live, planOpts, p);
-    if (local && writesAhead(local, live, approvals)) {
+    const local = later.tryPlanLocally(validated.objects, live, planOpts, p);
+    if (local && later.writesAhead(local, live, approvals)) {
       const lock = p.lock;
-      await runner.run({ name: 'lock', reason: 'LockFailed' }, () => lockStage(lock));
+      await runner.run({ name: 'lock', reason: 'LockFailed' }, () => later.lockStage(lock));
       live = await read();
       state.live = live;
     } else unlocked = local;
   }
   const plan = await runner.run(
-    { name: 'plan', reason: 'PlanFailed', failures: (pl: Plan) => refusedMessage(pl.entries) },
+    { name: 'plan', reason: 'PlanFailed', failures: (pl: Plan) => later.refusedMessage(pl.entries) },
     async () => {
-      const local = unlocked ?? planLocally(validated.objects, live, planOpts, p);
-      if (!pendingApplies(local.entries).length) return local;
-      return checkPlan(local, await clusterSchemaCheck(p));
+      const local = unlocked ?? later.planLocally(validated.objects, live, planOpts, p);
+      if (!later.pendingApplies(local.entries).length) return local;
+      return later.checkPlan(local, await later.clusterSchemaCheck(p));
     },
   );
   let entries = plan.entries;
@@ -179,31 +174,31 @@ async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, st
     const applyOpts = { modules, moduleWaitMs: opts.moduleWaitMs, takeOverManagers: opts.takeOverManagers };
     const applied = await runner.run(
       { name: 'apply', reason: 'ApplyFailed', failures: (r) => failedEntries(r.entries, APPLY_ACTIONS) },
-      () => applyStage(entries, p, applyOpts),
+      () => later.applyStage(entries, p, applyOpts),
     );
     entries = applied.entries;
     state.changes = publicEntries(entries);
     const pruneOpts = { waitMs: opts.moduleWaitMs, instance: opts.instance };
     entries = await runner.run(
       { name: 'prune', reason: 'PruneFailed', failures: (r) => failedEntries(r, ['delete']) },
-      () => pruneStage(entries, p, pruneOpts),
+      () => later.pruneStage(entries, p, pruneOpts),
     );
     state.changes = publicEntries(entries);
-    live = state.live = afterWrites(live, applied.stored, entries);
+    live = state.live = later.afterWrites(live, applied.stored, entries);
   }
 
   const dryRun = opts.mode !== 'sync';
   const releases = live.get('ModuleRelease') ?? [];
   const approved = await runner.run(
     { name: 'approve', reason: 'ApproveFailed', failures: (r) => failedEntries(r, ['approve', 'unapprove']) },
-    () => approveStage(decideApprovals(releases, approvals), p, { dryRun }),
+    () => later.approveStage(later.decideApprovals(releases, approvals), p, { dryRun }),
   );
   state.changes = [...state.changes, ...approved];
   if (p.host && !opts.readOnlyGit) {
     const host = p.host;
     const input = { releases, approvals, root: opts.root, baseBranch: opts.branch, dryRun };
     state.requests = await runner.run({ name: 'request', reason: 'RequestFailed', failures: failedRequests }, () =>
-      requestStage(input, { git: p.git, host, logger: p.logger }),
+      later.requestStage(input, { git: p.git, host, logger: p.logger }),
     );
   }
 }
@@ -248,6 +243,7 @@ async function reportRun(opts: SyncOptions, p: SyncPorts, runner: StageRunner, s
     checkoutDir: statusBranch === opts.branch ? state.checkoutDir : undefined,
   };
   state.reportCommit = null;
+  const { reportStage } = await import('./stages.ts');
   const reported = await runner.run({ name: 'report', reason: 'ReportFailed' }, () =>
     reportStage(input, reportOpts, { git: p.git, logger: p.logger, redactor: p.redactor }),
   );
