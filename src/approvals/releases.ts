@@ -3,7 +3,13 @@
  * read from the cluster and the approval files read from git.
  */
 import type { Approval } from '../kinds/approval.ts';
-import semver from 'semver';
+// semver's functions one by one: its index loads every range helper too (~1 ms of a CronJob run).
+import compareVersions from 'semver/functions/compare.js';
+import greaterThan from 'semver/functions/gt.js';
+import majorOf from 'semver/functions/major.js';
+import minorOf from 'semver/functions/minor.js';
+import satisfies from 'semver/functions/satisfies.js';
+import validVersion from 'semver/functions/valid.js';
 import type { KubeObject } from '../core/object.ts';
 import { byCodeUnit } from '../core/values.ts';
 
@@ -63,7 +69,7 @@ export function covers(approval: Approval, release: ReleaseInfo): boolean {
   if (approval.module !== release.module) return false;
   if (approval.version !== undefined) return approval.version.replace(/^v/, '') === release.version;
   if (approval.versions !== undefined)
-    return semver.satisfies(release.version, approval.versions, { includePrerelease: true });
+    return satisfies(release.version, approval.versions, { includePrerelease: true });
   return false;
 }
 
@@ -93,9 +99,9 @@ export function deployedRelease(releases: readonly KubeObject[], module: string)
 
 /** Sorts release infos by semantic version, oldest first. */
 export function byVersion(a: ReleaseInfo, b: ReleaseInfo): number {
-  const va = semver.valid(a.version);
-  const vb = semver.valid(b.version);
-  if (va && vb) return semver.compare(va, vb);
+  const va = validVersion(a.version);
+  const vb = validVersion(b.version);
+  if (va && vb) return compareVersions(va, vb);
   return byCodeUnit(a.version, b.version);
 }
 
@@ -114,20 +120,14 @@ export function droppedReason(name: string, releases: readonly KubeObject[]): st
   const info = releaseInfo(obj);
   if (info.phase === 'Deployed') return 'it is deployed';
   if (!GONE_PHASES.has(info.phase)) return undefined;
-  const own = semver.valid(info.version);
+  const own = validVersion(info.version);
   const siblings = releases.map(releaseInfo).filter((r) => r.module === info.module && r.name !== name);
   const deployed = siblings.find((r) => r.phase === 'Deployed');
   if (info.phase === 'Superseded') return `it was superseded${deployed ? ` by v${deployed.version}` : ''}`;
   if (info.phase === 'Suspended') return 'its publisher suspended it';
-  const newer = (r: ReleaseInfo): boolean => Boolean(own && semver.valid(r.version) && semver.gt(r.version, own));
+  const newer = (r: ReleaseInfo): boolean => Boolean(own && validVersion(r.version) && greaterThan(r.version, own));
   const samePatchLine = siblings
-    .filter(
-      (r) =>
-        newer(r) &&
-        own &&
-        semver.major(r.version) === semver.major(own) &&
-        semver.minor(r.version) === semver.minor(own),
-    )
+    .filter((r) => newer(r) && own && majorOf(r.version) === majorOf(own) && minorOf(r.version) === minorOf(own))
     .sort(byVersion);
   const patch = samePatchLine.at(-1);
   if (patch) return `Deckhouse skipped it: v${patch.version} is a newer patch of the same minor`;

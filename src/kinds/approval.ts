@@ -5,7 +5,8 @@
  * names are `<module>-v<version>` — so an exact approval must carry that name, or a reviewer
  * could merge a file whose name says one release while it approves another.
  */
-import semver from 'semver';
+import validVersion from 'semver/functions/valid.js';
+import validRange from 'semver/ranges/valid.js';
 import type { KubeObject } from '../core/object.ts';
 import { getPath } from '../core/values.ts';
 import { MODULE_NAME } from './module-config.ts';
@@ -47,7 +48,7 @@ export interface Approval {
 
 function normalizedVersion(raw: string): string | undefined {
   const bare = raw.startsWith('v') ? raw.slice(1) : raw;
-  return semver.valid(bare) === bare ? bare : undefined;
+  return validVersion(bare) === bare ? bare : undefined;
 }
 
 /** Rules beyond the schema: module name, exactly one of version/versions, valid semver, name = `<module>-v<version>`. */
@@ -102,7 +103,7 @@ export function validateApproval(obj: KubeObject): KindProblem[] {
     }
   }
   if (typeof versions === 'string') {
-    const range = semver.validRange(versions);
+    const range = validRange(versions);
     if (range === null) {
       out.push({
         path: ['spec', 'versions'],
