@@ -70,8 +70,8 @@ export function createKubeClient(kc: KubeConfigLike): KubeClient {
   const server = cluster.server.replace(/\/+$/, '');
   const base = new URL(server);
   const plain = base.protocol === 'http:';
-  const { http, https } = nodeHttpModules();
-  const httpAgent = plain ? new http.Agent({ keepAlive: true }) : undefined;
+  const node = nodeHttpModules();
+  const httpAgent = plain ? new node.http.Agent({ keepAlive: true }) : undefined;
 
   async function exchange(signal: AbortSignal, req: KubeRequest): Promise<KubeResponse> {
     const opts: RequestOptions = { headers: { 'User-Agent': 'modsync', Accept: 'application/json' } };
@@ -97,7 +97,7 @@ export function createKubeClient(kc: KubeConfigLike): KubeClient {
       agent: plain ? httpAgent : opts.agent,
     };
     return new Promise<KubeResponse>((resolve, reject) => {
-      const call = (plain ? http.request : https.request)(options, (res) => {
+      const call = (plain ? node.http.request : node.https.request)(options, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
