@@ -173,5 +173,10 @@ if (major < 24) {
   // No top-level await: built, this file is CommonJS (scripts/build.ts).
   void start(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
+    // Done: exit now instead of when the event loop drains, after which Node frees its whole
+    // heap, a cost every CronJob run pays for nothing (~2 ms at 10 objects, more at 1000).
+    // What the run wrote to stdout and stderr is out (a pipe or file is written synchronously);
+    // output still queued (a terminal on some systems) is waited for the usual way.
+    if (!process.stdout.writableLength && !process.stderr.writableLength) process.exit();
   });
 }
