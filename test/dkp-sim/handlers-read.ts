@@ -10,10 +10,12 @@ import { badRequest, failure, ApiError, notFound } from './status.ts';
 import type { Json, JsonMap, Obj } from './types.ts';
 import type { Target } from './write-path.ts';
 
-/** Sets the apiVersion an object is presented in (conversion strategy None). */
+/**
+ * The object as presented in the requested version (conversion strategy None): a shallow copy
+ * with that apiVersion, so a stored object served as it is (a LIST, a watch event) stays unchanged.
+ */
 export function present(t: Target, obj: Obj): Obj {
-  obj.apiVersion = t.def.group ? `${t.def.group}/${t.version.name}` : t.version.name;
-  return obj;
+  return { ...obj, apiVersion: t.def.group ? `${t.def.group}/${t.version.name}` : t.version.name };
 }
 
 /** The object a GET names, presented in the requested version; NotFound when there is none. */
@@ -67,7 +69,8 @@ export function listObjects(
 ): { items: Obj[]; meta: JsonMap } {
   const matchLabels = labelSelector(q.get('labelSelector'));
   const matchFields = fieldSelector(q.get('fieldSelector'));
-  let items = ctx.store.list(t.def.plural, namespace).filter((o) => matchLabels(o) && matchFields(o));
+  // The stored objects, not copies: only their presented (shallow) copies leave this function.
+  let items = ctx.store.shared(t.def.plural, namespace).filter((o) => matchLabels(o) && matchFields(o));
   let rv = ctx.store.currentRv();
   const cont = q.get('continue');
   if (cont) {

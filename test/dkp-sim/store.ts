@@ -55,12 +55,21 @@ export class Store {
 
   /** Copies of the objects of a resource (optionally one namespace), ordered by namespace/name. */
   list(plural: string, namespace?: string): Obj[] {
+    return this.shared(plural, namespace).map(cloneJson);
+  }
+
+  /**
+   * The stored objects themselves, ordered as list() orders them, for answering a LIST: the
+   * apiserver's watch cache puts its cached objects into a list without copying them deeply
+   * (Cacher.List in k8s.io/apiserver/pkg/storage/cacher/cacher.go). The caller never changes them.
+   */
+  shared(plural: string, namespace?: string): readonly Obj[] {
     const m = this.objects.get(plural);
     if (!m) return [];
     return [...m.entries()]
       .filter(([, o]) => namespace === undefined || o.metadata.namespace === namespace)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, o]) => cloneJson(o));
+      .map(([, o]) => o);
   }
 
   /** Stores a created or updated object under a new resourceVersion and emits the event. */
