@@ -20,8 +20,9 @@ const DURATION_UNITS: Record<string, number> = {
   m: 60e9,
   h: 3600e9,
 };
-const DURATION = /^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
-const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
+// µs and μs (micro sign, Greek mu) escaped: the bundle stays ASCII (scripts/build.ts).
+const DURATION = /^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$/;
+const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/g;
 
 /** The controller ignores scan intervals shorter than its 3-minute default. */
 const MIN_SCAN_INTERVAL_NS = 3 * 60e9;

@@ -22,6 +22,9 @@ describe('Go durations', () => {
     ['1.5h', 1.5 * 3600e9],
     ['1m30s', 90e9],
     ['500ms', 500e6],
+    // Go's time.ParseDuration takes both micro signs (U+00B5 and U+03BC).
+    ['1\u00b5s', 1e3],
+    ['2\u03bcs3ns', 2003],
     ['0', 0],
   ])('%s', (text, ns) => {
     expect(parseGoDuration(text)).toBe(ns);
