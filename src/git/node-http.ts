@@ -22,8 +22,12 @@ type Agent = InstanceType<typeof import('node:http').Agent>;
 const agents: { http?: Agent; https?: Agent } = {};
 
 function agentFor(url: URL): Agent {
-  if (url.protocol === 'http:') return (agents.http ??= new node.http.Agent({ keepAlive: true }));
-  return (agents.https ??= new node.https.Agent({ keepAlive: true }));
+  if (url.protocol === 'http:') {
+    agents.http ??= new node.http.Agent({ keepAlive: true });
+    return agents.http;
+  }
+  agents.https ??= new node.https.Agent({ keepAlive: true });
+  return agents.https;
 }
 
 async function collect(body: GitHttpRequest['body']): Promise<Buffer | undefined> {
