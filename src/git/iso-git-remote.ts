@@ -3,7 +3,7 @@
  * headers: fetch one ref shallowly, push one commit to one branch, delete a branch, list
  * branches. They throw raw errors; the port methods wrap them with the right failure reason.
  */
-import fs from 'node:fs';
+import { fs } from './node-fs.ts';
 import { advertisedRefs, readLocalRef, type AdvertisedRef } from './advertisement.ts';
 import type { GitAuth } from './auth.ts';
 import { freshHeaders, withDeadline } from './iso-git-http.ts';

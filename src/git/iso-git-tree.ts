@@ -4,7 +4,7 @@
  * brought from one commit to another by writing only what differs (`checkoutWorktree` records
  * which commit the directory holds); single files read.
  */
-import fs from 'node:fs';
+import { fs } from './node-fs.ts';
 import { chmod, lstat, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';

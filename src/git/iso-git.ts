@@ -10,7 +10,7 @@
  */
 import type { LogSink } from '../core/log-sink.ts';
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
+import { fs } from './node-fs.ts';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { GitError } from '../core/errors.ts';

@@ -11,7 +11,7 @@
  * - approval branches (putBranch, listBranches, deleteBranch, other branches in readFiles)
  *   need a remote repository and fail with a GitError saying so.
  */
-import fs from 'node:fs';
+import { fs } from './node-fs.ts';
 import { lstat, mkdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GitError } from '../core/errors.ts';

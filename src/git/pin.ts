@@ -3,7 +3,7 @@
  * cannot be asked for by id over protocol v1, so a pinned commit is found by fetching the
  * branch deeper until it shows up.
  */
-import fs from 'node:fs';
+import { fs } from './node-fs.ts';
 import { GitError } from '../core/errors.ts';
 import { fetchRef, type Remote } from './iso-git-remote.ts';
 import type { ObjectStore } from './iso-git-tree.ts';
