@@ -82,8 +82,8 @@ async function laterStages(): Promise<typeof import('./stages.ts')> {
 }
 
 async function pipeline(opts: SyncOptions, p: SyncPorts, runner: StageRunner, state: RunState): Promise<void> {
-  // The LISTs do not depend on the commit: they go out with git's first request, git's first
-  // (the slower answer: many git servers start a process per request), and are answered meanwhile.
+  // Git's first request and the LISTs go out together (neither needs the other's answer), git's
+  // first: it is the slower to answer (many git servers start a process per request).
   const fetching = runner.run({ name: 'fetch', reason: 'FetchFailed' }, () => fetchStage(p));
   let early: Promise<LiveState> | undefined = readCluster(p.cluster, p.redactor);
   early.catch(() => undefined);
