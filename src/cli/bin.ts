@@ -12,7 +12,8 @@
  * has the numbers). It lives in `$MODSYNC_CACHE_DIR/code-cache` (the chart's cache volume),
  * else under `NODE_COMPILE_CACHE` or the OS temp dir; V8 refuses a cache made by another Node
  * or for another bundle, and a refused or missing one is written anew after a run that
- * succeeded; runBundle says which runs' caches are kept, removeStale when another build's go. Writing is best effort; a folder or file another user could write is not used.
+ * succeeded; runBundle says which runs' caches are kept, removeStale when another build's go.
+ * Writing is best effort; a folder or file another user could write is not used.
  * From the sources (no bundle next to this file) it imports main.ts. Built, this file is
  * CommonJS (dist/package.json), which Node starts sooner than an ES module.
  *

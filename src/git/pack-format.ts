@@ -5,6 +5,7 @@
  * which made a 1,000-file clone several times slower than `git clone`; the formats are git's
  * own (Documentation/gitformat-pack.txt in git/git).
  */
+import { createHash } from 'node:crypto';
 
 /**
  * node:zlib, loaded on first use: a no-op run reads no git objects and need not load it.
@@ -13,7 +14,6 @@
 export function zlib(): typeof import('node:zlib') {
   return process.getBuiltinModule('node:zlib');
 }
-import { createHash } from 'node:crypto';
 
 /** The four object kinds a pack stores (deltas resolve to one of them). */
 export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';

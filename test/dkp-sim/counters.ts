@@ -1,8 +1,8 @@
-import { cloneJson } from './clone.ts';
 /**
  * Request counters for `/_sim/requests`: what clients asked since start or the last reset,
  * so tests and benchmarks can assert request budgets (e.g. "a no-op sync makes no writes").
  */
+import { cloneJson } from './clone.ts';
 
 /** Verbs the counters distinguish (server-side apply is counted apart from other patches). */
 export type CountedVerb = 'list' | 'get' | 'watch' | 'apply' | 'patch' | 'create' | 'update' | 'delete' | 'discovery';
