@@ -108,8 +108,11 @@ describe('checkout', () => {
       const co = await port.checkout();
       expect(co).toMatchObject({ commit: tagged, ref: revision });
       expect(await tree(co.dir)).toEqual({ 'v.yaml': 'v: 1\n' });
-      // Again, now answered from the advertisement alone: still the commit, not the tag object.
+      // Again, now answered from the advertisement alone (one request, the one asked before the
+      // cache is checked): still the commit, not the tag object.
+      const before = server.requests;
       expect(await port.checkout()).toEqual(co);
+      expect(server.requests - before).toBe(1);
     }
   });
 
@@ -128,6 +131,10 @@ describe('checkout', () => {
     const co = await port.checkout();
     expect(co).toMatchObject({ commit: pinned, ref: pinned });
     expect(await tree(co.dir)).toEqual({ 'v.yaml': 'v: 2\n' });
+    // A commit the cache already has needs no request at all (no advertisement asked ahead).
+    const before = server.requests;
+    expect(await port.checkout()).toEqual(co);
+    expect(server.requests - before).toBe(0);
   });
 
   it('explains a pin that does not exist', async () => {
